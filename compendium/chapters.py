@@ -1,0 +1,106 @@
+"""Assign records to the edition's chapters and order them for reading."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import groupby
+
+from compendium.config import ChapterSpec, Edition, Rule
+from compendium.model import Chapter, CrossReference, PeriodGroup, Problem, Record
+
+UNDATED_ANCHOR = "undated"
+
+
+def assign_chapters(records: Sequence[Record], edition: Edition) -> tuple[Chapter, ...]:
+    """Place each record in exactly one chapter; drop an empty catch-all chapter."""
+    by_slug: dict[str, list[Record]] = {spec.slug: [] for spec in edition.chapters}
+    unplaced: list[Record] = []
+    for record in records:
+        slug = record.chapter or choose_chapter(record, edition.chapters)
+        (by_slug[slug] if slug else unplaced).append(record)
+    if unplaced:
+        # The pipeline runs placement_problems first; never lose a record silently.
+        raise ValueError(f"{len(unplaced)} record(s) match no chapter and there is no catch-all")
+    specs = [s for s in edition.chapters if by_slug[s.slug] or not s.catch_all]
+    home = {r.id: s for s in specs for r in by_slug[s.slug]}
+    return tuple(_make_chapter(n, spec, by_slug[spec.slug], records, home, edition)
+                 for n, spec in enumerate(specs, start=1))
+
+
+def placement_problems(records: Sequence[Record], edition: Edition) -> list[Problem]:
+    """Return a problem for each record that no chapter would take."""
+    return [Problem(str(r.path), r.line, r.id, "chapter",
+                    "no chapter selects this record and the config has no catch-all chapter; "
+                    "expected a `chapter:` field or a matching rule")
+            for r in records if not (r.chapter or choose_chapter(r, edition.chapters))]
+
+
+def choose_chapter(record: Record, specs: Sequence[ChapterSpec]) -> str | None:
+    """Return the slug of the first chapter whose rule selects ``record``."""
+    for spec in specs:
+        if spec.catch_all or is_selected(record, spec.rule):
+            return spec.slug
+    return None
+
+
+def is_selected(record: Record, rule: Rule) -> bool:
+    """Return whether ``rule`` selects ``record``."""
+    if set(record.themes) & set(rule.except_themes):
+        return False
+    return (record.entity in rule.entities or bool(set(record.themes) & set(rule.themes))
+            or record.id in rule.ids)
+
+
+def _make_chapter(number: int, spec: ChapterSpec, records: list[Record],
+                  everything: Sequence[Record], home: dict[str, ChapterSpec],
+                  edition: Edition) -> Chapter:
+    """Build one chapter: profiles first, then activities grouped by period."""
+    profiles = tuple(sorted((r for r in records if r.is_profile), key=_profile_key(spec)))
+    activities = [r for r in records if not r.is_profile]
+    return Chapter(number=number, slug=spec.slug, title=spec.title, intro=spec.intro,
+                   profiles=profiles, groups=group_by_period(activities, edition),
+                   references=_references(spec, everything, home))
+
+
+def _profile_key(spec: ChapterSpec) -> object:
+    """Return a sort key putting the chapter's own entities' profiles first."""
+    def key(record: Record) -> tuple[int, str]:
+        own = record.entity in spec.rule.entities
+        return (0 if own else 1, record.entity)
+    return key
+
+
+def group_by_period(activities: Sequence[Record], edition: Edition) -> tuple[PeriodGroup, ...]:
+    """Group activities by period, undated (the most recent rounds) first, then newest first."""
+    ordered = sorted(activities, key=_activity_key)
+    groups = []
+    for _, members in groupby(ordered, key=lambda r: r.period):
+        batch = tuple(members)
+        period = batch[0].period
+        label = period.label if period else edition.labels.undated
+        anchor = f"{UNDATED_ANCHOR}" if period is None else f"{period.start}-{period.end or ''}"
+        groups.append(PeriodGroup(label=label, anchor=anchor.rstrip("-"), records=batch))
+    return tuple(groups)
+
+
+def _activity_key(record: Record) -> tuple[int, int, int, int, int, str, int, str]:
+    """Order undated first, then by period newest first, then as the raw pages had them."""
+    source = record.sources[0] if record.sources else None
+    first_line = int(source.lines.split("-")[0]) if source and source.lines[:1].isdigit() else 0
+    page = source.page if source else ""
+    if record.period is None:
+        return (0, 0, 0, 0, 0, page, first_line, record.id)
+    end, start = record.period.sort_key
+    return (1, -end.year, -end.month, -start.year, -start.month, page, first_line, record.id)
+
+
+def _references(spec: ChapterSpec, records: Sequence[Record],
+                home: dict[str, ChapterSpec]) -> tuple[CrossReference, ...]:
+    """Return the records of other chapters that this chapter's entities take part in."""
+    wanted = set(spec.rule.entities)
+    refs = [CrossReference(r, home[r.id].slug, home[r.id].title) for r in records
+            if r.id in home and home[r.id].slug != spec.slug and not r.is_profile
+            and wanted & set(r.entities)]
+    order = {slug: i for i, slug in enumerate(dict.fromkeys(s.slug for s in home.values()))}
+    return tuple(sorted(refs, key=lambda ref: (order[ref.chapter_slug],
+                                               _activity_key(ref.record))))

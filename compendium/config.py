@@ -1,0 +1,294 @@
+"""The edition's declared configuration: titles, chapters and their selection rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compendium.errors import InvalidInput
+from compendium.model import Entity, Problem
+from compendium.spelling import did_you_mean
+from compendium.yamldoc import YamlMapping, YamlProblem, load_mapping
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+PAPER_SIZES = ("A4", "letter")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Which records a chapter takes: any listed entity, theme or id, minus excluded themes."""
+
+    entities: tuple[str, ...] = ()
+    """Lead entities whose records the chapter takes."""
+    themes: tuple[str, ...] = ()
+    """Theme tags whose records the chapter takes."""
+    ids: tuple[str, ...] = ()
+    """Record ids the chapter takes."""
+    except_themes: tuple[str, ...] = ()
+    """Theme tags that keep a record out even when it matches."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterSpec:
+    """One chapter as the config declares it."""
+
+    slug: str
+    """Stable name used in file names and anchors."""
+    title: str
+    """Heading of the chapter."""
+    intro: str = ""
+    """Markdown introduction."""
+    rule: Rule = field(default_factory=Rule)
+    """Records the chapter selects."""
+    catch_all: bool = False
+    """Whether the chapter takes every record no other chapter took."""
+
+
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """Words the templates print, editable without touching code."""
+
+    contents: str = "Contents"
+    """Heading of the table of contents."""
+    introduction: str = "Introduction"
+    """Heading of the introduction."""
+    undated: str = "Recent reporting rounds (undated)"
+    """Heading of the group of activities without a period."""
+    see_also: str = "Also in other chapters"
+    """Heading of a chapter's cross-references."""
+    page: str = "p."
+    """Word before a page number in a cross-reference."""
+    partners: str = "with"
+    """Word between the lead entity and its partners."""
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """Everything the config declares about one edition of the compendium."""
+
+    path: Path
+    """The config file."""
+    title: str
+    """Title on the cover."""
+    edition: int
+    """Edition year."""
+    publisher: str
+    """Publisher line on the cover."""
+    chapters: tuple[ChapterSpec, ...]
+    """Chapters in reading order."""
+    entities: tuple[Entity, ...]
+    """Entities records may name."""
+    subtitle: str = ""
+    """Subtitle on the cover."""
+    language: str = "en"
+    """BCP 47 language of the text."""
+    introduction: str = ""
+    """Markdown introduction before the first chapter."""
+    paper: str = "A4"
+    """Page size of the PDF: A4 or letter."""
+    labels: Labels = field(default_factory=Labels)
+    """Words the templates print."""
+
+    def chapter_slugs(self) -> tuple[str, ...]:
+        """Return the slugs of the declared chapters."""
+        return tuple(c.slug for c in self.chapters)
+
+    def entity_acronyms(self) -> tuple[str, ...]:
+        """Return the acronyms of the known entities."""
+        return tuple(e.acronym for e in self.entities)
+
+
+EDITION_FIELDS: dict[str, tuple[type, bool]] = {
+    "title": (str, True), "subtitle": (str, False), "edition": (int, True),
+    "publisher": (str, True), "language": (str, False), "introduction": (str, False),
+    "paper": (str, False), "entities": (str, False), "labels": (dict, False),
+    "chapters": (list, True),
+}
+CHAPTER_FIELDS: dict[str, tuple[type, bool]] = {
+    "slug": (str, True), "title": (str, True), "intro": (str, False),
+    "select": (dict, False), "catch_all": (bool, False),
+}
+RULE_FIELDS = ("entities", "themes", "ids", "except_themes")
+
+
+def load_edition(path: Path) -> Edition:
+    """Read and validate the edition config at ``path``; raise InvalidInput listing every problem."""
+    problems: list[Problem] = []
+    doc = _read_mapping(path, problems)
+    registry = path.parent / str(doc.values.get("entities", "entities.yml"))
+    entities = _load_entities(registry, problems)
+    edition = _build_edition(path, doc, entities, problems)
+    if problems or edition is None:
+        raise InvalidInput(problems)
+    return edition
+
+
+def _read_mapping(path: Path, problems: list[Problem]) -> YamlMapping:
+    """Read the config file, recording a problem instead of raising."""
+    empty = YamlMapping({}, {}, {})
+    try:
+        doc = load_mapping(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(str(path), 0, "-", "-", "config file not found"))
+        return empty
+    except (UnicodeDecodeError, OSError) as exc:
+        problems.append(Problem(str(path), 0, "-", "-", f"cannot read: {exc}"))
+        return empty
+    except YamlProblem as exc:
+        problems.append(Problem(str(path), exc.line, "-", "-", exc.message))
+        return empty
+    problems.extend(check_fields(str(path), doc.values, EDITION_FIELDS, "-",
+                                 lambda key: doc.line_of(key)))
+    return doc
+
+
+def check_fields(path: str, values: Mapping[str, Any], spec: Mapping[str, tuple[type, bool]],
+                 owner: str, line_of: Callable[[str], int]) -> list[Problem]:
+    """Return the problems of a mapping against a field table: unknown, missing, mistyped."""
+    problems = []
+    for key, value in values.items():
+        if key not in spec:
+            hint = did_you_mean(key, spec)
+            problems.append(Problem(path, line_of(key), owner, key, f"unknown field{hint}"))
+        elif not _is_type(value, spec[key][0]):
+            expected = spec[key][0].__name__
+            problems.append(Problem(path, line_of(key), owner, key,
+                                    f"is {type(value).__name__}; expected {expected}"))
+    for key, (_, required) in spec.items():
+        if required and key not in values:
+            problems.append(Problem(path, line_of(""), owner, key, "missing; expected a value"))
+    return problems
+
+
+def _is_type(value: object, expected: type) -> bool:
+    """Return whether ``value`` is of ``expected``, not counting booleans as integers."""
+    if isinstance(value, bool):
+        return expected is bool
+    return isinstance(value, expected)
+
+
+def _build_edition(path: Path, doc: YamlMapping, entities: tuple[Entity, ...],
+                   problems: list[Problem]) -> Edition | None:
+    """Turn a checked mapping into an Edition, adding the problems of its chapters."""
+    m = doc.values
+    chapters = _build_chapters(path, doc, problems)
+    paper = m.get("paper", "A4")
+    if paper not in PAPER_SIZES:
+        problems.append(Problem(str(path), doc.line_of("paper"), "-", "paper",
+                                f"`{paper}` is not a paper size; expected A4 or letter"))
+    labels = _build_labels(path, doc, problems)
+    if problems:
+        return None
+    return Edition(path=path, title=m["title"], edition=m["edition"], publisher=m["publisher"],
+                   chapters=chapters, entities=entities, subtitle=m.get("subtitle", ""),
+                   language=m.get("language", "en"), introduction=m.get("introduction", ""),
+                   paper=paper, labels=labels)
+
+
+def _build_labels(path: Path, doc: YamlMapping, problems: list[Problem]) -> Labels:
+    """Return the labels, defaults overridden by the config."""
+    raw = doc.values.get("labels")
+    if not isinstance(raw, dict):
+        return Labels()
+    known = Labels.__dataclass_fields__
+    spec = {k: (str, False) for k in known}
+    problems.extend(check_fields(str(path), raw, spec, "labels",
+                                 lambda key: doc.line_of("labels", key)))
+    return Labels(**{k: v for k, v in raw.items() if k in known and isinstance(v, str)})
+
+
+def _build_chapters(path: Path, doc: YamlMapping,
+                    problems: list[Problem]) -> tuple[ChapterSpec, ...]:
+    """Return the chapter specs, recording a problem for each bad one."""
+    raw = doc.values.get("chapters")
+    if not isinstance(raw, list) or not raw:
+        if isinstance(raw, list):
+            problems.append(Problem(str(path), doc.line_of("chapters"), "-", "chapters",
+                                    "empty; expected at least one chapter"))
+        return ()
+    specs = [_build_chapter(path, doc, i, problems) for i in range(len(raw))]
+    chapters = tuple(s for s in specs if s is not None)
+    _check_chapter_set(path, doc, chapters, problems)
+    return chapters
+
+
+def _build_chapter(path: Path, doc: YamlMapping, index: int,
+                   problems: list[Problem]) -> ChapterSpec | None:
+    """Return one chapter spec, or None after recording its problems."""
+    item = doc.values["chapters"][index]
+    if not isinstance(item, dict):
+        problems.append(Problem(str(path), doc.line_of("chapters", index), "-", "chapters",
+                                "each chapter must be a mapping with slug and title"))
+        return None
+    owner = f"chapter {item.get('slug', index + 1)}"
+    found = check_fields(str(path), item, CHAPTER_FIELDS, owner,
+                         lambda key: doc.line_of("chapters", index, key))
+    select = item.get("select", {})
+    if isinstance(select, dict):
+        found += _check_rule(path, doc, index, select, owner)
+    slug = item.get("slug")
+    if isinstance(slug, str) and not SLUG.match(slug):
+        found.append(Problem(str(path), doc.line_of("chapters", index, "slug"), owner, "slug",
+                             f"`{slug}` is not a slug; expected lowercase words and hyphens"))
+    problems.extend(found)
+    if found:
+        return None
+    rule = Rule(**{k: tuple(str(v) for v in select.get(k, ())) for k in RULE_FIELDS})
+    return ChapterSpec(slug=item["slug"], title=item["title"], intro=item.get("intro", ""),
+                       rule=rule, catch_all=item.get("catch_all", False))
+
+
+def _check_rule(path: Path, doc: YamlMapping, index: int, select: dict[str, Any],
+                owner: str) -> list[Problem]:
+    """Return the problems of a chapter's `select` rule."""
+    problems = []
+    for key, value in select.items():
+        line = doc.line_of("chapters", index, "select", key)
+        if key not in RULE_FIELDS:
+            hint = did_you_mean(key, RULE_FIELDS)
+            problems.append(Problem(str(path), line, owner, f"select.{key}",
+                                    f"unknown rule{hint}"))
+        elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            problems.append(Problem(str(path), line, owner, f"select.{key}",
+                                    "expected a list of names"))
+    return problems
+
+
+def _check_chapter_set(path: Path, doc: YamlMapping, chapters: tuple[ChapterSpec, ...],
+                       problems: list[Problem]) -> None:
+    """Record duplicate slugs and misplaced catch-all chapters."""
+    seen: set[str] = set()
+    for index, chapter in enumerate(chapters):
+        if chapter.slug in seen:
+            problems.append(Problem(str(path), doc.line_of("chapters", index, "slug"),
+                                    f"chapter {chapter.slug}", "slug",
+                                    "used by two chapters; expected unique slugs"))
+        seen.add(chapter.slug)
+    catch_alls = [c for c in chapters if c.catch_all]
+    if len(catch_alls) > 1 or (catch_alls and chapters[-1] is not catch_alls[0]):
+        problems.append(Problem(str(path), doc.line_of("chapters"), "-", "catch_all",
+                                "expected at most one catch-all chapter, the last one"))
+
+
+def _load_entities(path: Path, problems: list[Problem]) -> tuple[Entity, ...]:
+    """Read the entity registry: acronyms mapped to a name and optional aliases."""
+    try:
+        raw = load_mapping(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(str(path), 0, "-", "entities", "entity registry not found"))
+        return ()
+    except YamlProblem as exc:
+        problems.append(Problem(str(path), exc.line, "-", "-", exc.message))
+        return ()
+    entities = []
+    for acronym, value in raw.values.items():
+        if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+            problems.append(Problem(str(path), raw.line_of(acronym), acronym, "name",
+                                    "missing; expected `name: Full Name`"))
+            continue
+        aliases = value.get("aliases", [])
+        entities.append(Entity(acronym, value["name"], tuple(str(a) for a in aliases)))
+    return tuple(entities)

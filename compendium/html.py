@@ -1,0 +1,166 @@
+"""Render record bodies and the whole compendium as HTML, with record text kept inert."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from compendium.config import Edition
+from compendium.markdown import entities_line
+from compendium.model import Chapter, Record
+
+log = logging.getLogger(__name__)
+
+SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:", "#")
+ALLOWED_TAGS = {"p", "ul", "ol", "li", "em", "strong", "a", "code", "pre", "blockquote",
+                "h2", "h3", "h4", "h5", "h6", "br", "hr", "table", "thead", "tbody", "tr",
+                "th", "td", "span"}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What the templates need to lay out the compendium."""
+
+    edition: Edition
+    """The edition's config."""
+    chapters: tuple[Chapter, ...]
+    """Chapters in reading order."""
+    bodies: dict[str, str]
+    """Each record's body as safe HTML, by record id."""
+    introduction: str
+    """The edition's introduction as safe HTML."""
+    intros: dict[str, str]
+    """Each chapter's introduction as safe HTML, by slug."""
+    build_date: str
+    """Date of the latest source change, ISO 8601."""
+
+
+def make_markdown() -> MarkdownIt:
+    """Return a CommonMark parser that treats raw HTML in the text as text."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table")
+    return md
+
+
+def render_body(md: MarkdownIt, text: str, record_id: str, heading_level: int) -> str:
+    """Render one record's Markdown as safe HTML, headings starting at ``heading_level``."""
+    tokens = md.parse(text)
+    _neutralise(tokens, record_id)
+    _nest_headings(tokens, heading_level)
+    _number_paragraphs(tokens, record_id)
+    html = md.renderer.render(tokens, md.options, {})
+    return sanitize(html)
+
+
+def sanitize(html: str) -> str:
+    """Keep only the tags and attributes record text may produce."""
+    return str(nh3.clean(html, tags=ALLOWED_TAGS,
+                         attributes={"*": {"id"}, "a": {"href", "title"}, "th": {"align"},
+                                     "td": {"align"}},
+                         url_schemes={"http", "https", "mailto"}, link_rel=None))
+
+
+def _neutralise(tokens: Sequence[Token], record_id: str) -> None:
+    """Turn images into their alt text and unsafe links into plain text, with a warning."""
+    for token in tokens:
+        if token.children:
+            _neutralise(token.children, record_id)
+        if token.type == "image":
+            log.warning("%s: image `%s` dropped; record text may not embed images",
+                        record_id, token.attrGet("src"))
+            token.type, token.tag, token.content = "text", "", token.content
+            token.children = None
+        elif token.type == "link_open" and not _is_safe_link(str(token.attrGet("href") or "")):
+            log.warning("%s: link `%s` made plain text; only http, https, mailto and "
+                        "#anchors are kept", record_id, token.attrGet("href"))
+            token.attrs = {}
+            token.tag = "span"
+    _close_neutralised_links(tokens)
+
+
+def _close_neutralised_links(tokens: Sequence[Token]) -> None:
+    """Give each link turned into a span a matching closing span."""
+    for token in tokens:
+        if token.children:
+            _close_neutralised_links(token.children)
+    open_tags: list[str] = []
+    for token in tokens:
+        if token.type == "link_open":
+            open_tags.append(token.tag)
+        elif token.type == "link_close" and open_tags:
+            token.tag = open_tags.pop()
+
+
+def _is_safe_link(href: str) -> bool:
+    """Return whether a link may stay a link."""
+    return href.lower().startswith(SAFE_LINK_SCHEMES)
+
+
+def _nest_headings(tokens: Sequence[Token], first_level: int) -> None:
+    """Shift headings so the body's top heading level becomes ``first_level``."""
+    levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
+    if not levels:
+        return
+    shift = first_level - min(levels)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{max(2, min(6, int(token.tag[1]) + shift))}"
+
+
+def _number_paragraphs(tokens: Sequence[Token], record_id: str) -> None:
+    """Give top-level paragraphs and lists a citable id: ``<record id>-p<n>``."""
+    number = 0
+    for token in tokens:
+        if token.level == 0 and token.type in ("paragraph_open", "bullet_list_open",
+                                               "ordered_list_open"):
+            number += 1
+            token.attrSet("id", f"{record_id}-p{number}")
+
+
+def build_document(chapters: tuple[Chapter, ...], edition: Edition, build_date: str) -> Document:
+    """Render every Markdown text of the compendium to safe HTML."""
+    md = make_markdown()
+    bodies = {r.id: render_body(md, r.body, r.id, 3 if r.is_profile else 4)
+              for c in chapters for r in c.records}
+    intros = {c.slug: render_body(md, c.intro, f"chapter-{c.slug}-intro", 3)
+              for c in chapters if c.intro}
+    introduction = render_body(md, edition.introduction, "introduction", 2)
+    return Document(edition, chapters, bodies, introduction, intros, build_date)
+
+
+def template_environment(templates: Path) -> jinja2.Environment:
+    """Return a strict, autoescaping Jinja environment for the HTML templates."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates),
+                             undefined=jinja2.StrictUndefined,
+                             autoescape=jinja2.select_autoescape(["html", "j2"],
+                                                                 default_for_string=True),
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["entities_line"] = entities_line
+    return env
+
+
+def render_html(document: Document, templates: Path, medium: str,
+                inline_css: str = "", extra: dict[str, Any] | None = None) -> str:
+    """Render the compendium page for ``medium`` (``html`` or ``pdf``)."""
+    template = template_environment(templates).get_template("compendium.html.j2")
+    return template.render(doc=document, edition=document.edition, medium=medium,
+                           inline_css=inline_css, labels=document.edition.labels,
+                           safe=_mark_safe, **(extra or {}))
+
+
+def _mark_safe(html: str) -> Any:
+    """Mark HTML that render_body already sanitized as safe for the templates."""
+    return jinja2.utils.markupsafe.Markup(html)
+
+
+def record_heading(record: Record, partners_word: str) -> str:
+    """Return the heading text of an activity: its entities."""
+    return entities_line(record, partners_word)

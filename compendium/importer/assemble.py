@@ -1,0 +1,190 @@
+"""Assemble the records of several pages, merging what two places of the pages repeat."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from compendium.importer.attribution import EntityFinder, themes_of
+from compendium.importer.dedupe import ParagraphIndex
+from compendium.importer.entries import Unit, group_entries, one_entry
+from compendium.importer.layout import Layout, Para, ProfileBlock, Stream
+from compendium.importer.rawpage import RawPage
+from compendium.model import Entity, Period
+
+PROFILE_SECTIONS = (("background", "Background"), ("policy_framework", "Policy framework"),
+                    ("areas_of_focus", "Areas of focus"), ("areas_of_work", "Areas of work"),
+                    ("resources", "Resources"), ("agency_type", "Agency type"))
+FRONT_FIELDS = ("item_id", "agency_id", "mail_address", "address")
+
+
+@dataclass(slots=True)
+class Draft:
+    """A record being assembled: its paragraphs are slots of the shared paragraph index."""
+
+    kind: str
+    """``profile`` or ``activity``."""
+    entity: str
+    """Lead entity (acronym)."""
+    partners: tuple[str, ...] = ()
+    """Partner entities."""
+    period: Period | None = None
+    """Period of a dated entry."""
+    themes: tuple[str, ...] = ()
+    """Theme tags."""
+    slots: list[int] = field(default_factory=list)
+    """Activity paragraphs."""
+    sections: dict[str, list[int]] = field(default_factory=dict)
+    """Profile sections' paragraphs, by field."""
+    name: str | None = None
+    """Entity full name (profiles)."""
+    sources: list[tuple[str, int, int]] = field(default_factory=list)
+    """(page, first line, last line) of each place the record came from."""
+
+
+@dataclass(frozen=True, slots=True)
+class Disposition:
+    """What became of one content paragraph read from a page."""
+
+    page: str
+    """Raw page."""
+    line: int
+    """Line in the page."""
+    text: str
+    """The paragraph as read."""
+    draft: int
+    """Index of the draft that holds it."""
+    duplicate: bool
+    """Whether it was merged as a copy of a paragraph kept elsewhere."""
+
+
+@dataclass(slots=True)
+class Assembly:
+    """Everything the import found, before ids and files."""
+
+    drafts: list[Draft] = field(default_factory=list)
+    """Records in page order."""
+    index: ParagraphIndex = field(default_factory=ParagraphIndex)
+    """Kept paragraph texts."""
+    owners: dict[int, int] = field(default_factory=dict)
+    """Draft index of each paragraph slot."""
+    dispositions: list[Disposition] = field(default_factory=list)
+    """Every content paragraph read and where it went."""
+    warnings: list[tuple[str, int, str]] = field(default_factory=list)
+    """(page, line, message) of things an editor should look at."""
+
+
+def assemble(pages: Sequence[tuple[RawPage, Layout]], entities: Sequence[Entity]) -> Assembly:
+    """Turn the pages' layouts into record drafts, in page order."""
+    work = Assembly()
+    finder = EntityFinder(entities)
+    for page, layout in pages:
+        for block in layout.profiles:
+            _add_profile(work, page.name, block, layout, finder)
+        previous = layout.page_entity
+        for stream in layout.streams:
+            previous = _add_stream(work, page.name, stream, previous, finder)
+    return work
+
+
+def _add_profile(work: Assembly, page: str, block: ProfileBlock, layout: Layout,
+                 finder: EntityFinder) -> None:
+    """Merge a profile block into its entity's profile draft."""
+    icon = _single(block, "icon")
+    entity = finder.resolve(icon) if icon else (block.entity_hint or layout.page_entity)
+    if entity is None:
+        line = block.labels[0] if block.labels else 0
+        work.warnings.append((page, line, "profile block names no entity; fields skipped"))
+        return
+    number = _profile_draft(work, entity)
+    draft = work.drafts[number]
+    draft.name = draft.name or _single(block, "title")
+    for name, paras in block.fields.items():
+        if name in ("icon", "title"):
+            continue
+        slots = draft.sections.setdefault(name, [])
+        slots += _place(work, page, paras, number)
+    lines = [p.line for ps in block.fields.values() for p in ps] + block.labels
+    draft.sources.append((page, min(lines), max(lines)))
+
+
+def _single(block: ProfileBlock, name: str) -> str | None:
+    """Return the value of a one-line field."""
+    values = block.fields.get(name, [])
+    return values[0].text if values else None
+
+
+def _profile_draft(work: Assembly, entity: str) -> int:
+    """Return the index of the entity's profile draft, creating it."""
+    for i, draft in enumerate(work.drafts):
+        if draft.kind == "profile" and draft.entity == entity:
+            return i
+    work.drafts.append(Draft("profile", entity))
+    return len(work.drafts) - 1
+
+
+def _add_stream(work: Assembly, page: str, stream: Stream, previous: str | None,
+                finder: EntityFinder) -> str | None:
+    """Add the entries of a stream; return the entity of its last entry."""
+    units = [one_entry(stream.paras)] if stream.header else group_entries(stream.paras)
+    for unit in units:
+        entity, partners = _entities(stream, unit, previous, finder)
+        if entity is None:
+            line = unit.paras[0].line
+            work.warnings.append((page, line, "entry names no known entity and follows none; "
+                                              "not imported: add its entity to entities.yml"))
+            continue
+        _add_unit(work, page, stream, unit, entity, partners)
+        previous = entity
+    return previous
+
+
+def _entities(stream: Stream, unit: Unit, previous: str | None,
+              finder: EntityFinder) -> tuple[str | None, tuple[str, ...]]:
+    """Return the lead entity and partners of an entry."""
+    if stream.header and stream.header.entities:
+        names = [finder.resolve(n) for n in stream.header.entities]
+        return names[0], tuple(dict.fromkeys(n for n in names[1:] if n != names[0]))
+    if stream.entity_hint:
+        return stream.entity_hint, ()
+    named = finder.first_named(unit.paras[0].text)
+    return named or previous, ()
+
+
+def _add_unit(work: Assembly, page: str, stream: Stream, unit: Unit, entity: str,
+              partners: tuple[str, ...]) -> None:
+    """Add one entry: a new draft, or one more source of the draft it wholly repeats."""
+    first, last = unit.lines
+    lines = (min(first, *stream.header_lines), last) if stream.header_lines else (first, last)
+    repeats = [work.index.find(p.text) for p in unit.paras]
+    if all(slot is not None for slot in repeats):
+        number = work.owners[repeats[0]]  # type: ignore[index]
+    else:
+        number = len(work.drafts)
+        period = stream.header.period if stream.header else None
+        work.drafts.append(Draft("activity", entity, partners, period,
+                                 themes_of(unit.paras[0].text, entity)))
+    work.drafts[number].sources.append((page, *lines))
+    work.drafts[number].slots += _place(work, page, unit.paras, number)
+    for merged in unit.merged:
+        slot = work.index.find(merged.kept.text)
+        owner = number if slot is None else work.owners[slot]
+        work.dispositions.append(Disposition(page, merged.copy.line, merged.copy.text,
+                                             owner, True))
+
+
+def _place(work: Assembly, page: str, paras: Sequence[Para], number: int) -> list[int]:
+    """Keep each new paragraph for draft ``number``; note repeats; return the new slots."""
+    slots = []
+    for para in paras:
+        slot = work.index.find(para.text)
+        if slot is None:
+            slot = work.index.add(para.text)
+            work.owners[slot] = number
+            slots.append(slot)
+            work.dispositions.append(Disposition(page, para.line, para.text, number, False))
+        else:
+            work.index.improve(slot, para.text)
+            work.dispositions.append(Disposition(page, para.line, para.text,
+                                                 work.owners[slot], True))
+    return slots

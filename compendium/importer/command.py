@@ -1,0 +1,181 @@
+"""The ``import`` verb: raw pages in, record files and an accounting report out."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from compendium.config import load_edition
+from compendium.errors import ImportFailure
+from compendium.importer.assemble import Assembly, assemble
+from compendium.importer.attribution import EntityFinder
+from compendium.importer.dedupe import fold
+from compendium.importer.layout import Layout, read_layout
+from compendium.importer.rawpage import RawPage, read_raw_page
+from compendium.importer.records import RecordText, make_ids, render_records
+from compendium.importer.report import make_report, report_json, report_markdown, totals
+from compendium.importer.writer import write_records
+from compendium.model import Entity
+from compendium.output import write_atomically
+from compendium.sources import read_record_file
+
+SENTENCE_END = ('.', '!', '?', ':', ';', ')', '"', '”', '’', "'")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the verb's options."""
+    parser.add_argument("raw", nargs="+", type=Path, metavar="RAW_FILE",
+                        help="raw pages scraped from the inventory site")
+    parser.add_argument("--into", type=Path, default=Path("sources"),
+                        help="sources folder to write records to (sources/)")
+    parser.add_argument("--config", type=Path, default=Path("compendium.yml"),
+                        help="edition config naming the entity registry")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite records an editor changed since the last import")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; fail if any paragraph read is not in a record")
+    parser.add_argument("-v", "--verbose", action="store_true", help="say more")
+    parser.set_defaults(run=run_import)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import made of its pages."""
+
+    pages: tuple[RawPage, ...]
+    """Pages read."""
+    work: Assembly
+    """Drafts and the accounting."""
+    ids: tuple[str, ...]
+    """Record id of each draft."""
+    records: tuple[RecordText, ...]
+    """Record files."""
+    failures: tuple[str, ...]
+    """Pages that could not be imported, with the reason."""
+
+
+def import_pages(paths: Sequence[Path], entities: Sequence[Entity]) -> ImportResult:
+    """Read, lay out and assemble the pages; a bad page is reported and skipped."""
+    read: list[tuple[RawPage, Layout]] = []
+    failures: list[str] = []
+    finder = EntityFinder(entities)
+    for path in paths:
+        try:
+            page = read_raw_page(path)
+            layout = read_layout(page, entities)
+            _check_inventory_page(path, page, layout, finder)
+        except ImportFailure as exc:
+            failures.append(str(exc))
+            continue
+        read.append((page, layout))
+    work = assemble(read, entities)
+    for page, _ in read:
+        _warn_if_cut(page, work)
+    ids = make_ids(work)
+    return ImportResult(tuple(p for p, _ in read), work, tuple(ids),
+                        tuple(render_records(work, ids)), tuple(failures))
+
+
+def _check_inventory_page(path: Path, page: RawPage, layout: Layout,
+                          finder: EntityFinder) -> None:
+    """Refuse a page with no trace of the inventory's layout or entities."""
+    has_structure = layout.profiles or any(s.header for s in layout.streams)
+    names_entity = any(finder.first_named(line.text) for line in page.lines if line.text)
+    if not has_structure and not names_entity:
+        raise ImportFailure(f"{path}: does not look like a page of the UN Women inventory "
+                            "(no field labels, no dated entries, no known entity named)")
+
+
+def _warn_if_cut(page: RawPage, work: Assembly) -> None:
+    """Warn when a page's last line stops mid-sentence: the scrape may be cut off."""
+    last = next((line for line in reversed(page.lines) if line.text), None)
+    if last is not None and not last.text.endswith(SENTENCE_END) and len(last.text) > 60:
+        work.warnings.append((page.name, last.number, "page ends mid-sentence; it may be cut "
+                              "off (a fuller copy of the paragraph is kept if the page has one)"))
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Import the raw pages named on the command line."""
+    edition = load_edition(args.config)
+    result = import_pages(args.raw, edition.entities)
+    for failure in result.failures:
+        print(f"error: {failure}", file=sys.stderr)
+    if args.check:
+        return _report_check(result, args.into)
+    _keep_raw_copies(args.raw, args.into, result)
+    written = write_records(args.into, result.records, args.force)
+    reports = make_report(result.pages, result.work, result.ids)
+    write_atomically(args.into / "raw" / "import-report.md", report_markdown(reports).encode())
+    write_atomically(args.into / "raw" / "import-report.json", report_json(reports).encode())
+    for path in written.kept_edits:
+        print(f"kept: {args.into / path} was edited since the last import; "
+              "not overwritten (use --force to replace it)", file=sys.stderr)
+    t = totals(reports)
+    print(f"imported {t['pages']} pages: {t['paragraphs_read']} paragraphs read, "
+          f"{t['records']} records ({len(written.created)} new, {len(written.updated)} updated, "
+          f"{len(written.unchanged)} unchanged, {len(written.kept_edits)} kept edits), "
+          f"{t['duplicates_merged']} copies merged, {t['residue_dropped']} residue dropped; "
+          f"report: {args.into / 'raw' / 'import-report.md'}")
+    for page in reports:
+        for warning in page.warnings:
+            print(f"warning: {page.page}: {warning}", file=sys.stderr)
+    return 1 if result.failures else 0
+
+
+def _keep_raw_copies(paths: Sequence[Path], into: Path, result: ImportResult) -> None:
+    """Copy each imported page into ``into/raw`` so the project builds from its own data."""
+    imported = {p.name for p in result.pages}
+    for path in paths:
+        target = into / "raw" / path.name
+        if path.name in imported and path.resolve() != target.resolve():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+
+
+def _report_check(result: ImportResult, into: Path) -> int:
+    """Print each paragraph read that no record on disk holds; return the exit code."""
+    missing = unaccounted_paragraphs(result, into)
+    for line in missing:
+        print(f"unaccounted: {line}", file=sys.stderr)
+    read = len(result.work.dispositions)
+    print(f"check: {read - len(missing)} of {read} paragraphs read are in their records")
+    return 1 if missing or result.failures else 0
+
+
+def unaccounted_paragraphs(result: ImportResult, into: Path) -> list[str]:
+    """Return ``page:line: text`` for each paragraph read that its record file does not hold."""
+    texts: dict[int, list[str]] = {}
+    missing = []
+    for d in result.work.dispositions:
+        if d.draft not in texts:
+            texts[d.draft] = record_paragraphs(into / result.records[d.draft].path)
+        folded = fold(d.text.removeprefix("- "))
+        if not any(p.startswith(folded) or (folded.startswith(p) and d.duplicate and len(p) > 40)
+                   for p in texts[d.draft]):
+            missing.append(f"{d.page}:{d.line}: {d.text[:60]}… (expected in "
+                           f"{result.ids[d.draft]})")
+    return missing
+
+
+def record_paragraphs(path: Path) -> list[str]:
+    """Return the folded plain text of each block and text field of a record file."""
+    record = read_record_file(path)
+    if not hasattr(record, "body"):
+        return []
+    blocks = _plain_blocks(record.body)  # type: ignore[union-attr]
+    fields = [str(v) for v in record.front.values.values()  # type: ignore[union-attr]
+              if isinstance(v, str)]
+    return [fold(t) for t in blocks + [line for v in fields for line in v.split("\n")]]
+
+
+def _plain_blocks(markdown: str) -> list[str]:
+    """Return the text of each paragraph of a Markdown body, markup removed."""
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    return [t.children and "".join(c.content for c in t.children if c.type in (
+        "text", "code_inline")) or t.content for t in tokens if t.type == "inline"]

@@ -1,0 +1,123 @@
+"""Group a stream's paragraphs into entries, folding each "View More" teaser into its full text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from compendium.importer.dedupe import fuller, is_same_paragraph
+from compendium.importer.layout import Para
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """A paragraph read twice: where the copy stood, and which version was kept."""
+
+    copy: Para
+    """The copy that was dropped."""
+    kept: Para
+    """The version kept (the fuller one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One entry as the page shows it: its kept paragraphs and the copies folded into them."""
+
+    paras: tuple[Para, ...]
+    """Kept paragraphs, in page order."""
+    merged: tuple[Merged, ...] = ()
+    """Teasers and repeats folded into the kept paragraphs."""
+
+    @property
+    def lines(self) -> tuple[int, int]:
+        """Return the first and last page line the entry occupies, copies included."""
+        numbers = [p.line for p in self.paras] + [m.copy.line for m in self.merged]
+        return min(numbers), max(numbers)
+
+
+def group_entries(paras: Sequence[Para]) -> list[Unit]:
+    """Split undated paragraphs into entries: each "View More" unit, then each lone paragraph."""
+    units: list[Unit] = []
+    taken = [False] * len(paras)
+    floor = 0
+    for marker in (i for i, p in enumerate(paras) if p.after_marker):
+        if marker < floor:
+            continue
+        teaser = _teaser_length(paras, marker, floor)
+        full = _full_length(paras, marker, teaser)
+        units.append(_fold_teaser(paras[marker - teaser:marker], paras[marker:marker + full]))
+        for i in range(marker - teaser, marker + full):
+            taken[i] = True
+        floor = marker + full
+    units += _lone_entries(paras, taken)
+    return sorted(units, key=lambda u: u.lines)
+
+
+def one_entry(paras: Sequence[Para]) -> Unit:
+    """Return a dated entry's paragraphs as one unit, its own teasers folded in."""
+    paras_merged: list[Para] = []
+    merged: list[Merged] = []
+    for unit in group_entries(paras):
+        paras_merged += unit.paras
+        merged += unit.merged
+    paras_merged.sort(key=lambda p: p.line)
+    return Unit(tuple(paras_merged), tuple(merged))
+
+
+def _teaser_length(paras: Sequence[Para], marker: int, floor: int) -> int:
+    """Return how many paragraphs before ``marker`` are teasers of those from ``marker`` on."""
+    best = 0
+    for size in range(1, marker - floor + 1):
+        start = marker - size
+        if marker + size > len(paras) or any(p.after_marker for p in paras[marker + 1:
+                                                                            marker + size]):
+            break
+        if all(is_same_paragraph(paras[start + j].text, paras[marker + j].text)
+               for j in range(size)):
+            best = size
+    return best
+
+
+def _full_length(paras: Sequence[Para], marker: int, teaser: int) -> int:
+    """Return how many paragraphs from ``marker`` make the full text: the teaser's count,
+    at least one, plus list items that follow it."""
+    size = max(teaser, 1)
+    while (marker + size < len(paras) and paras[marker + size].is_bullet
+           and not paras[marker + size].after_marker):
+        size += 1
+    return size
+
+
+def _fold_teaser(teaser: Sequence[Para], full: Sequence[Para]) -> Unit:
+    """Keep the fuller of each teaser/full pair (the full text on a tie)."""
+    kept: list[Para] = list(full)
+    merged: list[Merged] = []
+    for j, copy in enumerate(teaser):
+        best = fuller(full[j].text, copy.text)
+        if best is full[j].text:
+            merged.append(Merged(copy, full[j]))
+        else:
+            kept[j] = copy
+            merged.append(Merged(full[j], copy))
+    return Unit(tuple(kept), tuple(merged))
+
+
+def _lone_entries(paras: Sequence[Para], taken: list[bool]) -> list[Unit]:
+    """Make an entry of each paragraph no "View More" unit took, with its list items."""
+    units: list[list[Para]] = []
+    for para, is_taken in zip(paras, taken, strict=True):
+        if is_taken:
+            continue
+        if para.is_bullet and units and units[-1][-1].line == para.line - 1:
+            units[-1].append(para)
+        elif para.is_bullet and units and _follows(paras, units[-1][-1], para):
+            units[-1].append(para)
+        else:
+            units.append([para])
+    return [Unit(tuple(u)) for u in units]
+
+
+def _follows(paras: Sequence[Para], previous: Para, para: Para) -> bool:
+    """Return whether ``para`` comes right after ``previous`` among the stream's paragraphs."""
+    index = next(i for i, p in enumerate(paras) if p is para)
+    return index > 0 and paras[index - 1] is previous

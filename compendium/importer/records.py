@@ -1,0 +1,153 @@
+"""Give drafts stable ids and write them as record files: YAML front matter, Markdown body."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import yaml
+
+from compendium.importer.assemble import FRONT_FIELDS, PROFILE_SECTIONS, Assembly, Draft
+
+STOPWORDS = frozenset(
+    "the and for with from that this which into their its has have had was were are been "
+    "also more most such other over under within between through about across including "
+    "in on of to a an as at by or is it be all new continued continues".split())
+URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>]+[^\s<>.,;:!?)\]'\"’”]")
+# Characters that would turn record text into Markdown syntax it never meant.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>])")
+ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+LINE_START_SYNTAX = re.compile(r"^(#{1,6}\s|>|\+\s|=+\s*$|\d+[.)]\s)")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordText:
+    """One record ready to write."""
+
+    id: str
+    """Stable id."""
+    path: str
+    """File path relative to the sources folder."""
+    text: str
+    """The whole file."""
+
+
+def slugify(text: str) -> str:
+    """Return ``text`` as lowercase words joined by hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "record"
+
+
+def make_ids(work: Assembly) -> list[str]:
+    """Return a stable, unique id for each draft, in draft order."""
+    ids: list[str] = []
+    seen: dict[str, int] = {}
+    for draft in work.drafts:
+        base = _base_id(draft, work)
+        seen[base] = seen.get(base, 0) + 1
+        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return ids
+
+
+def _base_id(draft: Draft, work: Assembly) -> str:
+    """Return ``<entity>-<period start or undated>-<first keywords>`` (profiles: ``-profile``)."""
+    entity = slugify(draft.entity)
+    if draft.kind == "profile":
+        return f"{entity}-profile"
+    when = f"{draft.period.start}" if draft.period else "undated"
+    return f"{entity}-{when}-{_keywords(work.index.texts[draft.slots[0]], draft.entity)}"
+
+
+def _keywords(text: str, entity: str) -> str:
+    """Return the first four distinct meaningful words of ``text``, hyphenated."""
+    skip = STOPWORDS | {w.lower() for w in re.findall(r"\w+", entity)}
+    words: list[str] = []
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9]+", text):
+        lower = word.lower()
+        if len(lower) > 2 and lower not in skip and lower not in words:
+            words.append(lower)
+        if len(words) == 4:
+            break
+    return "-".join(words) or "entry"
+
+
+def render_records(work: Assembly, ids: Sequence[str]) -> list[RecordText]:
+    """Return every draft as a record file."""
+    return [RecordText(rid, f"{slugify(d.entity)}/{rid}.md", _render(d, rid, work))
+            for d, rid in zip(work.drafts, ids, strict=True)]
+
+
+def _render(draft: Draft, rid: str, work: Assembly) -> str:
+    """Return the record file of one draft."""
+    front = _front_matter(draft, rid, work)
+    body = _profile_body(draft, work) if draft.kind == "profile" else _paragraphs(
+        [work.index.texts[s] for s in draft.slots])
+    yaml_text = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000,
+                               default_flow_style=None)
+    return f"---\n{yaml_text}---\n{body}\n"
+
+
+def _front_matter(draft: Draft, rid: str, work: Assembly) -> dict[str, object]:
+    """Return the record's fields in the order the README documents them."""
+    front: dict[str, object] = {"id": rid, "kind": draft.kind, "entity": draft.entity}
+    if draft.kind == "profile":
+        front["name"] = draft.name or draft.entity
+        for name in FRONT_FIELDS:
+            values = [work.index.texts[s] for s in draft.sections.get(name, [])]
+            if values:
+                front[name] = "\n".join(values)
+    if draft.partners:
+        front["partners"] = list(draft.partners)
+    if draft.period:
+        period = {"start": str(draft.period.start)}
+        if draft.period.end and draft.period.end != draft.period.start:
+            period["end"] = str(draft.period.end)
+        front["period"] = period
+    if draft.themes:
+        front["themes"] = list(draft.themes)
+    front["sources"] = [{"page": page, "lines": f"{a}-{b}" if a != b else str(a)}
+                        for page, a, b in draft.sources]
+    return front
+
+
+def _profile_body(draft: Draft, work: Assembly) -> str:
+    """Return a profile's sections as Markdown, in the compendium's order."""
+    parts = []
+    for name, title in PROFILE_SECTIONS:
+        texts = [work.index.texts[s] for s in draft.sections.get(name, [])]
+        if not texts:
+            continue
+        body = "\n".join(f"- {escape(t)}" for t in texts) if name == "resources" else (
+            _paragraphs(texts))
+        parts.append(f"## {title}\n\n{body}")
+    return "\n\n".join(parts)
+
+
+def _paragraphs(texts: Sequence[str]) -> str:
+    """Join paragraphs with blank lines, keeping consecutive ``- `` items as one list."""
+    out = ""
+    for i, text in enumerate(texts):
+        is_item = text.startswith("- ")
+        line = f"- {escape(text[2:])}" if is_item else escape(text)
+        separator = "\n" if is_item and i and texts[i - 1].startswith("- ") else "\n\n"
+        out += (separator if out else "") + line
+    return out
+
+
+def escape(text: str) -> str:
+    """Escape what Markdown would read as syntax, and make bare URLs links."""
+    pieces, last = [], 0
+    for match in URL.finditer(text):
+        pieces.append(_escape_plain(text[last:match.start()]))
+        pieces.append(f"<{match[0]}>")
+        last = match.end()
+    pieces.append(_escape_plain(text[last:]))
+    escaped = "".join(pieces)
+    return "\\" + escaped if LINE_START_SYNTAX.match(escaped) else escaped
+
+
+def _escape_plain(text: str) -> str:
+    """Backslash-escape Markdown's inline syntax characters and word-edge underscores."""
+    text = MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = ENTITY_LIKE.sub(r"\\&", text)
+    return re.sub(r"(?<!\w)_|_(?!\w)", r"\\_", text)

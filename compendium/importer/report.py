@@ -1,0 +1,110 @@
+"""Account for every paragraph an import read: kept, merged as a copy, or dropped as residue."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+from compendium.importer.assemble import Assembly
+from compendium.importer.rawpage import RawPage
+
+EXCERPT = 70
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A paragraph merged into the record that keeps its fullest version."""
+
+    line: int
+    """Line in the raw page."""
+    excerpt: str
+    """Start of the paragraph."""
+    kept_in: str
+    """Id of the record holding the kept text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """Residue removed from a page."""
+
+    line: int
+    """Line in the raw page."""
+    text: str
+    """Exactly what was removed."""
+    reason: str
+    """Why."""
+
+
+@dataclass(slots=True)
+class PageReport:
+    """The accounting of one raw page."""
+
+    page: str
+    """File name."""
+    paragraphs_read: int = 0
+    """Content paragraphs read (copies included)."""
+    records: list[str] = field(default_factory=list)
+    """Ids of the records with text from this page."""
+    duplicates: list[Duplicate] = field(default_factory=list)
+    """Paragraphs merged as copies."""
+    residue: list[Dropped] = field(default_factory=list)
+    """What was dropped or cleaned."""
+    warnings: list[str] = field(default_factory=list)
+    """What an editor should look at."""
+
+
+def make_report(pages: Sequence[RawPage], work: Assembly, ids: Sequence[str],
+                ) -> list[PageReport]:
+    """Return one accounting per page."""
+    reports = {p.name: PageReport(p.name) for p in pages}
+    for page in pages:
+        reports[page.name].residue = [Dropped(r.number, r.text, r.reason) for r in page.residue]
+    for d in work.dispositions:
+        report = reports[d.page]
+        report.paragraphs_read += 1
+        if d.duplicate:
+            report.duplicates.append(Duplicate(d.line, d.text[:EXCERPT], ids[d.draft]))
+        if ids[d.draft] not in report.records:
+            report.records.append(ids[d.draft])
+    for page, line, message in work.warnings:
+        reports[page].warnings.append(f"line {line}: {message}")
+    return list(reports.values())
+
+
+def totals(reports: Sequence[PageReport]) -> dict[str, int]:
+    """Return the sums over all pages."""
+    return {"pages": len(reports),
+            "paragraphs_read": sum(r.paragraphs_read for r in reports),
+            "records": len({rid for r in reports for rid in r.records}),
+            "duplicates_merged": sum(len(r.duplicates) for r in reports),
+            "residue_dropped": sum(len(r.residue) for r in reports),
+            "warnings": sum(len(r.warnings) for r in reports)}
+
+
+def report_json(reports: Sequence[PageReport]) -> str:
+    """Return the report for tools."""
+    return json.dumps({"totals": totals(reports), "pages": [asdict(r) for r in reports]},
+                      indent=1, ensure_ascii=False) + "\n"
+
+
+def report_markdown(reports: Sequence[PageReport]) -> str:
+    """Return the report for people."""
+    t = totals(reports)
+    lines = ["# Import report", "",
+             f"{t['pages']} pages: {t['paragraphs_read']} content paragraphs read, "
+             f"{t['records']} records, {t['duplicates_merged']} copies merged, "
+             f"{t['residue_dropped']} pieces of residue dropped, {t['warnings']} warnings.", ""]
+    for r in reports:
+        lines += [f"## {r.page}", "",
+                  f"- content paragraphs read: {r.paragraphs_read}",
+                  f"- records: {len(r.records)} ({', '.join(f'`{i}`' for i in r.records)})",
+                  f"- copies merged: {len(r.duplicates)}", ""]
+        lines += [f"  - line {d.line} → `{d.kept_in}`: {d.excerpt}…" for d in r.duplicates]
+        lines += ["", f"- residue dropped: {len(r.residue)}", ""]
+        lines += [f"  - line {d.line} ({d.reason}): {json.dumps(d.text, ensure_ascii=True)}"
+                  for d in r.residue]
+        if r.warnings:
+            lines += ["", "- warnings:", *[f"  - {w}" for w in r.warnings]]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,58 @@
+"""Render chapters as Markdown files an editor can read on their own."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import jinja2
+
+from compendium.config import Edition
+from compendium.model import Chapter, Record
+
+ATX_HEADING = re.compile(r"^(#{1,6})(?=\s)")
+FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+
+
+def chapter_file_name(chapter: Chapter) -> str:
+    """Return the chapter's file name, e.g. ``02-iom.md``."""
+    return f"{chapter.number:02d}-{chapter.slug}.md"
+
+
+def render_chapters_markdown(chapters: Sequence[Chapter], edition: Edition,
+                             templates: Path) -> dict[str, str]:
+    """Return each chapter's Markdown by file name."""
+    env = _environment(templates)
+    template = env.get_template("chapter.md.j2")
+    return {chapter_file_name(c): template.render(chapter=c, edition=edition).rstrip() + "\n"
+            for c in chapters}
+
+
+def _environment(templates: Path) -> jinja2.Environment:
+    """Return a strict Jinja environment for Markdown (no HTML escaping: it is not HTML)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates),
+                             undefined=jinja2.StrictUndefined, autoescape=False,
+                             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["nest"] = nest_headings
+    env.filters["entities_line"] = entities_line
+    return env
+
+
+def nest_headings(markdown: str, depth: int) -> str:
+    """Push the body's ATX headings ``depth`` levels down (at most h6), outside code fences."""
+    out, fenced = [], False
+    for line in markdown.split("\n"):
+        if FENCE.match(line):
+            fenced = not fenced
+        elif not fenced:
+            line = ATX_HEADING.sub(lambda m: "#" * min(6, len(m[1]) + depth), line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def entities_line(record: Record, partners_word: str = "with") -> str:
+    """Return the lead entity and partners as a heading shows them, e.g. ``IOM with UNFPA``."""
+    if not record.partners:
+        return record.entity
+    return f"{record.entity} {partners_word} {', '.join(record.partners)}"

@@ -1,0 +1,210 @@
+"""The domain: records, periods, chapters and the problems found in the input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+RecordKind = Literal["profile", "activity"]
+
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class YearMonth:
+    """A month of a year, the precision of every period in the inventory."""
+
+    year: int
+    """Four-digit year."""
+    month: int
+    """Month number, 1 to 12."""
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        """Return the month as a reader sees it, e.g. ``Mar 2014``."""
+        return f"{MONTH_ABBREVIATIONS[self.month - 1]} {self.year}"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The months an activity covers: one month, or a start and an end."""
+
+    start: YearMonth
+    """First month."""
+    end: YearMonth | None = None
+    """Last month; None when the period is a single month."""
+
+    @property
+    def label(self) -> str:
+        """Return the period as a reader sees it, e.g. ``Mar 2014 – Mar 2016``."""
+        if self.end is None or self.end == self.start:
+            return self.start.label
+        return f"{self.start.label} – {self.end.label}"
+
+    @property
+    def sort_key(self) -> tuple[YearMonth, YearMonth]:
+        """Return the key that orders periods by their end, then their start."""
+        return (self.end or self.start, self.start)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where in a raw page a record's text came from."""
+
+    page: str
+    """File name of the raw page, e.g. ``000_d693a286f112ada1.txt``."""
+    lines: str
+    """Line range in that page, e.g. ``67-69``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One source record: an entity's profile or one activity entry."""
+
+    id: str
+    """Stable identifier, also the record's anchor in the HTML."""
+    kind: RecordKind
+    """``profile`` or ``activity``."""
+    entity: str
+    """Acronym of the entity the record is about (profile) or that leads it (activity)."""
+    body: str
+    """The record's text, Markdown."""
+    path: Path
+    """File the record was read from."""
+    line: int
+    """Line of that file where the front matter starts."""
+    sources: tuple[SourceRef, ...] = ()
+    """Raw pages and lines the record came from."""
+    partners: tuple[str, ...] = ()
+    """Partner entities of an activity."""
+    period: Period | None = None
+    """Months an activity covers; None for undated entries."""
+    round: int | None = None
+    """Reporting round (year) when known."""
+    countries: tuple[str, ...] = ()
+    """Countries the activity concerns."""
+    chapter: str | None = None
+    """Slug of the chapter the record must go to, overriding the config's rules."""
+    themes: tuple[str, ...] = ()
+    """Theme tags the config's chapter rules select on."""
+    name: str | None = None
+    """Full name of the entity (profiles)."""
+    item_id: str | None = None
+    """The inventory site's Item ID GUID (profiles)."""
+    agency_id: str | None = None
+    """The inventory site's UNAgency ID GUID (profiles)."""
+    mail_address: str | None = None
+    """Postal address (profiles)."""
+    address: str | None = None
+    """Address and websites block (profiles)."""
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        """Return the lead entity followed by the partners."""
+        return (self.entity, *self.partners)
+
+    @property
+    def is_profile(self) -> bool:
+        """Return whether the record is an entity profile."""
+        return self.kind == "profile"
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """An entity the compendium knows by acronym and name."""
+
+    acronym: str
+    """Short name used in records, e.g. ``IOM``."""
+    name: str
+    """Full name, e.g. ``International Organization for Migration``."""
+    aliases: tuple[str, ...] = ()
+    """Other names the raw pages use for the entity."""
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodGroup:
+    """Activities of one chapter that share a reporting period."""
+
+    label: str
+    """Heading shown above the group."""
+    anchor: str
+    """Stable anchor of the group's heading."""
+    records: tuple[Record, ...]
+    """The group's activities in reading order."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrossReference:
+    """A record shown in another chapter that this chapter's entities take part in."""
+
+    record: Record
+    """The referenced record."""
+    chapter_slug: str
+    """Slug of the chapter that holds the record."""
+    chapter_title: str
+    """Title of that chapter."""
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    """A themed chapter of the compendium, with its records in reading order."""
+
+    number: int
+    """Position in the compendium, from 1."""
+    slug: str
+    """Stable name used in file names and anchors."""
+    title: str
+    """Heading of the chapter."""
+    intro: str
+    """Markdown introduction from the config; may be empty."""
+    profiles: tuple[Record, ...]
+    """Entity profiles, first in the chapter."""
+    groups: tuple[PeriodGroup, ...]
+    """Activities grouped by period, newest first."""
+    references: tuple[CrossReference, ...] = ()
+    """Records of other chapters that involve this chapter's entities."""
+
+    @property
+    def records(self) -> tuple[Record, ...]:
+        """Return every record the chapter holds, profiles first."""
+        return self.profiles + tuple(r for g in self.groups for r in g.records)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input, located so an editor can fix it."""
+
+    path: str
+    """File the problem is in."""
+    line: int
+    """Line of that file, from 1 (0 when the whole file is concerned)."""
+    record_id: str
+    """Id of the record, or ``-`` when unknown."""
+    field: str
+    """Field concerned, or ``-``."""
+    message: str
+    """What is wrong and what was expected."""
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.record_id}: {self.field}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildStats:
+    """Figures shown in the build summary."""
+
+    records: int
+    """Records loaded."""
+    chapters: int
+    """Chapters written."""
+    pages: int = 0
+    """Pages in the PDF, 0 when no PDF was made."""
+    seconds: float = 0.0
+    """Wall-clock time of the build."""
+    outputs: tuple[Path, ...] = field(default=())
+    """Files written."""

@@ -1,0 +1,52 @@
+"""The only writer to the output folder: every file lands whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> tuple[Path, ...]:
+    """Write each relative path's bytes below ``out_dir`` atomically; return the paths written."""
+    root = out_dir.resolve()
+    targets = {_inside(root, name): data for name, data in files.items()}
+    written = []
+    for target, data in targets.items():
+        write_atomically(target, data)
+        written.append(target)
+    return tuple(written)
+
+
+def _inside(root: Path, name: str) -> Path:
+    """Return ``root/name``, refusing any name that would land outside ``root``."""
+    target = (root / name).resolve()
+    if not target.is_relative_to(root) or target == root:
+        raise ValueError(f"refusing to write {name!r} outside {root}")
+    return target
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``target``, then rename it into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def remove_stale(folder: Path, keep: set[str]) -> None:
+    """Delete the Markdown files in ``folder`` that the build did not write this time."""
+    if not folder.is_dir():
+        return
+    for path in folder.glob("*.md"):
+        if path.name not in keep:
+            path.unlink()

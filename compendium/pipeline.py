@@ -1,0 +1,189 @@
+"""The build, as an ordered list of named stages: gather everything, then write."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+
+from compendium.chapters import assign_chapters, placement_problems
+from compendium.config import Edition, load_edition
+from compendium.errors import InvalidInput
+from compendium.html import Document, build_document, render_html
+from compendium.markdown import render_chapters_markdown
+from compendium.model import BuildStats, Chapter, Record
+from compendium.output import remove_stale, write_outputs
+from compendium.pdf import render_pdf
+from compendium.provenance import source_date
+from compendium.sources import RecordFile, read_record_files
+from compendium.validate import validate_records
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("html", "pdf")
+HTML_NAME = "compendium.html"
+PDF_NAME = "compendium.pdf"
+CHAPTERS_DIR = "chapters"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRequest:
+    """What the editor asked for."""
+
+    config: Path
+    """The edition config; its folder is the project (templates/, styles/)."""
+    sources: Path
+    """Folder of record files."""
+    out: Path
+    """Folder the outputs go to."""
+    formats: frozenset[str] = frozenset(FORMATS)
+    """Which of html and pdf to make (chapter Markdown is always made)."""
+
+    @property
+    def project(self) -> Path:
+        """Return the project folder, the only place the renderer may read from."""
+        return self.config.resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class Build:
+    """The build's state as it passes from stage to stage."""
+
+    request: BuildRequest
+    """What was asked for."""
+    edition: Edition | None = None
+    """The loaded config."""
+    files: tuple[RecordFile, ...] = ()
+    """Record files read."""
+    records: tuple[Record, ...] = ()
+    """Validated records."""
+    chapters: tuple[Chapter, ...] = ()
+    """Records assigned to chapters."""
+    document: Document | None = None
+    """Record text rendered to safe HTML, ready for the templates."""
+    outputs: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
+    """Rendered files by path relative to the output folder."""
+    pages: int = 0
+    """Pages of the PDF."""
+    written: tuple[Path, ...] = ()
+    """Files written."""
+
+
+Stage = Callable[[Build], Build]
+
+
+def load_config(build: Build) -> Build:
+    """Read and validate the edition config."""
+    return replace(build, edition=load_edition(build.request.config))
+
+
+def read_sources(build: Build) -> Build:
+    """Read every record file, then validate them all, raising every problem at once."""
+    assert build.edition is not None
+    files, problems = read_record_files(build.request.sources)
+    records, invalid = validate_records(files, build.edition)
+    problems += invalid + placement_problems(records, build.edition)
+    if problems:
+        raise InvalidInput(problems)
+    return replace(build, files=tuple(files), records=tuple(records))
+
+
+def assign(build: Build) -> Build:
+    """Place each record in its chapter."""
+    assert build.edition is not None
+    return replace(build, chapters=assign_chapters(build.records, build.edition))
+
+
+def render_markdown(build: Build) -> Build:
+    """Render each chapter as a Markdown file."""
+    assert build.edition is not None
+    pages = render_chapters_markdown(build.chapters, build.edition, _templates(build))
+    return _add_outputs(build, {f"{CHAPTERS_DIR}/{name}": text.encode() for name, text in
+                                pages.items()})
+
+
+def render_text(build: Build) -> Build:
+    """Render every record's Markdown to safe HTML once, for both editions."""
+    assert build.edition is not None
+    date = source_date(build.request.sources, [f.path for f in build.files])
+    document = build_document(build.chapters, build.edition, date.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return replace(build, document=document)
+
+
+def render_html_edition(build: Build) -> Build:
+    """Render the one-page HTML edition with its styles inlined."""
+    if "html" not in build.request.formats:
+        return build
+    css = "\n".join(_style(build, name) for name in ("common.css", "screen.css"))
+    assert build.document is not None
+    html = render_html(build.document, _templates(build), "html", inline_css=css)
+    return _add_outputs(build, {HTML_NAME: html.encode()})
+
+
+def render_pdf_edition(build: Build) -> Build:
+    """Lay out the print edition as a PDF."""
+    if "pdf" not in build.request.formats:
+        return build
+    assert build.edition is not None and build.document is not None
+    html = render_html(build.document, _templates(build), "pdf")
+    styles = [build.request.project / "styles" / n for n in ("common.css", "print.css")]
+    paper = f"@page {{ size: {build.edition.paper}; }}"
+    pdf = render_pdf(html, build.request.project, styles, paper)
+    for warning in pdf.warnings:
+        log.warning("PDF: %s", warning)
+    return replace(_add_outputs(build, {PDF_NAME: pdf.data}), pages=pdf.pages)
+
+
+def write(build: Build) -> Build:
+    """Write every output atomically, then remove chapter files the build no longer makes."""
+    written = write_outputs(build.request.out, build.outputs)
+    remove_stale(build.request.out / CHAPTERS_DIR,
+                 {Path(n).name for n in build.outputs if n.startswith(CHAPTERS_DIR + "/")})
+    return replace(build, written=written)
+
+
+CHECK_STAGES: tuple[tuple[str, Stage], ...] = (
+    ("load config", load_config),
+    ("read and validate sources", read_sources),
+    ("assign chapters", assign),
+)
+BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
+    *CHECK_STAGES,
+    ("render chapter Markdown", render_markdown),
+    ("render record text", render_text),
+    ("render HTML", render_html_edition),
+    ("render PDF", render_pdf_edition),
+    ("write outputs", write),
+)
+
+
+def run(request: BuildRequest, stages: tuple[tuple[str, Stage], ...] = BUILD_STAGES,
+        ) -> tuple[Build, BuildStats]:
+    """Run ``stages`` in order; nothing is written unless every earlier stage succeeded."""
+    started = time.perf_counter()
+    build = Build(request)
+    for name, stage in stages:
+        log.info("%s", name)
+        build = stage(build)
+    stats = BuildStats(records=len(build.records), chapters=len(build.chapters),
+                       pages=build.pages, seconds=time.perf_counter() - started,
+                       outputs=build.written)
+    return build, stats
+
+
+def _add_outputs(build: Build, files: Mapping[str, bytes]) -> Build:
+    """Return ``build`` with more rendered files."""
+    return replace(build, outputs=MappingProxyType({**build.outputs, **files}))
+
+
+def _templates(build: Build) -> Path:
+    """Return the project's templates folder."""
+    return build.request.project / "templates"
+
+
+def _style(build: Build, name: str) -> str:
+    """Return the text of one of the project's stylesheets."""
+    return (build.request.project / "styles" / name).read_text(encoding="utf-8")

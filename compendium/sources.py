@@ -1,0 +1,104 @@
+"""Find and read record files: YAML front matter and a Markdown body, with their lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from compendium.model import Problem
+from compendium.yamldoc import YamlMapping, YamlProblem, load_mapping
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+"""A record larger than this is refused: no honest entry comes near it."""
+SKIPPED_FOLDERS = frozenset({"raw"})
+"""Folders of the sources tree that hold data, not records (the raw pages, import reports)."""
+FENCE = "---"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFile:
+    """A record file split into its front matter and body."""
+
+    path: Path
+    """The file."""
+    front: YamlMapping
+    """Parsed front matter with the line of each field."""
+    body: str
+    """Markdown after the closing ``---``."""
+    body_line: int
+    """Line of the file where the body starts."""
+
+
+def find_record_files(root: Path) -> list[Path]:
+    """Return every ``*.md`` record file under ``root``, sorted, skipping data folders."""
+    return sorted(p for p in _walk(root) if p.suffix == ".md")
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Yield the files below ``folder``, not entering skipped or hidden folders."""
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir():
+            if entry.name not in SKIPPED_FOLDERS and not entry.name.startswith("."):
+                yield from _walk(entry)
+        elif entry.is_file():
+            yield entry
+
+
+def read_record_files(root: Path) -> tuple[list[RecordFile], list[Problem]]:
+    """Read every record file under ``root``; return the readable ones and the problems."""
+    if not root.is_dir():
+        return [], [Problem(str(root), 0, "-", "-", "sources folder not found")]
+    files: list[RecordFile] = []
+    problems: list[Problem] = []
+    for path in find_record_files(root):
+        result = read_record_file(path)
+        if isinstance(result, Problem):
+            problems.append(result)
+        else:
+            files.append(result)
+    return files, problems
+
+
+def read_record_file(path: Path) -> RecordFile | Problem:
+    """Read one record file, or return the problem that makes it unreadable."""
+    text = _read_text(path)
+    if isinstance(text, Problem):
+        return text
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != FENCE:
+        return Problem(str(path), 1, "-", "-",
+                       "no front matter; expected the file to start with a `---` line")
+    closing = next((i for i in range(1, len(lines)) if lines[i].strip() == FENCE), None)
+    if closing is None:
+        return Problem(str(path), 1, "-", "-",
+                       "front matter never closed; expected a second `---` line")
+    try:
+        front = load_mapping("\n".join(lines[1:closing]), first_line=2)
+    except YamlProblem as exc:
+        return Problem(str(path), exc.line, "-", "-", exc.message)
+    body = "\n".join(lines[closing + 1:]).strip("\n")
+    return RecordFile(path, front, body, closing + 2)
+
+
+def _read_text(path: Path) -> str | Problem:
+    """Return the file's text, or the problem that stops it being read as UTF-8 text."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return Problem(str(path), 0, "-", "-",
+                           f"file is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}")
+        data = path.read_bytes()
+    except OSError as exc:
+        return Problem(str(path), 0, "-", "-", f"cannot read: {exc.strerror}")
+    if not data.strip():
+        return Problem(str(path), 0, "-", "-", "empty file; expected front matter and text")
+    if b"\x00" in data:
+        return Problem(str(path), 0, "-", "-", "binary file; expected UTF-8 text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return Problem(str(path), line, "-", "-",
+                       f"not UTF-8 (byte {data[exc.start]:#04x}); expected UTF-8 text")
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
