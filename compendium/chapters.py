@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import groupby
 
 from compendium.config import ChapterSpec, Edition, Rule
@@ -62,7 +62,7 @@ def _make_chapter(number: int, spec: ChapterSpec, records: list[Record],
                    references=_references(spec, everything, home))
 
 
-def _profile_key(spec: ChapterSpec) -> object:
+def _profile_key(spec: ChapterSpec) -> Callable[[Record], tuple[int, str]]:
     """Return a sort key putting the chapter's own entities' profiles first."""
     def key(record: Record) -> tuple[int, str]:
         own = record.entity in spec.rule.entities

@@ -115,7 +115,7 @@ RULE_FIELDS = ("entities", "themes", "ids", "except_themes")
 
 
 def load_edition(path: Path) -> Edition:
-    """Read and validate the edition config at ``path``; raise InvalidInput listing every problem."""
+    """Read and validate the edition config; raise InvalidInput listing every problem."""
     problems: list[Problem] = []
     doc = _read_mapping(path, problems)
     registry = path.parent / str(doc.values.get("entities", "entities.yml"))

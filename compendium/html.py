@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -158,7 +159,7 @@ def render_html(document: Document, templates: Path, medium: str,
 
 def _mark_safe(html: str) -> Any:
     """Mark HTML that render_body already sanitized as safe for the templates."""
-    return jinja2.utils.markupsafe.Markup(html)
+    return markupsafe.Markup(html)
 
 
 def record_heading(record: Record, partners_word: str) -> str:

@@ -50,3 +50,11 @@ def remove_stale(folder: Path, keep: set[str]) -> None:
     for path in folder.glob("*.md"):
         if path.name not in keep:
             path.unlink()
+
+
+def write_if_changed(target: Path, data: bytes) -> bool:
+    """Write ``data`` atomically unless ``target`` already holds it; return whether it wrote."""
+    if target.is_file() and target.read_bytes() == data:
+        return False
+    write_atomically(target, data)
+    return True

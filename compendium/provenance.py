@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 def source_date(sources: Path, files: Sequence[Path]) -> datetime:
-    """Return SOURCE_DATE_EPOCH if set, else the last commit of a clean sources tree, else mtimes."""
+    """Return SOURCE_DATE_EPOCH, else the last commit of a clean sources tree, else mtimes."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), UTC)

@@ -91,7 +91,7 @@ def _check_size(root: yaml.Node, first_line: int) -> None:
         # The composer hands back the anchored node itself for each alias, so a node met
         # twice is an alias: refusing them rules out "billion laughs" expansion.
         if id(node) in seen:
-            raise YamlProblem(line, "YAML aliases (*name) are not allowed")
+            raise YamlProblem(line, "YAML anchors and aliases (&name, *name) are not allowed")
         seen.add(id(node))
         if len(seen) > MAX_NODES:
             raise YamlProblem(line, f"more than {MAX_NODES} YAML values")

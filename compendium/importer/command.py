@@ -22,8 +22,8 @@ from compendium.importer.records import RecordText, make_ids, render_records
 from compendium.importer.report import make_report, report_json, report_markdown, totals
 from compendium.importer.writer import write_records
 from compendium.model import Entity
-from compendium.output import write_atomically
-from compendium.sources import read_record_file
+from compendium.output import write_if_changed
+from compendium.sources import RecordFile, read_record_file
 
 SENTENCE_END = ('.', '!', '?', ':', ';', ')', '"', '”', '’', "'")
 
@@ -111,8 +111,8 @@ def run_import(args: argparse.Namespace) -> int:
     _keep_raw_copies(args.raw, args.into, result)
     written = write_records(args.into, result.records, args.force)
     reports = make_report(result.pages, result.work, result.ids)
-    write_atomically(args.into / "raw" / "import-report.md", report_markdown(reports).encode())
-    write_atomically(args.into / "raw" / "import-report.json", report_json(reports).encode())
+    write_if_changed(args.into / "raw" / "import-report.md", report_markdown(reports).encode())
+    write_if_changed(args.into / "raw" / "import-report.json", report_json(reports).encode())
     for path in written.kept_edits:
         print(f"kept: {args.into / path} was edited since the last import; "
               "not overwritten (use --force to replace it)", file=sys.stderr)
@@ -166,16 +166,15 @@ def unaccounted_paragraphs(result: ImportResult, into: Path) -> list[str]:
 def record_paragraphs(path: Path) -> list[str]:
     """Return the folded plain text of each block and text field of a record file."""
     record = read_record_file(path)
-    if not hasattr(record, "body"):
+    if not isinstance(record, RecordFile):
         return []
-    blocks = _plain_blocks(record.body)  # type: ignore[union-attr]
-    fields = [str(v) for v in record.front.values.values()  # type: ignore[union-attr]
-              if isinstance(v, str)]
+    blocks = _plain_blocks(record.body)
+    fields = [v for v in record.front.values.values() if isinstance(v, str)]
     return [fold(t) for t in blocks + [line for v in fields for line in v.split("\n")]]
 
 
 def _plain_blocks(markdown: str) -> list[str]:
     """Return the text of each paragraph of a Markdown body, markup removed."""
     tokens = MarkdownIt("commonmark").parse(markdown)
-    return [t.children and "".join(c.content for c in t.children if c.type in (
-        "text", "code_inline")) or t.content for t in tokens if t.type == "inline"]
+    return [(t.children and "".join(c.content for c in t.children if c.type in (
+        "text", "code_inline"))) or t.content for t in tokens if t.type == "inline"]

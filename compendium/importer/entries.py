@@ -108,9 +108,7 @@ def _lone_entries(paras: Sequence[Para], taken: list[bool]) -> list[Unit]:
     for para, is_taken in zip(paras, taken, strict=True):
         if is_taken:
             continue
-        if para.is_bullet and units and units[-1][-1].line == para.line - 1:
-            units[-1].append(para)
-        elif para.is_bullet and units and _follows(paras, units[-1][-1], para):
+        if para.is_bullet and units and _follows(paras, units[-1][-1], para):
             units[-1].append(para)
         else:
             units.append([para])

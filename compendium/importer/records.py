@@ -10,10 +10,12 @@ import yaml
 
 from compendium.importer.assemble import FRONT_FIELDS, PROFILE_SECTIONS, Assembly, Draft
 
-STOPWORDS = frozenset(
-    "the and for with from that this which into their its has have had was were are been "
-    "also more most such other over under within between through about across including "
-    "in on of to a an as at by or is it be all new continued continues".split())
+_STOPWORDS_TEXT = """
+    the and for with from that this which into their its has have had was were are been
+    also more most such other over under within between through about across including
+    in on of to a an as at by or is it be all new continued continues
+"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>]+[^\s<>.,;:!?)\]'\"’”]")
 # Characters that would turn record text into Markdown syntax it never meant.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>])")

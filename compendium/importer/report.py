@@ -58,8 +58,8 @@ def make_report(pages: Sequence[RawPage], work: Assembly, ids: Sequence[str],
                 ) -> list[PageReport]:
     """Return one accounting per page."""
     reports = {p.name: PageReport(p.name) for p in pages}
-    for page in pages:
-        reports[page.name].residue = [Dropped(r.number, r.text, r.reason) for r in page.residue]
+    for raw in pages:
+        reports[raw.name].residue = [Dropped(r.number, r.text, r.reason) for r in raw.residue]
     for d in work.dispositions:
         report = reports[d.page]
         report.paragraphs_read += 1

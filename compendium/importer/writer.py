@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compendium.importer.records import RecordText
-from compendium.output import write_atomically
+from compendium.output import write_atomically, write_if_changed
 
 MANIFEST = "raw/import-manifest.json"
 """Hash of each file as the importer last wrote it, to tell hand edits from stale imports."""
@@ -45,7 +45,7 @@ def write_records(into: Path, records: Sequence[RecordText], force: bool) -> Wri
         getattr(result, outcome).append(record.path)
         if outcome != "kept_edits":
             manifest[record.path] = sha256(data)
-    write_atomically(into / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    write_if_changed(into / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n")
                      .encode())
     return result
 

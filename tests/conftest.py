@@ -1,0 +1,119 @@
+"""Shared fixtures: real builds, the real PDF read back with poppler, a real Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from compendium.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+PROJECT_FILES = ("compendium.yml", "entities.yml", "templates", "styles")
+
+
+def fingerprint(text: str) -> str:
+    """Return ``text`` reduced to letters and digits, so line breaks and hyphenation vanish."""
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
+
+
+def pdf_text(pdf: Path) -> str:
+    """Return the text of the PDF's text block on every page (running heads cropped off)."""
+    # A4 is 595 x 842 pt; the page margins are 24 mm (68 pt) top and bottom.
+    result = subprocess.run(["pdftotext", "-x", "0", "-y", "62", "-W", "595", "-H", "718",
+                             "-nopgbrk", str(pdf), "-"], capture_output=True, text=True,
+                            check=True)
+    return result.stdout
+
+
+def pdf_page_texts(pdf: Path) -> list[str]:
+    """Return the full text of each page, running heads included."""
+    result = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                            check=True)
+    return result.stdout.split("\f")[:-1]
+
+
+def copy_project(target: Path, sources: Path | None = None) -> Path:
+    """Copy the project's config, templates and styles (and optionally sources) to ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, target / name)
+        else:
+            shutil.copy(src, target / name)
+    if sources is not None:
+        shutil.copytree(sources, target / "sources")
+    else:
+        (target / "sources").mkdir()
+    return target
+
+
+def run_cli(project: Path, *args: str) -> int:
+    """Run the command line in ``project`` as a user would, with paths relative to it."""
+    import os
+
+    before = Path.cwd()
+    os.chdir(project)
+    try:
+        return main(list(args))
+    finally:
+        os.chdir(before)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Return an empty project (config, templates, styles, no records) in a temporary folder."""
+    return copy_project(tmp_path / "project")
+
+
+RecordFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def make_record(project: Path) -> RecordFactory:
+    """Return a factory writing a valid record file; keyword arguments override fields."""
+    counter = iter(range(1, 10_000))
+
+    def make(body: str = "Some text about the work.", folder: str = "", **fields: Any) -> Path:
+        n = next(counter)
+        front: dict[str, Any] = {"id": f"record-{n}", "kind": "activity", "entity": "IOM",
+                                 "sources": [{"page": "test.txt", "lines": str(n)}]}
+        front.update(fields)
+        front = {k: v for k, v in front.items() if v is not None}
+        path = project / "sources" / folder / f"{front.get('id', n)}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\n{yaml.safe_dump(front, sort_keys=False)}---\n{body}\n",
+                        encoding="utf-8")
+        return path
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def shipped_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the shipped sources once for the session; return the output folder."""
+    out = tmp_path_factory.mktemp("shipped") / "out"
+    assert run_cli(ROOT, "build", "--out", str(out)) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Return Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: run ./setup.sh (installs Debian's chromium)")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()

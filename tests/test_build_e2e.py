@@ -1,0 +1,163 @@
+"""End to end: the shipped sources build into chapters, HTML and PDF a reader can trust."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+from markdown_it import MarkdownIt
+
+from compendium.config import load_edition
+from compendium.sources import read_record_files
+from compendium.validate import validate_records
+from tests.conftest import ROOT, fingerprint, pdf_page_texts, pdf_text, run_cli
+
+DEFAULT_CHAPTERS = ["Spotlight Initiative", "International Organization for Migration (IOM)",
+                    "United Nations Office on Drugs and Crime (UNODC)",
+                    "Inter-agency coordination"]
+
+
+def shipped_blocks() -> list[tuple[str, str]]:
+    """Return (record id, plain text) of every paragraph and list item of the shipped records."""
+    edition = load_edition(ROOT / "compendium.yml")
+    files, problems = read_record_files(ROOT / "sources")
+    records, invalid = validate_records(files, edition)
+    assert not problems and not invalid
+    md = MarkdownIt("commonmark")
+    blocks = []
+    for record in records:
+        for token in md.parse(record.body):
+            if token.type == "inline" and token.children is not None:
+                text = "".join(c.content for c in token.children if c.type == "text")
+                blocks.append((record.id, text))
+        blocks += [(record.id, v) for v in (record.mail_address, record.address) if v]
+    return blocks
+
+
+def outline_chapters(pdf: Path) -> list[tuple[str, int]]:
+    """Return (title, page number from 1) of the outline's top level."""
+    reader = pypdf.PdfReader(pdf)
+    return [(item.title, reader.get_destination_page_number(item) + 1)
+            for item in reader.outline if not isinstance(item, list)]
+
+
+def test_build_writes_chapter_markdown_html_and_pdf(shipped_build: Path) -> None:
+    names = sorted(p.name for p in (shipped_build / "chapters").iterdir())
+    assert names == ["01-spotlight-initiative.md", "02-iom.md", "03-unodc.md",
+                     "04-inter-agency-coordination.md"]
+    assert (shipped_build / "compendium.html").stat().st_size > 10_000
+    assert (shipped_build / "compendium.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_outline_lists_the_chapters_in_config_order(shipped_build: Path) -> None:
+    titles = [t for t, _ in outline_chapters(shipped_build / "compendium.pdf")]
+    assert titles == ["Introduction"] + [f"{i}. {t}" for i, t in
+                                         enumerate(DEFAULT_CHAPTERS, start=1)]
+
+
+def test_outline_nests_sections_inside_chapters(shipped_build: Path) -> None:
+    reader = pypdf.PdfReader(shipped_build / "compendium.pdf")
+    children: dict[str, list[str]] = {}
+    parent = ""
+    for item in reader.outline:
+        if isinstance(item, list):
+            children[parent] = [c.title for c in item if not isinstance(c, list)]
+        else:
+            parent = item.title
+    iom_sections = children["2. International Organization for Migration (IOM)"]
+    assert "International Organization for Migration (IOM)" in iom_sections
+    assert "Mar 2014 – Mar 2016" in iom_sections
+
+
+def test_toc_page_numbers_are_the_pages_where_chapters_start(shipped_build: Path) -> None:
+    pdf = shipped_build / "compendium.pdf"
+    pages = pdf_page_texts(pdf)
+    toc_page = next(p for p in pages if "Contents" in p)
+    starts = dict(outline_chapters(pdf))
+    for number, title in enumerate(DEFAULT_CHAPTERS, start=1):
+        entry = re.search(rf"{number}\. {re.escape(title)}\s*\.*\s*(\d+)", toc_page)
+        assert entry, f"chapter {title} missing from the contents"
+        printed = int(entry[1])
+        assert printed == starts[f"{number}. {title}"]
+        assert f"{number}. {title}" in pages[printed - 1].replace("\n", " ")
+        # The printed page number at the foot of that page is the same number.
+        assert pages[printed - 1].strip().split("\n")[-1].strip() == str(printed)
+
+
+def test_chapters_start_on_right_hand_pages(shipped_build: Path) -> None:
+    for title, page in outline_chapters(shipped_build / "compendium.pdf"):
+        assert page % 2 == 1, f"{title} starts on page {page}, a left-hand page"
+
+
+def test_pdf_metadata_names_title_language_and_subject(shipped_build: Path) -> None:
+    reader = pypdf.PdfReader(shipped_build / "compendium.pdf")
+    meta = reader.metadata
+    assert meta is not None and meta.title and meta.title.startswith("Compendium of United")
+    assert meta.subject == "Inventory of activities reported by United Nations entities"
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_running_heads_carry_the_chapter_title(shipped_build: Path) -> None:
+    pages = pdf_page_texts(shipped_build / "compendium.pdf")
+    _, iom_start = outline_chapters(shipped_build / "compendium.pdf")[2]
+    assert pages[iom_start].lstrip().startswith(
+        "2. International Organization for Migration (IOM)")
+
+
+def test_every_record_text_appears_exactly_once_in_the_pdf(shipped_build: Path) -> None:
+    text = fingerprint(pdf_text(shipped_build / "compendium.pdf"))
+    counts = {rid + ": " + b[:50]: text.count(fingerprint(b)) for rid, b in shipped_blocks()
+              if len(fingerprint(b)) >= 20}
+    assert len(counts) > 90
+    assert {k: n for k, n in counts.items() if n != 1} == {}
+
+
+def test_every_record_text_appears_exactly_once_in_the_html(shipped_build: Path,
+                                                            browser: Any) -> None:
+    page = browser.new_page()
+    page.goto((shipped_build / "compendium.html").as_uri())
+    text = fingerprint(page.inner_text("main"))
+    page.close()
+    counts = {rid + ": " + b[:50]: text.count(fingerprint(b)) for rid, b in shipped_blocks()
+              if len(fingerprint(b)) >= 20}
+    assert {k: n for k, n in counts.items() if n != 1} == {}
+
+
+def test_html_contents_links_reach_every_chapter(shipped_build: Path, browser: Any) -> None:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto((shipped_build / "compendium.html").as_uri())
+    links = page.eval_on_selector_all("nav.toc a", "els => els.map(e => e.hash)")
+    assert len(links) == 1 + len(DEFAULT_CHAPTERS)
+    for hash_ in links:
+        heading = page.locator(f"{hash_} h1").first
+        assert heading.count() == 1
+    page.click("nav.toc >> text=Inter-agency coordination")
+    assert page.evaluate("location.hash") == "#chapter-inter-agency-coordination"
+    assert page.locator("#chapter-inter-agency-coordination h1").is_visible()
+    page.close()
+    assert errors == []
+
+
+def test_cross_references_point_to_records_in_other_chapters(shipped_build: Path) -> None:
+    html = (shipped_build / "compendium.html").read_text()
+    iom = html[html.index('id="chapter-iom"'):html.index('id="chapter-unodc"')]
+    assert 'class="xref" href="#iom-undated-participates-iasc-gender-reference"' in iom
+    assert 'id="iom-undated-participates-iasc-gender-reference"' not in iom
+    pages = pdf_page_texts(shipped_build / "compendium.pdf")
+    see_also = next(p for p in pages if "Also in other chapters" in p and "IOM" in p)
+    assert re.search(r"IOM, p\.\s(\d+)", see_also.replace("\n", " "))
+
+
+def test_summary_and_exit_code(project: Path, make_record: Any,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    make_record(entity="IOM", body="IOM trained border officials in 2020.")
+    assert run_cli(project, "build", "--format", "html") == 0
+    out = capsys.readouterr().out
+    assert re.search(r"built 1 records into 4 chapters in \d+\.\d s", out)
+    assert (project / "out" / "compendium.html").exists()
+    assert not (project / "out" / "compendium.pdf").exists()

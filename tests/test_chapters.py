@@ -1,0 +1,99 @@
+"""Chapter assignment: rules, overrides and added chapters, seen in the built outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pypdf
+
+from tests.conftest import RecordFactory, fingerprint, pdf_text, run_cli
+
+
+def chapter_of(html: str, record_id: str) -> str:
+    """Return the slug of the chapter section that holds ``record_id`` in the HTML."""
+    before = html[:html.index(f'<article class="record entry" id="{record_id}"')]
+    return before[before.rindex('<section class="chapter" id="chapter-') + 37:].split('"')[0]
+
+
+def test_record_chapter_field_wins_over_rules(project: Path, make_record: RecordFactory) -> None:
+    make_record(id="iom-moved", entity="IOM", chapter="unodc", body="IOM text moved to UNODC.")
+    make_record(id="iom-stays", entity="IOM", body="IOM text that stays home.")
+    assert run_cli(project, "build", "--format", "html") == 0
+    html = (project / "out" / "compendium.html").read_text()
+    assert chapter_of(html, "iom-moved") == "unodc"
+    assert chapter_of(html, "iom-stays") == "iom"
+
+
+def test_theme_sends_a_record_past_its_entity_chapter(project: Path,
+                                                      make_record: RecordFactory) -> None:
+    make_record(id="iom-network", entity="IOM", themes=["inter-agency"], body="A network.")
+    assert run_cli(project, "build", "--format", "html") == 0
+    html = (project / "out" / "compendium.html").read_text()
+    assert chapter_of(html, "iom-network") == "inter-agency-coordination"
+    # The IOM chapter refers to it instead of repeating it.
+    iom = html[html.index('id="chapter-iom"'):html.index('id="chapter-unodc"')]
+    assert 'href="#iom-network"' in iom
+
+
+def test_catch_all_takes_the_rest_and_is_left_out_when_empty(
+        project: Path, make_record: RecordFactory) -> None:
+    make_record(id="iom-own", entity="IOM")
+    assert run_cli(project, "build", "--format", "html") == 0
+    html = (project / "out" / "compendium.html").read_text()
+    assert 'id="chapter-other-entities"' not in html
+    make_record(id="unfpa-own", entity="UNFPA", body="UNFPA ran a clinic.")
+    assert run_cli(project, "build", "--format", "html") == 0
+    html = (project / "out" / "compendium.html").read_text()
+    assert chapter_of(html, "unfpa-own") == "other-entities"
+
+
+def test_added_chapter_in_config_shows_up_without_code_change(
+        project: Path, make_record: RecordFactory) -> None:
+    config = project / "compendium.yml"
+    text = config.read_text()
+    added = ("  - slug: unfpa\n    title: United Nations Population Fund (UNFPA)\n"
+             "    select:\n      entities: [UNFPA]\n")
+    config.write_text(text.replace("  - slug: other-entities", added + "  - slug: other-entities"))
+    make_record(id="unfpa-clinic", entity="UNFPA", body="UNFPA opened a clinic for survivors.")
+    assert run_cli(project, "build") == 0
+    out = project / "out"
+    assert (out / "chapters" / "05-unfpa.md").read_text().startswith(
+        "# 5. United Nations Population Fund (UNFPA)\n")
+    reader = pypdf.PdfReader(out / "compendium.pdf")
+    assert "5. United Nations Population Fund (UNFPA)" in [
+        i.title for i in reader.outline if not isinstance(i, list)]
+    assert fingerprint("UNFPA opened a clinic for survivors.") in fingerprint(
+        pdf_text(out / "compendium.pdf"))
+
+
+def test_renamed_chapter_leaves_no_stale_markdown(project: Path,
+                                                  make_record: RecordFactory) -> None:
+    make_record()
+    assert run_cli(project, "build", "--format", "html") == 0
+    config = project / "compendium.yml"
+    config.write_text(config.read_text().replace("slug: unodc", "slug: drugs-and-crime"))
+    assert run_cli(project, "build", "--format", "html") == 0
+    names = sorted(p.name for p in (project / "out" / "chapters").iterdir())
+    assert "03-drugs-and-crime.md" in names and "03-unodc.md" not in names
+
+
+def test_golden_chapter_markdown(project: Path, make_record: RecordFactory,
+                                 request: Any) -> None:
+    golden = Path(__file__).parent / "golden"
+    make_record(id="iom-profile", kind="profile", entity="IOM",
+                name="International Organization for Migration",
+                mail_address="17 Route des Morillons, Geneva",
+                body="## Background\n\nIOM works on migration.")
+    make_record(id="iom-2014-03-azerbaijan", entity="IOM", partners=["UNFPA"],
+                period={"start": "2014-03", "end": "2016-03"},
+                body="In Azerbaijan, IOM trains staff.\n\n- one\n- two")
+    make_record(id="iom-2007-07-research", entity="IOM", period={"start": "2007-07"},
+                body="IOM conducts research.")
+    make_record(id="iom-undated-network", entity="IOM", themes=["inter-agency"],
+                body="IOM co-chairs a working group.")
+    make_record(id="iom-undated-recent", entity="IOM", body="IOM scaled up advocacy.")
+    assert run_cli(project, "build", "--format", "html") == 0
+    for name in ("02-iom.md", "04-inter-agency-coordination.md"):
+        actual = (project / "out" / "chapters" / name).read_text()
+        assert actual == (golden / name).read_text(), f"{name} differs from tests/golden"
