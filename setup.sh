@@ -18,4 +18,6 @@ fi
 
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/pip install -q -e '.[test]'
+.venv/bin/pip install -q -e '.[test]' 2>&1 \
+  | { grep -v -e 'is ignored: it is neither' -e 'Editable installation' || true; }
+test -x .venv/bin/weasyprint || { echo "setup failed: packages did not install" >&2; exit 1; }
