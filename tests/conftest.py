@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +117,19 @@ def browser() -> Iterator[Any]:
             "--disable-component-update", "--disable-sync", "--no-first-run"])
         yield browser
         browser.close()
+
+
+def browser_text(browser: Any, html: Path, selector: str = "body") -> str:
+    """Return the text Chromium shows for ``selector`` of the page at ``html``."""
+    page = browser.new_page()
+    page.goto(html.as_uri())
+    text = str(page.inner_text(selector))
+    page.close()
+    return text
+
+
+def not_exactly_once(text: str, paragraphs: Iterable[str]) -> dict[str, int]:
+    """Return the paragraphs whose fingerprint does not occur exactly once in ``text``."""
+    haystack = fingerprint(text)
+    counts = {p[:60]: haystack.count(fingerprint(p)) for p in paragraphs}
+    return {p: n for p, n in counts.items() if n != 1}

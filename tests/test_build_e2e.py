@@ -13,7 +13,15 @@ from markdown_it import MarkdownIt
 from compendium.config import load_edition
 from compendium.sources import read_record_files
 from compendium.validate import validate_records
-from tests.conftest import ROOT, fingerprint, pdf_page_texts, pdf_text, run_cli
+from tests.conftest import (
+    ROOT,
+    browser_text,
+    fingerprint,
+    not_exactly_once,
+    pdf_page_texts,
+    pdf_text,
+    run_cli,
+)
 
 DEFAULT_CHAPTERS = ["Spotlight Initiative", "International Organization for Migration (IOM)",
                     "United Nations Office on Drugs and Crime (UNODC)",
@@ -107,23 +115,21 @@ def test_running_heads_carry_the_chapter_title(shipped_build: Path) -> None:
         "2. International Organization for Migration (IOM)")
 
 
+def record_texts() -> list[str]:
+    """Return each block of record text long enough to be told apart (20+ letters)."""
+    texts = [f"{b}" for _, b in shipped_blocks() if len(fingerprint(b)) >= 20]
+    assert len(texts) > 90
+    return texts
+
+
 def test_every_record_text_appears_exactly_once_in_the_pdf(shipped_build: Path) -> None:
-    text = fingerprint(pdf_text(shipped_build / "compendium.pdf"))
-    counts = {rid + ": " + b[:50]: text.count(fingerprint(b)) for rid, b in shipped_blocks()
-              if len(fingerprint(b)) >= 20}
-    assert len(counts) > 90
-    assert {k: n for k, n in counts.items() if n != 1} == {}
+    assert not_exactly_once(pdf_text(shipped_build / "compendium.pdf"), record_texts()) == {}
 
 
 def test_every_record_text_appears_exactly_once_in_the_html(shipped_build: Path,
                                                             browser: Any) -> None:
-    page = browser.new_page()
-    page.goto((shipped_build / "compendium.html").as_uri())
-    text = fingerprint(page.inner_text("main"))
-    page.close()
-    counts = {rid + ": " + b[:50]: text.count(fingerprint(b)) for rid, b in shipped_blocks()
-              if len(fingerprint(b)) >= 20}
-    assert {k: n for k, n in counts.items() if n != 1} == {}
+    text = browser_text(browser, shipped_build / "compendium.html", "main")
+    assert not_exactly_once(text, record_texts()) == {}
 
 
 def test_html_contents_links_reach_every_chapter(shipped_build: Path, browser: Any) -> None:

@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 from compendium.config import load_edition
 from compendium.sources import read_record_files
 from compendium.validate import validate_records
-from tests.conftest import ROOT, fingerprint, pdf_text, run_cli
+from tests.conftest import (
+    ROOT,
+    browser_text,
+    fingerprint,
+    not_exactly_once,
+    pdf_text,
+    run_cli,
+)
 
 RAW = ROOT / "sources" / "raw"
 SEEDS = sorted(RAW.glob("0*.txt"))
@@ -46,19 +53,14 @@ def test_seed_pages_have_about_95_distinct_paragraphs() -> None:
 
 
 def test_each_seed_paragraph_appears_exactly_once_in_the_pdf(shipped_build: Path) -> None:
-    text = fingerprint(pdf_text(shipped_build / "compendium.pdf"))
-    counts = {p[:60]: text.count(fingerprint(p)) for p in seed_paragraphs()}
-    assert {p: n for p, n in counts.items() if n != 1} == {}
+    text = pdf_text(shipped_build / "compendium.pdf")
+    assert not_exactly_once(text, seed_paragraphs()) == {}
 
 
 def test_each_seed_paragraph_appears_exactly_once_in_the_html(shipped_build: Path,
                                                               browser: Any) -> None:
-    page = browser.new_page()
-    page.goto((shipped_build / "compendium.html").as_uri())
-    text = fingerprint(page.inner_text("body"))
-    page.close()
-    counts = {p[:60]: text.count(fingerprint(p)) for p in seed_paragraphs()}
-    assert {p: n for p, n in counts.items() if n != 1} == {}
+    text = browser_text(browser, shipped_build / "compendium.html")
+    assert not_exactly_once(text, seed_paragraphs()) == {}
 
 
 # (page, header line, period, lead entity, partners): read off the raw pages by hand.
