@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from compendium.errors import InvalidInput
 from compendium.model import Entity, Problem
+from compendium.sources import read_text
 from compendium.spelling import did_you_mean
 from compendium.yamldoc import YamlMapping, YamlProblem, load_mapping
 
@@ -128,21 +130,29 @@ def load_edition(path: Path) -> Edition:
 
 def _read_mapping(path: Path, problems: list[Problem]) -> YamlMapping:
     """Read the config file, recording a problem instead of raising."""
-    empty = YamlMapping({}, {}, {})
-    try:
-        doc = load_mapping(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problems.append(Problem(str(path), 0, "-", "-", "config file not found"))
-        return empty
-    except (UnicodeDecodeError, OSError) as exc:
-        problems.append(Problem(str(path), 0, "-", "-", f"cannot read: {exc}"))
-        return empty
-    except YamlProblem as exc:
-        problems.append(Problem(str(path), exc.line, "-", "-", exc.message))
-        return empty
+    unreadable = len(problems)
+    doc = _load_yaml_file(path, "config file", problems)
+    if len(problems) > unreadable:
+        return doc
     problems.extend(check_fields(str(path), doc.values, EDITION_FIELDS, "-",
                                  lambda key: doc.line_of(key)))
     return doc
+
+
+def _load_yaml_file(path: Path, what: str, problems: list[Problem]) -> YamlMapping:
+    """Parse a YAML file, recording why it cannot be read (an empty mapping then)."""
+    if not path.is_file():
+        problems.append(Problem(str(path), 0, "-", "-", f"{what} not found"))
+        return YamlMapping({}, {}, {})
+    text = read_text(path)
+    if isinstance(text, Problem):
+        problems.append(text)
+        return YamlMapping({}, {}, {})
+    try:
+        return load_mapping(text)
+    except YamlProblem as exc:
+        problems.append(Problem(str(path), exc.line, "-", "-", exc.message))
+        return YamlMapping({}, {}, {})
 
 
 def check_fields(path: str, values: Mapping[str, Any], spec: Mapping[str, tuple[type, bool]],
@@ -154,13 +164,31 @@ def check_fields(path: str, values: Mapping[str, Any], spec: Mapping[str, tuple[
             hint = did_you_mean(key, spec)
             problems.append(Problem(path, line_of(key), owner, key, f"unknown field{hint}"))
         elif not _is_type(value, spec[key][0]):
-            expected = spec[key][0].__name__
             problems.append(Problem(path, line_of(key), owner, key,
-                                    f"is {type(value).__name__}; expected {expected}"))
+                                    f"{_describe(value)}; expected {_EXPECTED[spec[key][0]]}"))
     for key, (_, required) in spec.items():
         if required and key not in values:
             problems.append(Problem(path, line_of(""), owner, key, "missing; expected a value"))
     return problems
+
+
+_EXPECTED: dict[type, str] = {
+    str: "text", int: "a whole number", bool: "true or false", list: "a list such as [A, B]",
+    dict: "a mapping of `key: value` lines"}
+"""How an editor would say each type a field may need."""
+_IS: tuple[tuple[type, str], ...] = (
+    (bool, "true/false"), (int, "a number"), (float, "a number"), (str, "text"),
+    (list, "a list"), (dict, "a mapping"), (datetime.date, "a date"))
+"""How an editor would say what a YAML value turned out to be (bool before int)."""
+
+
+def _describe(value: object) -> str:
+    """Say what an ill-typed value is, quoting it, e.g. "`two` is text"."""
+    if value is None:
+        return "empty"
+    kind = next((name for t, name in _IS if isinstance(value, t)), type(value).__name__)
+    shown = str(value) if len(str(value)) <= 40 else str(value)[:37] + "..."
+    return f"`{shown}` is {kind}"
 
 
 def _is_type(value: object, expected: type) -> bool:
@@ -174,7 +202,7 @@ def _build_edition(path: Path, doc: YamlMapping, entities: tuple[Entity, ...],
                    problems: list[Problem]) -> Edition | None:
     """Turn a checked mapping into an Edition, adding the problems of its chapters."""
     m = doc.values
-    chapters = _build_chapters(path, doc, problems)
+    chapters = _build_chapters(path, doc, tuple(e.acronym for e in entities), problems)
     paper = m.get("paper", "A4")
     if paper not in PAPER_SIZES:
         problems.append(Problem(str(path), doc.line_of("paper"), "-", "paper",
@@ -200,7 +228,7 @@ def _build_labels(path: Path, doc: YamlMapping, problems: list[Problem]) -> Labe
     return Labels(**{k: v for k, v in raw.items() if k in known and isinstance(v, str)})
 
 
-def _build_chapters(path: Path, doc: YamlMapping,
+def _build_chapters(path: Path, doc: YamlMapping, known: Sequence[str],
                     problems: list[Problem]) -> tuple[ChapterSpec, ...]:
     """Return the chapter specs, recording a problem for each bad one."""
     raw = doc.values.get("chapters")
@@ -209,13 +237,13 @@ def _build_chapters(path: Path, doc: YamlMapping,
             problems.append(Problem(str(path), doc.line_of("chapters"), "-", "chapters",
                                     "empty; expected at least one chapter"))
         return ()
-    specs = [_build_chapter(path, doc, i, problems) for i in range(len(raw))]
+    specs = [_build_chapter(path, doc, i, known, problems) for i in range(len(raw))]
     chapters = tuple(s for s in specs if s is not None)
     _check_chapter_set(path, doc, chapters, problems)
     return chapters
 
 
-def _build_chapter(path: Path, doc: YamlMapping, index: int,
+def _build_chapter(path: Path, doc: YamlMapping, index: int, known: Sequence[str],
                    problems: list[Problem]) -> ChapterSpec | None:
     """Return one chapter spec, or None after recording its problems."""
     item = doc.values["chapters"][index]
@@ -228,7 +256,7 @@ def _build_chapter(path: Path, doc: YamlMapping, index: int,
                          lambda key: doc.line_of("chapters", index, key))
     select = item.get("select", {})
     if isinstance(select, dict):
-        found += _check_rule(path, doc, index, select, owner)
+        found += _check_rule(path, doc, index, select, owner, known)
     slug = item.get("slug")
     if isinstance(slug, str) and not SLUG.match(slug):
         found.append(Problem(str(path), doc.line_of("chapters", index, "slug"), owner, "slug",
@@ -242,8 +270,8 @@ def _build_chapter(path: Path, doc: YamlMapping, index: int,
 
 
 def _check_rule(path: Path, doc: YamlMapping, index: int, select: dict[str, Any],
-                owner: str) -> list[Problem]:
-    """Return the problems of a chapter's `select` rule."""
+                owner: str, known: Sequence[str]) -> list[Problem]:
+    """Return the problems of a chapter's `select` rule; ``known`` are the registry's acronyms."""
     problems = []
     for key, value in select.items():
         line = doc.line_of("chapters", index, "select", key)
@@ -254,6 +282,11 @@ def _check_rule(path: Path, doc: YamlMapping, index: int, select: dict[str, Any]
         elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             problems.append(Problem(str(path), line, owner, f"select.{key}",
                                     "expected a list of names"))
+        elif key == "entities" and known:
+            problems += [Problem(str(path), line, owner, "select.entities",
+                                 f"unknown entity `{name}`{did_you_mean(name, known)}; "
+                                 "expected an acronym from the entity registry")
+                         for name in value if name not in known]
     return problems
 
 
@@ -275,14 +308,7 @@ def _check_chapter_set(path: Path, doc: YamlMapping, chapters: tuple[ChapterSpec
 
 def _load_entities(path: Path, problems: list[Problem]) -> tuple[Entity, ...]:
     """Read the entity registry: acronyms mapped to a name and optional aliases."""
-    try:
-        raw = load_mapping(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problems.append(Problem(str(path), 0, "-", "entities", "entity registry not found"))
-        return ()
-    except YamlProblem as exc:
-        problems.append(Problem(str(path), exc.line, "-", "-", exc.message))
-        return ()
+    raw = _load_yaml_file(path, "entity registry", problems)
     entities = []
     for acronym, value in raw.values.items():
         if not isinstance(value, dict) or not isinstance(value.get("name"), str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,10 +45,17 @@ class Document:
     """Date of the latest source change, ISO 8601."""
 
 
+RAW_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+"""Something that looks like an HTML tag in record text: shown as text, and warned about."""
+
+
 def make_markdown() -> MarkdownIt:
     """Return a CommonMark parser that treats raw HTML in the text as text."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
+    # markdown-it would silently leave `[x](javascript:...)` as text; let every link
+    # through to _neutralise, which makes the unsafe ones inert *and* names the record.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
     return md
 
 
@@ -74,17 +82,26 @@ def _neutralise(tokens: Sequence[Token], record_id: str) -> None:
     for token in tokens:
         if token.children:
             _neutralise(token.children, record_id)
+        # Code spans and blocks are meant to show markup, so only running text is checked.
+        if token.type == "text" and (tag := RAW_TAG.search(token.content)):
+            log.warning("%s: HTML `%s` shown as text; record text may not contain markup",
+                        record_id, _shorten(tag.group()))
         if token.type == "image":
             log.warning("%s: image `%s` dropped; record text may not embed images",
-                        record_id, token.attrGet("src"))
+                        record_id, _shorten(str(token.attrGet("src"))))
             token.type, token.tag, token.content = "text", "", token.content
             token.children = None
         elif token.type == "link_open" and not _is_safe_link(str(token.attrGet("href") or "")):
             log.warning("%s: link `%s` made plain text; only http, https, mailto and "
-                        "#anchors are kept", record_id, token.attrGet("href"))
+                        "#anchors are kept", record_id, _shorten(str(token.attrGet("href"))))
             token.attrs = {}
             token.tag = "span"
     _close_neutralised_links(tokens)
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    """Return ``text`` cut to ``limit`` characters for a one-line warning."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _close_neutralised_links(tokens: Sequence[Token]) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlparse
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from compendium.errors import RenderError
 from compendium.fonts import FONT_DIRS, font_face_css
@@ -67,8 +67,11 @@ def render_pdf(html: str, project: Path, stylesheets: Sequence[Path], metadata_c
             document = HTML(string=html, base_url=project.as_uri() + "/",
                             url_fetcher=fetcher).render(stylesheets=css, font_config=fonts)
             data = document.write_pdf(uncompressed_pdf=False)
-        except Exception as exc:  # WeasyPrint raises many types; name the stage for the editor
-            raise RenderError(f"PDF rendering failed: {exc}") from exc
+        # WeasyPrint raises many types, and a refused fetch as a BaseException (so that
+        # its own handlers cannot swallow it); name the stage for the editor.
+        except (Exception, FatalURLFetchingError) as exc:
+            reason = f"{exc} ({exc.__cause__})" if exc.__cause__ else str(exc)
+            raise RenderError(f"PDF rendering failed: {reason}") from exc
     return RenderedPdf(bytes(data), len(document.pages), tuple(warnings))
 
 

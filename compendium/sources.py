@@ -62,7 +62,7 @@ def read_record_files(root: Path) -> tuple[list[RecordFile], list[Problem]]:
 
 def read_record_file(path: Path) -> RecordFile | Problem:
     """Read one record file, or return the problem that makes it unreadable."""
-    text = _read_text(path)
+    text = read_text(path)
     if isinstance(text, Problem):
         return text
     lines = text.split("\n")
@@ -81,7 +81,7 @@ def read_record_file(path: Path) -> RecordFile | Problem:
     return RecordFile(path, front, body, closing + 2)
 
 
-def _read_text(path: Path) -> str | Problem:
+def read_text(path: Path) -> str | Problem:
     """Return the file's text, or the problem that stops it being read as UTF-8 text."""
     try:
         size = path.stat().st_size

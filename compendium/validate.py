@@ -105,9 +105,9 @@ def _check_entities(v: dict[str, Any], edition: Edition,
 
 def _check_lists(v: dict[str, Any], problem: Callable[[str, str], Problem]) -> list[Problem]:
     """Return a problem for each list field holding something other than text."""
-    return [problem(field, "expected a list of names")
-            for field in ("partners", "countries", "themes")
-            if isinstance(v.get(field), list) and not all(isinstance(x, str) for x in v[field])]
+    return [problem(field, f"item {i + 1} `{item}` is not a name; expected a list of names")
+            for field in ("partners", "countries", "themes") if isinstance(v.get(field), list)
+            for i, item in enumerate(v[field]) if not isinstance(item, str)]
 
 
 def period_problems(raw: dict[str, Any]) -> list[str]:

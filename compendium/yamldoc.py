@@ -14,6 +14,9 @@ MAX_NODES = 10_000
 """More nodes than any honest record or config has; guards against alias bombs."""
 MAX_DEPTH = 20
 """Deeper than any honest value nests."""
+PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in (
+    "str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge"))
+"""Tags of plain values; any other (``!!python/...``, ``!custom``) is refused with its line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +100,24 @@ def _check_size(root: yaml.Node, first_line: int) -> None:
             raise YamlProblem(line, f"more than {MAX_NODES} YAML values")
         if depth > MAX_DEPTH:
             raise YamlProblem(line, f"values nested deeper than {MAX_DEPTH} levels")
+        if node.tag not in PLAIN_TAGS:
+            raise YamlProblem(line, f"YAML tag `{node.tag.removeprefix('tag:yaml.org,2002:')}` "
+                                    "is not allowed; expected plain text, numbers and lists")
+        if isinstance(node, yaml.MappingNode):
+            _check_unique_keys(node, first_line)
         stack.extend(_children(node, depth + 1))
+
+
+def _check_unique_keys(node: yaml.MappingNode, first_line: int) -> None:
+    """Refuse a mapping that names a key twice: YAML would silently keep the last value."""
+    seen: dict[str, int] = {}
+    for key, _ in node.value:
+        name = str(key.value)
+        line = first_line + key.start_mark.line
+        if name in seen:
+            raise YamlProblem(line, f"`{name}` given twice (first on line {seen[name]}); "
+                                    "expected each field once")
+        seen[name] = line
 
 
 def _children(node: yaml.Node, depth: int) -> list[tuple[yaml.Node, int]]:

@@ -46,26 +46,6 @@ def test_duplicate_ids_name_both_files(project: Path, make_record: RecordFactory
                         "sources/one/same.md:1; expected a unique id"]
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (b"", "sources/x.md:0: -: -: empty file; expected front matter and text"),
-    (b"no front matter\n", "sources/x.md:1: -: -: no front matter; expected the file to "
-                           "start with a `---` line"),
-    (b"---\nid: [\n---\ntext\n", "sources/x.md:3: -: -: YAML syntax error: did not find "
-                                 "expected node content"),
-    (b"---\nid: x\n\xff\xfe\n---\n", "sources/x.md:3: -: -: not UTF-8 (byte 0xff); "
-                                     "expected UTF-8 text"),
-    (b"\x00\x01binary", "sources/x.md:0: -: -: binary file; expected UTF-8 text"),
-    (b"---\na: &x [1]\nb: *x\n---\ntext\n", "sources/x.md:2: -: -: YAML anchors and "
-                                           "aliases (&name, *name) are not allowed"),
-])
-def test_unreadable_files(project: Path, capsys: pytest.CaptureFixture[str], content: bytes,
-                          expected: str) -> None:
-    (project / "sources" / "x.md").write_bytes(content)
-    code, problems = check(project, capsys)
-    assert code == 1
-    assert problems == [expected]
-
-
 def test_config_misspelt_and_missing_keys(project: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     config = project / "compendium.yml"

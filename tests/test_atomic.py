@@ -1,0 +1,141 @@
+"""A build killed with SIGKILL at any moment leaves complete, valid outputs; the next succeeds.
+
+Builds run as real processes. Some are killed at exact points of the write (just before the
+k-th rename, or with a temporary file written but not yet renamed), others after a delay.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, RecordFactory, copy_project
+
+KILL_AT = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+point, k = sys.argv[1], int(sys.argv[2])
+real, calls = getattr(os, point), [0]
+def hooked(*args, **kwargs):
+    if calls[0] == k:
+        os.kill(os.getpid(), signal.SIGKILL)
+    calls[0] += 1
+    return real(*args, **kwargs)
+setattr(os, point, hooked)
+from compendium.cli import main
+sys.exit(main(["build"]))
+"""
+
+
+def build_process(project: Path, *hook: str) -> subprocess.Popen[bytes]:
+    """Start ``build.py build`` in ``project``, optionally killing itself at an os call."""
+    if hook:
+        command = [sys.executable, "-c", KILL_AT.format(root=str(ROOT)), *hook]
+    else:
+        command = [sys.executable, str(ROOT / "build.py"), "build"]
+    return subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+def outputs(project: Path) -> dict[str, bytes]:
+    """Return every file in the output folder, temporary ones included, by relative path."""
+    out = project / "out"
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file()}
+
+
+def assert_whole(found: dict[str, bytes], old: dict[str, bytes], new: dict[str, bytes]) -> None:
+    """Every output is the complete old or the complete new version; no partial file shows."""
+    visible = {name: data for name, data in found.items() if not name.rpartition("/")[2]
+               .startswith(".")}
+    assert set(visible) == set(old)
+    for name, data in visible.items():
+        assert data in (old[name], new[name]), f"{name} is neither the old nor the new output"
+
+
+@pytest.fixture(scope="module")
+def states(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes],
+                                                               dict[str, bytes]]:
+    """Build a small project, then edit a record; return it with the old and new outputs."""
+    project = copy_project(tmp_path_factory.mktemp("atomic") / "project")
+    for n in range(6):
+        (project / "sources" / f"entry-{n}.md").write_text(
+            f"---\nid: entry-{n}\nkind: activity\nentity: IOM\nsources: [{{page: p, lines: "
+            f"'{n}'}}]\n---\nEntry {n} text.\n\nA second paragraph {n}.\n")
+    assert build_process(project).wait() == 0
+    old = outputs(project)
+    edited = project / "sources" / "entry-0.md"
+    edited.write_text(edited.read_text().replace("Entry 0", "Entry zero"))
+    new_out = project.parent / "new-out"
+    assert subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--out",
+                           str(new_out)], cwd=project, check=False).returncode == 0
+    new = {str(p.relative_to(new_out)): p.read_bytes() for p in new_out.rglob("*")
+           if p.is_file()}
+    assert old.keys() == new.keys() and old != new
+    return project, old, new
+
+
+@pytest.fixture
+def edited_project(states: tuple[Path, dict[str, bytes], dict[str, bytes]],
+                   tmp_path: Path) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
+    """Return a fresh copy of the edited project, its outputs still the old ones."""
+    project, old, new = states
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy)  # keeps modification times, so the build date holds
+    return copy, old, new
+
+
+@pytest.mark.parametrize(("point", "k"), [
+    ("replace", 0), ("replace", 2), ("replace", 5), ("fsync", 0), ("fsync", 4)])
+def test_killed_at_a_write_leaves_whole_outputs(
+        edited_project: tuple[Path, dict[str, bytes], dict[str, bytes]], point: str,
+        k: int) -> None:
+    project, old, new = edited_project
+    process = build_process(project, point, str(k))
+    assert process.wait() == -signal.SIGKILL
+    assert_whole(outputs(project), old, new)
+    check_pdf(project / "out" / "compendium.pdf")
+    assert build_process(project).wait() == 0
+    assert outputs(project) == new  # the next build succeeds and cleans the dead one's files
+
+
+@pytest.mark.parametrize("delay", [0.4, 0.9, 1.4])
+def test_killed_after_a_delay_leaves_whole_outputs(
+        edited_project: tuple[Path, dict[str, bytes], dict[str, bytes]], delay: float) -> None:
+    project, old, new = edited_project
+    process = build_process(project)
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert_whole(outputs(project), old, new)
+    check_pdf(project / "out" / "compendium.pdf")
+    assert build_process(project).wait() == 0
+    assert outputs(project) == new
+
+
+def check_pdf(pdf: Path) -> None:
+    """Assert that qpdf finds the PDF's structure sound."""
+    result = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_live_build_temporary_file_is_left_alone(project: Path,
+                                                   make_record: RecordFactory) -> None:
+    """Leftovers of dead builds go; a running build's temporary file is not touched."""
+    make_record(id="entry")
+    out = project / "out"
+    out.mkdir()
+    alive = out / f".compendium.pdf.{os.getppid()}.abc.tmp"
+    dead = out / ".compendium.pdf.999999999.abc.tmp"
+    alive.write_bytes(b"partial")
+    dead.write_bytes(b"partial")
+    assert build_process(project).wait() == 0
+    assert alive.exists() and not dead.exists()

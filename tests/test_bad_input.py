@@ -1,0 +1,231 @@
+"""Bad input of every kind: one located message an editor can act on, exit 1, no traceback.
+
+Each case is run through both `check` and `build`; `build` must stop before writing anything.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+RECORD = ("---\nid: r1\nkind: activity\nentity: IOM\nsources:\n"
+          "  - {page: p.txt, lines: \"1\"}\n{extra}---\nText of the record.\n")
+
+
+def record(extra: str = "", **replace: str) -> bytes:
+    """Return a valid record file with ``extra`` front-matter lines and replacements."""
+    text = RECORD.replace("{extra}", extra)
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    return text.encode()
+
+
+def nested(depth: int) -> bytes:
+    """Return a record whose front matter nests lists ``depth`` deep."""
+    return f"---\nid: r1\nx: {'[' * depth}{']' * depth}\n---\nText\n".encode()
+
+
+ALIAS_BOMB = (b"---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a]\n"
+              b"c: [*b, *b, *b, *b, *b, *b, *b, *b]\n---\nText\n")
+
+RECORD_CASES: dict[str, tuple[bytes, str]] = {
+    "empty file": (b"", "sources/x.md:0: -: -: empty file; expected front matter and text"),
+    "blank lines only": (b" \n\n", "sources/x.md:0: -: -: empty file; expected front matter "
+                                   "and text"),
+    "no front matter": (b"Some text\n", "sources/x.md:1: -: -: no front matter; expected the "
+                                        "file to start with a `---` line"),
+    "front matter never closed": (b"---\nid: r1\nText\n", "sources/x.md:1: -: -: front matter "
+                                  "never closed; expected a second `---` line"),
+    "YAML syntax error": (b"---\nid: [\n---\ntext\n", "sources/x.md:3: -: -: YAML syntax "
+                          "error: did not find expected node content"),
+    "tab indentation": (b"---\nid: r1\n\tkind: x\n---\nT\n", "sources/x.md:3: -: -: YAML "
+                        "syntax error: found a tab character that violates indentation"),
+    "front matter is a list": (b"---\n- a\n- b\n---\nText\n", "sources/x.md:2: -: -: expected "
+                               "a mapping of `field: value` lines"),
+    "field given twice": (record("id: r2\n"), "sources/x.md:7: -: -: `id` given twice (first "
+                          "on line 2); expected each field once"),
+    "not UTF-8": (b"---\nid: x\n\xff\xfe\n---\n", "sources/x.md:3: -: -: not UTF-8 (byte "
+                  "0xff); expected UTF-8 text"),
+    "binary file": (b"\x00\x01\x02binary", "sources/x.md:0: -: -: binary file; expected "
+                    "UTF-8 text"),
+    "huge file": (b"---\nid: r1\n---\n" + b"a" * (5 * 1024 * 1024 + 1), "sources/x.md:0: -: "
+                  "-: file is 5,242,896 bytes; expected at most 5,242,880"),
+    "huge paragraph": (record(**{"Text of the record.": "word " * 5000}), "sources/x.md:8: r1: "
+                       "body: a line of 25,000 characters; expected at most 20,000"),
+    "YAML alias bomb": (ALIAS_BOMB, "sources/x.md:2: -: -: YAML anchors and aliases (&name, "
+                        "*name) are not allowed"),
+    "deeply nested value": (nested(40), "sources/x.md:3: -: -: values nested deeper than 20 "
+                            "levels"),
+    "Python object tag": (record("x: !!python/object/apply:os.system ['id']\n"),
+                          "sources/x.md:7: -: -: YAML tag `python/object/apply:os.system` is "
+                          "not allowed; expected plain text, numbers and lists"),
+    "missing field": (b"---\nid: r1\nkind: activity\nentity: IOM\n---\nT\n",
+                      "sources/x.md:2: r1: sources: missing; expected a value"),
+    "misspelt field": (record("partnres: [UNODC]\n"), "sources/x.md:7: r1: partnres: unknown "
+                       "field; did you mean `partners`?"),
+    "id is a number": (record(**{"id: r1": "id: 12"}), "sources/x.md:2: -: id: `12` is a "
+                       "number; expected text"),
+    "id with spaces": (record(**{"id: r1": "id: My Record"}), "sources/x.md:2: My Record: id: "
+                       "`My Record` is not a valid id; expected lowercase letters, digits and "
+                       "single hyphens"),
+    "partners not a list": (record("partners: UNODC\n"), "sources/x.md:7: r1: partners: "
+                            "`UNODC` is text; expected a list such as [A, B]"),
+    "round is a word": (record("round: two\n"), "sources/x.md:7: r1: round: `two` is text; "
+                        "expected a whole number"),
+    "empty value": (record("chapter:\n"), "sources/x.md:7: r1: chapter: empty; expected text"),
+    "country is a number": (record("countries: [Kenya, 12]\n"), "sources/x.md:7: r1: countries: "
+                            "item 2 `12` is not a name; expected a list of names"),
+    "unknown kind": (record(**{"kind: activity": "kind: activty"}), "sources/x.md:3: r1: kind: "
+                     "`activty` is not a kind; did you mean `activity`?; expected profile or "
+                     "activity"),
+    "unknown entity": (record(**{"entity: IOM": "entity: IMO"}), "sources/x.md:4: r1: entity: "
+                       "unknown entity `IMO`; did you mean `IOM`?; expected an acronym from "
+                       "entities.yml"),
+    "unknown partner": (record("partners: [UNODC, UNDOC]\n"), "sources/x.md:7: r1: partners: "
+                        "unknown entity `UNDOC`; did you mean `UNODC`?; expected an acronym "
+                        "from entities.yml"),
+    "month 13": (record("period: {start: 2014-13}\n"), "sources/x.md:7: r1: period: start "
+                 "`2014-13` has month 13; expected a month from 01 to 12"),
+    "end before start": (record("period: {start: 2016-03, end: 2014-03}\n"), "sources/x.md:7: "
+                         "r1: period: end 2014-03 is before start 2016-03; expected end on or "
+                         "after start"),
+    "month name": (record("period: {start: Sept 2016}\n"), "sources/x.md:7: r1: period: start "
+                   "`Sept 2016` is not a month; expected YYYY-MM, e.g. 2014-03"),
+    "full date": (record("period: {start: 2016-03-01}\n"), "sources/x.md:7: r1: period: start "
+                  "`2016-03-01` is not a month; expected YYYY-MM, e.g. 2014-03"),
+    "period without start": (record("period: {end: 2016-03}\n"), "sources/x.md:7: r1: period: "
+                             "missing start; expected {start: YYYY-MM, end: YYYY-MM}"),
+    "misspelt period key": (record("period: {start: 2016-03, ned: 2016-04}\n"),
+                            "sources/x.md:7: r1: period: unknown key `ned`; did you mean "
+                            "`end`?"),
+    "unknown chapter": (record("chapter: unodc-chapter\n"), "sources/x.md:7: r1: chapter: "
+                        "unknown chapter `unodc-chapter`; did you mean `unodc`?"),
+    "malformed source": (record(**{"  - {page: p.txt, lines: \"1\"}": "  - p.txt"}),
+                         "sources/x.md:5: r1: sources: item 1 `p.txt` is not a source; "
+                         "expected {page: FILE, lines: \"A-B\"}"),
+    "profile without name": (record(**{"kind: activity": "kind: profile"}), "sources/x.md:2: "
+                             "r1: name: missing; a profile needs the entity's full name"),
+    "empty body": (record(**{"Text of the record.\n": ""}), "sources/x.md:8: r1: body: empty; "
+                   "expected the record's text after the front matter"),
+}
+
+
+def edit(old: str, new: str, name: str = "compendium.yml") -> Callable[[Path], None]:
+    """Return a change replacing ``old`` by ``new`` in a project file."""
+    def change(project: Path) -> None:
+        path = project / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return change
+
+
+def write(name: str, data: bytes) -> Callable[[Path], None]:
+    """Return a change writing ``data`` to a project file."""
+    return lambda project: (project / name).write_bytes(data) and None
+
+
+def remove(name: str) -> Callable[[Path], None]:
+    """Return a change deleting a project file or folder."""
+    def change(project: Path) -> None:
+        path = project / name
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    return change
+
+
+PROJECT_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
+    "config missing": (remove("compendium.yml"), "compendium.yml:0: -: -: config file not "
+                       "found"),
+    "config YAML syntax error": (edit("title: Compendium", "title: [Compendium"),
+                                 "compendium.yml:6: -: -: YAML syntax error: did not find "
+                                 "expected ',' or ']'"),
+    "config not UTF-8": (lambda p: (p / "compendium.yml").write_bytes(
+        (p / "compendium.yml").read_bytes().replace("—".encode(), b"\x97")),
+        "compendium.yml:8: -: -: not UTF-8 (byte 0x97); expected UTF-8 text"),
+    "config key of the wrong type": (edit("edition: 2026", "edition: twenty"),
+                                     "compendium.yml:7: -: edition: `twenty` is text; "
+                                     "expected a whole number"),
+    "config unknown paper": (edit("paper: A4", "paper: A5"), "compendium.yml:10: -: paper: "
+                             "`A5` is not a paper size; expected A4 or letter"),
+    "chapter with two slugs": (edit("slug: unodc", "slug: iom"), "compendium.yml:35: chapter "
+                               "iom: slug: used by two chapters; expected unique slugs"),
+    "misspelt rule": (edit("except_themes: [inter-agency]", "exclude_themes: [inter-agency]"),
+                      "compendium.yml:34: chapter iom: select.exclude_themes: unknown rule; did "
+                      "you mean `except_themes`?"),
+    "unknown entity in a rule": (edit("entities: [IOM]", "entities: [IMO]"), "compendium.yml:"
+                                 "33: chapter iom: select.entities: unknown entity `IMO`; did "
+                                 "you mean `IOM`?; expected an acronym from the entity "
+                                 "registry"),
+    "no chapters": (write("compendium.yml", b"title: T\nedition: 1\npublisher: P\n"
+                                            b"chapters: []\n"),
+                    "compendium.yml:4: -: chapters: empty; expected at least one chapter"),
+    "misspelt label": (lambda p: (p / "compendium.yml").write_text(
+        (p / "compendium.yml").read_text(encoding="utf-8") + "labels:\n  contnts: Table\n",
+        encoding="utf-8"), "compendium.yml:52: labels: contnts: unknown field; did you mean "
+                           "`contents`?"),
+    "entity registry missing": (remove("entities.yml"), "entities.yml:0: -: -: entity registry "
+                                "not found"),
+    "entity without a name": (write("entities.yml", b"IOM: International\n"),
+                              "entities.yml:1: IOM: name: missing; expected `name: Full Name`"),
+    "sources folder missing": (remove("sources"), "sources:0: -: -: sources folder not found"),
+}
+
+
+def problems_of(project: Path, capsys: pytest.CaptureFixture[str], verb: str) -> list[str]:
+    """Run ``verb``; check it failed without a traceback; return its problem lines."""
+    assert run_cli(project, verb) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1].endswith("nothing was written.")
+    return err.splitlines()[:-1]
+
+
+def assert_reported_and_nothing_written(project: Path, capsys: pytest.CaptureFixture[str],
+                                        expected: str) -> None:
+    """`check` and `build` both report exactly ``expected``; `build` writes nothing."""
+    assert problems_of(project, capsys, "check") == [expected]
+    assert problems_of(project, capsys, "build") == [expected]
+    assert not (project / "out").exists()
+
+
+def test_the_matrix_has_at_least_30_kinds() -> None:
+    assert len(RECORD_CASES) + len(PROJECT_CASES) >= 30
+
+
+@pytest.mark.parametrize(("content", "expected"), RECORD_CASES.values(), ids=RECORD_CASES)
+def test_bad_record_file(project: Path, capsys: pytest.CaptureFixture[str], content: bytes,
+                         expected: str) -> None:
+    (project / "sources" / "x.md").write_bytes(content)
+    assert_reported_and_nothing_written(project, capsys, expected)
+
+
+@pytest.mark.parametrize(("change", "expected"), PROJECT_CASES.values(), ids=PROJECT_CASES)
+def test_bad_project_file(project: Path, capsys: pytest.CaptureFixture[str],
+                          change: Callable[[Path], None], expected: str) -> None:
+    (project / "sources" / "ok.md").write_bytes(record())
+    change(project)
+    assert_reported_and_nothing_written(project, capsys, expected)
+
+
+def test_every_bad_file_reported_in_one_run(project: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    for number, (content, _) in enumerate(RECORD_CASES.values()):
+        (project / "sources" / f"x{number:02d}.md").write_bytes(content)
+    problems = problems_of(project, capsys, "check")
+    located = {line.split(":")[0] for line in problems}
+    assert located == {f"sources/x{n:02d}.md" for n in range(len(RECORD_CASES))}
+
+
+def test_valid_variants_are_accepted(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A byte-order mark and Windows line ends are how some editors save: not problems."""
+    (project / "sources" / "bom.md").write_bytes(b"\xef\xbb\xbf" + record())
+    (project / "sources" / "crlf.md").write_bytes(
+        record(**{"id: r1": "id: r2"}).replace(b"\n", b"\r\n"))
+    assert run_cli(project, "check") == 0
+    assert "ok: 2 records" in capsys.readouterr().out

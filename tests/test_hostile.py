@@ -1,0 +1,198 @@
+"""Hostile record text renders inert: nothing runs, nothing is fetched, no file is read.
+
+A local HTTP server on 127.0.0.1 stands for "the internet": it must receive no request,
+neither from WeasyPrint while the PDF is made nor from Chromium while the HTML is open.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+
+from compendium.errors import RenderError
+from compendium.pdf import render_pdf
+from tests.conftest import RecordFactory, pdf_text, run_cli
+
+# A 1x1 PNG: the image a hostile text would try to pull in.
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAh"
+                       "Kmb6QAAAABJRU5ErkJggg==")
+
+
+class Server:
+    """A local HTTP server that records every request it gets."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        seen = self.requests
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                seen.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.end_headers()
+                self.wfile.write(PNG)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> Server:
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    """Return a running request-recording server on 127.0.0.1."""
+    with Server() as running:
+        yield running
+
+
+def hostile_bodies(url: str, outside: Path) -> dict[str, str]:
+    """Return record bodies, each trying one way in; ``url`` is the local server."""
+    return {
+        "script": f"Before <script>window.pwned=1;fetch('{url}/script')</script> after.",
+        "iframe": f"Framed <iframe src=\"{url}/iframe\"></iframe> text.",
+        "style": f"Styled <style>@import url({url}/style.css); body{{display:none}}</style>.",
+        "handler": "Handler <img src=x onerror=\"window.pwned=1\"> and "
+                   "<a href=\"#\" onclick=\"window.pwned=1\">click</a>.",
+        "attachment": "Attach <link rel=\"attachment\" href=\"file:///etc/passwd\"> here.",
+        "javascript-link": "A [javascript link](javascript:window.pwned=1) and "
+                           "<javascript:window.pwned=1>.",
+        "data-link": "A [data link](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==).",
+        "file-image": "An image ![passwd](file:///etc/passwd) inline.",
+        "outside-image": f"An image ![outside]({outside}) and ![up](../../../outside.png).",
+        "http-image": f"An image ![remote]({url}/image.png) inline.",
+        "svg-data-image": "An image ![svg](data:image/svg+xml;base64,"
+                          "PHN2ZyBvbmxvYWQ9ImFsZXJ0KDEpIi8+) inline.",
+        "raw-object": f"Object <object data=\"{url}/object\"></object> and "
+                      f"<embed src=\"{url}/embed\">.",
+        "meta-refresh": f"<meta http-equiv=\"refresh\" content=\"0;url={url}/meta\"> text.",
+    }
+
+
+@pytest.fixture
+def hostile_project(project: Path, make_record: RecordFactory, server: Server,
+                    tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """Return a project whose records each carry one hostile body, plus a hostile profile."""
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(PNG)
+    bodies = hostile_bodies(server.url, outside)
+    for name, body in bodies.items():
+        make_record(id=f"hostile-{name}", body=f"Marker {name.replace('-', '')}. {body}")
+    make_record(id="hostile-profile", kind="profile", entity="UNODC",
+                name="<script>window.pwned=1</script>Office",
+                address=f"<img src=\"{server.url}/address.png\">",
+                body="Profile text.")
+    return project, bodies
+
+
+def test_hostile_text_builds_with_a_warning_naming_each_record(
+        hostile_project: tuple[Path, dict[str, str]], server: Server,
+        caplog: pytest.LogCaptureFixture) -> None:
+    project, bodies = hostile_project
+    assert run_cli(project, "build") == 0
+    warned = {m.split(":")[0] for m in caplog.messages}
+    assert warned >= {f"hostile-{name}" for name in bodies}
+    assert server.requests == []
+
+
+def test_hostile_text_is_inert_in_the_pdf(hostile_project: tuple[Path, dict[str, str]],
+                                          server: Server) -> None:
+    project, _ = hostile_project
+    assert run_cli(project, "build", "--format", "pdf") == 0
+    pdf = project / "out" / "compendium.pdf"
+    reader = pypdf.PdfReader(pdf)
+    assert "/Names" not in reader.trailer["/Root"] or \
+        "/EmbeddedFiles" not in reader.trailer["/Root"]["/Names"]
+    assert all("/FileAttachment" not in str(annotation.get_object())
+               for page in reader.pages for annotation in page.get("/Annots") or [])
+    assert all(not page.images for page in reader.pages)
+    text = pdf_text(pdf)
+    assert "<script>window.pwned=1;" in text  # shown as text, not run or dropped silently
+    assert "root:x:0:0" not in text
+    assert server.requests == []
+
+
+def test_hostile_text_is_inert_in_chromium(hostile_project: tuple[Path, dict[str, str]],
+                                           server: Server, browser: Any) -> None:
+    project, bodies = hostile_project
+    assert run_cli(project, "build", "--format", "html") == 0
+    html = project / "out" / "compendium.html"
+    page = browser.new_page()
+    requests: list[str] = []
+    dialogs: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(html.as_uri(), wait_until="networkidle")
+    found = page.evaluate("""() => {
+        const records = [...document.querySelectorAll('article.record')];
+        return {
+            pwned: window.pwned === 1,
+            elements: records.flatMap(r => [...r.querySelectorAll(
+                'script, iframe, style, link, img, object, embed, meta, svg')]).length,
+            handlers: records.flatMap(r => [...r.querySelectorAll('*')])
+                .flatMap(e => [...e.attributes]).filter(a => a.name.startsWith('on')).length,
+            unsafeLinks: [...document.querySelectorAll('a[href]')]
+                .filter(a => !/^(https?:|mailto:|#)/.test(a.getAttribute('href'))).length,
+            markers: records.map(r => r.innerText).join(' '),
+        };
+    }""")
+    page.close()
+    assert found["pwned"] is False
+    assert dialogs == []
+    assert (found["elements"], found["handlers"], found["unsafeLinks"]) == (0, 0, 0)
+    assert all(f"Marker {name.replace('-', '')}." in found["markers"] for name in bodies)
+    assert requests == [html.as_uri()]
+    assert server.requests == []
+
+
+REFUSED = {
+    "stylesheet": '<link rel="stylesheet" href="{url}/sheet.css"><p>Text</p>',
+    "css url": '<style>p {{ background: url({url}/background.png) }}</style><p>Text</p>',
+    "css import": '<style>@import url({url}/import.css);</style><p>Text</p>',
+    "http image": '<img src="{url}/image.png">',
+    "passwd image": '<img src="file:///etc/passwd">',
+    "outside image": '<img src="{outside}">',
+    "relative escape": '<img src="../outside.png">',
+    "attachment link": '<link rel="attachment" href="file:///etc/passwd"><p>Text</p>',
+    "attachment anchor": '<a rel="attachment" href="{outside}">attached</a>',
+    "object": '<object data="{url}/object.png"></object>',
+}
+
+
+@pytest.mark.parametrize("html", REFUSED.values(), ids=REFUSED)
+def test_renderer_fetches_nothing_outside_the_project(tmp_path: Path, server: Server,
+                                                      html: str) -> None:
+    """Even HTML that reached the renderer unsanitized could not fetch or read a file:
+    the build stops, naming what it refused, rather than publish a PDF missing a part."""
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(PNG)
+    project = tmp_path / "project"
+    project.mkdir()
+    page = html.format(url=server.url, outside=outside.as_uri())
+    with pytest.raises(RenderError, match=r"refused to (fetch|read)"):
+        render_pdf(page, project, [])
+    assert server.requests == []
+
+
+def test_renderer_does_read_the_project_own_files(tmp_path: Path) -> None:
+    """The control for the test above: an image inside the project is embedded."""
+    (tmp_path / "logo.png").write_bytes(PNG)
+    pdf = render_pdf('<img src="logo.png" style="width: 2cm">', tmp_path, [])
+    assert sum(len(page.images) for page in pypdf.PdfReader(io.BytesIO(pdf.data)).pages) == 1
