@@ -50,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("out"), help="output folder (out/)")
     build.add_argument("--format", choices=(*FORMATS, "all"), default="all",
                        help="which editions to make besides the chapter Markdown")
+    mode = build.add_mutually_exclusive_group()
+    mode.add_argument("--draft", dest="draft", action="store_true", default=True,
+                      help="a draft for reviewers: Draft banner and marks (the default)")
+    mode.add_argument("--publication", dest="draft", action="store_false",
+                      help="the publication: no draft marks")
+    build.add_argument("--since", metavar="REF",
+                       help="mark what changed since REF: a git revision of the sources, or "
+                            "the compendium.manifest.json an earlier build wrote")
     build.set_defaults(run=_build)
     check = verbs.add_parser("check", help="validate config and records, report every problem")
     _add_common(check)
@@ -77,8 +85,12 @@ def _add_import(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _request(args: argparse.Namespace) -> BuildRequest:
     """Turn parsed options into a build request."""
     formats = frozenset(FORMATS if getattr(args, "format", "all") == "all" else [args.format])
+    if getattr(args, "since", None) and not args.draft:
+        raise CompendiumError("--since marks changes in a draft; it cannot be combined "
+                              "with --publication")
     return BuildRequest(config=args.config, sources=args.sources,
-                        out=getattr(args, "out", Path("out")), formats=formats)
+                        out=getattr(args, "out", Path("out")), formats=formats,
+                        draft=getattr(args, "draft", True), since=getattr(args, "since", None))
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import font_source_sans_pro
 import font_source_serif_pro
+from fontTools import subset
+from fontTools.ttLib import TTFont
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +41,20 @@ FACES = (
     Face("Source Serif Pro", SERIF_DIR / "SourceSerifPro-Regular.ttf", 400, "normal"),
     Face("Source Serif Pro", SERIF_DIR / "SourceSerifPro-It.ttf", 400, "italic"),
     Face("Source Serif Pro", SERIF_DIR / "SourceSerifPro-Semibold.ttf", 600, "normal"),
+    Face("Source Serif Pro", SERIF_DIR / "SourceSerifPro-SemiboldIt.ttf", 600, "italic"),
     Face("Source Serif Pro", SERIF_DIR / "SourceSerifPro-Bold.ttf", 700, "normal"),
     Face("Source Serif Pro", SERIF_DIR / "SourceSerifPro-BoldIt.ttf", 700, "italic"),
     Face("Source Sans Pro", SANS_DIR / "SourceSansPro-Regular.ttf", 400, "normal"),
     Face("Source Sans Pro", SANS_DIR / "SourceSansPro-It.ttf", 400, "italic"),
     Face("Source Sans Pro", SANS_DIR / "SourceSansPro-Semibold.ttf", 600, "normal"),
+    Face("Source Sans Pro", SANS_DIR / "SourceSansPro-SemiboldIt.ttf", 600, "italic"),
     Face("Source Sans Pro", SANS_DIR / "SourceSansPro-Bold.ttf", 700, "normal"),
+    Face("Source Sans Pro", SANS_DIR / "SourceSansPro-BoldIt.ttf", 700, "italic"),
 )
+FONTS_PLACEHOLDER = "/* embedded fonts */"
+"""Where the HTML template's stylesheet receives the fonts, once the page's text is known."""
+BASE_CHARACTERS = frozenset(chr(c) for c in range(0x20, 0x7F))
+"""Always embedded, so what a reviewer types in the search box shows in the text's face."""
 
 
 def font_face_css() -> str:
@@ -51,3 +63,32 @@ def font_face_css() -> str:
         f'@font-face {{ font-family: "{f.family}"; src: url("{f.path.as_uri()}"); '
         f"font-weight: {f.weight}; font-style: {f.style}; }}"
         for f in FACES)
+
+
+def embedded_font_css(text: str) -> str:
+    """Return @font-face rules with each face subset to ``text``'s characters, inline as WOFF2.
+
+    The HTML draft travels as one e-mail attachment: it must carry its fonts, and subsetting
+    keeps them to a few kilobytes each."""
+    characters = frozenset(text) | BASE_CHARACTERS
+    return "\n".join(
+        f'@font-face {{ font-family: "{f.family}"; font-weight: {f.weight}; '
+        f"font-style: {f.style}; font-display: swap; src: url(data:font/woff2;base64,"
+        f'{base64.b64encode(_subset(f.path, characters)).decode()}) format("woff2"); }}'
+        for f in FACES)
+
+
+@functools.lru_cache(maxsize=64)
+def _subset(path: Path, characters: frozenset[str]) -> bytes:
+    """Return the font at ``path`` cut down to ``characters``, as WOFF2."""
+    # recalcTimestamp=False keeps the font's own date: the same text gives the same bytes.
+    font = TTFont(path, recalcTimestamp=False)
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.hinting = False
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(ord(c) for c in characters))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()

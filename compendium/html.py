@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from compendium.changes import CHANGED, Changes, mark_changes
 from compendium.config import Edition
 from compendium.markdown import entities_line
 from compendium.model import Chapter, Record
@@ -41,8 +42,59 @@ class Document:
     """The edition's introduction as safe HTML."""
     intros: dict[str, str]
     """Each chapter's introduction as safe HTML, by slug."""
-    build_date: str
+    stamp: Stamp
+    """When and from what the build was made."""
+    status: dict[str, str] = field(default_factory=dict)
+    """added, changed or removed, by record id, when compared with an earlier state."""
+    since: str = ""
+    """What the records are compared with; empty when they are not."""
+
+    @property
+    def change_list(self) -> tuple[tuple[str, Record, Chapter], ...]:
+        """Return (status, record, chapter) of each added, changed or removed record, in order."""
+        return tuple((self.status[r.id], r, c) for c in self.chapters for r in c.records
+                     if r.id in self.status)
+
+    @property
+    def facets(self) -> Facets:
+        """Return what the reader's filter offers: entities, years and countries present."""
+        records = [r for c in self.chapters for r in c.records]
+        return Facets(entities=tuple(sorted({e for r in records for e in r.entities})),
+                      years=tuple(sorted({y for r in records for y in years_of(r)},
+                                         reverse=True)),
+                      countries=tuple(sorted({c for r in records for c in r.countries})))
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What every page of a draft says about its build."""
+
+    date: str
     """Date of the latest source change, ISO 8601."""
+    fingerprint: str
+    """The state of the sources: a git commit or a content hash."""
+    draft: bool
+    """Whether this is a draft (marked as such) or the publication."""
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """The values the reader's filter offers."""
+
+    entities: tuple[str, ...]
+    """Entity acronyms that lead or partner in a record."""
+    years: tuple[str, ...]
+    """Years covered by a record's period, newest first."""
+    countries: tuple[str, ...]
+    """Countries the records concern."""
+
+
+def years_of(record: Record) -> tuple[str, ...]:
+    """Return the years an activity's period covers, or ("undated",)."""
+    if record.period is None:
+        return () if record.is_profile else ("undated",)
+    end = record.period.end or record.period.start
+    return tuple(str(y) for y in range(record.period.start.year, end.year + 1))
 
 
 RAW_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
@@ -69,9 +121,9 @@ def render_body(md: MarkdownIt, text: str, record_id: str, heading_level: int) -
     return sanitize(html)
 
 
-def sanitize(html: str) -> str:
-    """Keep only the tags and attributes record text may produce."""
-    return str(nh3.clean(html, tags=ALLOWED_TAGS,
+def sanitize(html: str, marks: bool = False) -> str:
+    """Keep only the tags and attributes record text may produce (and <ins>, <del> if marks)."""
+    return str(nh3.clean(html, tags=ALLOWED_TAGS | ({"ins", "del"} if marks else set()),
                          attributes={"*": {"id"}, "a": {"href", "title"}, "th": {"align"},
                                      "td": {"align"}},
                          url_schemes={"http", "https", "mailto"}, link_rel=None))
@@ -143,7 +195,7 @@ def _number_paragraphs(tokens: Sequence[Token], record_id: str) -> None:
             token.attrSet("id", f"{record_id}-p{number}")
 
 
-def build_document(chapters: tuple[Chapter, ...], edition: Edition, build_date: str) -> Document:
+def build_document(chapters: tuple[Chapter, ...], edition: Edition, stamp: Stamp) -> Document:
     """Render every Markdown text of the compendium to safe HTML."""
     md = make_markdown()
     bodies = {r.id: render_body(md, r.body, r.id, 3 if r.is_profile else 4)
@@ -151,7 +203,19 @@ def build_document(chapters: tuple[Chapter, ...], edition: Edition, build_date: 
     intros = {c.slug: render_body(md, c.intro, f"chapter-{c.slug}-intro", 3)
               for c in chapters if c.intro}
     introduction = render_body(md, edition.introduction, "introduction", 2)
-    return Document(edition, chapters, bodies, introduction, intros, build_date)
+    return Document(edition, chapters, bodies, introduction, intros, stamp)
+
+
+def with_changes(document: Document, changes: Changes) -> Document:
+    """Return ``document`` with changed records' text marked word by word and removed struck."""
+    md = make_markdown()
+    bodies = dict(document.bodies)
+    earlier = {**changes.earlier, **{r.id: r for r in changes.removed}}
+    for rid, record in earlier.items():
+        old = render_body(md, record.body, rid, 3 if record.is_profile else 4)
+        new = bodies[rid] if changes.status[rid] == CHANGED else ""
+        bodies[rid] = sanitize(mark_changes(old, new), marks=True)
+    return replace(document, bodies=bodies, status=changes.status, since=changes.since)
 
 
 def template_environment(templates: Path) -> jinja2.Environment:
@@ -162,16 +226,17 @@ def template_environment(templates: Path) -> jinja2.Environment:
                                                                  default_for_string=True),
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["entities_line"] = entities_line
+    env.filters["years"] = years_of
     return env
 
 
 def render_html(document: Document, templates: Path, medium: str,
-                inline_css: str = "", extra: dict[str, Any] | None = None) -> str:
+                inline_css: str = "", script: str = "") -> str:
     """Render the compendium page for ``medium`` (``html`` or ``pdf``)."""
     template = template_environment(templates).get_template("compendium.html.j2")
     return template.render(doc=document, edition=document.edition, medium=medium,
-                           inline_css=inline_css, labels=document.edition.labels,
-                           safe=_mark_safe, **(extra or {}))
+                           inline_css=inline_css, script=script,
+                           labels=document.edition.labels, safe=_mark_safe)
 
 
 def _mark_safe(html: str) -> Any:

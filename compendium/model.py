@@ -109,6 +109,12 @@ class Record:
         return (self.entity, *self.partners)
 
     @property
+    def profile_title(self) -> str:
+        """Return a profile's heading: "Full Name (ACR)", or the name alone if it is the acronym."""
+        name = self.name or self.entity
+        return name if name == self.entity else f"{name} ({self.entity})"
+
+    @property
     def is_profile(self) -> bool:
         """Return whether the record is an entity profile."""
         return self.kind == "profile"

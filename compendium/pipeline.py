@@ -9,15 +9,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
+from compendium.changes import Changes, compare
 from compendium.chapters import assign_chapters, placement_problems
 from compendium.config import Edition, load_edition
+from compendium.countries import with_countries
 from compendium.errors import InvalidInput
-from compendium.html import Document, build_document, render_html
+from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
+from compendium.history import MANIFEST_NAME, earlier_records, manifest_json
+from compendium.html import Document, Stamp, build_document, render_html, with_changes
 from compendium.markdown import render_chapters_markdown
 from compendium.model import BuildStats, Chapter, Record
 from compendium.output import remove_stale, write_outputs
 from compendium.pdf import render_pdf
-from compendium.provenance import source_date
+from compendium.provenance import source_date, source_fingerprint
 from compendium.sources import RecordFile, read_record_files
 from compendium.validate import validate_records
 
@@ -41,6 +45,10 @@ class BuildRequest:
     """Folder the outputs go to."""
     formats: frozenset[str] = frozenset(FORMATS)
     """Which of html and pdf to make (chapter Markdown is always made)."""
+    draft: bool = True
+    """A draft for reviewers (banner, Draft mark) rather than the publication."""
+    since: str | None = None
+    """Mark what changed since this git revision or earlier build's manifest (drafts only)."""
 
     @property
     def project(self) -> Path:
@@ -62,6 +70,10 @@ class Build:
     """Validated records."""
     chapters: tuple[Chapter, ...] = ()
     """Records assigned to chapters."""
+    changes: Changes | None = None
+    """What changed since the state ``request.since`` names."""
+    reader_chapters: tuple[Chapter, ...] = ()
+    """Chapters of the HTML edition: as ``chapters``, plus removed records when comparing."""
     document: Document | None = None
     """Record text rendered to safe HTML, ready for the templates."""
     outputs: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
@@ -91,10 +103,28 @@ def read_sources(build: Build) -> Build:
     return replace(build, files=tuple(files), records=tuple(records))
 
 
+def find_countries(build: Build) -> Build:
+    """Add to each record the countries its text names."""
+    return replace(build, records=tuple(with_countries(r) for r in build.records))
+
+
 def assign(build: Build) -> Build:
     """Place each record in its chapter."""
     assert build.edition is not None
-    return replace(build, chapters=assign_chapters(build.records, build.edition))
+    chapters = assign_chapters(build.records, build.edition)
+    return replace(build, chapters=chapters, reader_chapters=chapters)
+
+
+def compare_with_earlier(build: Build) -> Build:
+    """Find what changed since ``--since``; removed records keep their place for the reader."""
+    if build.request.since is None:
+        return build
+    assert build.edition is not None
+    label, before = earlier_records(build.request.since, build.request.sources, build.edition)
+    before = tuple(with_countries(r) for r in before)
+    changes = compare(before, build.records, label)
+    reader = assign_chapters((*build.records, *changes.removed), build.edition)
+    return replace(build, changes=changes, reader_chapters=reader)
 
 
 def render_markdown(build: Build) -> Build:
@@ -108,18 +138,27 @@ def render_markdown(build: Build) -> Build:
 def render_text(build: Build) -> Build:
     """Render every record's Markdown to safe HTML once, for both editions."""
     assert build.edition is not None
-    date = source_date(build.request.sources, [f.path for f in build.files])
-    document = build_document(build.chapters, build.edition, date.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    return replace(build, document=document)
+    paths = [f.path for f in build.files]
+    date = source_date(build.request.sources, paths)
+    stamp = Stamp(date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  source_fingerprint(build.request.sources, paths), build.request.draft)
+    document = build_document(build.reader_chapters, build.edition, stamp)
+    manifest = manifest_json(build.request.sources, build.files, stamp.fingerprint)
+    return _add_outputs(replace(build, document=document), {MANIFEST_NAME: manifest})
 
 
 def render_html_edition(build: Build) -> Build:
     """Render the one-page HTML edition with its styles inlined."""
     if "html" not in build.request.formats:
         return build
-    css = "\n".join(_style(build, name) for name in ("common.css", "screen.css"))
     assert build.document is not None
-    html = render_html(build.document, _templates(build), "html", inline_css=css)
+    document = build.document
+    if build.changes is not None:
+        document = with_changes(document, build.changes)
+    css = "\n".join(_style(build, name) for name in ("common.css", "screen.css"))
+    script = (_templates(build) / "reader.js").read_text(encoding="utf-8")
+    html = render_html(document, _templates(build), "html", inline_css=css, script=script)
+    html = html.replace(FONTS_PLACEHOLDER, embedded_font_css(html), 1)
     return _add_outputs(build, {HTML_NAME: html.encode()})
 
 
@@ -128,7 +167,8 @@ def render_pdf_edition(build: Build) -> Build:
     if "pdf" not in build.request.formats:
         return build
     assert build.edition is not None and build.document is not None
-    html = render_html(build.document, _templates(build), "pdf")
+    document = replace(build.document, chapters=build.chapters)
+    html = render_html(document, _templates(build), "pdf")
     styles = [build.request.project / "styles" / n for n in ("common.css", "print.css")]
     paper = f"@page {{ size: {build.edition.paper}; }}"
     pdf = render_pdf(html, build.request.project, styles, paper)
@@ -148,10 +188,12 @@ def write(build: Build) -> Build:
 CHECK_STAGES: tuple[tuple[str, Stage], ...] = (
     ("load config", load_config),
     ("read and validate sources", read_sources),
+    ("find countries", find_countries),
     ("assign chapters", assign),
 )
 BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
     *CHECK_STAGES,
+    ("compare with earlier sources", compare_with_earlier),
     ("render chapter Markdown", render_markdown),
     ("render record text", render_text),
     ("render HTML", render_html_edition),

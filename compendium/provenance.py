@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from collections.abc import Sequence
@@ -23,15 +24,39 @@ def source_date(sources: Path, files: Sequence[Path]) -> datetime:
 
 def _clean_commit_time(sources: Path) -> datetime | None:
     """Return the last commit time touching ``sources`` when git tracks it unmodified."""
-    def git(*args: str) -> str:
-        result = subprocess.run(["git", *args], cwd=sources, capture_output=True, text=True,
-                                timeout=10, check=False)
-        return result.stdout.strip() if result.returncode == 0 else ""
-
     try:
-        if git("status", "--porcelain", "--", ".") or not git("rev-parse", "HEAD"):
+        if _git(sources, "status", "--porcelain", "--", ".") or not _git(sources, "rev-parse",
+                                                                          "HEAD"):
             return None
-        stamp = git("log", "-1", "--format=%ct", "--", ".")
+        stamp = _git(sources, "log", "-1", "--format=%ct", "--", ".")
     except (OSError, subprocess.SubprocessError):
         return None
     return datetime.fromtimestamp(int(stamp), UTC) if stamp.isdigit() else None
+
+
+def source_fingerprint(sources: Path, files: Sequence[Path]) -> str:
+    """Name the state of the sources: the git commit when clean, else a hash of the files."""
+    commit = _clean_commit(sources)
+    if commit:
+        return f"git {commit}"
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path.relative_to(sources)).encode() + b"\0" + path.read_bytes())
+    return f"sha256 {digest.hexdigest()[:12]} (uncommitted)"
+
+
+def _clean_commit(sources: Path) -> str:
+    """Return the short commit id when git tracks ``sources`` unmodified, else ''."""
+    try:
+        if _git(sources, "status", "--porcelain", "--", "."):
+            return ""
+        return _git(sources, "rev-parse", "--short=12", "HEAD")
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _git(cwd: Path, *args: str) -> str:
+    """Return git's output in ``cwd``, or '' when git fails (not a repository, no commit)."""
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                            timeout=10, check=False)
+    return result.stdout.strip() if result.returncode == 0 else ""

@@ -65,6 +65,11 @@ def read_record_file(path: Path) -> RecordFile | Problem:
     text = read_text(path)
     if isinstance(text, Problem):
         return text
+    return parse_record(path, text)
+
+
+def parse_record(path: Path, text: str) -> RecordFile | Problem:
+    """Split a record's text into front matter and body, or return why it cannot be."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != FENCE:
         return Problem(str(path), 1, "-", "-",

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from compendium.config import Edition, check_fields
+from compendium.countries import country_names, is_known_country
 from compendium.model import Period, Problem, Record, SourceRef, YearMonth
 from compendium.sources import RecordFile
 from compendium.spelling import did_you_mean
@@ -78,6 +79,7 @@ def _check_values(file: RecordFile, edition: Edition, rid: str) -> list[Problem]
                                      "; expected profile or activity"))
     found += _check_entities(v, edition, problem)
     found += _check_lists(v, problem)
+    found += _check_countries(v, problem)
     if isinstance(v.get("chapter"), str) and v["chapter"] not in edition.chapter_slugs():
         hint = did_you_mean(v["chapter"], edition.chapter_slugs())
         found.append(problem("chapter", f"unknown chapter `{v['chapter']}`{hint}"))
@@ -101,6 +103,16 @@ def _check_entities(v: dict[str, Any], edition: Edition,
     return [problem(field, f"unknown entity `{name}`{did_you_mean(name, known)}; "
                            "expected an acronym from entities.yml")
             for field, name in named if isinstance(name, str) and name not in known]
+
+
+def _check_countries(v: dict[str, Any],
+                     problem: Callable[[str, str], Problem]) -> list[Problem]:
+    """Return a problem for each declared country the country list does not know."""
+    names = country_names()
+    declared = v["countries"] if isinstance(v.get("countries"), list) else []
+    return [problem("countries", f"unknown country `{name}`{did_you_mean(name, names)}; "
+                                 "expected a name from ISO 3166, e.g. Viet Nam")
+            for name in declared if isinstance(name, str) and not is_known_country(name)]
 
 
 def _check_lists(v: dict[str, Any], problem: Callable[[str, str], Problem]) -> list[Problem]:
