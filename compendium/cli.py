@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="a draft for reviewers: Draft banner and marks (the default)")
     mode.add_argument("--publication", dest="draft", action="store_false",
                       help="the publication: no draft marks")
+    build.add_argument("--pdfa", action="store_true",
+                       help="a publication build whose PDF is PDF/A-3u (and PDF/UA-1) with the "
+                            "records and the build manifest attached, for the archive")
     build.add_argument("--since", metavar="REF",
                        help="mark what changed since REF: a git revision of the sources, or "
                             "the compendium.manifest.json an earlier build wrote")
@@ -85,12 +88,14 @@ def _add_import(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _request(args: argparse.Namespace) -> BuildRequest:
     """Turn parsed options into a build request."""
     formats = frozenset(FORMATS if getattr(args, "format", "all") == "all" else [args.format])
-    if getattr(args, "since", None) and not args.draft:
+    archive = bool(getattr(args, "pdfa", False))
+    draft = getattr(args, "draft", True) and not archive
+    if getattr(args, "since", None) and not draft:
         raise CompendiumError("--since marks changes in a draft; it cannot be combined "
                               "with --publication")
     return BuildRequest(config=args.config, sources=args.sources,
                         out=getattr(args, "out", Path("out")), formats=formats,
-                        draft=getattr(args, "draft", True), since=getattr(args, "since", None))
+                        draft=draft, since=getattr(args, "since", None), archive=archive)
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,8 @@ class Edition:
     """Page size of the PDF: A4 or letter."""
     labels: Labels = field(default_factory=Labels)
     """Words the templates print."""
+    glossary: tuple[tuple[str, str], ...] = ()
+    """Acronyms the editor expands, for those the text does not define."""
 
     def chapter_slugs(self) -> tuple[str, ...]:
         """Return the slugs of the declared chapters."""
@@ -107,6 +109,7 @@ EDITION_FIELDS: dict[str, tuple[type, bool]] = {
     "title": (str, True), "subtitle": (str, False), "edition": (int, True),
     "publisher": (str, True), "language": (str, False), "introduction": (str, False),
     "paper": (str, False), "entities": (str, False), "labels": (dict, False),
+    "glossary": (str, False),
     "chapters": (list, True),
 }
 CHAPTER_FIELDS: dict[str, tuple[type, bool]] = {
@@ -122,7 +125,11 @@ def load_edition(path: Path) -> Edition:
     doc = _read_mapping(path, problems)
     registry = path.parent / str(doc.values.get("entities", "entities.yml"))
     entities = _load_entities(registry, problems)
+    glossary = _load_glossary(path.parent / str(doc.values["glossary"]), problems) \
+        if isinstance(doc.values.get("glossary"), str) else ()
     edition = _build_edition(path, doc, entities, problems)
+    if edition is not None:
+        edition = replace(edition, glossary=glossary)
     if problems or edition is None:
         raise InvalidInput(problems)
     return edition
@@ -304,6 +311,19 @@ def _check_chapter_set(path: Path, doc: YamlMapping, chapters: tuple[ChapterSpec
     if len(catch_alls) > 1 or (catch_alls and chapters[-1] is not catch_alls[0]):
         problems.append(Problem(str(path), doc.line_of("chapters"), "-", "catch_all",
                                 "expected at most one catch-all chapter, the last one"))
+
+
+def _load_glossary(path: Path, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
+    """Read the glossary: acronym → full name, one per line."""
+    raw = _load_yaml_file(path, "glossary", problems)
+    entries = []
+    for acronym, name in raw.values.items():
+        if not isinstance(name, str):
+            problems.append(Problem(str(path), raw.line_of(acronym), acronym, acronym,
+                                    f"{_describe(name)}; expected the full name as text"))
+            continue
+        entries.append((acronym, name))
+    return tuple(sorted(entries))
 
 
 def _load_entities(path: Path, problems: list[Problem]) -> tuple[Entity, ...]:

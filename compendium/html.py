@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import datetime
+import html
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,17 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from compendium.acronyms import Acronym, acronym_list
+from compendium.backmatter import (
+    IndexEntry,
+    SourcePage,
+    country_index,
+    entity_index,
+    page_numbers,
+    source_annex,
+)
 from compendium.changes import CHANGED, Changes, mark_changes
+from compendium.charts import Chart, draw_charts
 from compendium.config import Edition
 from compendium.markdown import entities_line
 from compendium.model import Chapter, Record
@@ -48,6 +61,30 @@ class Document:
     """added, changed or removed, by record id, when compared with an earlier state."""
     since: str = ""
     """What the records are compared with; empty when they are not."""
+    acronyms: tuple[Acronym, ...] = ()
+    """The list of acronyms."""
+    charts: tuple[Chart, ...] = ()
+    """Figures drawn from the records."""
+
+    @property
+    def record_count(self) -> int:
+        """Return how many records the document holds."""
+        return sum(len(c.records) for c in self.chapters)
+
+    @property
+    def entity_index(self) -> tuple[IndexEntry, ...]:
+        """Return the index of entities."""
+        return entity_index(self.chapters, self.edition)
+
+    @property
+    def country_index(self) -> tuple[IndexEntry, ...]:
+        """Return the index of countries."""
+        return country_index(self.chapters, self.bodies)
+
+    @property
+    def annex(self) -> tuple[SourcePage, ...]:
+        """Return the annex of sources."""
+        return source_annex(self.chapters)
 
     @property
     def change_list(self) -> tuple[tuple[str, Record, Chapter], ...]:
@@ -186,13 +223,18 @@ def _nest_headings(tokens: Sequence[Token], first_level: int) -> None:
 
 
 def _number_paragraphs(tokens: Sequence[Token], record_id: str) -> None:
-    """Give top-level paragraphs and lists a citable id: ``<record id>-p<n>``."""
-    number = 0
+    """Give top-level paragraphs and lists a citable id, ``<record id>-p<n>``, and the items
+    of such a list ``<record id>-p<n>-<k>`` (an index can then point at the item)."""
+    number = item = 0
     for token in tokens:
         if token.level == 0 and token.type in ("paragraph_open", "bullet_list_open",
                                                "ordered_list_open"):
             number += 1
+            item = 0
             token.attrSet("id", f"{record_id}-p{number}")
+        elif token.level == 1 and token.type == "list_item_open":
+            item += 1
+            token.attrSet("id", f"{record_id}-p{number}-{item}")
 
 
 def build_document(chapters: tuple[Chapter, ...], edition: Edition, stamp: Stamp) -> Document:
@@ -203,7 +245,12 @@ def build_document(chapters: tuple[Chapter, ...], edition: Edition, stamp: Stamp
     intros = {c.slug: render_body(md, c.intro, f"chapter-{c.slug}-intro", 3)
               for c in chapters if c.intro}
     introduction = render_body(md, edition.introduction, "introduction", 2)
-    return Document(edition, chapters, bodies, introduction, intros, stamp)
+    records = [r for c in chapters for r in c.records]
+    texts = [edition.introduction, *(c.intro for c in chapters), *(r.body for r in records)]
+    registry = {e.acronym: e.name for e in edition.entities}
+    acronyms = acronym_list(texts, dict(edition.glossary), registry)
+    return Document(edition, chapters, bodies, introduction, intros, stamp,
+                    acronyms=acronyms, charts=draw_charts(records))
 
 
 def with_changes(document: Document, changes: Changes) -> Document:
@@ -227,16 +274,50 @@ def template_environment(templates: Path) -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["entities_line"] = entities_line
     env.filters["years"] = years_of
+    env.filters["long_date"] = long_date
+    env.filters["svg_with_title"] = svg_with_title
+    env.filters["page_numbers"] = page_numbers
+    env.filters["data_uri"] = svg_data_uri
+    env.filters["excerpt"] = excerpt
     return env
 
 
-def render_html(document: Document, templates: Path, medium: str,
-                inline_css: str = "", script: str = "") -> str:
-    """Render the compendium page for ``medium`` (``html`` or ``pdf``)."""
+def render_html(document: Document, templates: Path, medium: str, inline_css: str = "",
+                script: str = "", page_of: Mapping[str, int] | None = None,
+                part: str = "all") -> str:
+    """Render the compendium page for ``medium`` (``html`` or ``pdf``).
+
+    ``page_of`` (record id → page) prints the index's page numbers as text, each page once;
+    without it they are left to the renderer's target-counter(). ``part="back"`` renders
+    only the back matter (indexes and annex)."""
     template = template_environment(templates).get_template("compendium.html.j2")
     return template.render(doc=document, edition=document.edition, medium=medium,
-                           inline_css=inline_css, script=script,
+                           inline_css=inline_css, script=script, page_of=page_of, part=part,
                            labels=document.edition.labels, safe=_mark_safe)
+
+
+def long_date(iso: str) -> str:
+    """Return "22 November 2026" for an ISO 8601 date."""
+    day = datetime.date.fromisoformat(iso[:10])
+    return f"{day.day} {day:%B %Y}"
+
+
+def excerpt(body_html: str, words: int = 9) -> str:
+    """Return the first words of a rendered body, as plain text, to tell entries apart."""
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body_html)).split()
+    return " ".join(text[:words]) + ("…" if len(text) > words else "")
+
+
+def svg_data_uri(svg: str) -> str:
+    """Return an SVG drawing as a data: URL, the one kind the PDF renderer may read inline."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def svg_with_title(svg: str, title: str, slug: str) -> str:
+    """Return a chart's SVG as an image with an accessible name (its <title>)."""
+    escaped = markupsafe.escape(title)
+    return svg.replace("<svg ", f'<svg role="img" aria-labelledby="{slug}-title" ', 1).replace(
+        ">", f'><title id="{slug}-title">{escaped}</title>', 1)
 
 
 def _mark_safe(html: str) -> Any:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
@@ -52,27 +53,146 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]
         return super().fetch(url, headers)
 
 
-def render_pdf(html: str, project: Path, stylesheets: Sequence[Path], metadata_css: str = "",
-               ) -> RenderedPdf:
-    """Render ``html`` with the given stylesheets into a PDF, collecting WeasyPrint's warnings."""
-    fetcher = ProjectFetcher((project, *FONT_DIRS))
-    fonts = FontConfiguration()
-    with _captured_warnings() as warnings:
+BackMatter = Callable[[Mapping[str, int], int], str]
+"""Given each anchor's page and the first back-matter page, return the back matter's HTML."""
+BACK_MATTER_ANCHOR = "index-entities"
+"""The first element of the back matter, where the spliced pages begin."""
+PDFUA_XMP = (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+             b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" '
+             b'pdfuaid:part="1"/></rdf:RDF>')
+"""XMP identifying PDF/UA-1, added to the PDF/A file's metadata."""
+OUR_FONTS = ("Source-Serif-Pro", "Source-Sans-Pro")
+"""Font names (after the subset tag) the PDF may contain; any other came from the machine."""
+
+
+@dataclass(frozen=True, slots=True)
+class PdfJob:
+    """What to lay out and how to write it."""
+
+    html: str
+    """The compendium's HTML for the pdf medium."""
+    project: Path
+    """The only folder (with the font packages) the renderer may read."""
+    stylesheets: tuple[Path, ...] = ()
+    """Project stylesheets, in order."""
+    page_css: str = ""
+    """Generated rules: paper size, draft stamp."""
+    variant: str | None = None
+    """WeasyPrint PDF variant: pdf/ua-1 for publication, pdf/a-3u for the archive."""
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
+    """(file name, content, description) to embed (PDF/A-3)."""
+    date: datetime | None = None
+    """Date every attachment carries, so the file stays reproducible."""
+    back_matter: BackMatter | None = None
+    """Renders the index again with each page number once; see render_pdf."""
+
+
+def render_pdf(job: PdfJob) -> RenderedPdf:
+    """Lay out ``job.html`` and write the PDF, collecting WeasyPrint's warnings.
+
+    The index first gets its page numbers from target-counter(), one per record. When
+    ``job.back_matter`` is given, the back matter is laid out again from those pages with
+    each page once (and runs as ranges) and put in place of the first version's pages."""
+    with captured_warnings("weasyprint") as warnings:
         try:
-            css = [CSS(string=font_face_css(), font_config=fonts, url_fetcher=fetcher)]
-            css += [CSS(filename=str(p), font_config=fonts, url_fetcher=fetcher)
-                    for p in stylesheets]
-            if metadata_css:
-                css.append(CSS(string=metadata_css, font_config=fonts, url_fetcher=fetcher))
-            document = HTML(string=html, base_url=project.as_uri() + "/",
-                            url_fetcher=fetcher).render(stylesheets=css, font_config=fonts)
-            data = document.write_pdf(uncompressed_pdf=False)
+            document = lay_out(job)
+            data = document.write_pdf(
+                pdf_variant=job.variant, pdf_tags=True, pdf_identifier=True,
+                attachments=_attachments(job), uncompressed_pdf=False)
         # WeasyPrint raises many types, and a refused fetch as a BaseException (so that
         # its own handlers cannot swallow it); name the stage for the editor.
         except (Exception, FatalURLFetchingError) as exc:
             reason = f"{exc} ({exc.__cause__})" if exc.__cause__ else str(exc)
             raise RenderError(f"PDF rendering failed: {reason}") from exc
+    warnings.extend(_foreign_fonts(bytes(data)))
     return RenderedPdf(bytes(data), len(document.pages), tuple(warnings))
+
+
+def lay_out(job: PdfJob) -> Any:
+    """Return the laid-out WeasyPrint document of ``job`` (pages, boxes, anchors)."""
+    fetcher = ProjectFetcher((job.project, *FONT_DIRS))
+    fonts = FontConfiguration()
+    css = _stylesheets(job, fetcher, fonts)
+    document = _layout(job.html, job.project, css, fetcher, fonts)
+    if job.back_matter is not None:
+        document = _with_back_matter(document, job, css, fetcher, fonts)
+    if job.variant == "pdf/a-3u":
+        # WeasyPrint names one conformance; the archived file is also PDF/UA-1 (tagged).
+        document.metadata.xmp_metadata.append(PDFUA_XMP)
+    return document
+
+
+def _stylesheets(job: PdfJob, fetcher: ProjectFetcher, fonts: FontConfiguration) -> list[CSS]:
+    """Return the font faces, the project's stylesheets and the generated page rules."""
+    css = [CSS(string=font_face_css(), font_config=fonts, url_fetcher=fetcher)]
+    css += [CSS(filename=str(p), font_config=fonts, url_fetcher=fetcher)
+            for p in job.stylesheets]
+    if job.page_css:
+        css.append(CSS(string=job.page_css, font_config=fonts, url_fetcher=fetcher))
+    return css
+
+
+def _layout(html: str, project: Path, css: list[CSS], fetcher: ProjectFetcher,
+            fonts: FontConfiguration) -> Any:
+    """Lay out ``html`` into pages."""
+    return HTML(string=html, base_url=project.as_uri() + "/", url_fetcher=fetcher).render(
+        stylesheets=css, font_config=fonts)
+
+
+def anchor_pages(document: Any) -> dict[str, int]:
+    """Return the printed page number (from 1) of every anchor, first occurrence winning."""
+    pages: dict[str, int] = {}
+    for number, page in enumerate(document.pages, start=1):
+        for anchor in page.anchors:
+            pages.setdefault(anchor, number)
+    return pages
+
+
+def _with_back_matter(document: Any, job: PdfJob, css: list[CSS], fetcher: ProjectFetcher,
+                      fonts: FontConfiguration) -> Any:
+    """Return ``document`` with its back matter laid out again with literal page numbers.
+
+    Kept only if every back-matter section starts where the contents say it does."""
+    assert job.back_matter is not None
+    pages = anchor_pages(document)
+    first = pages.get(BACK_MATTER_ANCHOR)
+    if first is None:
+        return document
+    back_html = job.back_matter(pages, first)
+    page_rule = f"@page :first {{ counter-reset: page {first}; }}"
+    back = _layout(back_html, job.project, [*css, CSS(string=page_rule, font_config=fonts)],
+                   fetcher, fonts)
+    moved = {a: n + first - 1 for a, n in anchor_pages(back).items()}
+    shifted = [a for a, n in moved.items() if a.startswith(("index-", "annex-")) and
+               pages.get(a) != n]
+    if shifted:
+        log.warning("index page numbers left as laid out (a page may repeat): %s would "
+                    "move", ", ".join(shifted))
+        return document
+    return document.copy([*document.pages[:first - 1], *back.pages])
+
+
+def _attachments(job: PdfJob) -> list[Attachment]:
+    """Return the files to embed, dated with the sources' date."""
+    date = job.date or datetime(2000, 1, 1, tzinfo=UTC)
+    return [Attachment(file_obj=io.BytesIO(data), name=name, description=description, created=date,
+                       modified=date, relationship="Source")
+            for name, data, description in job.attachments]
+
+
+def _foreign_fonts(pdf: bytes) -> list[str]:
+    """Return a warning for each font in ``pdf`` that is not one of the compendium's."""
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    names: set[str] = set()
+    for page in reader.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for font in fonts.values():
+            names.add(str(font.get_object().get("/BaseFont", "")).lstrip("/"))
+    return [f"font {name.split('+')[-1]} is not one of the compendium's: a character was "
+            "missing from its fonts and taken from the machine's"
+            for name in sorted(names) if not name.split("+")[-1].startswith(OUR_FONTS)]
 
 
 class _ListHandler(logging.Handler):
@@ -87,20 +207,13 @@ class _ListHandler(logging.Handler):
 
 
 @contextmanager
-def _captured_warnings() -> Iterator[list[str]]:
-    """Collect the warnings WeasyPrint logs while the block runs."""
+def captured_warnings(logger_name: str) -> Iterator[list[str]]:
+    """Collect the warnings a logger (and its children) log while the block runs."""
     sink: list[str] = []
-    logger = logging.getLogger("weasyprint")
+    logger = logging.getLogger(logger_name)
     handler = _ListHandler(sink)
     logger.addHandler(handler)
     try:
         yield sink
     finally:
         logger.removeHandler(handler)
-
-
-def count_pages(data: bytes) -> int:
-    """Return the number of pages of a PDF file (used to check assembled output)."""
-    import pypdf  # test and check dependency only, imported where needed
-
-    return len(pypdf.PdfReader(io.BytesIO(data)).pages)

@@ -18,9 +18,9 @@ from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
 from compendium.history import MANIFEST_NAME, earlier_records, manifest_json
 from compendium.html import Document, Stamp, build_document, render_html, with_changes
 from compendium.markdown import render_chapters_markdown
-from compendium.model import BuildStats, Chapter, Record
+from compendium.model import BuildStats, Chapter, Problem, Record
 from compendium.output import remove_stale, write_outputs
-from compendium.pdf import render_pdf
+from compendium.pdf import PdfJob, captured_warnings, render_pdf
 from compendium.provenance import source_date, source_fingerprint
 from compendium.sources import RecordFile, read_record_files
 from compendium.validate import validate_records
@@ -49,6 +49,8 @@ class BuildRequest:
     """A draft for reviewers (banner, Draft mark) rather than the publication."""
     since: str | None = None
     """Mark what changed since this git revision or earlier build's manifest (drafts only)."""
+    archive: bool = False
+    """Write PDF/A-3u with the records and manifest attached (a publication build)."""
 
     @property
     def project(self) -> Path:
@@ -82,6 +84,8 @@ class Build:
     """Pages of the PDF."""
     written: tuple[Path, ...] = ()
     """Files written."""
+    warnings: tuple[str, ...] = ()
+    """Warnings logged so far (a publication build refuses to write with any)."""
 
 
 Stage = Callable[[Build], Build]
@@ -163,18 +167,73 @@ def render_html_edition(build: Build) -> Build:
 
 
 def render_pdf_edition(build: Build) -> Build:
-    """Lay out the print edition as a PDF."""
+    """Lay out the print edition as a PDF: tagged always; PDF/UA-1 for publication, PDF/A-3u
+    with the records and the manifest attached when archiving."""
     if "pdf" not in build.request.formats:
         return build
-    assert build.edition is not None and build.document is not None
-    document = replace(build.document, chapters=build.chapters)
-    html = render_html(document, _templates(build), "pdf")
-    styles = [build.request.project / "styles" / n for n in ("common.css", "print.css")]
-    paper = f"@page {{ size: {build.edition.paper}; }}"
-    pdf = render_pdf(html, build.request.project, styles, paper)
+    pdf = render_pdf(make_pdf_job(build))
     for warning in pdf.warnings:
         log.warning("PDF: %s", warning)
     return replace(_add_outputs(build, {PDF_NAME: pdf.data}), pages=pdf.pages)
+
+
+def make_pdf_job(build: Build) -> PdfJob:
+    """Return what the PDF renderer needs for this build."""
+    assert build.edition is not None and build.document is not None
+    document = replace(build.document, chapters=build.chapters)
+    templates = _templates(build)
+
+    def back_matter(page_of: Mapping[str, int], first_page: int) -> str:
+        return render_html(document, templates, "pdf", page_of=page_of, part="back")
+
+    return PdfJob(html=render_html(document, templates, "pdf"), project=build.request.project,
+                  stylesheets=tuple(build.request.project / "styles" / n
+                                    for n in ("common.css", "print.css")),
+                  page_css=_page_css(build, document.stamp), variant=_variant(build.request),
+                  attachments=_attachments(build) if build.request.archive else (),
+                  date=source_date(build.request.sources, [f.path for f in build.files]),
+                  back_matter=back_matter)
+
+
+def _variant(request: BuildRequest) -> str | None:
+    """Return the PDF variant the request asks for."""
+    if request.archive:
+        return "pdf/a-3u"
+    return None if request.draft else "pdf/ua-1"
+
+
+def _page_css(build: Build, stamp: Stamp) -> str:
+    """Return the generated page rules: paper size, and on drafts a stamp on every page."""
+    assert build.edition is not None
+    rules = [f"@page {{ size: {build.edition.paper}; }}"]
+    if stamp.draft:
+        text = f"DRAFT · sources {stamp.fingerprint} · {stamp.date[:10]}"
+        rules.append("@page { @bottom-left { content: " + _css_string(text) +
+                     "; font: 7pt var(--sans); color: #9b2226; } }")
+    return "\n".join(rules)
+
+
+def _css_string(text: str) -> str:
+    """Return ``text`` as a quoted CSS string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _attachments(build: Build) -> tuple[tuple[str, bytes, str], ...]:
+    """Return the record files and the build manifest, to travel inside the archived PDF."""
+    sources = build.request.sources
+    files = tuple((f"sources/{f.path.relative_to(sources).as_posix()}", f.path.read_bytes(),
+                   f"Source record {f.path.stem}") for f in sorted(build.files,
+                                                                   key=lambda f: f.path))
+    return (*files, (MANIFEST_NAME, build.outputs[MANIFEST_NAME],
+                     "Build manifest: every record's text and hash"))
+
+
+def refuse_warnings(build: Build) -> Build:
+    """Stop a publication build that met any warning; drafts only report them."""
+    if not build.request.draft and build.warnings:
+        raise InvalidInput([Problem("-", 0, "-", "warning", f"{w}; a publication build "
+                                    "allows no warning") for w in build.warnings])
+    return build
 
 
 def write(build: Build) -> Build:
@@ -198,6 +257,7 @@ BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
     ("render record text", render_text),
     ("render HTML", render_html_edition),
     ("render PDF", render_pdf_edition),
+    ("refuse warnings (publication)", refuse_warnings),
     ("write outputs", write),
 )
 
@@ -207,13 +267,20 @@ def run(request: BuildRequest, stages: tuple[tuple[str, Stage], ...] = BUILD_STA
     """Run ``stages`` in order; nothing is written unless every earlier stage succeeded."""
     started = time.perf_counter()
     build = Build(request)
-    for name, stage in stages:
-        log.info("%s", name)
-        build = stage(build)
+    with captured_warnings("compendium") as warnings:
+        for name, stage in stages:
+            log.info("%s", name)
+            build = replace(stage(build), warnings=tuple(warnings))
     stats = BuildStats(records=len(build.records), chapters=len(build.chapters),
                        pages=build.pages, seconds=time.perf_counter() - started,
                        outputs=build.written)
     return build, stats
+
+
+def stages_until(last: str) -> tuple[tuple[str, Stage], ...]:
+    """Return the build's stages up to and including the one named ``last``."""
+    names = [name for name, _ in BUILD_STAGES]
+    return BUILD_STAGES[:names.index(last) + 1]
 
 
 def _add_outputs(build: Build, files: Mapping[str, bytes]) -> Build:

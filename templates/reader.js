@@ -87,9 +87,10 @@
 
   // Each numbered paragraph of a record gets a visible pilcrow that links to it.
   for (const record of records) {
-    const paragraphs = record.querySelectorAll(`[id^="${CSS.escape(record.id)}-p"]`);
-    for (const paragraph of paragraphs) {
-      const number = paragraph.id.slice(record.id.length + 2);
+    // Paragraphs and list items; a list's own anchor is reached through its items.
+    const prefix = CSS.escape(record.id + "-p");
+    for (const paragraph of record.querySelectorAll(`p[id^="${prefix}"], li[id^="${prefix}"]`)) {
+      const number = paragraph.id.slice(record.id.length + 2).replace("-", ", item ");
       const link = document.createElement("a");
       link.className = "para-link";
       link.href = "#" + paragraph.id;
@@ -99,9 +100,7 @@
         event.preventDefault();
         copy(paragraph.id);
       });
-      const host = paragraph.matches("ul, ol") ? paragraph.lastElementChild || paragraph
-        : paragraph;
-      host.append(" ", link);
+      paragraph.append(" ", link);
     }
   }
 

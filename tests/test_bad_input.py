@@ -153,13 +153,13 @@ PROJECT_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
                                      "expected a whole number"),
     "config unknown paper": (edit("paper: A4", "paper: A5"), "compendium.yml:10: -: paper: "
                              "`A5` is not a paper size; expected A4 or letter"),
-    "chapter with two slugs": (edit("slug: unodc", "slug: iom"), "compendium.yml:35: chapter "
+    "chapter with two slugs": (edit("slug: unodc", "slug: iom"), "compendium.yml:36: chapter "
                                "iom: slug: used by two chapters; expected unique slugs"),
     "misspelt rule": (edit("except_themes: [inter-agency]", "exclude_themes: [inter-agency]"),
-                      "compendium.yml:34: chapter iom: select.exclude_themes: unknown rule; did "
+                      "compendium.yml:35: chapter iom: select.exclude_themes: unknown rule; did "
                       "you mean `except_themes`?"),
     "unknown entity in a rule": (edit("entities: [IOM]", "entities: [IMO]"), "compendium.yml:"
-                                 "33: chapter iom: select.entities: unknown entity `IMO`; did "
+                                 "34: chapter iom: select.entities: unknown entity `IMO`; did "
                                  "you mean `IOM`?; expected an acronym from the entity "
                                  "registry"),
     "no chapters": (write("compendium.yml", b"title: T\nedition: 1\npublisher: P\n"
@@ -167,7 +167,7 @@ PROJECT_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
                     "compendium.yml:4: -: chapters: empty; expected at least one chapter"),
     "misspelt label": (lambda p: (p / "compendium.yml").write_text(
         (p / "compendium.yml").read_text(encoding="utf-8") + "labels:\n  contnts: Table\n",
-        encoding="utf-8"), "compendium.yml:52: labels: contnts: unknown field; did you mean "
+        encoding="utf-8"), "compendium.yml:53: labels: contnts: unknown field; did you mean "
                            "`contents`?"),
     "entity registry missing": (remove("entities.yml"), "entities.yml:0: -: -: entity registry "
                                 "not found"),

@@ -26,6 +26,8 @@ from tests.conftest import (
 DEFAULT_CHAPTERS = ["Spotlight Initiative", "International Organization for Migration (IOM)",
                     "United Nations Office on Drugs and Crime (UNODC)",
                     "Inter-agency coordination"]
+FRONT_MATTER = ["Acronyms", "Introduction", "The compendium in figures"]
+BACK_MATTER = ["Index of entities", "Index of countries", "Annex: sources"]
 
 
 def shipped_blocks() -> list[tuple[str, str]]:
@@ -62,8 +64,8 @@ def test_build_writes_chapter_markdown_html_and_pdf(shipped_build: Path) -> None
 
 def test_outline_lists_the_chapters_in_config_order(shipped_build: Path) -> None:
     titles = [t for t, _ in outline_chapters(shipped_build / "compendium.pdf")]
-    assert titles == ["Introduction"] + [f"{i}. {t}" for i, t in
-                                         enumerate(DEFAULT_CHAPTERS, start=1)]
+    assert titles == [*FRONT_MATTER, *(f"{i}. {t}" for i, t in
+                                       enumerate(DEFAULT_CHAPTERS, start=1)), *BACK_MATTER]
 
 
 def test_outline_nests_sections_inside_chapters(shipped_build: Path) -> None:
@@ -109,10 +111,15 @@ def test_pdf_metadata_names_title_language_and_subject(shipped_build: Path) -> N
 
 
 def test_running_heads_carry_the_chapter_title(shipped_build: Path) -> None:
+    """Every page of a chapter but its opening one is headed with the chapter's title."""
     pages = pdf_page_texts(shipped_build / "compendium.pdf")
-    _, iom_start = outline_chapters(shipped_build / "compendium.pdf")[2]
-    assert pages[iom_start].lstrip().startswith(
-        "2. International Organization for Migration (IOM)")
+    outline = outline_chapters(shipped_build / "compendium.pdf")
+    iom = next(i for i, (title, _) in enumerate(outline) if "(IOM)" in title)
+    start, end = outline[iom][1], outline[iom + 1][1]  # pages from 1; end is the next start
+    title = "2. International Organization for Migration (IOM)"
+    for number in range(start + 1, end - 1):  # the last page before `end` may be blank
+        assert pages[number - 1].lstrip().startswith(title), number
+    assert pages[start - 1].count(title) == 1  # the heading, no running head above it
 
 
 def record_texts() -> list[str]:
@@ -138,7 +145,7 @@ def test_html_contents_links_reach_every_chapter(shipped_build: Path, browser: A
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto((shipped_build / "compendium.html").as_uri())
     links = page.eval_on_selector_all("nav.toc a", "els => els.map(e => e.hash)")
-    assert len(links) == 1 + len(DEFAULT_CHAPTERS)
+    assert len(links) == len(FRONT_MATTER) + len(DEFAULT_CHAPTERS) + 1  # + annex
     for hash_ in links:
         heading = page.locator(f"{hash_} h1").first
         assert heading.count() == 1
@@ -156,7 +163,10 @@ def test_cross_references_point_to_records_in_other_chapters(shipped_build: Path
     assert 'id="iom-undated-participates-iasc-gender-reference"' not in iom
     pages = pdf_page_texts(shipped_build / "compendium.pdf")
     see_also = next(p for p in pages if "Also in other chapters" in p and "IOM" in p)
-    assert re.search(r"IOM, p\.\s(\d+)", see_also.replace("\n", " "))
+    found = re.search(r"IOM participates in the IASC[^”]*”, p\.\s(\d+)", " ".join(see_also.split()))
+    assert found
+    target = pages[int(found.group(1)) - 1]
+    assert fingerprint("IOM participates in the IASC Gender Reference Group") in fingerprint(target)
 
 
 def test_summary_and_exit_code(project: Path, make_record: Any,

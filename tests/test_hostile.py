@@ -18,7 +18,7 @@ import pypdf
 import pytest
 
 from compendium.errors import RenderError
-from compendium.pdf import render_pdf
+from compendium.pdf import PdfJob, render_pdf
 from tests.conftest import RecordFactory, pdf_text, run_cli
 
 # A 1x1 PNG: the image a hostile text would try to pull in.
@@ -187,12 +187,13 @@ def test_renderer_fetches_nothing_outside_the_project(tmp_path: Path, server: Se
     project.mkdir()
     page = html.format(url=server.url, outside=outside.as_uri())
     with pytest.raises(RenderError, match=r"refused to (fetch|read)"):
-        render_pdf(page, project, [])
+        render_pdf(PdfJob(html=page, project=project))
     assert server.requests == []
 
 
 def test_renderer_does_read_the_project_own_files(tmp_path: Path) -> None:
     """The control for the test above: an image inside the project is embedded."""
     (tmp_path / "logo.png").write_bytes(PNG)
-    pdf = render_pdf('<img src="logo.png" style="width: 2cm">', tmp_path, [])
+    pdf = render_pdf(PdfJob(html='<img src="logo.png" alt="Logo" style="width: 2cm">',
+                            project=tmp_path))
     assert sum(len(page.images) for page in pypdf.PdfReader(io.BytesIO(pdf.data)).pages) == 1
