@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import combinations
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("svg")
 from matplotlib import font_manager
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure  # used without pyplot: no GUI backend is ever chosen
 
+from compendium.cache import NO_CACHE, Cache, key_of
 from compendium.fonts import FACES
 from compendium.model import Record
 
@@ -47,13 +47,23 @@ class Chart:
     """The data as a table, header row first, for readers who cannot see the drawing."""
 
 
-def draw_charts(records: Sequence[Record]) -> tuple[Chart, ...]:
-    """Return the compendium's charts for ``records`` (none when there are no activities)."""
+def draw_charts(records: Sequence[Record], cache: Cache = NO_CACHE) -> tuple[Chart, ...]:
+    """Return the compendium's charts for ``records`` (none when there are no activities).
+
+    They depend only on each entry's entities and period, so editing a text reuses them."""
     activities = [r for r in records if not r.is_profile]
     if not activities:
         return ()
-    _register_fonts()
-    return (entries_by_period(activities), collaborations(activities))
+    inputs = json.dumps([[r.entity, list(r.entities), _period(r)] for r in activities])
+
+    def draw() -> list[dict[str, Any]]:
+        _register_fonts()
+        return [asdict(c) for c in (entries_by_period(activities), collaborations(activities))]
+
+    drawn = cache.remember(key_of("charts", inputs), draw)
+    return tuple(Chart(slug=c["slug"], title=c["title"], description=c["description"],
+                       svg=c["svg"], rows=tuple(tuple(row) for row in c["rows"]))
+                 for c in drawn)
 
 
 @functools.cache

@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--since", metavar="REF",
                        help="mark what changed since REF: a git revision of the sources, or "
                             "the compendium.manifest.json an earlier build wrote")
+    build.add_argument("--no-cache", dest="use_cache", action="store_false",
+                       help="build everything anew, ignoring .cache/ (the output is the same)")
     build.set_defaults(run=_build)
     check = verbs.add_parser("check", help="validate config and records, report every problem")
     _add_common(check)
@@ -95,7 +97,8 @@ def _request(args: argparse.Namespace) -> BuildRequest:
                               "with --publication")
     return BuildRequest(config=args.config, sources=args.sources,
                         out=getattr(args, "out", Path("out")), formats=formats,
-                        draft=draft, since=getattr(args, "since", None), archive=archive)
+                        draft=draft, since=getattr(args, "since", None), archive=archive,
+                        use_cache=getattr(args, "use_cache", True))
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ import font_source_sans_pro
 import font_source_serif_pro
 from fontTools import subset
 from fontTools.ttLib import TTFont
+
+from compendium.cache import NO_CACHE, Cache, key_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,21 +68,37 @@ def font_face_css() -> str:
         for f in FACES)
 
 
-def embedded_font_css(text: str) -> str:
+def embedded_font_css(text: str, cache: Cache = NO_CACHE) -> str:
     """Return @font-face rules with each face subset to ``text``'s characters, inline as WOFF2.
 
     The HTML draft travels as one e-mail attachment: it must carry its fonts, and subsetting
     keeps them to a few kilobytes each."""
-    characters = frozenset(text) | BASE_CHARACTERS
-    return "\n".join(
-        f'@font-face {{ font-family: "{f.family}"; font-weight: {f.weight}; '
-        f"font-style: {f.style}; font-display: swap; src: url(data:font/woff2;base64,"
-        f'{base64.b64encode(_subset(f.path, characters)).decode()}) format("woff2"); }}'
-        for f in FACES)
+    characters = "".join(sorted(frozenset(text) | BASE_CHARACTERS))
+    rules = []
+    for face in FACES:
+        key = key_of("font-subset", _file_hash(face.path), characters)
+        woff2 = cache.get(key)
+        if woff2 is None:
+            woff2 = _subset(face.path, characters)
+            cache.put(key, woff2)
+        rules.append(f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; '
+                     f"font-style: {face.style}; font-display: swap; src: url(data:font/woff2;"
+                     f'base64,{base64.b64encode(woff2).decode()}) format("woff2"); }}')
+    return "\n".join(rules)
 
 
-@functools.lru_cache(maxsize=64)
-def _subset(path: Path, characters: frozenset[str]) -> bytes:
+@functools.cache
+def _file_hash(path: Path) -> str:
+    """Return the SHA-256 of a font file (read once per process)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def font_files_hash() -> str:
+    """Return one hash of every font file, for keys of products that embed them."""
+    return hashlib.sha256("".join(_file_hash(f.path) for f in FACES).encode()).hexdigest()
+
+
+def _subset(path: Path, characters: str) -> bytes:
     """Return the font at ``path`` cut down to ``characters``, as WOFF2."""
     # recalcTimestamp=False keeps the font's own date: the same text gives the same bytes.
     font = TTFont(path, recalcTimestamp=False)
@@ -87,7 +106,7 @@ def _subset(path: Path, characters: frozenset[str]) -> bytes:
     options.flavor = "woff2"
     options.hinting = False
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(ord(c) for c in characters))
+    subsetter.populate(unicodes=[ord(c) for c in characters])
     subsetter.subset(font)
     buffer = io.BytesIO()
     font.save(buffer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime
 import html
+import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -27,9 +28,11 @@ from compendium.backmatter import (
     page_numbers,
     source_annex,
 )
+from compendium.cache import NO_CACHE, Cache, key_of
 from compendium.changes import CHANGED, Changes, mark_changes
 from compendium.charts import Chart, draw_charts
 from compendium.config import Edition
+from compendium.logcapture import captured_warnings
 from compendium.markdown import entities_line
 from compendium.model import Chapter, Record
 
@@ -237,10 +240,12 @@ def _number_paragraphs(tokens: Sequence[Token], record_id: str) -> None:
             token.attrSet("id", f"{record_id}-p{number}-{item}")
 
 
-def build_document(chapters: tuple[Chapter, ...], edition: Edition, stamp: Stamp) -> Document:
-    """Render every Markdown text of the compendium to safe HTML."""
+def build_document(chapters: tuple[Chapter, ...], edition: Edition, stamp: Stamp,
+                   cache: Cache = NO_CACHE) -> Document:
+    """Render every Markdown text of the compendium to safe HTML (each record's from the
+    cache when its text is unchanged)."""
     md = make_markdown()
-    bodies = {r.id: render_body(md, r.body, r.id, 3 if r.is_profile else 4)
+    bodies = {r.id: cached_body(md, r.body, r.id, 3 if r.is_profile else 4, cache)
               for c in chapters for r in c.records}
     intros = {c.slug: render_body(md, c.intro, f"chapter-{c.slug}-intro", 3)
               for c in chapters if c.intro}
@@ -250,7 +255,27 @@ def build_document(chapters: tuple[Chapter, ...], edition: Edition, stamp: Stamp
     registry = {e.acronym: e.name for e in edition.entities}
     acronyms = acronym_list(texts, dict(edition.glossary), registry)
     return Document(edition, chapters, bodies, introduction, intros, stamp,
-                    acronyms=acronyms, charts=draw_charts(records))
+                    acronyms=acronyms, charts=draw_charts(records, cache))
+
+
+def cached_body(md: MarkdownIt, text: str, record_id: str, heading_level: int,
+                cache: Cache) -> str:
+    """Return render_body's HTML from the cache, replaying the warnings it gave."""
+    def make() -> dict[str, Any]:
+        with captured_warnings(__name__) as warnings:
+            html = render_body(md, text, record_id, heading_level)
+        return {"html": html, "warnings": list(warnings)}
+
+    key = key_of("body", record_id, str(heading_level), text)
+    found = cache.get(key)
+    if found is None:
+        value = make()  # the warnings were logged as it ran
+        cache.put(key, json.dumps(value, sort_keys=True).encode())
+        return str(value["html"])
+    value = json.loads(found)
+    for warning in value["warnings"]:
+        log.warning("%s", warning)
+    return str(value["html"])
 
 
 def with_changes(document: Document, changes: Changes) -> Document:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from compendium.errors import RenderError
 from compendium.fonts import FONT_DIRS, font_face_css
+from compendium.logcapture import captured_warnings
 
 log = logging.getLogger(__name__)
 
@@ -193,27 +193,3 @@ def _foreign_fonts(pdf: bytes) -> list[str]:
     return [f"font {name.split('+')[-1]} is not one of the compendium's: a character was "
             "missing from its fonts and taken from the machine's"
             for name in sorted(names) if not name.split("+")[-1].startswith(OUR_FONTS)]
-
-
-class _ListHandler(logging.Handler):
-    """Keep log records' messages in a list."""
-
-    def __init__(self, sink: list[str]) -> None:
-        super().__init__(logging.WARNING)
-        self.sink = sink
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.sink.append(record.getMessage())
-
-
-@contextmanager
-def captured_warnings(logger_name: str) -> Iterator[list[str]]:
-    """Collect the warnings a logger (and its children) log while the block runs."""
-    sink: list[str] = []
-    logger = logging.getLogger(logger_name)
-    handler = _ListHandler(sink)
-    logger.addHandler(handler)
-    try:
-        yield sink
-    finally:
-        logger.removeHandler(handler)

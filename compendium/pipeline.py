@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -9,18 +10,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
+from compendium.cache import CACHE_FOLDER, NO_CACHE, Cache, key_of
 from compendium.changes import Changes, compare
 from compendium.chapters import assign_chapters, placement_problems
 from compendium.config import Edition, load_edition
 from compendium.countries import with_countries
 from compendium.errors import InvalidInput
-from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
+from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css, font_files_hash
 from compendium.history import MANIFEST_NAME, earlier_records, manifest_json
 from compendium.html import Document, Stamp, build_document, render_html, with_changes
+from compendium.logcapture import captured_warnings
 from compendium.markdown import render_chapters_markdown
 from compendium.model import BuildStats, Chapter, Problem, Record
 from compendium.output import remove_stale, write_outputs
-from compendium.pdf import PdfJob, captured_warnings, render_pdf
+from compendium.pdf import PdfJob, RenderedPdf, render_pdf
 from compendium.provenance import source_date, source_fingerprint
 from compendium.sources import RecordFile, read_record_files
 from compendium.validate import validate_records
@@ -51,11 +54,17 @@ class BuildRequest:
     """Mark what changed since this git revision or earlier build's manifest (drafts only)."""
     archive: bool = False
     """Write PDF/A-3u with the records and manifest attached (a publication build)."""
+    use_cache: bool = True
+    """Reuse products of earlier builds from the project's .cache/ (same bytes either way)."""
 
     @property
     def project(self) -> Path:
         """Return the project folder, the only place the renderer may read from."""
         return self.config.resolve().parent
+
+    def cache(self) -> Cache:
+        """Return the build cache, or the one that remembers nothing."""
+        return Cache(self.project / CACHE_FOLDER) if self.use_cache else NO_CACHE
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +95,8 @@ class Build:
     """Files written."""
     warnings: tuple[str, ...] = ()
     """Warnings logged so far (a publication build refuses to write with any)."""
+    cache: Cache = NO_CACHE
+    """Where products of earlier builds are reused from."""
 
 
 Stage = Callable[[Build], Build]
@@ -146,7 +157,7 @@ def render_text(build: Build) -> Build:
     date = source_date(build.request.sources, paths)
     stamp = Stamp(date.strftime("%Y-%m-%dT%H:%M:%SZ"),
                   source_fingerprint(build.request.sources, paths), build.request.draft)
-    document = build_document(build.reader_chapters, build.edition, stamp)
+    document = build_document(build.reader_chapters, build.edition, stamp, build.cache)
     manifest = manifest_json(build.request.sources, build.files, stamp.fingerprint)
     return _add_outputs(replace(build, document=document), {MANIFEST_NAME: manifest})
 
@@ -162,7 +173,7 @@ def render_html_edition(build: Build) -> Build:
     css = "\n".join(_style(build, name) for name in ("common.css", "screen.css"))
     script = (_templates(build) / "reader.js").read_text(encoding="utf-8")
     html = render_html(document, _templates(build), "html", inline_css=css, script=script)
-    html = html.replace(FONTS_PLACEHOLDER, embedded_font_css(html), 1)
+    html = html.replace(FONTS_PLACEHOLDER, embedded_font_css(html, build.cache), 1)
     return _add_outputs(build, {HTML_NAME: html.encode()})
 
 
@@ -171,7 +182,7 @@ def render_pdf_edition(build: Build) -> Build:
     with the records and the manifest attached when archiving."""
     if "pdf" not in build.request.formats:
         return build
-    pdf = render_pdf(make_pdf_job(build))
+    pdf = cached_pdf(make_pdf_job(build), build.cache, _templates(build))
     for warning in pdf.warnings:
         log.warning("PDF: %s", warning)
     return replace(_add_outputs(build, {PDF_NAME: pdf.data}), pages=pdf.pages)
@@ -193,6 +204,23 @@ def make_pdf_job(build: Build) -> PdfJob:
                   attachments=_attachments(build) if build.request.archive else (),
                   date=source_date(build.request.sources, [f.path for f in build.files]),
                   back_matter=back_matter)
+
+
+def cached_pdf(job: PdfJob, cache: Cache, templates: Path) -> RenderedPdf:
+    """Return the PDF of ``job`` from the cache when nothing it depends on changed."""
+    key = key_of("pdf", job.html, job.page_css, str(job.variant), str(job.date),
+                 font_files_hash(), *(p.read_bytes() for p in job.stylesheets),
+                 *(p.read_bytes() for p in sorted(templates.iterdir()) if p.is_file()),
+                 *(part for name, data, _ in job.attachments for part in (name, data)))
+    found = cache.get(key)
+    if found is not None:
+        size = int.from_bytes(found[:8], "big")
+        meta = json.loads(found[8:8 + size])
+        return RenderedPdf(found[8 + size:], meta["pages"], tuple(meta["warnings"]))
+    pdf = render_pdf(job)
+    meta_bytes = json.dumps({"pages": pdf.pages, "warnings": list(pdf.warnings)}).encode()
+    cache.put(key, len(meta_bytes).to_bytes(8, "big") + meta_bytes + pdf.data)
+    return pdf
 
 
 def _variant(request: BuildRequest) -> str | None:
@@ -266,7 +294,7 @@ def run(request: BuildRequest, stages: tuple[tuple[str, Stage], ...] = BUILD_STA
         ) -> tuple[Build, BuildStats]:
     """Run ``stages`` in order; nothing is written unless every earlier stage succeeded."""
     started = time.perf_counter()
-    build = Build(request)
+    build = Build(request, cache=request.cache())
     with captured_warnings("compendium") as warnings:
         for name, stage in stages:
             log.info("%s", name)

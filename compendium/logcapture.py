@@ -1,0 +1,31 @@
+"""Collect what a part of the build logs, so it can be replayed (cache) or refused (publication)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class _ListHandler(logging.Handler):
+    """Keep log records' messages in a list."""
+
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+@contextmanager
+def captured_warnings(logger_name: str) -> Iterator[list[str]]:
+    """Collect the warnings a logger (and its children) log while the block runs."""
+    sink: list[str] = []
+    logger = logging.getLogger(logger_name)
+    handler = _ListHandler(sink)
+    logger.addHandler(handler)
+    try:
+        yield sink
+    finally:
+        logger.removeHandler(handler)

@@ -1,0 +1,108 @@
+"""Rebuilds reuse the cache and still give, byte for byte, what a clean build gives."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from compendium.cache import CACHE_FOLDER
+from compendium.pipeline import BuildRequest, run
+from tests.conftest import ROOT, copy_project, run_cli
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    """Return every output file by relative path."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file()}
+
+
+def build(project: Path, use_cache: bool = True) -> tuple[dict[str, bytes], int, int]:
+    """Build ``project``; return its outputs and the cache's hits and misses."""
+    out = project / ("out" if use_cache else "clean-out")
+    request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
+                           out=out, use_cache=use_cache)
+    built, _ = run(request)
+    return outputs(out), built.cache.hits, built.cache.misses
+
+
+def assert_same_as_clean(project: Path) -> tuple[int, int]:
+    """Build with the cache and without; the outputs must be identical. Return hits, misses."""
+    cached, hits, misses = build(project)
+    clean, _, _ = build(project, use_cache=False)
+    assert cached == clean
+    return hits, misses
+
+
+@pytest.fixture
+def small_project(tmp_path: Path) -> Path:
+    """Return a project with 12 of the shipped records (the PDF takes about a second)."""
+    project = copy_project(tmp_path / "p")
+    records = sorted(p for p in (ROOT / "sources").rglob("*.md") if "raw" not in p.parts)
+    for path in records[::4] + [ROOT / "sources" / "iom" / "iom-profile.md"]:
+        target = project / "sources" / path.relative_to(ROOT / "sources")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    return project
+
+
+def test_a_sequence_of_edits_gives_the_clean_build_each_time(small_project: Path) -> None:
+    project = small_project
+    _, first_misses = assert_same_as_clean(project)
+    assert first_misses > 0
+
+    record = next((project / "sources").rglob("iom-2*.md"))
+    front, body = record.read_text().split("\n---\n", 1)
+    record.write_text(f"{front}\n---\nEdited: {body}")
+    hits, misses = assert_same_as_clean(project)
+    assert hits > 10 and misses >= 2  # other bodies, fonts and charts reused; PDF redone
+
+    added = project / "sources" / "iom" / "iom-2021-01-added-entry.md"
+    added.write_text("---\nid: iom-2021-01-added-entry\nkind: activity\nentity: IOM\n"
+                     "period: {start: 2021-01}\nsources: [{page: p.txt, lines: '1'}]\n---\n"
+                     "An entry added in Kenya.\n")
+    assert_same_as_clean(project)
+
+    next(p for p in (project / "sources").rglob("*.md") if p != added and
+         "profile" not in p.name).unlink()
+    assert_same_as_clean(project)
+
+    template = project / "templates" / "compendium.html.j2"
+    template.write_text(template.read_text().replace("edition</p>", "edition.</p>"))
+    assert_same_as_clean(project)
+
+    style = project / "styles" / "print.css"
+    style.write_text(style.read_text() + "\nh1 { letter-spacing: 0.01em; }\n")
+    assert_same_as_clean(project)
+
+
+def test_an_unchanged_rebuild_renders_nothing(small_project: Path) -> None:
+    build(small_project)
+    _, hits, misses = build(small_project)
+    assert misses == 0 and hits > 0
+
+
+def test_a_damaged_cache_is_detected_and_rebuilt(small_project: Path,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    project = small_project
+    good, _, _ = build(project)
+    entries = [p for p in (project / CACHE_FOLDER).rglob("*") if p.is_file()]
+    assert entries
+    for number, entry in enumerate(entries):
+        data = entry.read_bytes()
+        # Cut some short, flip a byte in others: both must fail the check.
+        entry.write_bytes(data[: len(data) // 2] if number % 2 else
+                          data[:-1] + bytes([data[-1] ^ 1]))
+    caplog.set_level("INFO", logger="compendium.cache")
+    rebuilt, hits, misses = build(project)
+    assert rebuilt == good
+    assert hits == 0 and misses >= len(entries)
+    assert any("damaged" in m for m in caplog.messages)
+    _, hits, misses = build(project)
+    assert misses == 0  # the damaged entries were replaced by good ones
+
+
+def test_no_cache_flag_leaves_the_cache_alone(small_project: Path) -> None:
+    assert run_cli(small_project, "build", "--format", "html", "--no-cache") == 0
+    assert not (small_project / CACHE_FOLDER).exists()
