@@ -54,6 +54,9 @@ class Cache:
         """Return the entry for ``key``, or None if absent or damaged (then it is removed)."""
         if self.folder is None:
             return None
+        if key in _MEMORY:  # entries are immutable: a key names one content forever
+            self.hits += 1
+            return _MEMORY[key]
         path = self._path(key)
         try:
             blob = path.read_bytes()
@@ -67,12 +70,14 @@ class Cache:
             self.misses += 1
             return None
         self.hits += 1
+        _remember(key, payload)
         return payload
 
     def put(self, key: str, payload: bytes) -> None:
         """Store ``payload`` under ``key`` (atomically: a killed build leaves no half entry)."""
         if self.folder is None:
             return
+        _remember(key, payload)
         try:
             write_atomically(self._path(key), hashlib.sha256(payload).digest() + payload)
         except OSError as exc:  # a full disk or read-only cache slows builds, never breaks them
@@ -93,6 +98,20 @@ class Cache:
     def _path(self, key: str) -> Path:
         assert self.folder is not None
         return self.folder / key[:2] / key
+
+
+_MEMORY: dict[str, bytes] = {}
+"""Small entries seen by this process, so a long-running preview skips the disk."""
+MEMORY_ENTRY_LIMIT = 256 * 1024
+MEMORY_ENTRIES = 50_000
+
+
+def _remember(key: str, payload: bytes) -> None:
+    """Keep a small entry in memory (large ones, such as PDFs, are read from disk)."""
+    if len(payload) <= MEMORY_ENTRY_LIMIT:
+        if len(_MEMORY) >= MEMORY_ENTRIES:
+            _MEMORY.pop(next(iter(_MEMORY)))
+        _MEMORY[key] = payload
 
 
 NO_CACHE = Cache(None)

@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _default_verb(argv: list[str]) -> list[str]:
     """Make ``build`` the verb when none is given (``python build.py --out x``)."""
-    verbs = {"build", "check", "import"}
+    verbs = {"build", "check", "import", "serve"}
     if not argv or (argv[0] not in verbs and argv[0] not in ("-h", "--help")):
         return ["build", *argv]
     return argv
@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     check = verbs.add_parser("check", help="validate config and records, report every problem")
     _add_common(check)
     check.set_defaults(run=_check)
+    serve = verbs.add_parser("serve", help="preview the HTML draft in a browser, rebuilt on "
+                                           "every change")
+    _add_common(serve)
+    serve.add_argument("--out", type=Path, default=Path("out"), help="output folder (out/)")
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (8000)")
+    serve.set_defaults(run=_serve)
     _add_import(verbs)
     return parser
 
@@ -106,6 +112,13 @@ def _build(args: argparse.Namespace) -> int:
     _, stats = run(_request(args), BUILD_STAGES)
     print(_summary(stats))
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Serve the live preview until interrupted."""
+    from compendium.serve import serve
+
+    return serve(_request(args), args.port)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ on a hand-made list; names are shown in their short form ("Viet Nam", "Bolivia")
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 from functools import cache
@@ -36,6 +37,7 @@ def _pattern() -> re.Pattern[str]:
     return re.compile(r"\b(" + "|".join(re.escape(s) for s in spellings) + r")\b")
 
 
+@functools.lru_cache(maxsize=65536)
 def countries_named(text: str) -> tuple[str, ...]:
     """Return the display names of the countries ``text`` names, sorted, each once."""
     names = country_names()

@@ -28,7 +28,7 @@ def manifest_json(sources: Path, files: Sequence[RecordFile], fingerprint: str) 
     """Return the manifest of this build's record files: path, sha256 and text of each."""
     records = {}
     for file in sorted(files, key=lambda f: f.path):
-        text = file.path.read_text(encoding="utf-8")
+        text = file.text
         records[str(file.path.relative_to(sources))] = {
             "sha256": hashlib.sha256(text.encode()).hexdigest(), "text": text}
     document = {"format": MANIFEST_FORMAT, "sources": fingerprint, "records": records}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import html
 import json
 import logging
@@ -290,6 +291,7 @@ def with_changes(document: Document, changes: Changes) -> Document:
     return replace(document, bodies=bodies, status=changes.status, since=changes.since)
 
 
+@functools.lru_cache(maxsize=8)
 def template_environment(templates: Path) -> jinja2.Environment:
     """Return a strict, autoescaping Jinja environment for the HTML templates."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates),

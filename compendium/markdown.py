@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,7 @@ def render_chapters_markdown(chapters: Sequence[Chapter], edition: Edition,
             for c in chapters}
 
 
+@functools.lru_cache(maxsize=8)
 def _environment(templates: Path) -> jinja2.Environment:
     """Return a strict Jinja environment for Markdown (no HTML escaping: it is not HTML)."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates),

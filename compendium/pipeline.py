@@ -155,8 +155,9 @@ def render_text(build: Build) -> Build:
     assert build.edition is not None
     paths = [f.path for f in build.files]
     date = source_date(build.request.sources, paths)
+    texts = [(f.path, f.text) for f in build.files]
     stamp = Stamp(date.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  source_fingerprint(build.request.sources, paths), build.request.draft)
+                  source_fingerprint(build.request.sources, texts), build.request.draft)
     document = build_document(build.reader_chapters, build.edition, stamp, build.cache)
     manifest = manifest_json(build.request.sources, build.files, stamp.fingerprint)
     return _add_outputs(replace(build, document=document), {MANIFEST_NAME: manifest})

@@ -34,14 +34,15 @@ def _clean_commit_time(sources: Path) -> datetime | None:
     return datetime.fromtimestamp(int(stamp), UTC) if stamp.isdigit() else None
 
 
-def source_fingerprint(sources: Path, files: Sequence[Path]) -> str:
-    """Name the state of the sources: the git commit when clean, else a hash of the files."""
+def source_fingerprint(sources: Path, files: Sequence[tuple[Path, str]]) -> str:
+    """Name the state of the sources: the git commit when clean, else a hash of the files
+    (given as path and text)."""
     commit = _clean_commit(sources)
     if commit:
         return f"git {commit}"
     digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(str(path.relative_to(sources)).encode() + b"\0" + path.read_bytes())
+    for path, text in sorted(files):
+        digest.update(str(path.relative_to(sources)).encode() + b"\0" + text.encode())
     return f"sha256 {digest.hexdigest()[:12]} (uncommitted)"
 
 

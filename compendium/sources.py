@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ class RecordFile:
     """Markdown after the closing ``---``."""
     body_line: int
     """Line of the file where the body starts."""
+    text: str = ""
+    """The whole file as read (for the manifest and the sources' fingerprint)."""
 
 
 def find_record_files(root: Path) -> list[Path]:
@@ -68,8 +71,12 @@ def read_record_file(path: Path) -> RecordFile | Problem:
     return parse_record(path, text)
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_record(path: Path, text: str) -> RecordFile | Problem:
-    """Split a record's text into front matter and body, or return why it cannot be."""
+    """Split a record's text into front matter and body, or return why it cannot be.
+
+    Remembered by path and text: a preview that rebuilds after each edit parses again only
+    the file that changed. (Results are never mutated.)"""
     lines = text.split("\n")
     if not lines or lines[0].strip() != FENCE:
         return Problem(str(path), 1, "-", "-",
@@ -83,7 +90,7 @@ def parse_record(path: Path, text: str) -> RecordFile | Problem:
     except YamlProblem as exc:
         return Problem(str(path), exc.line, "-", "-", exc.message)
     body = "\n".join(lines[closing + 1:]).strip("\n")
-    return RecordFile(path, front, body, closing + 2)
+    return RecordFile(path, front, body, closing + 2, text)
 
 
 def read_text(path: Path) -> str | Problem:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from compendium import cache
 from compendium.cache import CACHE_FOLDER
 from compendium.pipeline import BuildRequest, run
 from tests.conftest import ROOT, copy_project, run_cli
@@ -95,6 +96,7 @@ def test_a_damaged_cache_is_detected_and_rebuilt(small_project: Path,
         entry.write_bytes(data[: len(data) // 2] if number % 2 else
                           data[:-1] + bytes([data[-1] ^ 1]))
     caplog.set_level("INFO", logger="compendium.cache")
+    cache._MEMORY.clear()  # as a new process would start: only the disk remains
     rebuilt, hits, misses = build(project)
     assert rebuilt == good
     assert hits == 0 and misses >= len(entries)
