@@ -34,8 +34,9 @@ def record(n: int, rng: random.Random, pool: list[str]) -> tuple[str, str]:
     entity = rng.choices(ENTITIES, weights=[30, 12, 4, 2, 2, 2, 3, 3, 3, 3, 3, 3, 5])[0]
     slug = entity.lower().replace(" ", "-")
     rid = f"{slug}-bench-{n:05d}"
+    first = n % 40 * 5 + 1
     front = [f"id: {rid}", "kind: activity", f"entity: {entity}",
-             f"sources: [{{page: bench-{n // 40:04d}.txt, lines: '{n % 40 * 5 + 1}-{n % 40 * 5 + 4}'}}]"]
+             f"sources: [{{page: bench-{n // 40:04d}.txt, lines: '{first}-{first + 3}'}}]"]
     if rng.random() < 0.2:
         partners = rng.sample([e for e in ENTITIES if e != entity], rng.randint(1, 2))
         front.append(f"partners: [{', '.join(partners)}]")

@@ -74,12 +74,14 @@ def group_by_period(activities: Sequence[Record], edition: Edition) -> tuple[Per
     """Group activities by period, undated (the most recent rounds) first, then newest first."""
     ordered = sorted(activities, key=_activity_key)
     groups = []
-    for _, members in groupby(ordered, key=lambda r: r.period):
+    # A period ending in its own month is the same period as one with no end: group them.
+    for span, members in groupby(ordered, key=lambda r: r.period and r.period.sort_key):
         batch = tuple(members)
         period = batch[0].period
         label = period.label if period else edition.labels.undated
-        anchor = f"{UNDATED_ANCHOR}" if period is None else f"{period.start}-{period.end or ''}"
-        groups.append(PeriodGroup(label=label, anchor=anchor.rstrip("-"), records=batch))
+        anchor = UNDATED_ANCHOR if span is None else (
+            f"{span[1]}" if span[0] == span[1] else f"{span[1]}-{span[0]}")
+        groups.append(PeriodGroup(label=label, anchor=anchor, records=batch))
     return tuple(groups)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from compendium.errors import CompendiumError, InvalidInput
 from compendium.model import BuildStats
 from compendium.pipeline import BUILD_STAGES, CHECK_STAGES, FORMATS, BuildRequest, run
+from compendium.progress import Progress
 
 log = logging.getLogger("compendium")
 
@@ -109,7 +110,7 @@ def _request(args: argparse.Namespace) -> BuildRequest:
 
 def _build(args: argparse.Namespace) -> int:
     """Build the compendium and print a summary."""
-    _, stats = run(_request(args), BUILD_STAGES)
+    _, stats = run(_request(args), BUILD_STAGES, Progress())
     print(_summary(stats))
     return 0
 

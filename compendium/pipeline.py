@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import logging
+import multiprocessing
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -24,6 +26,7 @@ from compendium.markdown import render_chapters_markdown
 from compendium.model import BuildStats, Chapter, Problem, Record
 from compendium.output import remove_stale, write_outputs
 from compendium.pdf import PdfJob, RenderedPdf, render_pdf
+from compendium.progress import QUIET, Progress
 from compendium.provenance import source_date, source_fingerprint
 from compendium.sources import RecordFile, read_record_files
 from compendium.validate import validate_records
@@ -97,6 +100,10 @@ class Build:
     """Warnings logged so far (a publication build refuses to write with any)."""
     cache: Cache = NO_CACHE
     """Where products of earlier builds are reused from."""
+    progress: Progress = QUIET
+    """Where to report progress (a terminal, or nowhere)."""
+    pdf_future: concurrent.futures.Future[RenderedPdf] | None = None
+    """The PDF being laid out by a worker process while the HTML is made."""
 
 
 Stage = Callable[[Build], Build]
@@ -145,6 +152,9 @@ def compare_with_earlier(build: Build) -> Build:
 def render_markdown(build: Build) -> Build:
     """Render each chapter as a Markdown file."""
     assert build.edition is not None
+    for chapter in build.chapters:
+        build.progress.step(f"chapter {chapter.number}/{len(build.chapters)}: {chapter.title} "
+                            f"({len(chapter.records)} records)")
     pages = render_chapters_markdown(build.chapters, build.edition, _templates(build))
     return _add_outputs(build, {f"{CHAPTERS_DIR}/{name}": text.encode() for name, text in
                                 pages.items()})
@@ -183,7 +193,11 @@ def render_pdf_edition(build: Build) -> Build:
     with the records and the manifest attached when archiving."""
     if "pdf" not in build.request.formats:
         return build
-    pdf = cached_pdf(make_pdf_job(build), build.cache, _templates(build))
+    if build.pdf_future is not None:
+        build.progress.step("waiting for the PDF worker")
+    with build.progress.renderer_pages():
+        pdf = cached_pdf(make_pdf_job(build), build.cache, _templates(build),
+                         build.pdf_future)
     for warning in pdf.warnings:
         log.warning("PDF: %s", warning)
     return replace(_add_outputs(build, {PDF_NAME: pdf.data}), pages=pdf.pages)
@@ -194,10 +208,7 @@ def make_pdf_job(build: Build) -> PdfJob:
     assert build.edition is not None and build.document is not None
     document = replace(build.document, chapters=build.chapters)
     templates = _templates(build)
-
-    def back_matter(page_of: Mapping[str, int], first_page: int) -> str:
-        return render_html(document, templates, "pdf", page_of=page_of, part="back")
-
+    back_matter = BackMatterPages(document, templates)
     return PdfJob(html=render_html(document, templates, "pdf"), project=build.request.project,
                   stylesheets=tuple(build.request.project / "styles" / n
                                     for n in ("common.css", "print.css")),
@@ -207,18 +218,52 @@ def make_pdf_job(build: Build) -> PdfJob:
                   back_matter=back_matter)
 
 
-def cached_pdf(job: PdfJob, cache: Cache, templates: Path) -> RenderedPdf:
-    """Return the PDF of ``job`` from the cache when nothing it depends on changed."""
-    key = key_of("pdf", job.html, job.page_css, str(job.variant), str(job.date),
-                 font_files_hash(), *(p.read_bytes() for p in job.stylesheets),
-                 *(p.read_bytes() for p in sorted(templates.iterdir()) if p.is_file()),
-                 *(part for name, data, _ in job.attachments for part in (name, data)))
+@dataclass(frozen=True, slots=True)
+class BackMatterPages:
+    """Renders the back matter with literal page numbers (a class, not a closure, so that a
+    PDF job can be sent to a worker process)."""
+
+    document: Document
+    templates: Path
+
+    def __call__(self, page_of: Mapping[str, int], first_page: int) -> str:
+        return render_html(self.document, self.templates, "pdf", page_of=page_of, part="back")
+
+
+def start_pdf(build: Build) -> Build:
+    """Start laying out the PDF in a worker process, so the HTML is made meanwhile (2 cores)."""
+    if "pdf" not in build.request.formats:
+        return build
+    job = make_pdf_job(build)
+    key = pdf_cache_key(job, _templates(build))
+    if build.cache.get(key) is not None:
+        return replace(build, pdf_future=None)
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    future = pool.submit(render_pdf, job)
+    pool.shutdown(wait=False)
+    return replace(build, pdf_future=future)
+
+
+def pdf_cache_key(job: PdfJob, templates: Path) -> str:
+    """Return the key of everything the PDF of ``job`` depends on."""
+    return key_of("pdf", job.html, job.page_css, str(job.variant), str(job.date),
+                  font_files_hash(), *(p.read_bytes() for p in job.stylesheets),
+                  *(p.read_bytes() for p in sorted(templates.iterdir()) if p.is_file()),
+                  *(part for name, data, _ in job.attachments for part in (name, data)))
+
+
+def cached_pdf(job: PdfJob, cache: Cache, templates: Path,
+               pending: concurrent.futures.Future[RenderedPdf] | None = None) -> RenderedPdf:
+    """Return the PDF of ``job`` from the cache when nothing it depends on changed, else the
+    worker's (``pending``) or a new one."""
+    key = pdf_cache_key(job, templates)
     found = cache.get(key)
     if found is not None:
         size = int.from_bytes(found[:8], "big")
         meta = json.loads(found[8:8 + size])
         return RenderedPdf(found[8 + size:], meta["pages"], tuple(meta["warnings"]))
-    pdf = render_pdf(job)
+    pdf = pending.result() if pending is not None else render_pdf(job)
     meta_bytes = json.dumps({"pages": pdf.pages, "warnings": list(pdf.warnings)}).encode()
     cache.put(key, len(meta_bytes).to_bytes(8, "big") + meta_bytes + pdf.data)
     return pdf
@@ -284,6 +329,7 @@ BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
     ("compare with earlier sources", compare_with_earlier),
     ("render chapter Markdown", render_markdown),
     ("render record text", render_text),
+    ("start the PDF", start_pdf),
     ("render HTML", render_html_edition),
     ("render PDF", render_pdf_edition),
     ("refuse warnings (publication)", refuse_warnings),
@@ -292,13 +338,14 @@ BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
 
 
 def run(request: BuildRequest, stages: tuple[tuple[str, Stage], ...] = BUILD_STAGES,
-        ) -> tuple[Build, BuildStats]:
+        progress: Progress = QUIET) -> tuple[Build, BuildStats]:
     """Run ``stages`` in order; nothing is written unless every earlier stage succeeded."""
     started = time.perf_counter()
-    build = Build(request, cache=request.cache())
+    build = Build(request, cache=request.cache(), progress=progress)
     with captured_warnings("compendium") as warnings:
-        for name, stage in stages:
+        for number, (name, stage) in enumerate(stages, start=1):
             log.info("%s", name)
+            progress.stage(number, len(stages), name)
             build = replace(stage(build), warnings=tuple(warnings))
     stats = BuildStats(records=len(build.records), chapters=len(build.chapters),
                        pages=build.pages, seconds=time.perf_counter() - started,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,17 @@ def test_golden_chapter_markdown(project: Path, make_record: RecordFactory,
     for name in ("02-iom.md", "04-inter-agency-coordination.md"):
         actual = (project / "out" / "chapters" / name).read_text()
         assert actual == (golden / name).read_text(), f"{name} differs from tests/golden"
+
+
+def test_one_group_and_one_anchor_per_period(project: Path, make_record: RecordFactory) -> None:
+    """A period that ends in its own month is the period with no end: one group, one id."""
+    make_record(id="a", period={"start": "2010-06"}, sources=[{"page": "p", "lines": "1"}])
+    make_record(id="b", period={"start": "2010-06", "end": "2010-06"},
+                sources=[{"page": "p", "lines": "2"}])
+    make_record(id="c", period={"start": "2010-06"}, sources=[{"page": "p", "lines": "3"}])
+    assert run_cli(project, "build", "--format", "html") == 0
+    html = (project / "out" / "compendium.html").read_text()
+    assert html.count('id="iom--2010-06"') == 1
+    assert html.count(">Jun 2010</h2>") == 1
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))

@@ -36,6 +36,12 @@ def assert_same_as_clean(project: Path) -> tuple[int, int]:
     return hits, misses
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_memory() -> None:
+    """Start each test as a new process would: nothing remembered in memory."""
+    cache._MEMORY.clear()
+
+
 @pytest.fixture
 def small_project(tmp_path: Path) -> Path:
     """Return a project with 12 of the shipped records (the PDF takes about a second)."""

@@ -300,6 +300,40 @@ def test_publication_is_tagged_pdf_ua(publication: Path) -> None:
     assert check.returncode == 0, check.stdout
 
 
+def tagged_mcids(pdf: Path) -> dict[int, set[int]]:
+    """Return, by page object number, the MCIDs the structure tree reaches."""
+    found: dict[int, set[int]] = {}
+
+    def walk(node: Any, page: int | None) -> None:
+        if isinstance(node, pypdf.generic.IndirectObject):
+            node = node.get_object()
+        if isinstance(node, pypdf.generic.ArrayObject):
+            for child in node:
+                walk(child, page)
+        elif isinstance(node, pypdf.generic.NumberObject) and page is not None:
+            found.setdefault(page, set()).add(int(node))
+        elif isinstance(node, pypdf.generic.DictionaryObject):
+            if "/Pg" in node:
+                page = node.raw_get("/Pg").idnum
+            if "/K" in node:
+                walk(node["/K"], page)
+
+    walk(pypdf.PdfReader(pdf).trailer["/Root"]["/StructTreeRoot"]["/K"], None)
+    return found
+
+
+def test_running_heads_and_page_numbers_are_artifacts(publication: Path) -> None:
+    """All marked content is in the structure tree, but pagination, marked /Artifact."""
+    reader = pypdf.PdfReader(publication)
+    tagged = tagged_mcids(publication)
+    for number, page in enumerate(reader.pages, start=1):
+        content = page.get_contents().get_data().decode("latin-1")
+        mcids = {int(m) for m in re.findall(r"/MCID (\d+)", content)}
+        assert mcids <= tagged.get(page.indirect_reference.idnum, set()), number
+        if number > 1:  # every page but the cover has a number in its margin
+            assert "/Artifact\nBMC" in content, number
+
+
 def test_archive_is_pdf_a3u_with_records_and_manifest(archive: Path) -> None:
     reader = pypdf.PdfReader(archive)
     meta = xmp(archive)

@@ -1,0 +1,71 @@
+"""Progress on a terminal: one line per stage with its time, a live line for long steps.
+
+When the output is not a terminal (CI, a pipe, a log file) nothing is shown but the build's
+one-line summary.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+
+class Progress:
+    """Reports stages, and steps within them, to a terminal."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.started = time.perf_counter()
+
+    def stage(self, number: int, total: int, name: str) -> None:
+        """Say that stage ``number`` of ``total`` starts."""
+        self._line(f"[{number}/{total}] {name}", end="\n")
+
+    def step(self, text: str) -> None:
+        """Replace the live line with ``text`` (a chapter, a page count)."""
+        self._line(f"      {text}", end="\r")
+
+    def _line(self, text: str, end: str) -> None:
+        if self.enabled:
+            elapsed = time.perf_counter() - self.started
+            self.stream.write(f"\x1b[2K{elapsed:6.1f}s {text}{end}")
+            self.stream.flush()
+
+    @contextmanager
+    def renderer_pages(self) -> Iterator[None]:
+        """Show WeasyPrint's page-by-page progress while the block runs."""
+        if not self.enabled:
+            yield
+            return
+        logger = logging.getLogger("weasyprint.progress")
+        handler = _StepHandler(self)
+        logger.addHandler(handler)
+        level = logger.level
+        logger.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+
+class _StepHandler(logging.Handler):
+    """Forward WeasyPrint's progress messages ("Step 5 - Creating layout - Page 12")."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__(logging.INFO)
+        self.progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.progress.step(record.getMessage())
+
+
+QUIET = Progress.__new__(Progress)
+QUIET.enabled = False
+QUIET.started = 0.0
+"""Progress that shows nothing (library use, tests)."""
