@@ -68,7 +68,7 @@ def _paragraph_naming(country: str, record_id: str, body: str) -> str:
     record's own anchor (a country given only in the record's `countries:` field)."""
     pieces = re.split(rf'id="({re.escape(record_id)}-p[\d-]+)"', body)
     for anchor, text in zip(pieces[1::2], pieces[2::2], strict=True):
-        if country in countries_named(html.unescape(re.sub(r"<[^>]+>", " ", text))):
+        if country in countries_named(plain_text(text)):
             return anchor
     return record_id
 
@@ -111,3 +111,14 @@ def _entity_term(acronym: str, name: str) -> str:
 def _in_order(chapters: Sequence[Chapter]) -> list[Record]:
     """Return every record in reading order."""
     return [r for c in chapters for r in c.records]
+
+
+def plain_text(fragment: str) -> str:
+    """Return the text of a sanitized HTML fragment, tags turned into spaces."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+def excerpt(body_html: str, words: int = 9) -> str:
+    """Return the first words of a rendered body, to tell entries with one heading apart."""
+    text = plain_text(body_html).split()
+    return " ".join(text[:words]) + ("…" if len(text) > words else "")

@@ -9,14 +9,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import replace
-from functools import cache
 
 import pycountry
 
 from compendium.model import Record
 
 
-@cache
+@functools.cache
 def country_names() -> dict[str, str]:
     """Return every spelling the list knows (name, common and official name) → display name."""
     names: dict[str, str] = {}
@@ -30,7 +29,7 @@ def country_names() -> dict[str, str]:
     return names
 
 
-@cache
+@functools.cache
 def _pattern() -> re.Pattern[str]:
     """Return a regex matching any country spelling as whole words, longest first."""
     spellings = sorted(country_names(), key=len, reverse=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import subprocess
 import tarfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 from compendium.config import Edition
 from compendium.errors import CompendiumError, InvalidInput
 from compendium.model import Record
+from compendium.provenance import git_output
 from compendium.sources import SKIPPED_FOLDERS, RecordFile, parse_record
 from compendium.validate import validate_records
 
@@ -71,7 +71,7 @@ def _manifest_texts(path: Path) -> dict[str, str]:
 
 def _commit(ref: str, sources: Path) -> str:
     """Return the full commit id ``ref`` names in the repository holding ``sources``."""
-    commit = _git(sources, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode()
+    commit = git_output(sources, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode()
     if not commit.strip():
         raise CompendiumError(f"--since {ref}: neither a manifest file nor a git revision of "
                               f"the repository holding {sources}")
@@ -80,8 +80,8 @@ def _commit(ref: str, sources: Path) -> str:
 
 def _git_texts(commit: str, sources: Path) -> dict[str, str]:
     """Return the record texts of ``sources`` at ``commit``, by path below it."""
-    prefix = _git(sources, "rev-parse", "--show-prefix").decode().strip()
-    archive = _git(sources, "archive", "--format=tar", commit, "--", ".")
+    prefix = git_output(sources, "rev-parse", "--show-prefix").decode().strip()
+    archive = git_output(sources, "archive", "--format=tar", commit, "--", ".")
     texts = {}
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         for member in tar.getmembers():
@@ -94,13 +94,3 @@ def _git_texts(commit: str, sources: Path) -> dict[str, str]:
             if handle is not None:
                 texts[name] = handle.read().decode("utf-8", "replace")
     return texts
-
-
-def _git(cwd: Path, *args: str) -> bytes:
-    """Return git's output in ``cwd``; b'' when it fails."""
-    try:
-        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=30,
-                                check=False)
-    except (OSError, subprocess.SubprocessError):
-        return b""
-    return result.stdout if result.returncode == 0 else b""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime
 import functools
-import html
 import json
 import logging
 import re
@@ -26,6 +25,7 @@ from compendium.backmatter import (
     SourcePage,
     country_index,
     entity_index,
+    excerpt,
     page_numbers,
     source_annex,
 )
@@ -327,12 +327,6 @@ def long_date(iso: str) -> str:
     """Return "22 November 2026" for an ISO 8601 date."""
     day = datetime.date.fromisoformat(iso[:10])
     return f"{day.day} {day:%B %Y}"
-
-
-def excerpt(body_html: str, words: int = 9) -> str:
-    """Return the first words of a rendered body, as plain text, to tell entries apart."""
-    text = html.unescape(re.sub(r"<[^>]+>", " ", body_html)).split()
-    return " ".join(text[:words]) + ("…" if len(text) > words else "")
 
 
 def svg_data_uri(svg: str) -> str:

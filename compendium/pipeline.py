@@ -9,6 +9,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 
@@ -27,7 +28,7 @@ from compendium.model import BuildStats, Chapter, Problem, Record
 from compendium.output import remove_stale, write_outputs
 from compendium.pdf import PdfJob, RenderedPdf, render_pdf
 from compendium.progress import QUIET, Progress
-from compendium.provenance import source_date, source_fingerprint
+from compendium.provenance import source_state
 from compendium.sources import RecordFile, read_record_files
 from compendium.validate import validate_records
 
@@ -102,6 +103,12 @@ class Build:
     """Where products of earlier builds are reused from."""
     progress: Progress = QUIET
     """Where to report progress (a terminal, or nowhere)."""
+    source_date: datetime | None = None
+    """When the sources last changed (see provenance)."""
+    pdf_job: PdfJob | None = None
+    """The PDF job, made once by start_pdf."""
+    pdf_key: str | None = None
+    """Its cache key."""
     pdf_future: concurrent.futures.Future[RenderedPdf] | None = None
     """The PDF being laid out by a worker process while the HTML is made."""
 
@@ -163,14 +170,13 @@ def render_markdown(build: Build) -> Build:
 def render_text(build: Build) -> Build:
     """Render every record's Markdown to safe HTML once, for both editions."""
     assert build.edition is not None
-    paths = [f.path for f in build.files]
-    date = source_date(build.request.sources, paths)
-    texts = [(f.path, f.text) for f in build.files]
-    stamp = Stamp(date.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  source_fingerprint(build.request.sources, texts), build.request.draft)
+    state = source_state(build.request.sources, [(f.path, f.text) for f in build.files])
+    stamp = Stamp(state.date.strftime("%Y-%m-%dT%H:%M:%SZ"), state.fingerprint,
+                  build.request.draft)
     document = build_document(build.reader_chapters, build.edition, stamp, build.cache)
     manifest = manifest_json(build.request.sources, build.files, stamp.fingerprint)
-    return _add_outputs(replace(build, document=document), {MANIFEST_NAME: manifest})
+    return _add_outputs(replace(build, document=document, source_date=state.date),
+                        {MANIFEST_NAME: manifest})
 
 
 def render_html_edition(build: Build) -> Build:
@@ -193,11 +199,12 @@ def render_pdf_edition(build: Build) -> Build:
     with the records and the manifest attached when archiving."""
     if "pdf" not in build.request.formats:
         return build
+    job = build.pdf_job or make_pdf_job(build)
     if build.pdf_future is not None:
         build.progress.step("waiting for the PDF worker")
     with build.progress.renderer_pages():
-        pdf = cached_pdf(make_pdf_job(build), build.cache, _templates(build),
-                         build.pdf_future)
+        pdf = cached_pdf(job, build.pdf_key or pdf_cache_key(job, _templates(build)),
+                         build.cache, build.pdf_future)
     for warning in pdf.warnings:
         log.warning("PDF: %s", warning)
     return replace(_add_outputs(build, {PDF_NAME: pdf.data}), pages=pdf.pages)
@@ -214,7 +221,7 @@ def make_pdf_job(build: Build) -> PdfJob:
                                     for n in ("common.css", "print.css")),
                   page_css=_page_css(build, document.stamp), variant=_variant(build.request),
                   attachments=_attachments(build) if build.request.archive else (),
-                  date=source_date(build.request.sources, [f.path for f in build.files]),
+                  date=build.source_date,
                   back_matter=back_matter)
 
 
@@ -237,12 +244,12 @@ def start_pdf(build: Build) -> Build:
     job = make_pdf_job(build)
     key = pdf_cache_key(job, _templates(build))
     if build.cache.get(key) is not None:
-        return replace(build, pdf_future=None)
+        return replace(build, pdf_job=job, pdf_key=key)
     pool = concurrent.futures.ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("fork"))
     future = pool.submit(render_pdf, job)
     pool.shutdown(wait=False)
-    return replace(build, pdf_future=future)
+    return replace(build, pdf_job=job, pdf_key=key, pdf_future=future)
 
 
 def pdf_cache_key(job: PdfJob, templates: Path) -> str:
@@ -253,11 +260,10 @@ def pdf_cache_key(job: PdfJob, templates: Path) -> str:
                   *(part for name, data, _ in job.attachments for part in (name, data)))
 
 
-def cached_pdf(job: PdfJob, cache: Cache, templates: Path,
+def cached_pdf(job: PdfJob, key: str, cache: Cache,
                pending: concurrent.futures.Future[RenderedPdf] | None = None) -> RenderedPdf:
-    """Return the PDF of ``job`` from the cache when nothing it depends on changed, else the
+    """Return the PDF of ``job`` from the cache under ``key`` (see pdf_cache_key), else the
     worker's (``pending``) or a new one."""
-    key = pdf_cache_key(job, templates)
     found = cache.get(key)
     if found is not None:
         size = int.from_bytes(found[:8], "big")

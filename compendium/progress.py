@@ -17,9 +17,9 @@ from typing import TextIO
 class Progress:
     """Reports stages, and steps within them, to a terminal."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, enabled: bool | None = None) -> None:
         self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty()
+        self.enabled = self.stream.isatty() if enabled is None else enabled
         self.started = time.perf_counter()
 
     def stage(self, number: int, total: int, name: str) -> None:
@@ -65,7 +65,5 @@ class _StepHandler(logging.Handler):
         self.progress.step(record.getMessage())
 
 
-QUIET = Progress.__new__(Progress)
-QUIET.enabled = False
-QUIET.started = 0.0
+QUIET = Progress(enabled=False)
 """Progress that shows nothing (library use, tests)."""
