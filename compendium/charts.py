@@ -123,13 +123,21 @@ def collaborations(activities: Sequence[Record]) -> Chart:
     rows = (("Entities", "Joint entries"), *((f"{a} and {b}", str(n)) for (a, b), n in ranked))
     if ranked:
         (a, b), n = ranked[0]
-        summary = (f"{len(pairs)} pairs of entities share at least one entry; the most "
-                   f"frequent pair is {a} and {b}, with {n}.")
+        verb = "shares" if len(pairs) == 1 else "share"
+        summary = (f"{_count(len(pairs), 'pair')} of entities {verb} at least one entry; the "
+                   f"most frequent is {a} and {b}, with "
+                   f"{_count(n, 'joint entry', 'joint entries')}.")
+        shown = ("the pair" if len(ranked) == 1 else f"the {len(ranked)} pairs") + \
+            " of entities that most often lead or partner in the same entry"
     else:
-        summary = "No entry names more than one entity."
+        summary, shown = "No entry names more than one entity.", "no pair of entities"
     return Chart("chart-collaboration", "Entities working together (shared entries)",
-                 f"Horizontal bars: the {len(ranked)} pairs of entities that most often "
-                 f"lead or partner in the same entry. {summary}", svg, rows)
+                 f"Horizontal bars: {shown}. {summary}", svg, rows)
+
+
+def _count(n: int, one: str, many: str = "") -> str:
+    """Return "1 pair", "3 pairs": a count with its noun in the right number."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _period(record: Record) -> str:
