@@ -25,7 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate  # noqa: E402
-from compendium.pipeline import BuildRequest, make_pdf_job, run, stages_until  # noqa: E402
+from compendium.paging import last_pagination  # noqa: E402
+from compendium.pipeline import (  # noqa: E402
+    BuildRequest,
+    make_pdf_job,
+    make_print_job,
+    run,
+    stages_until,
+)
 
 WEASY_ALONE = """
 import sys
@@ -54,7 +61,8 @@ def final_html(project: Path) -> list[str]:
     request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
                            out=project / "out")
     built, _ = run(request, stages_until("render record text"))
-    job = make_pdf_job(built)
+    # The page numbers the parted build printed, so that the HTML is the same.
+    job = make_pdf_job(built, last_pagination(make_print_job(built), built.cache))
     folder = project / "weasy-alone"
     folder.mkdir(exist_ok=True)
     (folder / "page.html").write_text(job.html, encoding="utf-8")

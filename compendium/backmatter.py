@@ -90,7 +90,7 @@ def page_numbers(record_ids: Sequence[str], page_of: Mapping[str, int]) -> list[
     "12–14" links to the first record on page 12."""
     first_on: dict[int, str] = {}
     for rid in record_ids:
-        first_on.setdefault(page_of[rid], rid)
+        first_on.setdefault(page_of.get(rid, 0), rid)
     pages = sorted(first_on)
     runs: list[tuple[str, str]] = []
     start = 0

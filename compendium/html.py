@@ -8,7 +8,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from compendium.charts import Chart, draw_charts
 from compendium.config import Edition
 from compendium.logcapture import captured_warnings
 from compendium.markdown import entities_line
-from compendium.model import Chapter, Record
+from compendium.model import NO_PAGES, Chapter, Pagination, Record
 
 log = logging.getLogger(__name__)
 
@@ -310,16 +310,17 @@ def template_environment(templates: Path) -> jinja2.Environment:
 
 
 def render_html(document: Document, templates: Path, medium: str, inline_css: str = "",
-                script: str = "", page_of: Mapping[str, int] | None = None,
+                script: str = "", pages: Pagination = NO_PAGES,
                 part: str = "all") -> str:
     """Render the compendium page for ``medium`` (``html`` or ``pdf``).
 
-    ``page_of`` (record id → page) prints the index's page numbers as text, each page once;
-    without it they are left to the renderer's target-counter(). ``part="back"`` renders
-    only the back matter (indexes and annex)."""
+    ``pages`` gives the page numbers the PDF prints as text (contents, see-also, index).
+    ``part`` renders one part of the PDF (see parts.py): ``front``, ``chapters`` (those of
+    ``document``), ``see-also`` (theirs) or ``back`` (indexes and annex); ``all`` is
+    everything, as the HTML edition has it."""
     template = template_environment(templates).get_template("compendium.html.j2")
     return template.render(doc=document, edition=document.edition, medium=medium,
-                           inline_css=inline_css, script=script, page_of=page_of, part=part,
+                           inline_css=inline_css, script=script, pages=pages, part=part,
                            labels=document.edition.labels, safe=_mark_safe)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -142,6 +144,8 @@ class PeriodGroup:
     """Stable anchor of the group's heading."""
     records: tuple[Record, ...]
     """The group's activities in reading order."""
+    continued: bool = False
+    """The group began in an earlier part of the PDF (see parts.py): no anchor of its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +178,9 @@ class Chapter:
     """Activities grouped by period, newest first."""
     references: tuple[CrossReference, ...] = ()
     """Records of other chapters that involve this chapter's entities."""
+    continued: bool = False
+    """A later part of a chapter split for the PDF (see parts.py): no heading, intro or
+    profiles."""
 
     @property
     def records(self) -> tuple[Record, ...]:
@@ -198,6 +205,27 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.record_id}: {self.field}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    """Where the PDF's anchors fell: known only once the parts are laid out (see paging.py)."""
+
+    numbers: Mapping[str, int] = field(default_factory=dict)
+    """Arabic page number of each anchor of the chapters and the back matter."""
+
+    def to_json(self) -> str:
+        """Return the pagination as JSON, to be kept between builds."""
+        return json.dumps(dict(sorted(self.numbers.items())))
+
+    @classmethod
+    def from_json(cls, text: str) -> Pagination:
+        """Return the pagination kept by to_json."""
+        return cls({str(k): int(v) for k, v in json.loads(text).items()})
+
+
+NO_PAGES = Pagination()
+"""Before any layout: every page number is 0."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +30,8 @@ class RenderedPdf:
     """The PDF file."""
     pages: int
     """Number of pages."""
+    anchors: Mapping[str, int]
+    """The page (from 1) of every anchor, first occurrence winning."""
     warnings: tuple[str, ...]
     """Messages WeasyPrint logged (missing resources, unsupported CSS)."""
 
@@ -53,10 +55,6 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]
         return super().fetch(url, headers)
 
 
-BackMatter = Callable[[Mapping[str, int], int], str]
-"""Given each anchor's page and the first back-matter page, return the back matter's HTML."""
-BACK_MATTER_ANCHOR = "index-entities"
-"""The first element of the back matter, where the spliced pages begin."""
 PDFUA_XMP = (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
              b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" '
              b'pdfuaid:part="1"/></rdf:RDF>')
@@ -83,21 +81,17 @@ class PdfJob:
     """(file name, content, description) to embed (PDF/A-3)."""
     date: datetime | None = None
     """Date every attachment carries, so the file stays reproducible."""
-    back_matter: BackMatter | None = None
-    """Renders the index again with each page number once; see render_pdf."""
+    tagged: bool = True
+    """Whether to write the tag tree (not for folio documents, which are all artifact)."""
 
 
 def render_pdf(job: PdfJob) -> RenderedPdf:
-    """Lay out ``job.html`` and write the PDF, collecting WeasyPrint's warnings.
-
-    The index first gets its page numbers from target-counter(), one per record. When
-    ``job.back_matter`` is given, the back matter is laid out again from those pages with
-    each page once (and runs as ranges) and put in place of the first version's pages."""
+    """Lay out ``job.html`` and write the PDF, collecting WeasyPrint's warnings."""
     with captured_warnings("weasyprint") as warnings:
         try:
             document = lay_out(job)
             data = document.write_pdf(
-                pdf_variant=job.variant, pdf_tags=True, pdf_identifier=True,
+                pdf_variant=job.variant, pdf_tags=job.tagged, pdf_identifier=True,
                 attachments=_attachments(job), uncompressed_pdf=False,
                 finisher=mark_margins_as_artifacts)
         # WeasyPrint raises many types, and a refused fetch as a BaseException (so that
@@ -106,7 +100,8 @@ def render_pdf(job: PdfJob) -> RenderedPdf:
             reason = f"{exc} ({exc.__cause__})" if exc.__cause__ else str(exc)
             raise RenderError(f"PDF rendering failed: {reason}") from exc
     warnings.extend(_foreign_fonts(bytes(data)))
-    return RenderedPdf(bytes(data), len(document.pages), tuple(warnings))
+    return RenderedPdf(bytes(data), len(document.pages), anchor_pages(document),
+                       tuple(warnings))
 
 
 def lay_out(job: PdfJob) -> Any:
@@ -115,8 +110,6 @@ def lay_out(job: PdfJob) -> Any:
     fonts = FontConfiguration()
     css = _stylesheets(job, fetcher, fonts)
     document = _layout(job.html, job.project, css, fetcher, fonts)
-    if job.back_matter is not None:
-        document = _with_back_matter(document, job, css, fetcher, fonts)
     if job.variant == "pdf/a-3u":
         # WeasyPrint names one conformance; the archived file is also PDF/UA-1 (tagged).
         document.metadata.xmp_metadata.append(PDFUA_XMP)
@@ -203,30 +196,6 @@ def anchor_pages(document: Any) -> dict[str, int]:
     return pages
 
 
-def _with_back_matter(document: Any, job: PdfJob, css: list[CSS], fetcher: ProjectFetcher,
-                      fonts: FontConfiguration) -> Any:
-    """Return ``document`` with its back matter laid out again with literal page numbers.
-
-    Kept only if every back-matter section starts where the contents say it does."""
-    assert job.back_matter is not None
-    pages = anchor_pages(document)
-    first = pages.get(BACK_MATTER_ANCHOR)
-    if first is None:
-        return document
-    back_html = job.back_matter(pages, first)
-    page_rule = f"@page :first {{ counter-reset: page {first}; }}"
-    back = _layout(back_html, job.project, [*css, CSS(string=page_rule, font_config=fonts)],
-                   fetcher, fonts)
-    moved = {a: n + first - 1 for a, n in anchor_pages(back).items()}
-    shifted = [a for a, n in moved.items() if a.startswith(("index-", "annex-")) and
-               pages.get(a) != n]
-    if shifted:
-        log.warning("index page numbers left as laid out (a page may repeat): %s would "
-                    "move", ", ".join(shifted))
-        return document
-    return document.copy([*document.pages[:first - 1], *back.pages])
-
-
 def _attachments(job: PdfJob) -> list[Attachment]:
     """Return the files to embed, dated with the sources' date."""
     date = job.date or datetime(2000, 1, 1, tzinfo=UTC)
@@ -248,3 +217,35 @@ def _foreign_fonts(pdf: bytes) -> list[str]:
     return [f"font {name.split('+')[-1]} is not one of the compendium's: a character was "
             "missing from its fonts and taken from the machine's"
             for name in sorted(names) if not name.split("+")[-1].startswith(OUR_FONTS)]
+
+
+FOLIO_CSS = """
+@page { @top-center { content: none; } @bottom-center { content: counter(page, %s); } }
+@page :first { counter-reset: page %d; }
+"""
+"""Page rules of a folio document: the page number (and the draft stamp) alone."""
+COVER_CSS = "@page :first { @bottom-center { content: none; } }"
+"""The cover has no number."""
+
+
+def stamp_job(part: PdfJob, stamp_css: str) -> PdfJob:
+    """Return a job laying out one page with the draft stamp alone, drawn on every page."""
+    rules = "@page { @top-center { content: none; } @bottom-center { content: none; } }"
+    return PdfJob(html='<html lang="en"><body></body></html>', project=part.project,
+                  stylesheets=part.stylesheets,
+                  page_css=f"{part.page_css}\n{rules}\n{stamp_css}", tagged=False)
+
+
+def css_string(text: str) -> str:
+    """Return ``text`` as a quoted CSS string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def folio_job(part: PdfJob, style: str, first: int, count: int) -> PdfJob:
+    """Return a job laying out ``count`` empty pages numbered from ``first`` in ``style``
+    (a CSS counter style), to be drawn over the parts' pages (see assembly.py). Page 1 of
+    the roman numbers is the cover's, which shows no number."""
+    body = '<div></div>' + '<div style="break-before: page"></div>' * (count - 1)
+    rules = FOLIO_CSS % (style, first) + (COVER_CSS if style == "lower-roman" else "")
+    return PdfJob(html=f'<html lang="en"><body>{body}</body></html>', project=part.project,
+                  stylesheets=part.stylesheets, page_css=part.page_css + rules, tagged=False)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import concurrent.futures
-import json
 import logging
-import multiprocessing
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -19,14 +16,16 @@ from compendium.chapters import assign_chapters, placement_problems
 from compendium.config import Edition, load_edition
 from compendium.countries import with_countries
 from compendium.errors import InvalidInput
-from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css, font_files_hash
+from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
 from compendium.history import MANIFEST_NAME, earlier_records, manifest_json
 from compendium.html import Document, Stamp, build_document, render_html, with_changes
 from compendium.logcapture import captured_warnings
 from compendium.markdown import render_chapters_markdown
-from compendium.model import BuildStats, Chapter, Problem, Record
+from compendium.model import NO_PAGES, BuildStats, Chapter, Pagination, Problem, Record
 from compendium.output import remove_stale, write_outputs
-from compendium.pdf import PdfJob, RenderedPdf, render_pdf
+from compendium.paging import PrintJob, PrintRun, pack_pdf, part_key, unpack_pdf
+from compendium.parts import PART_SIZE
+from compendium.pdf import PdfJob, css_string
 from compendium.progress import QUIET, Progress
 from compendium.provenance import source_state
 from compendium.sources import RecordFile, read_record_files
@@ -60,6 +59,8 @@ class BuildRequest:
     """Write PDF/A-3u with the records and manifest attached (a publication build)."""
     use_cache: bool = True
     """Reuse products of earlier builds from the project's .cache/ (same bytes either way)."""
+    part_size: int = PART_SIZE
+    """Characters of record text per part of the PDF (see parts.py); tests make it small."""
 
     @property
     def project(self) -> Path:
@@ -105,12 +106,10 @@ class Build:
     """Where to report progress (a terminal, or nowhere)."""
     source_date: datetime | None = None
     """When the sources last changed (see provenance)."""
-    pdf_job: PdfJob | None = None
-    """The PDF job, made once by start_pdf."""
     pdf_key: str | None = None
-    """Its cache key."""
-    pdf_future: concurrent.futures.Future[RenderedPdf] | None = None
-    """The PDF being laid out by a worker process while the HTML is made."""
+    """The cache key of the whole PDF, made once by start_pdf."""
+    pdf_run: PrintRun | None = None
+    """The PDF being laid out by worker processes while the HTML is made."""
 
 
 Stage = Callable[[Build], Build]
@@ -199,80 +198,54 @@ def render_pdf_edition(build: Build) -> Build:
     with the records and the manifest attached when archiving."""
     if "pdf" not in build.request.formats:
         return build
-    job = build.pdf_job or make_pdf_job(build)
-    if build.pdf_future is not None:
-        build.progress.step("waiting for the PDF worker")
-    with build.progress.renderer_pages():
-        pdf = cached_pdf(job, build.pdf_key or pdf_cache_key(job, _templates(build)),
-                         build.cache, build.pdf_future)
+    if build.pdf_run is None and build.pdf_key is None:
+        build = start_pdf(build)
+    assert build.pdf_key is not None
+    found = build.cache.get(build.pdf_key)
+    if found is not None:
+        pdf = unpack_pdf(found)
+    else:
+        assert build.pdf_run is not None
+        build.progress.step("waiting for the PDF workers")
+        pdf = build.pdf_run.result()
+        build.cache.put(build.pdf_key, pack_pdf(pdf))
     for warning in pdf.warnings:
         log.warning("PDF: %s", warning)
     return replace(_add_outputs(build, {PDF_NAME: pdf.data}), pages=pdf.pages)
 
 
-def make_pdf_job(build: Build) -> PdfJob:
+def start_pdf(build: Build) -> Build:
+    """Start laying out the PDF's parts in worker processes, so the HTML is made meanwhile."""
+    if "pdf" not in build.request.formats:
+        return build
+    job = make_print_job(build)
+    key = key_of("pdf", render_html(job.document, job.templates, "pdf"), str(job.part_size),
+                 part_key(job.base), *(p.read_bytes() for p in sorted(job.templates.iterdir())
+                                       if p.is_file()))
+    if build.cache.get(key) is not None:
+        return replace(build, pdf_key=key)
+    return replace(build, pdf_key=key, pdf_run=PrintRun(job, build.cache, build.progress).start())
+
+
+def make_print_job(build: Build) -> PrintJob:
     """Return what the PDF renderer needs for this build."""
     assert build.edition is not None and build.document is not None
     document = replace(build.document, chapters=build.chapters)
-    templates = _templates(build)
-    back_matter = BackMatterPages(document, templates)
-    return PdfJob(html=render_html(document, templates, "pdf"), project=build.request.project,
-                  stylesheets=tuple(build.request.project / "styles" / n
-                                    for n in ("common.css", "print.css")),
-                  page_css=_page_css(build, document.stamp), variant=_variant(build.request),
-                  attachments=_attachments(build) if build.request.archive else (),
-                  date=build.source_date,
-                  back_matter=back_matter)
+    return PrintJob(document, _templates(build), build.request.part_size, PdfJob(
+        html="", project=build.request.project,
+        stylesheets=tuple(build.request.project / "styles" / n
+                          for n in ("common.css", "print.css")),
+        page_css=f"@page {{ size: {build.edition.paper}; }}", variant=_variant(build.request),
+        attachments=_attachments(build) if build.request.archive else (),
+        date=build.source_date), _stamp_css(document.stamp))
 
 
-@dataclass(frozen=True, slots=True)
-class BackMatterPages:
-    """Renders the back matter with literal page numbers (a class, not a closure, so that a
-    PDF job can be sent to a worker process)."""
-
-    document: Document
-    templates: Path
-
-    def __call__(self, page_of: Mapping[str, int], first_page: int) -> str:
-        return render_html(self.document, self.templates, "pdf", page_of=page_of, part="back")
-
-
-def start_pdf(build: Build) -> Build:
-    """Start laying out the PDF in a worker process, so the HTML is made meanwhile (2 cores)."""
-    if "pdf" not in build.request.formats:
-        return build
-    job = make_pdf_job(build)
-    key = pdf_cache_key(job, _templates(build))
-    if build.cache.get(key) is not None:
-        return replace(build, pdf_job=job, pdf_key=key)
-    pool = concurrent.futures.ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    future = pool.submit(render_pdf, job)
-    pool.shutdown(wait=False)
-    return replace(build, pdf_job=job, pdf_key=key, pdf_future=future)
-
-
-def pdf_cache_key(job: PdfJob, templates: Path) -> str:
-    """Return the key of everything the PDF of ``job`` depends on."""
-    return key_of("pdf", job.html, job.page_css, str(job.variant), str(job.date),
-                  font_files_hash(), *(p.read_bytes() for p in job.stylesheets),
-                  *(p.read_bytes() for p in sorted(templates.iterdir()) if p.is_file()),
-                  *(part for name, data, _ in job.attachments for part in (name, data)))
-
-
-def cached_pdf(job: PdfJob, key: str, cache: Cache,
-               pending: concurrent.futures.Future[RenderedPdf] | None = None) -> RenderedPdf:
-    """Return the PDF of ``job`` from the cache under ``key`` (see pdf_cache_key), else the
-    worker's (``pending``) or a new one."""
-    found = cache.get(key)
-    if found is not None:
-        size = int.from_bytes(found[:8], "big")
-        meta = json.loads(found[8:8 + size])
-        return RenderedPdf(found[8 + size:], meta["pages"], tuple(meta["warnings"]))
-    pdf = pending.result() if pending is not None else render_pdf(job)
-    meta_bytes = json.dumps({"pages": pdf.pages, "warnings": list(pdf.warnings)}).encode()
-    cache.put(key, len(meta_bytes).to_bytes(8, "big") + meta_bytes + pdf.data)
-    return pdf
+def make_pdf_job(build: Build, pages: Pagination = NO_PAGES) -> PdfJob:
+    """Return the whole print edition as one document, for WeasyPrint alone (benchmarks, and
+    tests that look at its boxes); the build lays it out in parts."""
+    job = make_print_job(build)
+    return replace(job.base, html=render_html(job.document, job.templates, "pdf", pages=pages),
+                   page_css=job.base.page_css + "\n" + job.stamp_css)
 
 
 def _variant(request: BuildRequest) -> str | None:
@@ -282,20 +255,13 @@ def _variant(request: BuildRequest) -> str | None:
     return None if request.draft else "pdf/ua-1"
 
 
-def _page_css(build: Build, stamp: Stamp) -> str:
-    """Return the generated page rules: paper size, and on drafts a stamp on every page."""
-    assert build.edition is not None
-    rules = [f"@page {{ size: {build.edition.paper}; }}"]
-    if stamp.draft:
-        text = f"DRAFT · sources {stamp.fingerprint} · {stamp.date[:10]}"
-        rules.append("@page { @bottom-left { content: " + _css_string(text) +
-                     "; font: 7pt var(--sans); color: #9b2226; } }")
-    return "\n".join(rules)
-
-
-def _css_string(text: str) -> str:
-    """Return ``text`` as a quoted CSS string."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _stamp_css(stamp: Stamp) -> str:
+    """Return the page rule that stamps every page of a draft, or nothing."""
+    if not stamp.draft:
+        return ""
+    text = f"DRAFT · sources {stamp.fingerprint} · {stamp.date[:10]}"
+    return ("@page { @bottom-left { content: " + css_string(text) +
+            "; font: 7pt var(--sans); color: #9b2226; } }")
 
 
 def _attachments(build: Build) -> tuple[tuple[str, bytes, str], ...]:

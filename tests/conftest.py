@@ -40,6 +40,13 @@ def pdf_page_texts(pdf: Path) -> list[str]:
     return result.stdout.split("\f")[:-1]
 
 
+def page_labels(pdf: Path) -> list[str]:
+    """Return the label of each page (its printed number): i, ii, … then 1, 2, …"""
+    import pypdf
+
+    return list(pypdf.PdfReader(pdf).page_labels)
+
+
 def copy_project(target: Path, sources: Path | None = None) -> Path:
     """Copy the project's config, templates and styles (and optionally sources) to ``target``."""
     target.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from tests.conftest import (
     browser_text,
     fingerprint,
     not_exactly_once,
+    page_labels,
     pdf_page_texts,
     pdf_text,
     run_cli,
@@ -86,15 +87,21 @@ def test_toc_page_numbers_are_the_pages_where_chapters_start(shipped_build: Path
     pdf = shipped_build / "compendium.pdf"
     pages = pdf_page_texts(pdf)
     toc_page = next(p for p in pages if "Contents" in p)
+    labels = page_labels(pdf)
     starts = dict(outline_chapters(pdf))
     for number, title in enumerate(DEFAULT_CHAPTERS, start=1):
         entry = re.search(rf"{number}\. {re.escape(title)}\s*\.*\s*(\d+)", toc_page)
         assert entry, f"chapter {title} missing from the contents"
-        printed = int(entry[1])
-        assert printed == starts[f"{number}. {title}"]
-        assert f"{number}. {title}" in pages[printed - 1].replace("\n", " ")
+        index = labels.index(entry[1])  # the page whose label is the printed number
+        assert index + 1 == starts[f"{number}. {title}"]
+        assert f"{number}. {title}" in pages[index].replace("\n", " ")
         # The printed page number at the foot of that page is the same number.
-        assert pages[printed - 1].strip().split("\n")[-1].strip() == str(printed)
+        assert pages[index].strip().split("\n")[-1].strip() == entry[1]
+    # The front matter is numbered i, ii, …; the first chapter opens page 1.
+    assert labels[:3] == ["i", "ii", "iii"]
+    assert labels[starts[f"1. {DEFAULT_CHAPTERS[0]}"] - 1] == "1"
+    front = re.search(r"Acronyms\s*\.*\s*([ivx]+)", toc_page)
+    assert front and "Acronyms" in pages[labels.index(front[1])]
 
 
 def test_chapters_start_on_right_hand_pages(shipped_build: Path) -> None:
@@ -165,7 +172,7 @@ def test_cross_references_point_to_records_in_other_chapters(shipped_build: Path
     see_also = next(p for p in pages if "Also in other chapters" in p and "IOM" in p)
     found = re.search(r"IOM participates in the IASC[^”]*”, p\.\s(\d+)", " ".join(see_also.split()))
     assert found
-    target = pages[int(found.group(1)) - 1]
+    target = pages[page_labels(shipped_build / "compendium.pdf").index(found.group(1))]
     assert fingerprint("IOM participates in the IASC Gender Reference Group") in fingerprint(target)
 
 

@@ -10,7 +10,7 @@ import pytest
 from compendium import cache
 from compendium.cache import CACHE_FOLDER
 from compendium.pipeline import BuildRequest, run
-from tests.conftest import ROOT, copy_project, run_cli
+from tests.conftest import ROOT, copy_project, pdf_page_texts, run_cli
 
 
 def outputs(out: Path) -> dict[str, bytes]:
@@ -114,3 +114,35 @@ def test_a_damaged_cache_is_detected_and_rebuilt(small_project: Path,
 def test_no_cache_flag_leaves_the_cache_alone(small_project: Path) -> None:
     assert run_cli(small_project, "build", "--format", "html", "--no-cache") == 0
     assert not (small_project / CACHE_FOLDER).exists()
+
+
+def parted_build(project: Path, use_cache: bool = True) -> tuple[dict[str, bytes], list[str],
+                                                                 list[str]]:
+    """Build ``project`` cut into small parts; return its outputs, the parts' names, and the
+    names of those laid out again (not taken from the cache)."""
+    out = project / ("out" if use_cache else "clean-out")
+    request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
+                           out=out, use_cache=use_cache, formats=frozenset({"pdf"}),
+                           part_size=3_000)
+    built, _ = run(request)
+    if built.pdf_run is None:  # the whole PDF came from the cache
+        return outputs(out), [], []
+    return outputs(out), [p.name for p in built.pdf_run.parts], built.pdf_run.sent
+
+
+def test_after_an_edit_only_its_part_is_laid_out_again(small_project: Path) -> None:
+    project = small_project
+    _, parts, sent = parted_build(project)
+    chapter_parts = [n for n in parts if n not in ("front", "back")
+                     and not n.endswith("see-also")]
+    assert len(chapter_parts) >= 6 and set(parts) <= set(sent)  # cold: every part
+    record = next((project / "sources").rglob("iom-2*.md"))
+    record.write_text(record.read_text() + "\nReviewed.\n")  # its excerpt stays the same
+    cached, parts, sent = parted_build(project)
+    relaid = [n for n in sent if n in chapter_parts]
+    assert len(relaid) == 1, relaid
+    text = " ".join(pdf_page_texts(project / "out" / "compendium.pdf"))
+    assert text.count("Reviewed.") == 1
+    assert cached == parted_build(project, use_cache=False)[0]  # as a clean build
+    cache._MEMORY.clear()
+    assert parted_build(project)[2] == []  # and nothing at all when nothing changed

@@ -1,0 +1,234 @@
+"""Join the parts' PDFs into the compendium: pages, tag tree, links, outline, page numbers.
+
+WeasyPrint lays out each part as a document of its own (see parts.py). Joining them keeps
+what makes the PDF accessible and navigable: one tag tree (each part's elements under one
+Document element, with the parent-tree keys renumbered), one set of named destinations (so
+links between parts land), one outline, page labels (roman front matter), and the page
+numbers, drawn from the folio documents as /Artifact. qpdf (through pikepdf) writes the file
+with an identifier made from its content, so the same parts give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, String
+
+from compendium.errors import RenderError
+from compendium.parts import FOREIGN_LINK
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A laid-out part, as the assembly takes it."""
+
+    data: bytes
+    """The part's PDF."""
+    pages: int
+    """Its page count, as its worker reported it."""
+    blank_before: bool
+    """Whether a blank page goes before it (it opens on a right-hand page)."""
+    outline_level: int = 1
+    """Outline level of its top items: 2 for a continued chapter, whose sections go under
+    the chapter's heading in an earlier part."""
+
+
+@dataclass(frozen=True, slots=True)
+class Folio:
+    """Where a page's number comes from: a page of one of the folio documents."""
+
+    document: int
+    """Index of the folio document."""
+    page: int
+    """Page of that document, from 0."""
+
+
+@dataclass(frozen=True, slots=True)
+class Assembled:
+    """The joined PDF and what went wrong on the way."""
+
+    data: bytes
+    """The PDF file."""
+    pages: int
+    """Its page count."""
+    warnings: tuple[str, ...]
+    """Links whose target no part has."""
+
+
+def assemble(pieces: Sequence[Piece], folio_documents: Sequence[bytes],
+             folios: Sequence[Sequence[Folio]], roman_pages: int) -> Assembled:
+    """Join ``pieces`` (the first gives the catalog: metadata, language, attachments).
+
+    ``folios[i]`` are the pages drawn over page i (its number, the draft stamp); the first
+    ``roman_pages`` pages are labelled i, ii, … and the rest 1, 2, …"""
+    sources = [pikepdf.open(io.BytesIO(piece.data)) for piece in pieces]
+    _check_counts(pieces, sources)
+    out = sources[0]
+    tree = _TagTree(out)
+    outline = list(_outline_items(out, out, pieces[0].outline_level))
+    dests = dict(_dests(out, out))
+    for piece, source in zip(pieces[1:], sources[1:], strict=True):
+        if piece.blank_before:
+            _add_blank_page(out)
+        first = len(out.pages)
+        out.pages.extend(source.pages)
+        tree.add(source, first)
+        outline += _outline_items(source, out, piece.outline_level)
+        for name, dest in _dests(source, out):
+            dests.setdefault(name, dest)
+    expected = sum(p.pages + p.blank_before for p in pieces)
+    if len(out.pages) != expected:
+        raise RenderError(f"the joined PDF has {len(out.pages)} pages, its parts {expected}")
+    warnings = _resolve_links(out, dests)
+    out.Root.Names.Dests = Dictionary(Names=Array(
+        [x for name in sorted(dests) for x in (String(name), dests[name])]))
+    _write_outline(out, outline)
+    _stamp_folios(out, [pikepdf.open(io.BytesIO(d)) for d in folio_documents], folios)
+    out.Root.PageLabels = Dictionary(Nums=Array(
+        [0, Dictionary(S=Name.r), roman_pages, Dictionary(S=Name.D)]))
+    buffer = io.BytesIO()
+    out.save(buffer, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return Assembled(buffer.getvalue(), len(out.pages), tuple(warnings))
+
+
+def _check_counts(pieces: Sequence[Piece], sources: Sequence[pikepdf.Pdf]) -> None:
+    """Refuse a part whose file lacks pages its worker laid out."""
+    for number, (piece, source) in enumerate(zip(pieces, sources, strict=True), start=1):
+        if len(source.pages) != piece.pages:
+            raise RenderError(f"part {number} has {len(source.pages)} pages in its file, "
+                              f"{piece.pages} when laid out")
+
+
+class _TagTree:
+    """The joined tag tree: the first part's, with the others' elements appended."""
+
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        root = pdf.Root.StructTreeRoot if "/StructTreeRoot" in pdf.Root else None
+        self._pdf = pdf
+        self._document = root.K[0] if root is not None else None
+        self._nums = root.ParentTree.Nums if root is not None else None
+        self._next = (max(int(k) for k in self._nums[::2]) + 1
+                      if self._nums is not None and len(self._nums) else 0)
+
+    def add(self, source: pikepdf.Pdf, first_page: int) -> None:
+        """Append the tags of ``source``, whose pages now start at ``first_page``."""
+        if self._document is None or self._nums is None or \
+                "/StructTreeRoot" not in source.Root:
+            return
+        root = source.Root.StructTreeRoot
+        theirs = root.K[0]
+        del theirs["/P"]  # copy the elements, not the other part's tree root
+        kids = _copy(self._pdf, source, theirs.K)
+        for kid in kids:
+            if isinstance(kid, Dictionary):
+                kid.P = self._document
+            self._document.K.append(kid)
+        offset = self._next
+        nums = _copy(self._pdf, source, root.ParentTree.Nums)
+        for key, value in zip(nums[::2], nums[1::2], strict=True):
+            self._nums.append(int(key) + offset)
+            self._nums.append(value)
+            self._next = max(self._next, int(key) + offset + 1)
+        for page in self._pdf.pages[first_page:]:
+            if "/StructParents" in page:
+                page.StructParents = int(page.StructParents) + offset
+            for annotation in page.get("/Annots", ()):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + offset
+
+
+def _copy(out: pikepdf.Pdf, source: pikepdf.Pdf, obj: Any) -> Any:
+    """Return ``obj`` of ``source`` copied into ``out``; pages copied before are reused, so
+    references to them land on their copies."""
+    if not isinstance(obj, pikepdf.Object) or obj.is_indirect:
+        return out.copy_foreign(obj)
+    return out.copy_foreign(source.make_indirect(obj))
+
+
+def _add_blank_page(pdf: pikepdf.Pdf) -> None:
+    """Append an empty page the size of the last one."""
+    box = pdf.pages[-1].MediaBox
+    pdf.add_blank_page(page_size=(float(box[2]), float(box[3])))
+
+
+def _outline_items(source: pikepdf.Pdf, out: pikepdf.Pdf,
+                   level: int) -> Iterator[tuple[int, str, Any]]:
+    """Yield (level, title, destination in ``out``) of every outline item of ``source``."""
+    def walk(items: Any, level: int) -> Iterator[tuple[int, str, Any]]:
+        for item in items:
+            destination = item.destination
+            if source is not out and destination is not None:
+                destination = _copy(out, source, destination)
+            yield level, item.title, destination
+            yield from walk(item.children, level + 1)
+
+    with source.open_outline() as outline:
+        yield from walk(outline.root, level)
+
+
+def _write_outline(pdf: pikepdf.Pdf, items: Sequence[tuple[int, str, Any]]) -> None:
+    """Replace the outline of ``pdf`` by ``items``, nested by level."""
+    with pdf.open_outline() as outline:
+        outline.root.clear()
+        stack: list[tuple[int, Any]] = []
+        for level, title, destination in items:
+            item = pikepdf.OutlineItem(title, destination)
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            (stack[-1][1].children if stack else outline.root).append(item)
+            stack.append((level, item))
+
+
+def _dests(source: pikepdf.Pdf, out: pikepdf.Pdf) -> Iterator[tuple[str, Any]]:
+    """Yield the named destinations of ``source`` (WeasyPrint writes one flat array)."""
+    names = source.Root.get("/Names", Dictionary()).get("/Dests", Dictionary()).get(
+        "/Names", Array())
+    if source is not out:
+        names = _copy(out, source, names)
+    for name, dest in zip(names[::2], names[1::2], strict=True):
+        yield str(name), dest
+
+
+def _resolve_links(pdf: pikepdf.Pdf, dests: dict[str, Any]) -> list[str]:
+    """Turn the parts' foreign links back into internal ones; name those that land nowhere."""
+    missing: list[str] = []
+    for page in pdf.pages:
+        for annotation in page.get("/Annots", ()):
+            action = annotation.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if not uri.startswith(FOREIGN_LINK):
+                continue
+            anchor = uri[len(FOREIGN_LINK):]
+            if anchor not in dests:
+                missing.append(f"no anchor '{anchor}' for a link")
+            del annotation["/A"]
+            annotation.Dest = String(anchor)
+            annotation.Contents = String(anchor)
+    return missing
+
+
+def _stamp_folios(pdf: pikepdf.Pdf, documents: Sequence[pikepdf.Pdf],
+                  folios: Sequence[Sequence[Folio]]) -> None:
+    """Draw each page's number and stamp from its folio page, as /Artifact content."""
+    if len(folios) != len(pdf.pages):
+        raise RenderError(f"{len(folios)} page numbers for {len(pdf.pages)} pages")
+    forms: dict[tuple[int, int], Any] = {}
+    for page, overlays in zip(pdf.pages, folios, strict=True):
+        drawn = b""
+        for folio in overlays:
+            place = (folio.document, folio.page)
+            if place not in forms:
+                source = documents[folio.document].pages[folio.page]
+                forms[place] = pdf.copy_foreign(source.as_form_xobject())
+            # A name of our own: pikepdf's prefix= draws random ones, and bytes must repeat.
+            name = page.add_resource(forms[place], Name.XObject,
+                                     Name(f"/Folio{folio.document}p{folio.page}"))
+            drawn += b" " + str(name).encode() + b" Do"
+        page.contents_add(pikepdf.Stream(pdf, b"q"), prepend=True)
+        page.contents_add(pikepdf.Stream(pdf, b"Q q /Artifact BMC" + drawn + b" EMC Q"),
+                          prepend=False)

@@ -1,0 +1,248 @@
+"""Lay out the print edition in parts on every core, settle its page numbers, join it.
+
+1. Cut the edition into parts (parts.py) and lay out each in a worker process, or take it
+   from the cache when its HTML was laid out before.
+2. Number the pages: the front matter in roman numerals, then 1, 2, … from the first
+   chapter, with a blank page before each part that opens on a right-hand page.
+3. The parts that print page numbers (contents, see-also lists, index) are laid out again
+   when the numbers they printed were wrong, until none changes. The first guess is the last
+   build's numbers, so after an edit only the edited part and the parts whose numbers moved
+   are laid out again.
+4. Lay out the page numbers themselves (folio documents, cached in blocks), and join.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import multiprocessing
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from compendium.assembly import Folio, Piece, assemble
+from compendium.cache import Cache, key_of
+from compendium.errors import RenderError
+from compendium.fonts import font_files_hash
+from compendium.html import Document
+from compendium.model import Pagination
+from compendium.parts import Part, part_html, split_parts
+from compendium.pdf import PdfJob, RenderedPdf, css_string, folio_job, render_pdf, stamp_job
+from compendium.progress import Progress
+
+MAX_ROUNDS = 4
+"""Layouts of a paginated part before its numbers are declared unsettled."""
+FOLIO_BLOCK = 50
+"""Page numbers per folio document: a block is laid out once and reused by every build."""
+
+
+@dataclass(frozen=True, slots=True)
+class PrintJob:
+    """What the print edition is made from."""
+
+    document: Document
+    """The compendium, its chapters those of the PDF."""
+    templates: Path
+    """The project's templates folder."""
+    part_size: int
+    """Characters of record text per part (see parts.py)."""
+    base: PdfJob
+    """Stylesheets, page rules, variant and attachments; its ``html`` is unused."""
+    stamp_css: str = ""
+    """The draft stamp's page rule. Not in the parts' rules: it names the sources' state, so
+    it would make every part new after any edit. Drawn over every page instead."""
+
+
+@dataclass(slots=True)
+class _Laid:
+    """A part laid out from some HTML."""
+
+    html: str
+    pdf: RenderedPdf
+
+
+@dataclass(slots=True)
+class PrintRun:
+    """A print edition being laid out: started early, finished by ``result``."""
+
+    job: PrintJob
+    cache: Cache
+    progress: Progress
+    parts: tuple[Part, ...] = ()
+    laid: dict[str, _Laid] = field(default_factory=dict)
+    pending: dict[str, tuple[str, str, concurrent.futures.Future[RenderedPdf]]] = \
+        field(default_factory=dict)
+    pool: concurrent.futures.ProcessPoolExecutor | None = None
+    sent: list[str] = field(default_factory=list)
+    """Names of the parts (and folio documents) laid out by workers, not from the cache."""
+
+    def start(self) -> PrintRun:
+        """Send the first round of parts to the workers."""
+        self.parts = split_parts(self.job.document.chapters, self.job.document,
+                                 self.job.part_size)
+        hint = self._hint()
+        for part in self.parts:
+            # Without a guess, the front and back matter wait for the chapters' numbers.
+            if hint.numbers or part.kind not in ("front", "back"):
+                self._submit(part, hint)
+        return self
+
+    def result(self) -> RenderedPdf:
+        """Wait for the parts, settle the page numbers, and return the joined PDF."""
+        try:
+            pages = self._settle()
+            return self._join(pages)
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _settle(self) -> Pagination:
+        """Lay out paginated parts again until the numbers they print are the true ones."""
+        for _ in range(MAX_ROUNDS):
+            self._collect()
+            pages = paginate(self.parts, {n: laid.pdf for n, laid in self.laid.items()})
+            stale = [p for p in self.parts if p.name not in self.laid or
+                     (p.paginated and self.laid[p.name].html != self._html(p, pages))]
+            if not stale:
+                self.cache.put(hint_key(self.job), pages.to_json().encode())
+                return pages
+            for part in stale:
+                self._submit(part, pages)
+        raise RenderError(f"page numbers did not settle after {MAX_ROUNDS} layouts")
+
+    def _join(self, pages: Pagination) -> RenderedPdf:
+        """Lay out the page numbers and join the parts."""
+        pieces = list(_pieces(self.parts, {n: laid.pdf for n, laid in self.laid.items()}))
+        roman = pieces[0].pages + pieces[1].blank_before if len(pieces) > 1 else pieces[0].pages
+        arabic = sum(p.pages + p.blank_before for p in pieces) - roman
+        blocks = [("lower-roman", 1, roman)] + [
+            ("decimal", first, FOLIO_BLOCK) for first in range(1, arabic + 1, FOLIO_BLOCK)]
+        folio_names = [f"folio-{style}-{first}-{count}" for style, first, count in blocks]
+        for name, (style, first, count) in zip(folio_names, blocks, strict=True):
+            self._submit_job(name, folio_job(self.job.base, style, first, count))
+        stamp = [Folio(len(blocks), 0)] if self.job.stamp_css else []
+        if stamp:
+            folio_names.append("stamp")
+            self._submit_job("stamp", stamp_job(self.job.base, self.job.stamp_css))
+        self._collect()
+        folios = [(Folio(0, i), *stamp) for i in range(roman)] + [
+            (Folio(1 + n // FOLIO_BLOCK, n % FOLIO_BLOCK), *stamp) for n in range(arabic)]
+        self.progress.step(f"joining {len(pieces)} parts")
+        joined = assemble(pieces, [self.laid[n].pdf.data for n in folio_names], folios, roman)
+        warnings = [w for part in self.parts for w in self.laid[part.name].pdf.warnings]
+        return RenderedPdf(joined.data, joined.pages, pages.numbers,
+                           tuple(dict.fromkeys([*warnings, *joined.warnings])))
+
+    def _html(self, part: Part, pages: Pagination) -> str:
+        """Return the HTML of ``part`` printing the numbers ``pages`` gives."""
+        return part_html(part, self.job.document, self.job.templates, pages)
+
+    def _submit(self, part: Part, pages: Pagination) -> None:
+        """Lay out ``part`` printing ``pages`` (from the cache if it was laid out before)."""
+        base = self.job.base
+        front = part.kind == "front"  # the catalog's: attachments and their date
+        job = replace(base, html=self._html(part, pages),
+                      page_css=base.page_css + _part_css(part),
+                      attachments=base.attachments if front else (),
+                      date=base.date if front else None)
+        self._submit_job(part.name, job)
+
+    def _submit_job(self, name: str, job: PdfJob) -> None:
+        """Take ``job`` from the cache, or send it to a worker."""
+        key = part_key(job)
+        found = self.cache.get(key)
+        if found is not None:
+            self.laid[name] = _Laid(job.html, unpack_pdf(found))
+            return
+        if self.pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["compendium.pdf"])
+            self.pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=os.cpu_count() or 1, mp_context=context)
+        self.pending[name] = (job.html, key, self.pool.submit(render_pdf, job))
+        self.sent.append(name)
+
+    def _collect(self) -> None:
+        """Wait for every part sent out, keeping each in the cache."""
+        total = len(self.pending)
+        for done, (name, (html, key, future)) in enumerate(self.pending.items(), start=1):
+            pdf = future.result()
+            self.cache.put(key, pack_pdf(pdf))
+            self.laid[name] = _Laid(html, pdf)
+            self.progress.step(f"PDF part {done}/{total}: {name} ({pdf.pages} pages)")
+        self.pending.clear()
+
+    def _hint(self) -> Pagination:
+        """Return the last build's page numbers, or none."""
+        return last_pagination(self.job, self.cache)
+
+
+def hint_key(job: PrintJob) -> str:
+    """Return the cache key of the last pagination of ``job``'s project and kind of PDF."""
+    return key_of("pagination-hint", str(job.base.project), str(job.base.variant),
+                  str(job.part_size))
+
+
+def last_pagination(job: PrintJob, cache: Cache) -> Pagination:
+    """Return the page numbers of the last build like ``job`` (a guess: always checked)."""
+    found = cache.get(hint_key(job))
+    return Pagination.from_json(found.decode()) if found else Pagination()
+
+
+def paginate(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Pagination:
+    """Return the arabic page number of every anchor of the chapters and back matter."""
+    numbers: dict[str, int] = {}
+    count = 0
+    for part in parts:
+        if part.kind == "front" or part.name not in laid:
+            continue
+        if part.starts_right and count % 2 == 1:
+            count += 1
+        for anchor, page in laid[part.name].anchors.items():
+            numbers.setdefault(anchor, count + page)
+        count += laid[part.name].pages
+    return Pagination(numbers)
+
+
+def _pieces(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Iterator[Piece]:
+    """Yield the parts as the assembly takes them, with their blank pages."""
+    count = 0
+    for part in parts:
+        pdf = laid[part.name]
+        blank = part.starts_right and count % 2 == 1
+        continued = part.chapter is not None and part.chapter.continued
+        yield Piece(pdf.data, pdf.pages, blank, 2 if continued else 1)
+        count += blank + pdf.pages
+
+
+def _part_css(part: Part) -> str:
+    """Return the page rules of ``part``: no page number (the folio documents draw those, on
+    blank pages too), and its running head."""
+    rules = "@page { @bottom-center { content: none; } }"
+    if part.running_head:
+        rules += f"\n@page {{ @top-center {{ content: {css_string(part.running_head)}; }} }}"
+    return rules
+
+
+def part_key(job: PdfJob) -> str:
+    """Return the cache key of everything the PDF of ``job`` depends on."""
+    return key_of("pdf-part", job.html, job.page_css, str(job.variant), str(job.date),
+                  str(job.tagged), font_files_hash(),
+                  *(p.read_bytes() for p in job.stylesheets),
+                  *(part for name, data, _ in job.attachments for part in (name, data)))
+
+
+def pack_pdf(pdf: RenderedPdf) -> bytes:
+    """Return ``pdf`` as a cache entry."""
+    meta = json.dumps({"pages": pdf.pages, "anchors": dict(pdf.anchors),
+                       "warnings": list(pdf.warnings)}).encode()
+    return len(meta).to_bytes(8, "big") + meta + pdf.data
+
+
+def unpack_pdf(entry: bytes) -> RenderedPdf:
+    """Return the PDF kept by pack_pdf."""
+    size = int.from_bytes(entry[:8], "big")
+    meta = json.loads(entry[8:8 + size])
+    return RenderedPdf(entry[8 + size:], meta["pages"], meta["anchors"],
+                       tuple(meta["warnings"]))

@@ -1,0 +1,120 @@
+"""Cut the print edition into parts that WeasyPrint can lay out alone, on any core.
+
+A part is the front matter, a slice of a chapter, a chapter's see-also list, or the back
+matter. Each begins on a new page, so its pages do not depend on what comes before it; only
+the page numbers it prints (contents, see-also, index) depend on the other parts, and those
+come from ``Pagination``. A chapter longer than ``PART_SIZE`` is cut between records, the
+later slices marked ``continued`` (no heading of their own, the period's heading repeated
+with "(continued)"), so that no part, and no worker's memory, grows with the edition.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from compendium.html import Document, render_html
+from compendium.model import Chapter, Pagination, PeriodGroup, Record
+
+PART_SIZE = 60_000
+"""Characters of record HTML per chapter slice: about 20 pages, about a second of layout."""
+RECORD_WEIGHT = 400
+"""Characters a record's heading and spacing count for, on top of its text."""
+FOREIGN_LINK = "compendium:#"
+"""How a part links to an anchor of another part: WeasyPrint drops links to anchors it does
+not see, so these go out as URIs that assembly.py turns back into internal links."""
+
+PartKind = Literal["front", "chapters", "see-also", "back"]
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One piece of the PDF, laid out on its own."""
+
+    name: str
+    """Unique, stable name: ``front``, ``iom-2``, ``iom-see-also``, ``back``."""
+    kind: PartKind
+    """Which of the template's parts it is."""
+    chapter: Chapter | None = None
+    """The chapter slice (or the chapter whose see-also list this is)."""
+    starts_right: bool = False
+    """Whether it opens on a right-hand page (a blank page may be put before it)."""
+    running_head: str = ""
+    """The running head of a part that does not set one itself (continued slices)."""
+    paginated: bool = False
+    """Whether it prints page numbers of other parts (its HTML depends on Pagination)."""
+
+
+def split_parts(chapters: Sequence[Chapter], document: Document,
+                size: int = PART_SIZE) -> tuple[Part, ...]:
+    """Return the parts of the print edition in reading order."""
+    parts = [Part("front", "front", starts_right=True, paginated=True)]
+    for chapter in chapters:
+        for number, piece in enumerate(_slices(chapter, document, size), start=1):
+            parts.append(Part(f"{chapter.slug}-{number}", "chapters", piece,
+                              starts_right=not piece.continued,
+                              running_head=chapter.title if piece.continued else ""))
+        if chapter.references:
+            parts.append(Part(f"{chapter.slug}-see-also", "see-also", chapter,
+                              running_head=chapter.title, paginated=True))
+    parts.append(Part("back", "back", starts_right=True, paginated=True))
+    return tuple(parts)
+
+
+def part_html(part: Part, document: Document, templates: Path, pages: Pagination) -> str:
+    """Return the HTML of ``part``, its links to other parts' anchors made foreign."""
+    if part.chapter is not None:
+        document = replace(document, chapters=(part.chapter,))
+    html = render_html(document, templates, "pdf", pages=pages, part=part.kind)
+    return _foreign_links(html)
+
+
+def _slices(chapter: Chapter, document: Document, size: int) -> Iterator[Chapter]:
+    """Yield ``chapter`` cut between records into slices of about ``size`` characters."""
+    weight = sum(_weight(r, document) for r in chapter.profiles)
+    groups: list[PeriodGroup] = []
+    first = True
+    for group in chapter.groups:
+        batch: list[Record] = []
+        continued = False
+        for record in group.records:
+            if weight + _weight(record, document) > size and (batch or groups):
+                if batch:
+                    groups.append(replace(group, records=tuple(batch), continued=continued))
+                yield _slice(chapter, groups, first)
+                # The group goes on in the next slice if some of it was in this one.
+                continued = continued or bool(batch)
+                first, groups, batch, weight = False, [], [], 0
+            batch.append(record)
+            weight += _weight(record, document)
+        groups.append(replace(group, records=tuple(batch), continued=continued))
+    yield _slice(chapter, groups, first)
+
+
+def _slice(chapter: Chapter, groups: list[PeriodGroup], first: bool) -> Chapter:
+    """Return the slice of ``chapter`` holding ``groups`` (and the profiles if ``first``)."""
+    return replace(chapter, groups=tuple(groups), references=(), continued=not first,
+                   profiles=chapter.profiles if first else ())
+
+
+def _weight(record: Record, document: Document) -> int:
+    """Return how much of a slice ``record`` takes."""
+    return len(document.bodies.get(record.id, "")) + RECORD_WEIGHT
+
+
+_ID = re.compile(r'\sid="([^"]+)"')
+_LOCAL_HREF = re.compile(r'href="#([^"]+)"')
+
+
+def _foreign_links(html: str) -> str:
+    """Point links to anchors this part lacks at FOREIGN_LINK, so that they survive."""
+    own = set(_ID.findall(html))
+
+    def rewrite(match: re.Match[str]) -> str:
+        anchor = match.group(1)
+        return match.group(0) if anchor in own else f'href="{FOREIGN_LINK}{anchor}"'
+
+    return _LOCAL_HREF.sub(rewrite, html)

@@ -1,0 +1,123 @@
+"""The PDF laid out in parts: cut between records, joined with nothing lost or doubled."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from compendium.assembly import Piece, assemble
+from compendium.errors import RenderError
+from compendium.parts import split_parts
+from compendium.pdf import PdfJob, render_pdf
+from compendium.pipeline import BuildRequest, make_print_job, run, stages_until
+from tests.conftest import (
+    ROOT,
+    copy_project,
+    not_exactly_once,
+    page_labels,
+    pdf_page_texts,
+    pdf_text,
+)
+from tests.test_build_e2e import record_texts
+from tests.test_publication import tagged_mcids
+
+PART_SIZE = 4_000
+"""Small enough to cut every chapter of the shipped records into several slices."""
+
+
+@pytest.fixture(scope="module")
+def parted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the shipped records' publication PDF, laid out in small parts."""
+    project = copy_project(tmp_path_factory.mktemp("parted") / "p", sources=ROOT / "sources")
+    request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
+                           out=project / "out", formats=frozenset({"pdf"}), draft=False,
+                           part_size=PART_SIZE)
+    built, _ = run(request)  # a publication build: any warning (a dangling link) fails it
+    assert built.pdf_run is not None and len(built.pdf_run.parts) > 12
+    return project / "out" / "compendium.pdf"
+
+
+def test_cutting_keeps_every_record_once_in_order() -> None:
+    project = ROOT
+    request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
+                           out=Path("/nonexistent"))
+    built, _ = run(request, stages_until("render record text"))
+    job = make_print_job(built)
+    parts = split_parts(job.document.chapters, job.document, PART_SIZE)
+    for chapter in job.document.chapters:
+        slices = [p.chapter for p in parts if p.kind == "chapters" and p.chapter is not None
+                  and p.chapter.slug == chapter.slug]
+        assert len(slices) >= 2, chapter.slug
+        assert [s.continued for s in slices] == [False] + [True] * (len(slices) - 1)
+        assert [r.id for s in slices for r in s.records] == [r.id for r in chapter.records]
+        see_also = [p for p in parts if p.name == f"{chapter.slug}-see-also"]
+        assert bool(see_also) == bool(chapter.references)
+    assert parts[0].kind == "front" and parts[-1].kind == "back"
+
+
+def test_parted_pdf_has_every_record_text_once(parted: Path) -> None:
+    text = pdf_text(parted)  # running heads and page numbers cropped off
+    assert not_exactly_once(text, record_texts()) == {}
+    assert "(continued)" in text
+
+
+def test_links_between_parts_land_on_their_anchor(parted: Path) -> None:
+    pdf = pikepdf.open(parted)
+    names = pdf.Root.Names.Dests.Names
+    dests = {str(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+    pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
+    texts = pdf_page_texts(parted)
+    links = 0
+    for page in pdf.pages:
+        for annotation in page.obj.get("/Annots", ()):
+            if "/Dest" not in annotation:
+                assert not str(annotation.get("/A", {}).get("/URI", "")).startswith("compendium:")
+                continue
+            links += 1
+            target = dests[str(annotation.Dest)]
+            assert target[0].objgen in pages
+    assert links > 100  # contents, see-also lists, index and annex
+    # The contents' last entry (the annex) is on the page its number names.
+    labels = page_labels(parted)
+    annex = dests["annex-sources"]
+    assert "Annex: sources" in texts[pages[annex[0].objgen]]
+    assert labels[pages[annex[0].objgen]].isdigit()
+
+
+def test_outline_nests_each_chapters_periods_under_it(parted: Path) -> None:
+    pdf = pikepdf.open(parted)
+    with pdf.open_outline() as outline:
+        top = [item.title for item in outline.root]
+        iom = next(item for item in outline.root if "(IOM)" in item.title)
+        periods = [child.title for child in iom.children]
+    assert top[:3] == ["Acronyms", "Introduction", "The compendium in figures"]
+    assert top[-3:] == ["Index of entities", "Index of countries", "Annex: sources"]
+    assert "Mar 2014 – Mar 2016" in periods
+    assert not any("continued" in title for title in periods)
+
+
+def test_parted_pdf_is_tagged_whole(parted: Path) -> None:
+    tagged = tagged_mcids(parted)
+    pdf = pikepdf.open(parted)
+    for number, page in enumerate(pdf.pages, start=1):
+        operations = pikepdf.parse_content_stream(page)
+        mcids = {int(op.operands[1].MCID) for op in operations
+                 if op.operator == pikepdf.Operator("BDC") and "/MCID" in op.operands[1]}
+        assert mcids <= tagged.get(page.obj.objgen[0], set()), number
+        artifacts = [op for op in operations if op.operator == pikepdf.Operator("BMC")
+                     and op.operands[0] == pikepdf.Name.Artifact]
+        assert artifacts, number  # the page number, drawn over every page
+    keys = [int(k) for k in pdf.Root.StructTreeRoot.ParentTree.Nums[::2]]
+    assert len(keys) == len(set(keys))  # each part's keys renumbered, none shared
+    subprocess.run(["qpdf", "--check", str(parted)], check=True, capture_output=True)
+
+
+def test_assembly_refuses_a_part_missing_pages(tmp_path: Path) -> None:
+    part = render_pdf(PdfJob(html="<p>One</p><p style='break-before: page'>Two</p>",
+                             project=tmp_path))
+    assert part.pages == 2
+    with pytest.raises(RenderError, match="part 1 has 2 pages in its file, 3 when laid out"):
+        assemble([Piece(part.data, 3, False)], [part.data], [(), (), ()], 0)
