@@ -11,6 +11,7 @@ with an identifier made from its content, so the same parts give the same bytes.
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +76,10 @@ def assemble(pieces: Sequence[Piece], folio_documents: Sequence[bytes],
         if piece.blank_before:
             _add_blank_page(out)
         first = len(out.pages)
-        out.pages.extend(source.pages)
+        with warnings.catch_warnings():
+            # "does not preserve named destinations": _dests joins them below.
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            out.pages.extend(source.pages)
         tree.add(source, first)
         outline += _outline_items(source, out, piece.outline_level)
         for name, dest in _dests(source, out):
@@ -83,7 +87,7 @@ def assemble(pieces: Sequence[Piece], folio_documents: Sequence[bytes],
     expected = sum(p.pages + p.blank_before for p in pieces)
     if len(out.pages) != expected:
         raise RenderError(f"the joined PDF has {len(out.pages)} pages, its parts {expected}")
-    warnings = _resolve_links(out, dests)
+    missing = _resolve_links(out, dests)
     out.Root.Names.Dests = Dictionary(Names=Array(
         [x for name in sorted(dests) for x in (String(name), dests[name])]))
     _write_outline(out, outline)
@@ -93,7 +97,7 @@ def assemble(pieces: Sequence[Piece], folio_documents: Sequence[bytes],
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return Assembled(buffer.getvalue(), len(out.pages), tuple(warnings))
+    return Assembled(buffer.getvalue(), len(out.pages), tuple(missing))
 
 
 def _check_counts(pieces: Sequence[Piece], sources: Sequence[pikepdf.Pdf]) -> None:

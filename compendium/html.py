@@ -69,6 +69,8 @@ class Document:
     """The list of acronyms."""
     charts: tuple[Chart, ...] = ()
     """Figures drawn from the records."""
+    annex_slice: tuple[SourcePage, ...] | None = None
+    """The raw pages one part of the PDF lists (see parts.py); None for the whole annex."""
 
     @property
     def record_count(self) -> int:
@@ -88,7 +90,7 @@ class Document:
     @property
     def annex(self) -> tuple[SourcePage, ...]:
         """Return the annex of sources."""
-        return source_annex(self.chapters)
+        return source_annex(self.chapters) if self.annex_slice is None else self.annex_slice
 
     @property
     def change_list(self) -> tuple[tuple[str, Record, Chapter], ...]:
@@ -316,8 +318,8 @@ def render_html(document: Document, templates: Path, medium: str, inline_css: st
 
     ``pages`` gives the page numbers the PDF prints as text (contents, see-also, index).
     ``part`` renders one part of the PDF (see parts.py): ``front``, ``chapters`` (those of
-    ``document``), ``see-also`` (theirs) or ``back`` (indexes and annex); ``all`` is
-    everything, as the HTML edition has it."""
+    ``document``), ``see-also`` (theirs), ``index``, ``annex`` or ``annex-continued`` (its
+    raw pages); ``all`` is everything, as the HTML edition has it."""
     template = template_environment(templates).get_template("compendium.html.j2")
     return template.render(doc=document, edition=document.edition, medium=medium,
                            inline_css=inline_css, script=script, pages=pages, part=part,

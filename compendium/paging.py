@@ -27,7 +27,7 @@ from compendium.errors import RenderError
 from compendium.fonts import font_files_hash
 from compendium.html import Document
 from compendium.model import Pagination
-from compendium.parts import Part, part_html, split_parts
+from compendium.parts import WAITING_KINDS, Part, part_html, split_parts
 from compendium.pdf import PdfJob, RenderedPdf, css_string, folio_job, render_pdf, stamp_job
 from compendium.progress import Progress
 
@@ -84,7 +84,7 @@ class PrintRun:
         hint = self._hint()
         for part in self.parts:
             # Without a guess, the front and back matter wait for the chapters' numbers.
-            if hint.numbers or part.kind not in ("front", "back"):
+            if hint.numbers or part.kind not in WAITING_KINDS:
                 self._submit(part, hint)
         return self
 

@@ -12,6 +12,8 @@ import contextlib
 import html
 import http.server
 import logging
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -71,15 +73,20 @@ class Preview:
 
     def rebuild_pdf_in_background(self) -> None:
         """Start the PDF build in a child process, stopping one still running."""
-        if self.pdf_process is not None and self.pdf_process.poll() is None:
-            self.pdf_process.kill()
-            self.pdf_process.wait()
+        self.stop_pdf()
         request = self.request
         self.pdf_process = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve().parent.parent / "build.py"), "build",
              "--format", "pdf", "--config", str(request.config), "--sources",
              str(request.sources), "--out", str(request.out)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def stop_pdf(self) -> None:
+        """Stop the PDF build, with the worker processes it started (its process group)."""
+        if self.pdf_process is not None and self.pdf_process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pdf_process.pid, signal.SIGKILL)
+            self.pdf_process.wait()
 
 
 def problems_page(problems: Iterable[str]) -> bytes:
@@ -149,8 +156,7 @@ def serve(request: BuildRequest, port: int, stop: threading.Event | None = None)
             preview.rebuild_pdf_in_background()
     finally:
         server.shutdown()
-        if preview.pdf_process is not None and preview.pdf_process.poll() is None:
-            preview.pdf_process.kill()
+        preview.stop_pdf()
     return 0
 
 

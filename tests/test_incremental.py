@@ -133,8 +133,8 @@ def parted_build(project: Path, use_cache: bool = True) -> tuple[dict[str, bytes
 def test_after_an_edit_only_its_part_is_laid_out_again(small_project: Path) -> None:
     project = small_project
     _, parts, sent = parted_build(project)
-    chapter_parts = [n for n in parts if n not in ("front", "back")
-                     and not n.endswith("see-also")]
+    chapter_parts = [n for n in parts if n not in ("front", "index")
+                     and not n.startswith("annex-") and not n.endswith("see-also")]
     assert len(chapter_parts) >= 6 and set(parts) <= set(sent)  # cold: every part
     record = next((project / "sources").rglob("iom-2*.md"))
     record.write_text(record.read_text() + "\nReviewed.\n")  # its excerpt stays the same

@@ -9,8 +9,9 @@ import pikepdf
 import pytest
 
 from compendium.assembly import Piece, assemble
+from compendium.backmatter import SourcePage
 from compendium.errors import RenderError
-from compendium.parts import split_parts
+from compendium.parts import _annex_slices, split_parts
 from compendium.pdf import PdfJob, render_pdf
 from compendium.pipeline import BuildRequest, make_print_job, run, stages_until
 from tests.conftest import (
@@ -24,7 +25,7 @@ from tests.conftest import (
 from tests.test_build_e2e import record_texts
 from tests.test_publication import tagged_mcids
 
-PART_SIZE = 4_000
+PART_SIZE = 2_000
 """Small enough to cut every chapter of the shipped records into several slices."""
 
 
@@ -55,7 +56,15 @@ def test_cutting_keeps_every_record_once_in_order() -> None:
         assert [r.id for s in slices for r in s.records] == [r.id for r in chapter.records]
         see_also = [p for p in parts if p.name == f"{chapter.slug}-see-also"]
         assert bool(see_also) == bool(chapter.references)
-    assert parts[0].kind == "front" and parts[-1].kind == "back"
+    assert parts[0].kind == "front" and parts[-2].kind == "index"
+    assert parts[-1].kind == "annex" and parts[-1].annex == job.document.annex
+
+
+def test_a_long_annex_is_cut_between_raw_pages() -> None:
+    pages = tuple(SourcePage(f"page-{n}.txt", (object(),) * 100) for n in range(7))
+    slices = list(_annex_slices(pages))  # type: ignore[arg-type]
+    assert [len(s) for s in slices] == [2, 2, 2, 1]
+    assert tuple(p for s in slices for p in s) == pages
 
 
 def test_parted_pdf_has_every_record_text_once(parted: Path) -> None:
