@@ -1,13 +1,16 @@
 """Benchmarks of issue 7, measured side by side in one run on the same generated corpus.
 
-Usage: python bench/run.py [SIZE ...] [--repeat N]     (default: 100 1000, 3 repeats)
+Usage: python bench/run.py [SIZE ...] [--repeat N] [--cold-only]
+       (default: 100 1000, 3 repeats; --cold-only: the cold build and its memory, for 10,000)
 
 For each size it prints the median of N runs of:
   cold      full build (HTML and PDF) with an empty cache, in a new process
-  weasy     WeasyPrint alone rendering the build's final PDF HTML, in one new process
+  weasy     WeasyPrint alone rendering the same edition as one HTML document (the build's
+            page numbers written in), in one new process
   html      one record edited -> HTML refreshed, in the running process (as `serve` does)
   pdf       one record edited -> PDF refreshed, in a new process with the cache warm
-  peak MB   the largest resident memory of any of those processes
+  peak MB   the largest peak resident memory (VmHWM) of any process of the builds, their PDF
+            workers included, and of this process (the HTML refreshes); not WeasyPrint alone
 """
 
 from __future__ import annotations
@@ -45,11 +48,49 @@ HTML(filename=html).write_pdf(sys.argv[1] + ".pdf", stylesheets=css, font_config
 """
 
 
-def timed(command: list[str], cwd: Path) -> float:
-    """Run ``command``; return its wall time in seconds."""
+PEAKS: list[float] = []
+"""The largest resident memory (MB) of any process of each command run by timed()."""
+
+
+def timed(command: list[str], cwd: Path, ours: bool = True) -> float:
+    """Run ``command``; return its wall time in seconds. When it is ``ours`` (a build), its
+    processes' peak memory (the PDF workers included, not its children) goes to PEAKS."""
     started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, max(high_water_marks(process.pid), default=0))
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    if ours:
+        PEAKS.append(peak / 1024)
+    return elapsed
+
+
+def high_water_marks(root: int) -> list[int]:
+    """Return VmHWM (peak resident memory, kB) of ``root`` and every process below it."""
+    parents: dict[int, int] = {}
+    marks: dict[int, int] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines()
+                          if ":" in line)
+        except OSError:
+            continue  # the process ended meanwhile
+        pid = int(status.parent.name)
+        parents[pid] = int(fields["PPid"])
+        if "VmHWM" in fields:
+            marks[pid] = int(fields["VmHWM"].split()[0])
+    found = []
+    for pid, mark in marks.items():
+        ancestor = pid
+        while ancestor not in (0, 1, root):
+            ancestor = parents.get(ancestor, 0)
+        if ancestor == root:
+            found.append(mark)
+    return found
 
 
 def build_command(*args: str) -> list[str]:
@@ -95,7 +136,7 @@ def html_refresh(project: Path, repeat: int) -> list[float]:
     return times
 
 
-def measure(size: int, repeat: int, workdir: Path) -> dict[str, float]:
+def measure(size: int, repeat: int, workdir: Path, cold_only: bool) -> dict[str, float]:
     """Return the medians for a corpus of ``size`` records."""
     project = workdir / f"corpus-{size}"
     generate(size, project)
@@ -103,20 +144,35 @@ def measure(size: int, repeat: int, workdir: Path) -> dict[str, float]:
     for _ in range(repeat):
         shutil.rmtree(project / ".cache", ignore_errors=True)
         cold.append(timed(build_command(), project))
+    if cold_only:
+        nan = float("nan")
+        return {"records": size, "pages": pdf_pages(project), "cold": statistics.median(cold),
+                "weasy": nan, "html": nan, "pdf": nan, "peak": peak_mb()}
     paths = final_html(project)
-    weasy = [timed([sys.executable, "-c", WEASY_ALONE, *paths], project) for _ in range(repeat)]
+    weasy = [timed([sys.executable, "-c", WEASY_ALONE, *paths], project, ours=False)
+             for _ in range(repeat)]
     pdf = []
     for n in range(repeat):
         edit(project, n)
         pdf.append(timed(build_command("--format", "pdf"), project))
     html = html_refresh(project, max(repeat, 5))
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    pages = int(subprocess.run(["pdfinfo", str(project / "out" / "compendium.pdf")],
-                               capture_output=True, text=True, check=True).stdout
-                .split("Pages:")[1].split()[0])
-    return {"records": size, "pages": pages, "cold": statistics.median(cold),
+    return {"records": size, "pages": pdf_pages(project), "cold": statistics.median(cold),
             "weasy": statistics.median(weasy), "html": statistics.median(html),
-            "pdf": statistics.median(pdf), "peak": peak}
+            "pdf": statistics.median(pdf), "peak": peak_mb()}
+
+
+def peak_mb() -> float:
+    """Return the largest resident memory, in MB, of any process of the builds run so far,
+    and of this one (which rebuilt the HTML)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return max([own, *PEAKS])
+
+
+def pdf_pages(project: Path) -> int:
+    """Return the page count of the project's PDF."""
+    return int(subprocess.run(["pdfinfo", str(project / "out" / "compendium.pdf")],
+                              capture_output=True, text=True, check=True).stdout
+               .split("Pages:")[1].split()[0])
 
 
 def main() -> None:
@@ -124,11 +180,12 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[100, 1000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/compendium-bench"))
+    parser.add_argument("--cold-only", action="store_true")
     args = parser.parse_args()
     print(f"{'records':>8} {'pages':>6} {'cold s':>8} {'weasy s':>8} {'cold/weasy':>10} "
           f"{'html s':>7} {'pdf s':>7} {'pdf/cold':>8} {'peak MB':>8}")
     for size in args.sizes:
-        m = measure(size, args.repeat, args.workdir)
+        m = measure(size, args.repeat, args.workdir, args.cold_only)
         print(f"{m['records']:>8} {m['pages']:>6} {m['cold']:>8.2f} {m['weasy']:>8.2f} "
               f"{m['cold'] / m['weasy']:>10.2f} {m['html']:>7.3f} {m['pdf']:>7.2f} "
               f"{m['pdf'] / m['cold']:>8.2f} {m['peak']:>8.0f}", flush=True)

@@ -45,9 +45,12 @@ ALLOWED_TAGS = {"p", "ul", "ol", "li", "em", "strong", "a", "code", "pre", "bloc
                 "th", "td", "span"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Document:
-    """What the templates need to lay out the compendium."""
+    """What the templates need to lay out the compendium.
+
+    No slots: the indexes and the annex are worked out once per document (cached_property),
+    however many parts of the PDF print them."""
 
     edition: Edition
     """The edition's config."""
@@ -72,33 +75,33 @@ class Document:
     annex_slice: tuple[SourcePage, ...] | None = None
     """The raw pages one part of the PDF lists (see parts.py); None for the whole annex."""
 
-    @property
+    @functools.cached_property
     def record_count(self) -> int:
         """Return how many records the document holds."""
         return sum(len(c.records) for c in self.chapters)
 
-    @property
+    @functools.cached_property
     def entity_index(self) -> tuple[IndexEntry, ...]:
         """Return the index of entities."""
         return entity_index(self.chapters, self.edition)
 
-    @property
+    @functools.cached_property
     def country_index(self) -> tuple[IndexEntry, ...]:
         """Return the index of countries."""
         return country_index(self.chapters, self.bodies)
 
-    @property
+    @functools.cached_property
     def annex(self) -> tuple[SourcePage, ...]:
         """Return the annex of sources."""
         return source_annex(self.chapters) if self.annex_slice is None else self.annex_slice
 
-    @property
+    @functools.cached_property
     def change_list(self) -> tuple[tuple[str, Record, Chapter], ...]:
         """Return (status, record, chapter) of each added, changed or removed record, in order."""
         return tuple((self.status[r.id], r, c) for c in self.chapters for r in c.records
                      if r.id in self.status)
 
-    @property
+    @functools.cached_property
     def facets(self) -> Facets:
         """Return what the reader's filter offers: entities, years and countries present."""
         records = [r for c in self.chapters for r in c.records]

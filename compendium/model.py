@@ -213,15 +213,20 @@ class Pagination:
 
     numbers: Mapping[str, int] = field(default_factory=dict)
     """Arabic page number of each anchor of the chapters and the back matter."""
+    roman: Mapping[str, str] = field(default_factory=dict)
+    """Roman page number of each anchor of the front matter."""
 
     def to_json(self) -> str:
         """Return the pagination as JSON, to be kept between builds."""
-        return json.dumps(dict(sorted(self.numbers.items())))
+        return json.dumps({"numbers": dict(sorted(self.numbers.items())),
+                           "roman": dict(sorted(self.roman.items()))})
 
     @classmethod
     def from_json(cls, text: str) -> Pagination:
         """Return the pagination kept by to_json."""
-        return cls({str(k): int(v) for k, v in json.loads(text).items()})
+        kept = json.loads(text)
+        return cls({str(k): int(v) for k, v in kept["numbers"].items()},
+                   {str(k): str(v) for k, v in kept["roman"].items()})
 
 
 NO_PAGES = Pagination()

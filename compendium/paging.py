@@ -27,11 +27,11 @@ from compendium.errors import RenderError
 from compendium.fonts import font_files_hash
 from compendium.html import Document
 from compendium.model import Pagination
-from compendium.parts import WAITING_KINDS, Part, part_html, split_parts
+from compendium.parts import ROMAN_KINDS, WAITING_KINDS, Part, part_html, split_parts
 from compendium.pdf import PdfJob, RenderedPdf, css_string, folio_job, render_pdf, stamp_job
 from compendium.progress import Progress
 
-MAX_ROUNDS = 4
+MAX_ROUNDS = 6
 """Layouts of a paginated part before its numbers are declared unsettled."""
 FOLIO_BLOCK = 50
 """Page numbers per folio document: a block is laid out once and reused by every build."""
@@ -102,25 +102,29 @@ class PrintRun:
         for _ in range(MAX_ROUNDS):
             self._collect()
             pages = paginate(self.parts, {n: laid.pdf for n, laid in self.laid.items()})
+            self._submit_folios(_arabic_pages(self.parts, self.laid))
             stale = [p for p in self.parts if p.name not in self.laid or
                      (p.paginated and self.laid[p.name].html != self._html(p, pages))]
             if not stale:
                 self.cache.put(hint_key(self.job), pages.to_json().encode())
                 return pages
-            for part in stale:
+            # The contents print every part's first page: they come last (a page or two).
+            others = [p for p in stale if p.kind != "front"]
+            for part in others or stale:
                 self._submit(part, pages)
         raise RenderError(f"page numbers did not settle after {MAX_ROUNDS} layouts")
 
     def _join(self, pages: Pagination) -> RenderedPdf:
         """Lay out the page numbers and join the parts."""
         pieces = list(_pieces(self.parts, {n: laid.pdf for n, laid in self.laid.items()}))
-        roman = pieces[0].pages + pieces[1].blank_before if len(pieces) > 1 else pieces[0].pages
+        first = next(i for i, p in enumerate(self.parts) if p.kind not in ROMAN_KINDS)
+        roman = sum(p.pages + p.blank_before for p in pieces[:first]) + pieces[first].blank_before
         arabic = sum(p.pages + p.blank_before for p in pieces) - roman
         blocks = [("lower-roman", 1, roman)] + [
             ("decimal", first, FOLIO_BLOCK) for first in range(1, arabic + 1, FOLIO_BLOCK)]
         folio_names = [f"folio-{style}-{first}-{count}" for style, first, count in blocks]
         for name, (style, first, count) in zip(folio_names, blocks, strict=True):
-            self._submit_job(name, folio_job(self.job.base, style, first, count))
+            self._ensure(name, folio_job(self.job.base, style, first, count))
         stamp = [Folio(len(blocks), 0)] if self.job.stamp_css else []
         if stamp:
             folio_names.append("stamp")
@@ -148,6 +152,18 @@ class PrintRun:
                       date=base.date if front else None)
         self._submit_job(part.name, job)
 
+    def _submit_folios(self, pages: int) -> None:
+        """Start laying out the folio blocks of ``pages`` known pages, while parts wait."""
+        for first in range(1, pages + 1, FOLIO_BLOCK):
+            if first + FOLIO_BLOCK - 1 <= pages:  # a block the edition fills for sure
+                self._ensure(f"folio-decimal-{first}-{FOLIO_BLOCK}",
+                             folio_job(self.job.base, "decimal", first, FOLIO_BLOCK))
+
+    def _ensure(self, name: str, job: PdfJob) -> None:
+        """Lay out ``job`` unless it is laid out or on its way."""
+        if name not in self.laid and name not in self.pending:
+            self._submit_job(name, job)
+
     def _submit_job(self, name: str, job: PdfJob) -> None:
         """Take ``job`` from the cache, or send it to a worker."""
         key = part_key(job)
@@ -156,10 +172,7 @@ class PrintRun:
             self.laid[name] = _Laid(job.html, unpack_pdf(found))
             return
         if self.pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["compendium.pdf"])
-            self.pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=os.cpu_count() or 1, mp_context=context)
+            self.pool = start_pool()
         self.pending[name] = (job.html, key, self.pool.submit(render_pdf, job))
         self.sent.append(name)
 
@@ -190,19 +203,66 @@ def last_pagination(job: PrintJob, cache: Cache) -> Pagination:
     return Pagination.from_json(found.decode()) if found else Pagination()
 
 
+FRONT_GUESS = 3
+"""Pages of the front matter before it is laid out: cover, title page, contents."""
+
+
+def start_pool() -> concurrent.futures.ProcessPoolExecutor:
+    """Start one worker process per core, WeasyPrint loaded.
+
+    forkserver, not fork: workers start from a small clean process, not from a copy of a
+    build holding every record (memory per worker stays that of its part)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["compendium.pdf"])
+    workers = os.cpu_count() or 1
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    for _ in range(workers):
+        pool.submit(os.getpid)  # starts the processes now, without waiting for them
+    return pool
+
+
 def paginate(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Pagination:
-    """Return the arabic page number of every anchor of the chapters and back matter."""
+    """Return the page number of every anchor: roman in the front matter, then arabic."""
     numbers: dict[str, int] = {}
+    roman: dict[str, str] = {}
+    front = count = 0
+    for part in parts:
+        pdf = laid.get(part.name)
+        if part.kind in ROMAN_KINDS:
+            front += part.starts_right and front % 2 == 1
+            for anchor, page in (pdf.anchors if pdf else {}).items():
+                roman.setdefault(anchor, roman_numeral(front + page))
+            front += pdf.pages if pdf else FRONT_GUESS
+        elif pdf is not None:
+            count += part.starts_right and count % 2 == 1
+            for anchor, page in pdf.anchors.items():
+                numbers.setdefault(anchor, count + page)
+            count += pdf.pages
+    return Pagination(numbers, roman)
+
+
+def roman_numeral(number: int) -> str:
+    """Return ``number`` in lower-case roman numerals, as CSS's lower-roman counts."""
+    digits = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+              (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+    text = ""
+    for value, letters in digits:
+        count, number = divmod(number, value)
+        text += letters * count
+    return text
+
+
+def _arabic_pages(parts: Sequence[Part], laid: Mapping[str, _Laid]) -> int:
+    """Return how many arabic pages are known: those of the parts laid out so far, up to
+    the first one that is not."""
     count = 0
     for part in parts:
-        if part.kind == "front" or part.name not in laid:
+        if part.kind in ROMAN_KINDS:
             continue
-        if part.starts_right and count % 2 == 1:
-            count += 1
-        for anchor, page in laid[part.name].anchors.items():
-            numbers.setdefault(anchor, count + page)
-        count += laid[part.name].pages
-    return Pagination(numbers)
+        if part.name not in laid:
+            break
+        count += (part.starts_right and count % 2 == 1) + laid[part.name].pdf.pages
+    return count
 
 
 def _pieces(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Iterator[Piece]:

@@ -1,7 +1,8 @@
 """Cut the print edition into parts that WeasyPrint can lay out alone, on any core.
 
-A part is the front matter, a slice of a chapter, a chapter's see-also list, the indexes,
-or a slice of the annex. Each begins on a new page, so its pages do not depend on what
+A part is the front matter (cover, title page, contents), the preface (acronyms,
+introduction, figures), a slice of a chapter, a chapter's see-also list, the indexes, or a
+slice of the annex. Each begins on a new page, so its pages do not depend on what
 comes before it; only the page numbers it prints (contents, see-also, index) depend on the
 other parts, and those come from ``Pagination``. A chapter longer than ``PART_SIZE`` is cut
 between records, the later slices marked ``continued`` (no heading of their own, the
@@ -37,8 +38,11 @@ FOREIGN_LINK = "compendium:#"
 """How a part links to an anchor of another part: WeasyPrint drops links to anchors it does
 not see, so these go out as URIs that assembly.py turns back into internal links."""
 
-PartKind = Literal["front", "chapters", "see-also", "index", "annex", "annex-continued"]
-WAITING_KINDS = ("front", "index", "annex", "annex-continued")
+PartKind = Literal["front", "preface", "chapters", "see-also", "index", "index-countries",
+                   "annex", "annex-continued"]
+ROMAN_KINDS = ("front", "preface")
+"""Parts numbered i, ii, …; the chapters start at 1."""
+WAITING_KINDS = ("front", "index", "index-countries", "annex", "annex-continued")
 """Parts whose page counts no chapter's numbers depend on: without a guess of the numbers
 they print, they are laid out once the chapters' numbers are known."""
 ANNEX_SIZE = 250
@@ -68,7 +72,8 @@ class Part:
 def split_parts(chapters: Sequence[Chapter], document: Document,
                 size: int = PART_SIZE) -> tuple[Part, ...]:
     """Return the parts of the print edition in reading order."""
-    parts = [Part("front", "front", starts_right=True, paginated=True)]
+    parts = [Part("front", "front", starts_right=True, paginated=True),
+             Part("preface", "preface", starts_right=True)]
     for chapter in chapters:
         for number, piece in enumerate(_slices(chapter, document, size), start=1):
             parts.append(Part(f"{chapter.slug}-{number}", "chapters", piece,
@@ -77,7 +82,11 @@ def split_parts(chapters: Sequence[Chapter], document: Document,
         if chapter.references:
             parts.append(Part(f"{chapter.slug}-see-also", "see-also", chapter,
                               running_head=_head(chapter), paginated=True))
+    # Two parts, laid out side by side: long runs of linked page numbers are slow to lay out.
     parts.append(Part("index", "index", starts_right=True, paginated=True))
+    if document.country_index:
+        parts.append(Part("index-countries", "index-countries", starts_right=True,
+                          paginated=True))
     for number, pages in enumerate(_annex_slices(document.annex), start=1):
         parts.append(Part(f"annex-{number}", "annex" if number == 1 else "annex-continued",
                           annex=pages, starts_right=number == 1, paginated=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -23,7 +24,7 @@ from compendium.logcapture import captured_warnings
 from compendium.markdown import render_chapters_markdown
 from compendium.model import NO_PAGES, BuildStats, Chapter, Pagination, Problem, Record
 from compendium.output import remove_stale, write_outputs
-from compendium.paging import PrintJob, PrintRun, pack_pdf, part_key, unpack_pdf
+from compendium.paging import PrintJob, PrintRun, pack_pdf, part_key, start_pool, unpack_pdf
 from compendium.parts import PART_SIZE
 from compendium.pdf import PdfJob, css_string
 from compendium.progress import QUIET, Progress
@@ -110,6 +111,8 @@ class Build:
     """The cache key of the whole PDF, made once by start_pdf."""
     pdf_run: PrintRun | None = None
     """The PDF being laid out by worker processes while the HTML is made."""
+    pdf_pool: concurrent.futures.ProcessPoolExecutor | None = None
+    """The worker processes, started first so that they load WeasyPrint meanwhile."""
 
 
 Stage = Callable[[Build], Build]
@@ -214,6 +217,14 @@ def render_pdf_edition(build: Build) -> Build:
     return replace(_add_outputs(build, {PDF_NAME: pdf.data}), pages=pdf.pages)
 
 
+def start_workers(build: Build) -> Build:
+    """Start the PDF's worker processes now: loading WeasyPrint takes them a second, which
+    the sources' reading and rendering hide."""
+    if "pdf" not in build.request.formats:
+        return build
+    return replace(build, pdf_pool=start_pool())
+
+
 def start_pdf(build: Build) -> Build:
     """Start laying out the PDF's parts in worker processes, so the HTML is made meanwhile."""
     if "pdf" not in build.request.formats:
@@ -224,7 +235,8 @@ def start_pdf(build: Build) -> Build:
                                        if p.is_file()))
     if build.cache.get(key) is not None:
         return replace(build, pdf_key=key)
-    return replace(build, pdf_key=key, pdf_run=PrintRun(job, build.cache, build.progress).start())
+    layout = PrintRun(job, build.cache, build.progress, pool=build.pdf_pool)
+    return replace(build, pdf_key=key, pdf_run=layout.start())
 
 
 def make_print_job(build: Build) -> PrintJob:
@@ -297,7 +309,9 @@ CHECK_STAGES: tuple[tuple[str, Stage], ...] = (
     ("assign chapters", assign),
 )
 BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
-    *CHECK_STAGES,
+    CHECK_STAGES[0],
+    ("start the PDF workers", start_workers),
+    *CHECK_STAGES[1:],
     ("compare with earlier sources", compare_with_earlier),
     ("render chapter Markdown", render_markdown),
     ("render record text", render_text),
@@ -314,11 +328,15 @@ def run(request: BuildRequest, stages: tuple[tuple[str, Stage], ...] = BUILD_STA
     """Run ``stages`` in order; nothing is written unless every earlier stage succeeded."""
     started = time.perf_counter()
     build = Build(request, cache=request.cache(), progress=progress)
-    with captured_warnings("compendium") as warnings:
-        for number, (name, stage) in enumerate(stages, start=1):
-            log.info("%s", name)
-            progress.stage(number, len(stages), name)
-            build = replace(stage(build), warnings=tuple(warnings))
+    try:
+        with captured_warnings("compendium") as warnings:
+            for number, (name, stage) in enumerate(stages, start=1):
+                log.info("%s", name)
+                progress.stage(number, len(stages), name)
+                build = replace(stage(build), warnings=tuple(warnings))
+    finally:
+        if build.pdf_pool is not None:  # a failed build, or one that needed no layout
+            build.pdf_pool.shutdown(wait=False, cancel_futures=True)
     stats = BuildStats(records=len(build.records), chapters=len(build.chapters),
                        pages=build.pages, seconds=time.perf_counter() - started,
                        outputs=build.written)
