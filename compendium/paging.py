@@ -17,6 +17,8 @@ import concurrent.futures
 import json
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -117,8 +119,8 @@ class PrintRun:
     def _join(self, pages: Pagination) -> RenderedPdf:
         """Lay out the page numbers and join the parts."""
         pieces = list(_pieces(self.parts, {n: laid.pdf for n, laid in self.laid.items()}))
-        first = next(i for i, p in enumerate(self.parts) if p.kind not in ROMAN_KINDS)
-        roman = sum(p.pages + p.blank_before for p in pieces[:first]) + pieces[first].blank_before
+        body = next(i for i, p in enumerate(self.parts) if p.kind not in ROMAN_KINDS)
+        roman = sum(p.pages + p.blank_before for p in pieces[:body]) + pieces[body].blank_before
         arabic = sum(p.pages + p.blank_before for p in pieces) - roman
         blocks = [("lower-roman", 1, roman)] + [
             ("decimal", first, FOLIO_BLOCK) for first in range(1, arabic + 1, FOLIO_BLOCK)]
@@ -215,10 +217,40 @@ def start_pool() -> concurrent.futures.ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["compendium.pdf"])
     workers = os.cpu_count() or 1
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=watch_build,
+        initargs=(os.getpid(),))
     for _ in range(workers):
         pool.submit(os.getpid)  # starts the processes now, without waiting for them
     return pool
+
+
+def watch_build(build: int) -> None:
+    """Make this worker exit when the build process ``build`` is gone.
+
+    A build killed outright (SIGKILL, a stopped preview) cannot tell its workers; they hold
+    their own queue's ends, so they would wait for work forever, and keep the fork server
+    alive with them."""
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            if not _alive(build):
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="watch-build").start()
+
+
+def _alive(pid: int) -> bool:
+    """Return whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    try:  # Linux: the state follows the parenthesised command name
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def paginate(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Pagination:

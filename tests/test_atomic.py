@@ -120,6 +120,31 @@ def test_killed_after_a_delay_leaves_whole_outputs(
     assert outputs(project) == new
 
 
+def processes_of(project: Path) -> list[int]:
+    """Return the live processes whose command line names ``project`` (a build started
+    there with ``-c`` passes it to its fork server and workers in their sys.path)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(project).encode() in cmdline.read_bytes() and \
+                    (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                found.append(int(cmdline.parent.name))
+        except (OSError, IndexError):
+            continue
+    return found
+
+
+def test_a_killed_build_leaves_no_worker_behind(
+        edited_project: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+    project, _, _ = edited_project
+    # Killed at its first rename (os.replace): the PDF is laid out, its workers idle.
+    assert build_process(project, "replace", "0").wait() == -signal.SIGKILL
+    deadline = time.monotonic() + 10
+    while processes_of(project) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_of(project) == []
+
+
 def check_pdf(pdf: Path) -> None:
     """Assert that qpdf finds the PDF's structure sound."""
     result = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True,
