@@ -87,7 +87,8 @@ def page_numbers(record_ids: Sequence[str], page_of: Mapping[str, int]) -> list[
     """Return (label, anchor) for the pages of ``record_ids`` (record or paragraph anchors):
     each page once, runs as ranges.
 
-    "12–14" links to the first record on page 12."""
+    "12–14" links to the first record on page 12. An anchor not laid out yet counts as page
+    0: a first guess, laid out again once the pages are known (see paging.py)."""
     first_on: dict[int, str] = {}
     for rid in record_ids:
         first_on.setdefault(page_of.get(rid, 0), rid)

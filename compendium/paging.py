@@ -87,7 +87,7 @@ class PrintRun:
         for part in self.parts:
             # Without a guess, the front and back matter wait for the chapters' numbers.
             if hint.numbers or part.kind not in WAITING_KINDS:
-                self._submit(part, hint)
+                self._submit(part, self._html(part, hint))
         return self
 
     def result(self) -> RenderedPdf:
@@ -103,17 +103,20 @@ class PrintRun:
         """Lay out paginated parts again until the numbers they print are the true ones."""
         for _ in range(MAX_ROUNDS):
             self._collect()
-            pages = paginate(self.parts, {n: laid.pdf for n, laid in self.laid.items()})
-            self._submit_folios(_arabic_pages(self.parts, self.laid))
-            stale = [p for p in self.parts if p.name not in self.laid or
-                     (p.paginated and self.laid[p.name].html != self._html(p, pages))]
+            pdfs = {name: laid.pdf for name, laid in self.laid.items()}
+            pages = paginate(self.parts, pdfs)
+            self._submit_folios(_arabic_pages(self.parts, pdfs))
+            wanted = {p.name: self._html(p, pages) for p in self.parts
+                      if p.name not in self.laid or p.paginated}
+            stale = [p for p in self.parts if p.name in wanted and
+                     (p.name not in self.laid or self.laid[p.name].html != wanted[p.name])]
             if not stale:
                 self.cache.put(hint_key(self.job), pages.to_json().encode())
                 return pages
             # The contents print every part's first page: they come last (a page or two).
             others = [p for p in stale if p.kind != "front"]
             for part in others or stale:
-                self._submit(part, pages)
+                self._submit(part, wanted[part.name])
         raise RenderError(f"page numbers did not settle after {MAX_ROUNDS} layouts")
 
     def _join(self, pages: Pagination) -> RenderedPdf:
@@ -144,11 +147,11 @@ class PrintRun:
         """Return the HTML of ``part`` printing the numbers ``pages`` gives."""
         return part_html(part, self.job.document, self.job.templates, pages)
 
-    def _submit(self, part: Part, pages: Pagination) -> None:
-        """Lay out ``part`` printing ``pages`` (from the cache if it was laid out before)."""
+    def _submit(self, part: Part, html: str) -> None:
+        """Lay out ``part`` from ``html`` (from the cache if it was laid out before)."""
         base = self.job.base
         front = part.kind == "front"  # the catalog's: attachments and their date
-        job = replace(base, html=self._html(part, pages),
+        job = replace(base, html=html,
                       page_css=base.page_css + _part_css(part),
                       attachments=base.attachments if front else (),
                       date=base.date if front else None)
@@ -257,20 +260,31 @@ def paginate(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Paginati
     """Return the page number of every anchor: roman in the front matter, then arabic."""
     numbers: dict[str, int] = {}
     roman: dict[str, str] = {}
-    front = count = 0
-    for part in parts:
-        pdf = laid.get(part.name)
-        if part.kind in ROMAN_KINDS:
-            front += part.starts_right and front % 2 == 1
-            for anchor, page in (pdf.anchors if pdf else {}).items():
-                roman.setdefault(anchor, roman_numeral(front + page))
-            front += pdf.pages if pdf else FRONT_GUESS
-        elif pdf is not None:
-            count += part.starts_right and count % 2 == 1
-            for anchor, page in pdf.anchors.items():
-                numbers.setdefault(anchor, count + page)
-            count += pdf.pages
+    for part, _, before in _places(parts, laid):
+        for anchor, page in (laid[part.name].anchors if part.name in laid else {}).items():
+            if part.kind in ROMAN_KINDS:
+                roman.setdefault(anchor, roman_numeral(before + page))
+            else:
+                numbers.setdefault(anchor, before + page)
     return Pagination(numbers, roman)
+
+
+def _places(parts: Sequence[Part],
+            laid: Mapping[str, RenderedPdf]) -> Iterator[tuple[Part, bool, int]]:
+    """Yield each part, whether a blank page goes before it (it opens on a right-hand page),
+    and how many pages of its numbering come before it: roman from the cover, arabic from
+    the first chapter (itself on a right-hand page, so both count sides alike). A part not
+    laid out yet counts as FRONT_GUESS pages if it is the front matter, none otherwise."""
+    physical = 0
+    origin: int | None = None  # where the arabic numbers start
+    for part in parts:
+        blank = part.starts_right and physical % 2 == 1
+        physical += blank
+        if origin is None and part.kind not in ROMAN_KINDS:
+            origin = physical
+        yield part, blank, physical - (origin or 0)
+        pdf = laid.get(part.name)
+        physical += pdf.pages if pdf else FRONT_GUESS if part.kind == "front" else 0
 
 
 def roman_numeral(number: int) -> str:
@@ -284,28 +298,24 @@ def roman_numeral(number: int) -> str:
     return text
 
 
-def _arabic_pages(parts: Sequence[Part], laid: Mapping[str, _Laid]) -> int:
-    """Return how many arabic pages are known: those of the parts laid out so far, up to
-    the first one that is not."""
-    count = 0
-    for part in parts:
+def _arabic_pages(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> int:
+    """Return how many arabic pages are known: up to the first part not laid out yet."""
+    known = 0
+    for part, _, before in _places(parts, laid):
         if part.kind in ROMAN_KINDS:
             continue
         if part.name not in laid:
-            break
-        count += (part.starts_right and count % 2 == 1) + laid[part.name].pdf.pages
-    return count
+            return before
+        known = before + laid[part.name].pages
+    return known
 
 
 def _pieces(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Iterator[Piece]:
     """Yield the parts as the assembly takes them, with their blank pages."""
-    count = 0
-    for part in parts:
+    for part, blank, _ in _places(parts, laid):
         pdf = laid[part.name]
-        blank = part.starts_right and count % 2 == 1
         continued = part.chapter is not None and part.chapter.continued
         yield Piece(pdf.data, pdf.pages, blank, 2 if continued else 1)
-        count += blank + pdf.pages
 
 
 def _part_css(part: Part) -> str:

@@ -234,7 +234,9 @@ def start_pdf(build: Build) -> Build:
                  part_key(job.base), *(p.read_bytes() for p in sorted(job.templates.iterdir())
                                        if p.is_file()))
     if build.cache.get(key) is not None:
-        return replace(build, pdf_key=key)
+        if build.pdf_pool is not None:  # nothing to lay out: let the workers go now
+            build.pdf_pool.shutdown(wait=False, cancel_futures=True)
+        return replace(build, pdf_key=key, pdf_pool=None)
     layout = PrintRun(job, build.cache, build.progress, pool=build.pdf_pool)
     return replace(build, pdf_key=key, pdf_run=layout.start())
 
