@@ -75,7 +75,7 @@ class PrintRun:
     laid: dict[str, _Laid] = field(default_factory=dict)
     pending: dict[str, tuple[str, str, concurrent.futures.Future[RenderedPdf]]] = \
         field(default_factory=dict)
-    pool: concurrent.futures.ProcessPoolExecutor | None = None
+    pool: Workers | None = None
     sent: list[str] = field(default_factory=list)
     """Names of the parts (and folio documents) laid out by workers, not from the cache."""
 
@@ -97,7 +97,7 @@ class PrintRun:
             return self._join(pages)
         finally:
             if self.pool is not None:
-                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool.shutdown(wait=True)
 
     def _settle(self) -> Pagination:
         """Lay out paginated parts again until the numbers they print are the true ones."""
@@ -177,8 +177,8 @@ class PrintRun:
             self.laid[name] = _Laid(job.html, unpack_pdf(found))
             return
         if self.pool is None:
-            self.pool = start_pool()
-        self.pending[name] = (job.html, key, self.pool.submit(render_pdf, job))
+            self.pool = Workers()
+        self.pending[name] = (job.html, key, self.pool.submit(job))
         self.sent.append(name)
 
     def _collect(self) -> None:
@@ -210,6 +210,33 @@ def last_pagination(job: PrintJob, cache: Cache) -> Pagination:
 
 FRONT_GUESS = 3
 """Pages of the front matter before it is laid out: cover, title page, contents."""
+
+
+class Workers:
+    """One worker process per core, WeasyPrint loaded, started in a thread of their own.
+
+    Starting them waits for the fork server to import WeasyPrint (half a second); the build
+    reads its sources meanwhile, and waits only when it sends the first part."""
+
+    def __init__(self) -> None:
+        self._pool: concurrent.futures.Future[concurrent.futures.ProcessPoolExecutor] = \
+            concurrent.futures.Future()
+        threading.Thread(target=self._start, daemon=True, name="start-workers").start()
+
+    def _start(self) -> None:
+        try:
+            self._pool.set_result(start_pool())
+        except BaseException as exc:  # given to whoever waits for the pool
+            self._pool.set_exception(exc)
+
+    def submit(self, job: PdfJob) -> concurrent.futures.Future[RenderedPdf]:
+        """Lay out ``job`` in a worker."""
+        return self._pool.result().submit(render_pdf, job)
+
+    def shutdown(self, wait: bool) -> None:
+        """Let the workers go, cancelling what they have not started."""
+        if self._pool.exception() is None:
+            self._pool.result().shutdown(wait=wait, cancel_futures=True)
 
 
 def start_pool() -> concurrent.futures.ProcessPoolExecutor:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -24,7 +23,7 @@ from compendium.logcapture import captured_warnings
 from compendium.markdown import render_chapters_markdown
 from compendium.model import NO_PAGES, BuildStats, Chapter, Pagination, Problem, Record
 from compendium.output import remove_stale, write_outputs
-from compendium.paging import PrintJob, PrintRun, pack_pdf, part_key, start_pool, unpack_pdf
+from compendium.paging import PrintJob, PrintRun, Workers, pack_pdf, part_key, unpack_pdf
 from compendium.parts import PART_SIZE
 from compendium.pdf import PdfJob, css_string
 from compendium.progress import QUIET, Progress
@@ -111,7 +110,7 @@ class Build:
     """The cache key of the whole PDF, made once by start_pdf."""
     pdf_run: PrintRun | None = None
     """The PDF being laid out by worker processes while the HTML is made."""
-    pdf_pool: concurrent.futures.ProcessPoolExecutor | None = None
+    pdf_pool: Workers | None = None
     """The worker processes, started first so that they load WeasyPrint meanwhile."""
 
 
@@ -218,11 +217,11 @@ def render_pdf_edition(build: Build) -> Build:
 
 
 def start_workers(build: Build) -> Build:
-    """Start the PDF's worker processes now: loading WeasyPrint takes them a second, which
-    the sources' reading and rendering hide."""
+    """Start the PDF's worker processes now, in the background: loading WeasyPrint takes
+    them a second, which the sources' reading and rendering hide."""
     if "pdf" not in build.request.formats:
         return build
-    return replace(build, pdf_pool=start_pool())
+    return replace(build, pdf_pool=Workers())
 
 
 def start_pdf(build: Build) -> Build:
@@ -235,7 +234,7 @@ def start_pdf(build: Build) -> Build:
                                        if p.is_file()))
     if build.cache.get(key) is not None:
         if build.pdf_pool is not None:  # nothing to lay out: let the workers go now
-            build.pdf_pool.shutdown(wait=False, cancel_futures=True)
+            build.pdf_pool.shutdown(wait=False)
         return replace(build, pdf_key=key, pdf_pool=None)
     layout = PrintRun(job, build.cache, build.progress, pool=build.pdf_pool)
     return replace(build, pdf_key=key, pdf_run=layout.start())
@@ -338,7 +337,7 @@ def run(request: BuildRequest, stages: tuple[tuple[str, Stage], ...] = BUILD_STA
                 build = replace(stage(build), warnings=tuple(warnings))
     finally:
         if build.pdf_pool is not None:  # a failed build, or one that needed no layout
-            build.pdf_pool.shutdown(wait=False, cancel_futures=True)
+            build.pdf_pool.shutdown(wait=False)
     stats = BuildStats(records=len(build.records), chapters=len(build.chapters),
                        pages=build.pages, seconds=time.perf_counter() - started,
                        outputs=build.written)
