@@ -3,6 +3,7 @@ entity registry's, keeping only acronyms the compendium's text actually uses."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 DEFINITION = re.compile(r"\(([A-Z][A-Za-z]*[A-Z](?:-[A-Z]+)?)s?\)")
 """An acronym in brackets, the way the text introduces one: "... Matrix (DTM)"."""
 WORD = re.compile(r"[\w’'-]+")
+USE = re.compile(r"\b([A-Z][A-Za-z&-]*[A-Z])s?\b")
+"""An acronym used in the text (a plural "s" left out)."""
 SMALL_WORDS = frozenset(
     ["a", "an", "and", "at", "by", "de", "des", "du", "et", "for", "für", "in", "la", "le", "of",
      "on", "the", "to"])
@@ -60,9 +63,27 @@ def acronym_list(texts: Iterable[str], glossary: Mapping[str, str],
     """Return the acronyms the texts use, sorted, with their expansions.
 
     A definition in the text wins over the glossary, which wins over the entity registry;
-    an acronym nobody expands is left out (the editor adds it to the glossary)."""
-    corpus = "\n".join(texts)
-    known = {**registry, **glossary, **defined_in(corpus)}
-    used = set(re.findall(r"\b([A-Z][A-Za-z&-]*[A-Z])s?\b", corpus))
+    an acronym nobody expands is left out (the editor adds it to the glossary). The first
+    text to define an acronym wins."""
+    texts = tuple(texts)
+    defined: dict[str, str] = {}
+    for text in texts:
+        for acronym, expansion in _definitions(text):
+            defined.setdefault(acronym, expansion)
+    known = {**registry, **glossary, **defined}
+    used = frozenset().union(*(_used(text) for text in texts))
     return tuple(Acronym(a, known[a]) for a in sorted(known, key=str.casefold)
                  if a in used and known[a] != a)
+
+
+# Remembered per text: a preview rebuilding after an edit reads again only the edited text.
+@functools.lru_cache(maxsize=65_536)
+def _definitions(text: str) -> tuple[tuple[str, str], ...]:
+    """Return the acronyms ``text`` defines, in order."""
+    return tuple(defined_in(text).items())
+
+
+@functools.lru_cache(maxsize=65_536)
+def _used(text: str) -> frozenset[str]:
+    """Return the acronyms ``text`` uses."""
+    return frozenset(USE.findall(text))

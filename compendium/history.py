@@ -6,6 +6,7 @@ draft can be compared with the draft sent out last round even where the sources 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -30,9 +31,15 @@ def manifest_json(sources: Path, files: Sequence[RecordFile], fingerprint: str) 
     for file in sorted(files, key=lambda f: f.path):
         text = file.text
         records[str(file.path.relative_to(sources))] = {
-            "sha256": hashlib.sha256(text.encode()).hexdigest(), "text": text}
+            "sha256": _sha256(text), "text": text}
     document = {"format": MANIFEST_FORMAT, "sources": fingerprint, "records": records}
     return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
+@functools.lru_cache(maxsize=65_536)
+def _sha256(text: str) -> str:
+    """Return the hex SHA-256 of ``text`` (remembered: a preview hashes only edited files)."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def earlier_records(ref: str, sources: Path, edition: Edition) -> tuple[str, tuple[Record, ...]]:

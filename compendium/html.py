@@ -32,7 +32,7 @@ from compendium.backmatter import (
 from compendium.cache import NO_CACHE, Cache, key_of
 from compendium.changes import CHANGED, Changes, mark_changes
 from compendium.charts import Chart, draw_charts
-from compendium.config import Edition
+from compendium.config import Edition, Labels
 from compendium.logcapture import captured_warnings
 from compendium.markdown import entities_line
 from compendium.model import NO_PAGES, Chapter, Pagination, Record
@@ -272,16 +272,31 @@ def cached_body(md: MarkdownIt, text: str, record_id: str, heading_level: int,
             html = render_body(md, text, record_id, heading_level)
         return {"html": html, "warnings": list(warnings)}
 
-    key = key_of("body", record_id, str(heading_level), text)
-    found = cache.get(key)
-    if found is None:
-        value = make()  # the warnings were logged as it ran
-        cache.put(key, json.dumps(value, sort_keys=True).encode())
-        return str(value["html"])
-    value = json.loads(found)
-    for warning in value["warnings"]:
+    remembered = (record_id, heading_level, text)
+    if cache is not NO_CACHE and remembered in _BODIES:
+        html, warnings = _BODIES[remembered]
+    else:
+        key = key_of("body", record_id, str(heading_level), text)
+        found = cache.get(key)
+        if found is None:
+            value = make()  # the warnings were logged as it ran
+            cache.put(key, json.dumps(value, sort_keys=True).encode())
+            html, warnings = str(value["html"]), ()
+        else:
+            value = json.loads(found)
+            html, warnings = str(value["html"]), tuple(value["warnings"])
+        if len(_BODIES) >= BODIES_LIMIT:
+            _BODIES.pop(next(iter(_BODIES)))
+        _BODIES[remembered] = html, tuple(value["warnings"])
+    for warning in warnings:
         log.warning("%s", warning)
-    return str(value["html"])
+    return html
+
+
+_BODIES: dict[tuple[str, int, str], tuple[str, tuple[str, ...]]] = {}
+"""Bodies rendered or read from the cache by this process, by id, heading level and text: a
+preview rebuilding after an edit renders or reads only the edited record's."""
+BODIES_LIMIT = 65_536
 
 
 def with_changes(document: Document, changes: Changes) -> Document:
@@ -323,10 +338,25 @@ def render_html(document: Document, templates: Path, medium: str, inline_css: st
     ``part`` renders one part of the PDF (see parts.py): ``front``, ``chapters`` (those of
     ``document``), ``see-also`` (theirs), ``index``, ``annex`` or ``annex-continued`` (its
     raw pages); ``all`` is everything, as the HTML edition has it."""
-    template = template_environment(templates).get_template("compendium.html.j2")
+    env = template_environment(templates)
+    record = functools.partial(record_html, env.get_template("record.html.j2"), medium,
+                               document.edition.labels)
+    template = env.get_template("compendium.html.j2")
     return template.render(doc=document, edition=document.edition, medium=medium,
                            inline_css=inline_css, script=script, pages=pages, part=part,
-                           labels=document.edition.labels, safe=_mark_safe)
+                           labels=document.edition.labels, safe=_mark_safe,
+                           record_html=record)
+
+
+@functools.lru_cache(maxsize=65_536)
+def record_html(template: jinja2.Template, medium: str, labels: Labels, record: Record,
+                body: str, status: str) -> markupsafe.Markup:
+    """Return one record's article: ``template`` sees only these arguments, so the article
+    is remembered by them, and a preview renders again only the records that changed (a
+    changed template is a new Template object: nothing of the old one is reused)."""
+    return markupsafe.Markup(template.render(record=record, body=markupsafe.Markup(body),
+                                             status=status, medium=medium,
+                                             labels=labels).strip("\n"))
 
 
 def long_date(iso: str) -> str:

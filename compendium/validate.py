@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from compendium.config import Edition, check_fields
@@ -33,8 +34,9 @@ def validate_records(files: Sequence[RecordFile], edition: Edition) -> tuple[
     records: list[Record] = []
     problems: list[Problem] = []
     first_seen: dict[str, Record] = {}
+    known = _known(edition)
     for file in files:
-        record, found = validate_record(file, edition)
+        record, found = validate_record(file, edition, known)
         problems.extend(found)
         if record is None:
             continue
@@ -49,7 +51,38 @@ def validate_records(files: Sequence[RecordFile], edition: Edition) -> tuple[
     return records, problems
 
 
-def validate_record(file: RecordFile, edition: Edition) -> tuple[Record | None, list[Problem]]:
+_VALIDATED: dict[Edition, dict[tuple[Path, str], tuple[Record | None, tuple[Problem, ...]]]] = {}
+"""Records validated by this process, by edition, then by path and text: a preview rebuilding
+after each edit validates again only the file that changed. (Results are never mutated.)
+One edition at a time; looked up once per build, as hashing an edition is not free."""
+
+
+VALIDATED_LIMIT = 65_536
+
+
+def validate_record(file: RecordFile, edition: Edition,
+                    known: dict[tuple[Path, str], tuple[Record | None, tuple[Problem, ...]]]
+                    | None = None) -> tuple[Record | None, list[Problem]]:
+    """Return the record in ``file`` (None when invalid) and its problems, from ``known``
+    (this edition's earlier results) when the file was validated before."""
+    if known is None or not file.text:  # a file made without its text: no key to it
+        return _validate(file, edition)
+    key = (file.path, file.text)
+    if key not in known:
+        record, problems = _validate(file, edition)
+        known[key] = record, tuple(problems)
+    return known[key][0], list(known[key][1])
+
+
+def _known(edition: Edition) -> dict[tuple[Path, str], tuple[Record | None, tuple[Problem, ...]]]:
+    """Return the results remembered for ``edition``, forgetting other editions'."""
+    if edition not in _VALIDATED or len(_VALIDATED[edition]) > VALIDATED_LIMIT:
+        _VALIDATED.clear()
+        _VALIDATED[edition] = {}
+    return _VALIDATED[edition]
+
+
+def _validate(file: RecordFile, edition: Edition) -> tuple[Record | None, list[Problem]]:
     """Return the record in ``file`` (None when invalid) and its problems."""
     values = file.front.values
     path = str(file.path)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -146,3 +148,32 @@ def test_after_an_edit_only_its_part_is_laid_out_again(small_project: Path) -> N
     assert cached == parted_build(project, use_cache=False)[0]  # as a clean build
     cache._MEMORY.clear()
     assert parted_build(project)[2] == []  # and nothing at all when nothing changed
+
+
+def test_what_a_long_running_process_remembers_never_goes_stale(small_project: Path) -> None:
+    """The preview keeps validated records, rendered bodies and each record's article in
+    memory. After edits to a record's text, a field, the acronyms and the record template,
+    its HTML is the HTML a new process makes from nothing."""
+    project = small_project
+    request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
+                           out=project / "out", formats=frozenset({"html"}))
+    run(request)
+    record = next((project / "sources").rglob("iom-2*.md"))
+    front, body = record.read_text().split("\n---\n", 1)
+    record.write_text(f"{front}\n---\n"
+                      f"The Quiet Harbour Network (QHN) grew. {body}")
+    run(request)
+    record.write_text(record.read_text().replace("entity: IOM", "entity: UNODC"))
+    run(request)
+    template = project / "templates" / "record.html.j2"
+    template.write_text(template.read_text().replace('class="record entry',
+                                                     'class="record entry edited'))
+    run(request)
+    memory = (project / "out" / "compendium.html").read_bytes()
+    assert b"record entry edited" in memory and b"Quiet Harbour Network" in memory
+
+    fresh = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--format", "html",
+                            "--no-cache", "--out", "fresh-out"], cwd=project, check=True,
+                           capture_output=True)
+    assert fresh.returncode == 0
+    assert memory == (project / "fresh-out" / "compendium.html").read_bytes()
