@@ -66,24 +66,24 @@ def assemble(pieces: Sequence[Piece], folio_documents: Sequence[bytes],
 
     ``folios[i]`` are the pages drawn over page i (its number, the draft stamp); the first
     ``roman_pages`` pages are labelled i, ii, … and the rest 1, 2, …"""
-    sources = [pikepdf.open(io.BytesIO(piece.data)) for piece in pieces]
-    _check_counts(pieces, sources)
-    out = sources[0]
+    out = _open(pieces[0], 1)
     tree = _TagTree(out)
     outline = list(_outline_items(out, out, pieces[0].outline_level))
     dests = dict(_dests(out, out))
-    for piece, source in zip(pieces[1:], sources[1:], strict=True):
+    for number, piece in enumerate(pieces[1:], start=2):
         if piece.blank_before:
             _add_blank_page(out)
         first = len(out.pages)
-        with warnings.catch_warnings():
-            # "does not preserve named destinations": _dests joins them below.
-            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-            out.pages.extend(source.pages)
-        tree.add(source, first)
-        outline += _outline_items(source, out, piece.outline_level)
-        for name, dest in _dests(source, out):
-            dests.setdefault(name, dest)
+        with _open(piece, number) as source:
+            with warnings.catch_warnings():
+                # "does not preserve named destinations": _dests joins them below.
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                out.pages.extend(source.pages)
+            tree.add(source, first)
+            outline += _outline_items(source, out, piece.outline_level)
+            for name, dest in _dests(source, out):
+                dests.setdefault(name, dest)
+            _own_streams(out.pages[first:])
     expected = sum(p.pages + p.blank_before for p in pieces)
     if len(out.pages) != expected:
         raise RenderError(f"the joined PDF has {len(out.pages)} pages, its parts {expected}")
@@ -100,12 +100,49 @@ def assemble(pieces: Sequence[Piece], folio_documents: Sequence[bytes],
     return Assembled(buffer.getvalue(), len(out.pages), tuple(missing))
 
 
-def _check_counts(pieces: Sequence[Piece], sources: Sequence[pikepdf.Pdf]) -> None:
-    """Refuse a part whose file lacks pages its worker laid out."""
-    for number, (piece, source) in enumerate(zip(pieces, sources, strict=True), start=1):
-        if len(source.pages) != piece.pages:
-            raise RenderError(f"part {number} has {len(source.pages)} pages in its file, "
-                              f"{piece.pages} when laid out")
+def _open(piece: Piece, number: int) -> pikepdf.Pdf:
+    """Open a part's PDF, refusing one whose file lacks pages its worker laid out."""
+    source = pikepdf.open(io.BytesIO(piece.data))
+    if len(source.pages) != piece.pages:
+        raise RenderError(f"part {number} has {len(source.pages)} pages in its file, "
+                          f"{piece.pages} when laid out")
+    return source
+
+
+def _own_streams(pages: Sequence[pikepdf.Page]) -> None:
+    """Give every stream the copied ``pages`` draw (contents, fonts, images) its own copy of
+    its encoded data, so that the part they came from can be closed at once.
+
+    qpdf copies a stream's data only when the joined file is written, keeping every part
+    open until then, each part's objects parsed in memory besides their copies: 0.5 GB of
+    the join's 1.5 GB at 10,000 records."""
+    seen: set[tuple[int, int]] = set()
+    stack: list[Any] = []
+    for page in pages:  # what a page draws; of its links (thousands on an index page), only
+        # their appearances
+        stack += [page.obj.get("/Contents"), page.obj.get("/Resources")]
+        stack += [annotation.get("/AP") for annotation in page.obj.get("/Annots", ())]
+    while stack:
+        obj = stack.pop()
+        if not isinstance(obj, pikepdf.Object):
+            continue  # numbers, booleans: pikepdf gives them as Python values
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        if isinstance(obj, pikepdf.Stream):
+            info = obj.stream_dict
+            # The data as it is encoded, with the filters it is encoded by.
+            obj.write(obj.read_raw_bytes(), filter=info.get("/Filter"),  # type: ignore[arg-type]
+                      decode_parms=info.get("/DecodeParms"),  # type: ignore[arg-type]
+                      type_check=False)
+            stack.extend(info.values())
+        elif isinstance(obj, Dictionary):
+            # Not up to the page tree (/Parent) or into the tag tree (/P): no page draws
+            # from them, and they are as large as the rest.
+            stack.extend(value for key, value in obj.items() if key not in ("/Parent", "/P"))
+        elif isinstance(obj, Array):
+            stack.extend(obj)
 
 
 class _TagTree:

@@ -75,12 +75,12 @@ def _paragraph_naming(country: str, record_id: str, body: str) -> str:
 
 def source_annex(chapters: Sequence[Chapter]) -> tuple[SourcePage, ...]:
     """Return each raw page cited by a record, with the records made from it."""
-    found: dict[str, list[Record]] = {}
+    found: dict[str, dict[str, Record]] = {}  # by page, by id: once each, in reading order
     for record in _in_order(chapters):
         for source in record.sources:
-            if record not in found.setdefault(source.page, []):
-                found[source.page].append(record)
-    return tuple(SourcePage(page, tuple(records)) for page, records in sorted(found.items()))
+            found.setdefault(source.page, {}).setdefault(record.id, record)
+    return tuple(SourcePage(page, tuple(records.values()))
+                 for page, records in sorted(found.items()))
 
 
 def page_numbers(record_ids: Sequence[str], page_of: Mapping[str, int]) -> list[tuple[str, str]]:

@@ -73,7 +73,7 @@ def embedded_font_css(text: str, cache: Cache = NO_CACHE) -> str:
 
     The HTML draft travels as one e-mail attachment: it must carry its fonts, and subsetting
     keeps them to a few kilobytes each."""
-    characters = "".join(sorted(frozenset(text) | BASE_CHARACTERS))
+    characters = "".join(sorted(_characters(text) | BASE_CHARACTERS))
     rules = []
     for face in FACES:
         key = key_of("font-subset", _file_hash(face.path), characters)
@@ -85,6 +85,24 @@ def embedded_font_css(text: str, cache: Cache = NO_CACHE) -> str:
                      f"font-style: {face.style}; font-display: swap; src: url(data:font/woff2;"
                      f'base64,{base64.b64encode(woff2).decode()}) format("woff2"); }}')
     return "\n".join(rules)
+
+
+ARTICLE = "<article"
+
+
+def _characters(text: str) -> frozenset[str]:
+    """Return the characters of ``text``, the HTML edition: the union of those of its
+    articles, each remembered, so that a preview looks only at the edited one (the whole
+    page's set took a tenth of an HTML refresh)."""
+    pieces = text.split(ARTICLE)
+    found = frozenset().union(*map(_piece_characters, pieces))
+    return found | frozenset(ARTICLE) if len(pieces) > 1 else found
+
+
+@functools.lru_cache(maxsize=16_384)
+def _piece_characters(piece: str) -> frozenset[str]:
+    """Return the characters of ``piece`` (a record's article, most often)."""
+    return frozenset(piece)
 
 
 @functools.cache

@@ -18,7 +18,7 @@ from compendium.config import Edition
 from compendium.errors import CompendiumError, InvalidInput
 from compendium.model import Record
 from compendium.provenance import git_output
-from compendium.sources import SKIPPED_FOLDERS, RecordFile, parse_record
+from compendium.sources import SKIPPED_FOLDERS, RecordFile, parse_record, relative_name
 from compendium.validate import validate_records
 
 MANIFEST_NAME = "compendium.manifest.json"
@@ -26,14 +26,25 @@ MANIFEST_FORMAT = 1
 
 
 def manifest_json(sources: Path, files: Sequence[RecordFile], fingerprint: str) -> bytes:
-    """Return the manifest of this build's record files: path, sha256 and text of each."""
-    records = {}
-    for file in sorted(files, key=lambda f: f.path):
-        text = file.text
-        records[str(file.path.relative_to(sources))] = {
-            "sha256": _sha256(text), "text": text}
-    document = {"format": MANIFEST_FORMAT, "sources": fingerprint, "records": records}
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+    """Return the manifest of this build's record files: path, sha256 and text of each.
+
+    The bytes are ``json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True)``,
+    joined from one remembered piece per record: a preview rebuilding after an edit encodes
+    only the edited record's text (the whole manifest took a quarter of an HTML refresh)."""
+    entries = sorted((relative_name(f.path, sources), f.text) for f in files)
+    records = ",\n".join(_manifest_entry(name, text) for name, text in entries)
+    head = f'{{\n "format": {MANIFEST_FORMAT},\n "records": '
+    tail = f',\n "sources": {json.dumps(fingerprint, ensure_ascii=False)}\n}}\n'
+    return (head + (f"{{\n{records}\n }}" if records else "{}") + tail).encode()
+
+
+@functools.lru_cache(maxsize=65_536)
+def _manifest_entry(name: str, text: str) -> str:
+    """Return one record's lines of the manifest (remembered by name and text)."""
+    entry = json.dumps({name: {"sha256": _sha256(text), "text": text}}, ensure_ascii=False,
+                       indent=1, sort_keys=True)
+    # Indented one level deeper, as inside "records"; without the braces of its own object.
+    return "\n".join(" " + line for line in entry.split("\n")[1:-1])
 
 
 @functools.lru_cache(maxsize=65_536)

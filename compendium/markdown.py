@@ -24,10 +24,16 @@ def chapter_file_name(chapter: Chapter) -> str:
 def render_chapters_markdown(chapters: Sequence[Chapter], edition: Edition,
                              templates: Path) -> dict[str, str]:
     """Return each chapter's Markdown by file name."""
-    env = _environment(templates)
-    template = env.get_template("chapter.md.j2")
-    return {chapter_file_name(c): template.render(chapter=c, edition=edition).rstrip() + "\n"
-            for c in chapters}
+    template = _environment(templates).get_template("chapter.md.j2")
+    return {chapter_file_name(c): chapter_markdown(template, c, edition) for c in chapters}
+
+
+@functools.lru_cache(maxsize=64)
+def chapter_markdown(template: jinja2.Template, chapter: Chapter, edition: Edition) -> str:
+    """Return one chapter's Markdown, remembered by its template, records and edition: a
+    preview renders again only the edited record's chapter (a changed template is a new
+    Template object)."""
+    return template.render(chapter=chapter, edition=edition).rstrip() + "\n"
 
 
 @functools.lru_cache(maxsize=8)

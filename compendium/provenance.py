@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from compendium.sources import relative_name
+
 
 @dataclass(frozen=True, slots=True)
 class SourceState:
@@ -38,8 +40,8 @@ def source_state(sources: Path, files: Sequence[tuple[Path, str]]) -> SourceStat
     if commit:
         return SourceState(date, f"git {commit}")
     digest = hashlib.sha256()
-    for path, text in sorted(files):
-        digest.update(str(path.relative_to(sources)).encode() + b"\0" + text.encode())
+    for path, text in sorted(files, key=lambda file: file[0].parts):
+        digest.update(relative_name(path, sources).encode() + b"\0" + text.encode())
     return SourceState(date, f"sha256 {digest.hexdigest()[:12]} (uncommitted)")
 
 

@@ -9,6 +9,7 @@ A broken record does not stop the server: the page shows the problems instead.
 from __future__ import annotations
 
 import contextlib
+import gc
 import html
 import http.server
 import logging
@@ -51,6 +52,8 @@ class Preview:
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     pdf_process: subprocess.Popen[bytes] | None = None
+    seconds: float = 0.0
+    """How long the last rebuild took until its page was served."""
 
     def rebuild(self) -> None:
         """Rebuild the HTML edition now, or a page listing what stops it."""
@@ -69,7 +72,9 @@ class Preview:
             self.version += 1
             script = (RELOAD_SCRIPT % self.version).encode()
             self.page = page.replace(b"</body>", script + b"\n</body>", 1)
+        self.seconds = time.perf_counter() - started
         print(summary, flush=True)
+        settle_memory()
 
     def rebuild_pdf_in_background(self) -> None:
         """Start the PDF build in a child process, stopping one still running."""
@@ -87,6 +92,14 @@ class Preview:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pdf_process.pid, signal.SIGKILL)
             self.pdf_process.wait()
+
+
+def settle_memory() -> None:
+    """Collect this build's garbage, then exempt what survives (the records, rendered
+    articles and caches the next rebuild reuses) from later collections: a full collection
+    over them took 70 ms, one rebuild in seven, and only new objects are looked at now."""
+    gc.collect()
+    gc.freeze()
 
 
 def problems_page(problems: Iterable[str]) -> bytes:
