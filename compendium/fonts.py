@@ -11,8 +11,6 @@ from pathlib import Path
 
 import font_source_sans_pro
 import font_source_serif_pro
-from fontTools import subset
-from fontTools.ttLib import TTFont
 
 from compendium.cache import NO_CACHE, Cache, key_of
 
@@ -118,6 +116,10 @@ def font_files_hash() -> str:
 
 def _subset(path: Path, characters: str) -> bytes:
     """Return the font at ``path`` cut down to ``characters``, as WOFF2."""
+    # Imported here: only a build whose cache lacks the subset needs fontTools.
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
     # recalcTimestamp=False keeps the font's own date: the same text gives the same bytes.
     font = TTFont(path, recalcTimestamp=False)
     options = subset.Options()

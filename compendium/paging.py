@@ -245,7 +245,7 @@ def start_pool() -> concurrent.futures.ProcessPoolExecutor:
     forkserver, not fork: workers start from a small clean process, not from a copy of a
     build holding every record (memory per worker stays that of its part)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["compendium.pdf"])
+    context.set_forkserver_preload(["compendium.typeset"])
     workers = os.cpu_count() or 1
     pool = concurrent.futures.ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=watch_build,

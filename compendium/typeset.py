@@ -1,0 +1,207 @@
+"""Lay out a PdfJob with WeasyPrint, fetching only the project's files (in the PDF workers)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from weasyprint import CSS, HTML, Attachment
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from compendium.errors import RenderError
+from compendium.fonts import FONT_DIRS, font_face_css
+from compendium.logcapture import captured_warnings
+from compendium.pdf import PdfJob, RenderedPdf
+
+
+class ProjectFetcher(URLFetcher):  # type: ignore[misc]
+    """Fetch only ``file:`` URLs inside the allowed folders, and ``data:`` URLs."""
+
+    def __init__(self, roots: Sequence[Path]) -> None:
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False,
+                         fail_on_errors=True, timeout=1)
+        self._roots = tuple(r.resolve() for r in roots)
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
+        """Fetch ``url`` when it is a data URL or a file below an allowed folder."""
+        if url.lower().startswith("file:"):
+            path = Path(unquote(urlparse(url).path)).resolve()
+            if not any(path.is_relative_to(root) for root in self._roots):
+                raise ValueError(f"refused to read {path}: outside the project")
+        elif not url.lower().startswith("data:"):
+            raise ValueError(f"refused to fetch {url}: only project files are read")
+        return super().fetch(url, headers)
+
+
+PDFUA_XMP = (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+             b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" '
+             b'pdfuaid:part="1"/></rdf:RDF>')
+"""XMP identifying PDF/UA-1, added to the PDF/A file's metadata."""
+OUR_FONTS = ("Source-Serif-Pro", "Source-Sans-Pro")
+"""Font names (after the subset tag) the PDF may contain; any other came from the machine."""
+
+
+def typeset(job: PdfJob) -> RenderedPdf:
+    """Lay out ``job.html`` and write the PDF, collecting WeasyPrint's warnings."""
+    with captured_warnings("weasyprint") as warnings:
+        try:
+            document = lay_out(job)
+            data = document.write_pdf(
+                pdf_variant=job.variant, pdf_tags=job.tagged, pdf_identifier=True,
+                attachments=_attachments(job), uncompressed_pdf=False,
+                finisher=mark_margins_as_artifacts)
+        # WeasyPrint raises many types, and a refused fetch as a BaseException (so that
+        # its own handlers cannot swallow it); name the stage for the editor.
+        except (Exception, FatalURLFetchingError) as exc:
+            reason = f"{exc} ({exc.__cause__})" if exc.__cause__ else str(exc)
+            raise RenderError(f"PDF rendering failed: {reason}") from exc
+    warnings.extend(_foreign_fonts(bytes(data)))
+    return RenderedPdf(bytes(data), len(document.pages), anchor_pages(document),
+                       tuple(warnings))
+
+
+def lay_out(job: PdfJob) -> Any:
+    """Return the laid-out WeasyPrint document of ``job`` (pages, boxes, anchors)."""
+    styles = _parsed_styles(job.project, job.stylesheets)
+    css = list(styles.sheets)
+    if job.page_css:
+        css.append(CSS(string=job.page_css, font_config=styles.fonts,
+                       url_fetcher=styles.fetcher))
+    document = _layout(job.html, job.project, css, styles.fetcher, styles.fonts)
+    if job.variant == "pdf/a-3u":
+        # WeasyPrint names one conformance; the archived file is also PDF/UA-1 (tagged).
+        document.metadata.xmp_metadata.append(PDFUA_XMP)
+    return document
+
+
+def mark_margins_as_artifacts(document: Any, pdf: Any) -> None:
+    """Turn running heads, page numbers and draft stamps into /Artifact marked content.
+
+    WeasyPrint 70 tags the text of page-margin boxes as /Span with an MCID whose structure
+    element is left out of the tree (artifacts in the tree are PDF 2.0 only). PDF/UA-1 wants
+    such pagination text marked as an artifact instead: this finds every MCID whose element
+    the tree does not reach, marks it /Artifact in the page's content, and unmaps it."""
+    def obj(reference: Any) -> Any:
+        text = reference.decode() if isinstance(reference, bytes) else str(reference)
+        return pdf.objects[int(text.split()[0])]
+
+    if "StructTreeRoot" not in pdf.catalog:
+        return
+    root = obj(pdf.catalog["StructTreeRoot"])
+    reachable: set[int] = set()
+    stack = list(root["K"])
+    while stack:
+        reference = stack.pop()
+        if not isinstance(reference, bytes | str):
+            continue  # an MCID, not an element
+        element = obj(reference)
+        if element.number in reachable:
+            continue
+        reachable.add(element.number)
+        stack.extend(element.get("K", ()))
+    nums = obj(root["ParentTree"])["Nums"]
+    pages = [obj(reference) for reference in pdf.page_references]
+    for key, mapping in zip(nums[::2], nums[1::2], strict=True):
+        if not isinstance(mapping, list) or key >= len(pages):
+            continue  # an annotation's entry, not a page's MCID list
+        orphans = {mcid for mcid, reference in enumerate(mapping)
+                   if obj(reference).number not in reachable}
+        if orphans:
+            _mark_artifacts(obj(pages[key]["Contents"]).stream, orphans)
+            for mcid in orphans:
+                mapping[mcid] = "null"
+
+
+def _mark_artifacts(operations: list[Any], mcids: set[int]) -> None:
+    """Replace ``/Span <</MCID n>> BDC`` by ``/Artifact BMC`` for each n in ``mcids``."""
+    marked: list[Any] = []
+    i = 0
+    while i < len(operations):
+        properties = operations[i + 1] if i + 1 < len(operations) else None
+        if isinstance(properties, dict) and properties.get("MCID") in mcids and \
+                i + 2 < len(operations) and operations[i + 2] == b"BDC":
+            marked += ["/Artifact", b"BMC"]
+            i += 3
+        else:
+            marked.append(operations[i])
+            i += 1
+    operations[:] = marked
+
+
+@dataclass(frozen=True, slots=True)
+class _Styles:
+    """The font faces and project stylesheets, parsed, with the fonts they registered."""
+
+    fetcher: ProjectFetcher
+    fonts: FontConfiguration
+    sheets: tuple[CSS, ...]
+
+
+_PARSED: dict[tuple[Path, tuple[bytes, ...]], _Styles] = {}
+"""The last stylesheets parsed in this process (a worker lays out many parts with them)."""
+
+
+def _parsed_styles(project: Path, stylesheets: Sequence[Path]) -> _Styles:
+    """Return the font faces and ``stylesheets`` parsed, once per process and content.
+
+    Parsing them and registering the faces takes 0.03–0.06 s, which every part, folio block
+    and stamp of the PDF would pay again; a parsed stylesheet is not changed by a layout."""
+    key = (project, tuple(p.read_bytes() for p in stylesheets))
+    if key not in _PARSED:
+        fetcher = ProjectFetcher((project, *FONT_DIRS))
+        fonts = FontConfiguration()
+        sheets = [CSS(string=font_face_css(), font_config=fonts, url_fetcher=fetcher)]
+        sheets += [CSS(string=data.decode("utf-8"), base_url=path.resolve().as_uri(),
+                       font_config=fonts, url_fetcher=fetcher)
+                   for path, data in zip(stylesheets, key[1], strict=True)]
+        _PARSED.clear()  # one edition's styles at a time
+        _PARSED[key] = _Styles(fetcher, fonts, tuple(sheets))
+    return _PARSED[key]
+
+
+def _layout(html: str, project: Path, css: list[CSS], fetcher: ProjectFetcher,
+            fonts: FontConfiguration) -> Any:
+    """Lay out ``html`` into pages."""
+    return HTML(string=html, base_url=project.as_uri() + "/", url_fetcher=fetcher).render(
+        stylesheets=css, font_config=fonts)
+
+
+def anchor_pages(document: Any) -> dict[str, int]:
+    """Return the printed page number (from 1) of every anchor, first occurrence winning."""
+    pages: dict[str, int] = {}
+    for number, page in enumerate(document.pages, start=1):
+        for anchor in page.anchors:
+            pages.setdefault(anchor, number)
+    return pages
+
+
+def _attachments(job: PdfJob) -> list[Attachment]:
+    """Return the files to embed, dated with the sources' date."""
+    date = job.date or datetime(2000, 1, 1, tzinfo=UTC)
+    return [Attachment(file_obj=io.BytesIO(data), name=name, description=description, created=date,
+                       modified=date, relationship="Source")
+            for name, data, description in job.attachments]
+
+
+def _foreign_fonts(pdf: bytes) -> list[str]:
+    """Return a warning for each font in ``pdf`` that is not one of the compendium's.
+
+    pikepdf, not pypdf: pypdf parses every object of a part full of links (0.2 s for the 7
+    pages of an annex slice), qpdf only the pages' font dictionaries (0.01 s)."""
+    import pikepdf
+
+    names: set[str] = set()
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            resources = page.obj.get("/Resources", pikepdf.Dictionary())
+            for font in resources.get("/Font", pikepdf.Dictionary()).values():
+                names.add(str(font.get("/BaseFont", "")).lstrip("/"))
+    return [f"font {name.split('+')[-1]} is not one of the compendium's: a character was "
+            "missing from its fonts and taken from the machine's"
+            for name in sorted(names) if not name.split("+")[-1].startswith(OUR_FONTS)]
