@@ -67,7 +67,7 @@ def font_face_css() -> str:
 
 
 def embedded_font_css(text: str, cache: Cache = NO_CACHE) -> str:
-    """Return @font-face rules with each face subset to ``text``'s characters, inline as WOFF2.
+    """Return @font-face rules with each face subset to ``text``'s characters, inline as WOFF.
 
     The HTML draft travels as one e-mail attachment: it must carry its fonts, and subsetting
     keeps them to a few kilobytes each."""
@@ -75,13 +75,13 @@ def embedded_font_css(text: str, cache: Cache = NO_CACHE) -> str:
     rules = []
     for face in FACES:
         key = key_of("font-subset", _file_hash(face.path), characters)
-        woff2 = cache.get(key)
-        if woff2 is None:
-            woff2 = _subset(face.path, characters)
-            cache.put(key, woff2)
+        woff = cache.get(key)
+        if woff is None:
+            woff = _subset(face.path, characters)
+            cache.put(key, woff)
         rules.append(f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; '
-                     f"font-style: {face.style}; font-display: swap; src: url(data:font/woff2;"
-                     f'base64,{base64.b64encode(woff2).decode()}) format("woff2"); }}')
+                     f"font-style: {face.style}; font-display: swap; src: url(data:font/woff;"
+                     f'base64,{base64.b64encode(woff).decode()}) format("woff"); }}')
     return "\n".join(rules)
 
 
@@ -115,19 +115,23 @@ def font_files_hash() -> str:
 
 
 def _subset(path: Path, characters: str) -> bytes:
-    """Return the font at ``path`` cut down to ``characters``, as WOFF2."""
-    # Imported here: only a build whose cache lacks the subset needs fontTools.
-    from fontTools import subset
+    """Return the font at ``path`` cut down to ``characters``, as WOFF.
+
+    HarfBuzz cuts it (1 ms a face, where fontTools took 0.2 s decompiling the layout
+    tables), keeping kerning and ligatures, dropping hinting. fontTools wraps the result as
+    WOFF: zlib takes 3 ms a face, WOFF2's Brotli 30 ms for a file a fifth smaller, and a
+    preview pays this for all 12 faces whenever an edit brings a new character."""
+    # Imported here: only a build whose cache lacks the subset needs them.
+    import uharfbuzz
     from fontTools.ttLib import TTFont
 
+    request = uharfbuzz.SubsetInput()
+    request.unicode_set.update(ord(c) for c in characters)
+    request.flags |= uharfbuzz.SubsetFlags.NO_HINTING
+    subset = uharfbuzz.subset(uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path))), request)
     # recalcTimestamp=False keeps the font's own date: the same text gives the same bytes.
-    font = TTFont(path, recalcTimestamp=False)
-    options = subset.Options()
-    options.flavor = "woff2"
-    options.hinting = False
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[ord(c) for c in characters])
-    subsetter.subset(font)
+    font = TTFont(io.BytesIO(subset.blob.data), recalcTimestamp=False)
+    font.flavor = "woff"
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()

@@ -52,11 +52,11 @@ def _remove_orphans(target: Path) -> None:
     The writer's process id is part of the name, so a live build's file is never touched."""
     for temp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
         pid = temp.name.removeprefix(f".{target.name}.").split(".")[0]
-        if pid.isdigit() and not _is_running(int(pid)):
+        if pid.isdigit() and not is_running(int(pid)):
             temp.unlink(missing_ok=True)
 
 
-def _is_running(pid: int) -> bool:
+def is_running(pid: int) -> bool:
     """Return whether a process with this id exists."""
     try:
         os.kill(pid, 0)

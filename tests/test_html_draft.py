@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -77,6 +78,14 @@ def test_draft_is_one_file_that_fetches_nothing(reader: Reader) -> None:
     assert {"Source Serif Pro", "Source Sans Pro"} <= {f.strip('"') for f in faces}
     body_font = page.eval_on_selector("main p", "p => getComputedStyle(p).fontFamily")
     assert body_font.startswith('"Source Serif Pro"')
+    # Each of the 12 faces is inline, and is the format its rule names (a TTF labelled
+    # WOFF2 once went unnoticed: browsers sniff).
+    inline = re.findall(r"url\(data:font/(\w+);base64,([A-Za-z0-9+/=]+)\) format\(\"(\w+)\"\)",
+                        page.content())
+    assert len(inline) == 12
+    magic = {"woff": b"wOFF", "woff2": b"wOF2"}
+    assert all(kind == named and base64.b64decode(data)[:4] == magic[kind]
+               for kind, data, named in inline)
 
 
 def test_draft_banner_names_date_sources_and_comparison(reader: Reader) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -194,3 +195,18 @@ def test_a_build_with_a_warm_cache_loads_neither_weasyprint_nor_matplotlib(
     loaded = subprocess.run([sys.executable, "-c", check, str(small_project)], cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+def test_a_killed_builds_half_written_entries_are_swept(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    (folder / cache.TEMPORARY).mkdir(parents=True)
+    dead = folder / cache.TEMPORARY / "999999999.0123abcd"  # no such process
+    alive = folder / cache.TEMPORARY / f"{os.getpid()}.4567ef"
+    dead.write_bytes(b"half")
+    alive.write_bytes(b"being written")
+    store = cache.Cache(folder)
+    assert not dead.exists() and alive.exists()
+    key = "ab" + "0" * 62
+    store.put(key, b"entry")
+    assert (folder / "ab" / key).read_bytes()[32:] == b"entry"  # checksum, then the entry
+    assert sorted(p.name for p in (folder / cache.TEMPORARY).iterdir()) == [alive.name]
