@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import resource
 import shutil
 import statistics
@@ -59,7 +60,10 @@ def timed(command: list[str], cwd: Path, ours: bool = True) -> float:
     """Run ``command``; return its wall time in seconds. When it is ``ours`` (a build), its
     processes' peak memory (the PDF workers included, not its children) goes to PEAKS."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL)
+    # The PDF workers and the join run in processes forked from a server that imports
+    # compendium by sys.path: this checkout's, not whatever the venv has installed.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, env=env)
     peak = 0
     while process.poll() is None:
         peak = max(peak, max(high_water_marks(process.pid), default=0))

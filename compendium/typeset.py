@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import pikepdf
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
@@ -18,6 +19,7 @@ from compendium.errors import RenderError
 from compendium.fonts import FONT_DIRS, font_face_css
 from compendium.logcapture import captured_warnings
 from compendium.pdf import PdfJob, RenderedPdf
+from compendium.tags import collapse_spans
 
 
 class ProjectFetcher(URLFetcher):  # type: ignore[misc]
@@ -61,9 +63,9 @@ def typeset(job: PdfJob) -> RenderedPdf:
         except (Exception, FatalURLFetchingError) as exc:
             reason = f"{exc} ({exc.__cause__})" if exc.__cause__ else str(exc)
             raise RenderError(f"PDF rendering failed: {reason}") from exc
-    warnings.extend(_foreign_fonts(bytes(data)))
-    return RenderedPdf(bytes(data), len(document.pages), anchor_pages(document),
-                       tuple(warnings))
+    pdf, foreign = _slimmed(bytes(data))
+    warnings.extend(foreign)
+    return RenderedPdf(pdf, len(document.pages), anchor_pages(document), tuple(warnings))
 
 
 def lay_out(job: PdfJob) -> Any:
@@ -189,19 +191,25 @@ def _attachments(job: PdfJob) -> list[Attachment]:
             for name, data, description in job.attachments]
 
 
-def _foreign_fonts(pdf: bytes) -> list[str]:
-    """Return a warning for each font in ``pdf`` that is not one of the compendium's.
+def _slimmed(pdf: bytes) -> tuple[bytes, list[str]]:
+    """Return ``pdf`` with its plain /Span tags collapsed (see tags.py), rewritten by qpdf,
+    and a warning for each font in it that is not one of the compendium's.
 
-    pikepdf, not pypdf: pypdf parses every object of a part full of links (0.2 s for the 7
-    pages of an annex slice), qpdf only the pages' font dictionaries (0.01 s)."""
-    import pikepdf
-
+    qpdf's object streams hold a hundred objects each, where WeasyPrint writes one for the
+    whole file: the join then parses only what it copies. (pikepdf, not pypdf, for the
+    fonts: pypdf parsed every object of a part full of links, 0.2 s for an annex slice.)"""
     names: set[str] = set()
     with pikepdf.open(io.BytesIO(pdf)) as document:
         for page in document.pages:
             resources = page.obj.get("/Resources", pikepdf.Dictionary())
             for font in resources.get("/Font", pikepdf.Dictionary()).values():
                 names.add(str(font.get("/BaseFont", "")).lstrip("/"))
-    return [f"font {name.split('+')[-1]} is not one of the compendium's: a character was "
-            "missing from its fonts and taken from the machine's"
-            for name in sorted(names) if not name.split("+")[-1].startswith(OUR_FONTS)]
+        collapse_spans(document)
+        buffer = io.BytesIO()
+        document.save(buffer, deterministic_id=True,
+                      object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                      stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    warnings = [f"font {name.split('+')[-1]} is not one of the compendium's: a character "
+                "was missing from its fonts and taken from the machine's"
+                for name in sorted(names) if not name.split("+")[-1].startswith(OUR_FONTS)]
+    return buffer.getvalue(), warnings

@@ -14,6 +14,7 @@ from compendium.errors import RenderError
 from compendium.parts import _annex_slices, split_parts
 from compendium.pdf import PdfJob, render_pdf
 from compendium.pipeline import BuildRequest, make_print_job, run, stages_until
+from compendium.tags import PLAIN_SPAN_KEYS
 from tests.conftest import (
     ROOT,
     copy_project,
@@ -122,6 +123,9 @@ def test_parted_pdf_is_tagged_whole(parted: Path) -> None:
         assert artifacts, number  # the page number, drawn over every page
     keys = [int(k) for k in pdf.Root.StructTreeRoot.ParentTree.Nums[::2]]
     assert len(keys) == len(set(keys))  # each part's keys renumbered, none shared
+    plain_spans = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and
+                   o.get("/S") == pikepdf.Name.Span and set(o.keys()) <= PLAIN_SPAN_KEYS]
+    assert plain_spans == []  # collapsed into their parents (tags.py)
     subprocess.run(["qpdf", "--check", str(parted)], check=True, capture_output=True)
 
 

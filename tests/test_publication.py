@@ -327,6 +327,8 @@ def tagged_mcids(pdf: Path) -> dict[int, set[int]]:
         elif isinstance(node, pypdf.generic.DictionaryObject):
             if "/Pg" in node:
                 page = node.raw_get("/Pg").idnum
+            if "/MCID" in node and page is not None:  # a marked-content reference
+                found.setdefault(page, set()).add(int(node["/MCID"]))
             if "/K" in node:
                 walk(node["/K"], page)
 

@@ -1,0 +1,107 @@
+"""Slim WeasyPrint's tag tree: content goes straight into the element it belongs to.
+
+WeasyPrint 70 wraps every run of text in a /Span element, and nests them as the boxes nest
+(a paragraph with a link holds spans in spans). A /Span with nothing but its content (no
+language, alternate or actual text, attributes or id) tells an assistive technology
+nothing that its parent does not: PDF/UA lets marked content sit in a paragraph directly.
+They were 173,000 of the 416,000 objects of a 10,000-record compendium, and qpdf holds
+every object of the joined file in memory until it writes it (see assembly.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name
+
+PLAIN_SPAN_KEYS = frozenset({"/Type", "/S", "/P", "/K", "/Pg"})
+"""What a /Span may hold and still say nothing of its own."""
+
+
+def collapse_spans(pdf: pikepdf.Pdf) -> int:
+    """Move the content of each plain /Span into its parent element; return how many went.
+
+    Marked-content ids keep their page (an /MCR names it where the parent's page differs),
+    and the parent tree maps each id to its new element."""
+    if "/StructTreeRoot" not in pdf.Root:
+        return 0
+    root = pdf.Root.StructTreeRoot
+    moved: dict[tuple[int, int], Dictionary] = {}
+    for element in _kids(root):
+        if _is_element(element):
+            _collapse_below(element, moved)
+    if moved:
+        _remap_parent_tree(root, moved)
+    return len(moved)
+
+
+def _collapse_below(element: Dictionary, moved: dict[tuple[int, int], Dictionary]) -> None:
+    """Collapse the plain spans below ``element`` (deepest first) into their parents."""
+    kids: list[Any] = []
+    changed = False
+    for kid in _kids(element):
+        if _is_element(kid):
+            _collapse_below(kid, moved)
+            if _is_plain_span(kid):
+                kids += [_lifted(item, kid, element) for item in _kids(kid)]
+                moved[kid.objgen] = element
+                changed = True
+                continue
+        kids.append(kid)
+    if changed:
+        element.K = Array(kids)
+
+
+def _lifted(item: Any, span: Dictionary, parent: Dictionary) -> Any:
+    """Return ``item`` of ``span``'s content as ``parent`` holds it."""
+    if _is_element(item):
+        item.P = parent
+        return item
+    if isinstance(item, int):  # a marked-content id on the span's page
+        if "/Pg" in parent and parent.Pg.objgen == span.Pg.objgen:
+            return item
+        return Dictionary(Type=Name.MCR, Pg=span.Pg, MCID=item)
+    return item  # a marked-content or object reference, which names its page
+
+
+def _remap_parent_tree(root: pikepdf.Object, moved: dict[tuple[int, int], Dictionary]) -> None:
+    """Point the parent tree's entries for collapsed spans at the elements now holding them."""
+    def final(element: Any) -> Any:
+        while isinstance(element, Dictionary) and element.is_indirect and \
+                element.objgen in moved:
+            element = moved[element.objgen]
+        return element
+
+    nums = root.ParentTree.Nums
+    for index in range(1, len(nums), 2):
+        value = nums[index]
+        if isinstance(value, Array):
+            for position, element in enumerate(value):
+                if isinstance(element, Dictionary):
+                    value[position] = final(element)
+        else:
+            nums[index] = final(value)
+
+
+def _kids(element: pikepdf.Object) -> list[Any]:
+    """Return the /K of ``element`` as a list (it may be one item, or absent)."""
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, Array) else [kids]
+
+
+def _is_element(item: Any) -> bool:
+    """Return whether ``item`` is a structure element (not content or a reference)."""
+    return isinstance(item, Dictionary) and item.get("/Type", Name.StructElem) == \
+        Name.StructElem and "/S" in item
+
+
+def _is_plain_span(element: Dictionary) -> bool:
+    """Return whether ``element`` is a /Span with only its content, on one known page."""
+    if element.get("/S") != Name.Span or not element.is_indirect or \
+            not set(element.keys()) <= PLAIN_SPAN_KEYS:
+        return False
+    # Bare ids need the span's page to be named in their new place.
+    return "/Pg" in element or not any(isinstance(k, int) for k in _kids(element))
