@@ -346,8 +346,8 @@ def render_html(document: Document, templates: Path, medium: str, inline_css: st
                            inline_css=inline_css, script=script, pages=pages, part=part,
                            labels=labels, safe=_mark_safe,
                            articles=functools.partial(articles, record, document),
-                           annex_link=functools.partial(
-                               annex_link, env.get_template("annex-link.html.j2"), labels))
+                           record_label=functools.partial(
+                               record_label, env.get_template("record-label.html.j2"), labels))
 
 
 def articles(record: Callable[[Record, str, str], markupsafe.Markup], document: Document,
@@ -371,9 +371,9 @@ def record_html(template: jinja2.Template, medium: str, labels: Labels, record: 
 
 
 @functools.lru_cache(maxsize=65_536)
-def annex_link(template: jinja2.Template, labels: Labels, record: Record,
-               body: str) -> markupsafe.Markup:
-    """Return a record's link in the annex of sources (remembered, as record_html is)."""
+def record_label(template: jinja2.Template, labels: Labels, record: Record,
+                 body: str) -> markupsafe.Markup:
+    """Return how a link to ``record`` reads (remembered, as record_html is)."""
     return markupsafe.Markup(template.render(record=record, body=body, labels=labels))
 
 
