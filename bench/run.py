@@ -7,8 +7,10 @@ For each size it prints the median of N runs of:
   cold      full build (HTML and PDF) with an empty cache, in a new process
   weasy     WeasyPrint alone rendering the same edition as one HTML document (the build's
             page numbers written in), in one new process
-  html      one record edited -> HTML refreshed, in the running process (as `serve` does)
-  pdf       one record edited -> PDF refreshed, in a new process with the cache warm
+  html      one record edited -> HTML refreshed, in the running preview (as `serve` does)
+  pdf       one record edited -> PDF refreshed in the running preview (as `serve` does: HTML
+            first, then the PDF with the workers it keeps), timed from the edit
+  pdf new   one record edited -> PDF refreshed by `build.py build` in a new process, cache warm
   peak MB   the largest peak resident memory (VmHWM) of any process of the builds, their PDF
             workers included, and of this process (the HTML refreshes); not WeasyPrint alone
 """
@@ -39,7 +41,7 @@ from compendium.pipeline import (  # noqa: E402
     run,
     stages_until,
 )
-from compendium.serve import Preview  # noqa: E402
+from compendium.serve import PdfRebuilds, Preview  # noqa: E402
 
 WEASY_ALONE = """
 import sys
@@ -129,20 +131,35 @@ def edit(project: Path, round_: int) -> None:
     record.write_text(f"{front}\n---\nRevised ({round_}). {body}", encoding="utf-8")
 
 
-def html_refresh(project: Path, repeat: int) -> list[float]:
-    """Time edit → HTML rebuild in this process, as `serve` rebuilds it, until the new page
-    is served (Preview.seconds; the garbage collection that follows is not counted), after
-    one warm-up build."""
-    preview = Preview(BuildRequest(config=project / "compendium.yml",
-                                   sources=project / "sources", out=project / "out"))
-    times = []
-    with contextlib.redirect_stdout(io.StringIO()):  # its one line per rebuild
+def preview_refresh(project: Path, repeat: int) -> tuple[list[float], list[float]]:
+    """Time edit → HTML and edit → PDF in the running preview, as `serve` rebuilds them,
+    after one warm-up build of each: the HTML until the new page is served (Preview.seconds;
+    the garbage collection that follows is not counted), the PDF from the edit until it is
+    written (the HTML rebuilt first, as `serve` does)."""
+    request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
+                           out=project / "out")
+    preview = Preview(request)
+    html, pdf = [], []
+    with contextlib.redirect_stdout(io.StringIO()):  # their one line per rebuild
         preview.rebuild()
-        for n in range(repeat):
-            edit(project, 100 + n)
-            preview.rebuild()
-            times.append(preview.seconds)
-    return times
+        rebuilds = PdfRebuilds(request)
+        try:
+            rebuilds.ask()
+            rebuilds.wait(timeout=3600)
+            for n in range(repeat):
+                edit(project, 100 + n)
+                started = time.perf_counter()
+                rebuilds.interrupt()
+                preview.rebuild()
+                rebuilds.ask()
+                if not rebuilds.wait(timeout=3600):
+                    raise RuntimeError("the preview's PDF was not rebuilt")
+                pdf.append(time.perf_counter() - started)
+                html.append(preview.seconds)
+            PEAKS.append(max(high_water_marks(os.getpid())) / 1024)  # its workers included
+        finally:
+            rebuilds.close()
+    return html, pdf
 
 
 def measure(size: int, repeat: int, workdir: Path, cold_only: bool) -> dict[str, float]:
@@ -156,18 +173,19 @@ def measure(size: int, repeat: int, workdir: Path, cold_only: bool) -> dict[str,
     if cold_only:
         nan = float("nan")
         return {"records": size, "pages": pdf_pages(project), "cold": statistics.median(cold),
-                "weasy": nan, "html": nan, "pdf": nan, "peak": peak_mb()}
+                "weasy": nan, "html": nan, "pdf": nan, "pdf_new": nan, "peak": peak_mb()}
     paths = final_html(project)
     weasy = [timed([sys.executable, "-c", WEASY_ALONE, *paths], project, ours=False)
              for _ in range(repeat)]
-    pdf = []
+    new_process = []
     for n in range(repeat):
         edit(project, n)
-        pdf.append(timed(build_command("--format", "pdf"), project))
-    html = html_refresh(project, max(repeat, 5))
+        new_process.append(timed(build_command("--format", "pdf"), project))
+    html, pdf = preview_refresh(project, max(repeat, 5))
     return {"records": size, "pages": pdf_pages(project), "cold": statistics.median(cold),
             "weasy": statistics.median(weasy), "html": statistics.median(html),
-            "pdf": statistics.median(pdf), "peak": peak_mb()}
+            "pdf": statistics.median(pdf), "pdf_new": statistics.median(new_process),
+            "peak": peak_mb()}
 
 
 def peak_mb() -> float:
@@ -192,12 +210,14 @@ def main() -> None:
     parser.add_argument("--cold-only", action="store_true")
     args = parser.parse_args()
     print(f"{'records':>8} {'pages':>6} {'cold s':>8} {'weasy s':>8} {'cold/weasy':>10} "
-          f"{'html s':>7} {'pdf s':>7} {'pdf/cold':>8} {'peak MB':>8}")
+          f"{'html s':>7} {'pdf s':>7} {'pdf/cold':>8} {'pdf new s':>9} {'new/cold':>8} "
+          f"{'peak MB':>8}")
     for size in args.sizes:
         m = measure(size, args.repeat, args.workdir, args.cold_only)
         print(f"{m['records']:>8} {m['pages']:>6} {m['cold']:>8.2f} {m['weasy']:>8.2f} "
               f"{m['cold'] / m['weasy']:>10.2f} {m['html']:>7.3f} {m['pdf']:>7.2f} "
-              f"{m['pdf'] / m['cold']:>8.2f} {m['peak']:>8.0f}", flush=True)
+              f"{m['pdf'] / m['cold']:>8.2f} {m['pdf_new']:>9.2f} "
+              f"{m['pdf_new'] / m['cold']:>8.2f} {m['peak']:>8.0f}", flush=True)
 
 
 if __name__ == "__main__":

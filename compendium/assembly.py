@@ -88,6 +88,8 @@ def assemble(pieces: Sequence[Piece], folio_documents: Sequence[bytes],
     if len(out.pages) != expected:
         raise RenderError(f"the joined PDF has {len(out.pages)} pages, its parts {expected}")
     missing = _resolve_links(out, dests)
+    if "/Names" not in out.Root:  # a first part without anchors (the title pages)
+        out.Root.Names = Dictionary()
     out.Root.Names.Dests = Dictionary(Names=Array(
         [x for name in sorted(dests) for x in (String(name), dests[name])]))
     _write_outline(out, outline)

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,9 @@ class Cache:
         its checksum and is made again. (Syncing, and looking for a killed build's leftovers
         beside every entry, cost a second of a cold build of 1,000 records.)"""
         assert self.folder is not None
-        temporary = self.folder / TEMPORARY / f"{os.getpid()}.{path.name}"
+        # Named by process and thread: the preview's HTML and PDF builds may write one entry
+        # at once.
+        temporary = self.folder / TEMPORARY / f"{os.getpid()}.{threading.get_ident()}.{path.name}"
         temporary.parent.mkdir(parents=True, exist_ok=True)
         path.parent.mkdir(exist_ok=True)
         temporary.write_bytes(entry)
@@ -138,12 +141,17 @@ MEMORY_ENTRY_LIMIT = 256 * 1024
 MEMORY_ENTRIES = 50_000
 
 
+_MEMORY_LOCK = threading.Lock()
+"""Held while an entry is added: the preview's two builds add at once."""
+
+
 def _remember(key: str, payload: bytes) -> None:
     """Keep a small entry in memory (large ones, such as PDFs, are read from disk)."""
     if len(payload) <= MEMORY_ENTRY_LIMIT:
-        if len(_MEMORY) >= MEMORY_ENTRIES:
-            _MEMORY.pop(next(iter(_MEMORY)))
-        _MEMORY[key] = payload
+        with _MEMORY_LOCK:
+            if len(_MEMORY) >= MEMORY_ENTRIES:
+                _MEMORY.pop(next(iter(_MEMORY)))
+            _MEMORY[key] = payload
 
 
 NO_CACHE = Cache(None)

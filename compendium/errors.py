@@ -25,3 +25,7 @@ class RenderError(CompendiumError):
 
 class ImportFailure(CompendiumError):
     """Raised by the importer when a raw page cannot be read as an inventory page."""
+
+
+class BuildStopped(CompendiumError):
+    """Raised when a build stops because a newer one supersedes it (the preview's PDF)."""

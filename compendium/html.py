@@ -335,7 +335,8 @@ def render_html(document: Document, templates: Path, medium: str, inline_css: st
     """Render the compendium page for ``medium`` (``html`` or ``pdf``).
 
     ``pages`` gives the page numbers the PDF prints as text (contents, see-also, index).
-    ``part`` renders one part of the PDF (see parts.py): ``front``, ``chapters`` (those of
+    ``part`` renders one part of the PDF (see parts.py): ``title``, ``contents``, ``preface``,
+    ``chapters`` (those of
     ``document``), ``see-also`` (theirs), ``index``, ``annex`` or ``annex-continued`` (its
     raw pages); ``all`` is everything, as the HTML edition has it."""
     env = template_environment(templates)

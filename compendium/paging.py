@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import json
 import multiprocessing
 import os
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from compendium.assembly import Assembled, Folio, Piece, assemble
 from compendium.cache import Cache, key_of
-from compendium.errors import RenderError
+from compendium.errors import BuildStopped, RenderError
 from compendium.fonts import font_files_hash
 from compendium.html import Document
 from compendium.model import Pagination
@@ -76,6 +77,8 @@ class PrintRun:
     pending: dict[str, tuple[str, str, concurrent.futures.Future[RenderedPdf]]] = \
         field(default_factory=dict)
     pool: Workers | None = None
+    stop: threading.Event | None = None
+    """Set when a newer build supersedes this one (the preview): it stops waiting for parts."""
     sent: list[str] = field(default_factory=list)
     """Names of the parts (and folio documents) laid out by workers, not from the cache."""
 
@@ -84,6 +87,8 @@ class PrintRun:
         self.parts = split_parts(self.job.document.chapters, self.job.document,
                                  self.job.part_size)
         hint = self._hint()
+        if self.job.stamp_css:  # new after every edit, and needed only by the join
+            self._submit_job("stamp", stamp_job(self.job.base, self.job.stamp_css))
         for part in self.parts:
             # Without a guess, the front and back matter wait for the chapters' numbers.
             if hint.numbers or part.kind not in WAITING_KINDS:
@@ -97,7 +102,7 @@ class PrintRun:
             return self._join(pages)
         finally:
             if self.pool is not None:
-                self.pool.shutdown(wait=True)
+                self.pool.release(wait=True)
 
     def _settle(self) -> Pagination:
         """Lay out paginated parts again until the numbers they print are the true ones."""
@@ -114,7 +119,7 @@ class PrintRun:
                 self.cache.put(hint_key(self.job), pages.to_json().encode())
                 return pages
             # The contents print every part's first page: they come last (a page or two).
-            others = [p for p in stale if p.kind != "front"]
+            others = [p for p in stale if p.kind != "contents"]
             for part in others or stale:
                 self._submit(part, wanted[part.name])
         raise RenderError(f"page numbers did not settle after {MAX_ROUNDS} layouts")
@@ -133,7 +138,6 @@ class PrintRun:
         stamp = [Folio(len(blocks), 0)] if self.job.stamp_css else []
         if stamp:
             folio_names.append("stamp")
-            self._submit_job("stamp", stamp_job(self.job.base, self.job.stamp_css))
         self._collect()
         folios = [(Folio(0, i), *stamp) for i in range(roman)] + [
             (Folio(1 + n // FOLIO_BLOCK, n % FOLIO_BLOCK), *stamp) for n in range(arabic)]
@@ -151,11 +155,11 @@ class PrintRun:
     def _submit(self, part: Part, html: str) -> None:
         """Lay out ``part`` from ``html`` (from the cache if it was laid out before)."""
         base = self.job.base
-        front = part.kind == "front"  # the catalog's: attachments and their date
+        first = part.kind == "title"  # the catalog's: attachments and their date
         job = replace(base, html=html,
                       page_css=base.page_css + _part_css(part),
-                      attachments=base.attachments if front else (),
-                      date=base.date if front else None)
+                      attachments=base.attachments if first else (),
+                      date=base.date if first else None)
         self._submit_job(part.name, job)
 
     def _submit_folios(self, pages: int) -> None:
@@ -179,22 +183,39 @@ class PrintRun:
             return
         if self.pool is None:
             self.pool = Workers()
-        self.pending[name] = (job.html, key, self.pool.submit(job))
+        future = self.pool.submit(job)
+        # Kept as soon as it is laid out, even if this build is stopped before it needs it.
+        future.add_done_callback(functools.partial(_keep, self.cache, key))
+        self.pending[name] = (job.html, key, future)
         self.sent.append(name)
 
     def _collect(self) -> None:
-        """Wait for every part sent out, keeping each in the cache."""
+        """Wait for every part sent out."""
         total = len(self.pending)
-        for done, (name, (html, key, future)) in enumerate(self.pending.items(), start=1):
-            pdf = future.result()
-            self.cache.put(key, pack_pdf(pdf))
+        for done, (name, (html, _, future)) in enumerate(self.pending.items(), start=1):
+            pdf = self._wait(future)
             self.laid[name] = _Laid(html, pdf)
             self.progress.step(f"PDF part {done}/{total}: {name} ({pdf.pages} pages)")
         self.pending.clear()
 
+    def _wait(self, future: concurrent.futures.Future[RenderedPdf]) -> RenderedPdf:
+        """Return the part ``future`` lays out, unless the build is stopped first."""
+        while self.stop is not None and not future.done():
+            if self.stop.wait(0.02):
+                for _, _, waiting in self.pending.values():
+                    waiting.cancel()  # those not started yet; the others are kept when done
+                raise BuildStopped("a newer build was asked for")
+        return future.result()
+
     def _hint(self) -> Pagination:
         """Return the last build's page numbers, or none."""
         return last_pagination(self.job, self.cache)
+
+
+def _keep(cache: Cache, key: str, future: concurrent.futures.Future[RenderedPdf]) -> None:
+    """Put the part ``future`` laid out in the cache (called when it is done)."""
+    if not future.cancelled() and future.exception() is None:
+        cache.put(key, pack_pdf(future.result()))
 
 
 def hint_key(job: PrintJob) -> str:
@@ -209,17 +230,19 @@ def last_pagination(job: PrintJob, cache: Cache) -> Pagination:
     return Pagination.from_json(found.decode()) if found else Pagination()
 
 
-FRONT_GUESS = 3
-"""Pages of the front matter before it is laid out: cover, title page, contents."""
+CONTENTS_GUESS = 1
+"""Pages of the contents before they are laid out."""
 
 
 class Workers:
     """One worker process per core, WeasyPrint loaded, started in a thread of their own.
 
     Starting them waits for the fork server to import WeasyPrint (half a second); the build
-    reads its sources meanwhile, and waits only when it sends the first part."""
+    reads its sources meanwhile, and waits only when it sends the first part. The preview
+    ``keep``s its workers from one build to the next: they are warm when an edit comes."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = False) -> None:
+        self.keep = keep
         self._pool: concurrent.futures.Future[concurrent.futures.ProcessPoolExecutor] = \
             concurrent.futures.Future()
         threading.Thread(target=self._start, daemon=True, name="start-workers").start()
@@ -233,6 +256,11 @@ class Workers:
     def submit(self, job: PdfJob) -> concurrent.futures.Future[RenderedPdf]:
         """Lay out ``job`` in a worker."""
         return self._pool.result().submit(render_pdf, job)
+
+    def release(self, wait: bool) -> None:
+        """Say a build is done with the workers: they go, unless they are kept."""
+        if not self.keep:
+            self.shutdown(wait)
 
     def shutdown(self, wait: bool) -> None:
         """Let the workers go, cancelling what they have not started."""
@@ -317,7 +345,7 @@ def _places(parts: Sequence[Part],
     """Yield each part, whether a blank page goes before it (it opens on a right-hand page),
     and how many pages of its numbering come before it: roman from the cover, arabic from
     the first chapter (itself on a right-hand page, so both count sides alike). A part not
-    laid out yet counts as FRONT_GUESS pages if it is the front matter, none otherwise."""
+    laid out yet counts as CONTENTS_GUESS pages if it is the contents, none otherwise."""
     physical = 0
     origin: int | None = None  # where the arabic numbers start
     for part in parts:
@@ -327,7 +355,7 @@ def _places(parts: Sequence[Part],
             origin = physical
         yield part, blank, physical - (origin or 0)
         pdf = laid.get(part.name)
-        physical += pdf.pages if pdf else FRONT_GUESS if part.kind == "front" else 0
+        physical += pdf.pages if pdf else CONTENTS_GUESS if part.kind == "contents" else 0
 
 
 def roman_numeral(number: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -15,7 +16,7 @@ from compendium.changes import Changes, compare
 from compendium.chapters import assign_chapters, placement_problems
 from compendium.config import Edition, load_edition
 from compendium.countries import with_countries
-from compendium.errors import InvalidInput
+from compendium.errors import BuildStopped, InvalidInput
 from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
 from compendium.history import MANIFEST_NAME, earlier_records, manifest_json
 from compendium.html import Document, Stamp, build_document, render_html, with_changes
@@ -112,6 +113,8 @@ class Build:
     """The PDF being laid out by worker processes while the HTML is made."""
     pdf_pool: Workers | None = None
     """The worker processes, started first so that they load WeasyPrint meanwhile."""
+    stop: threading.Event | None = None
+    """Set when a newer build supersedes this one: it stops before its next stage."""
 
 
 Stage = Callable[[Build], Build]
@@ -219,8 +222,8 @@ def render_pdf_edition(build: Build) -> Build:
 def start_workers(build: Build) -> Build:
     """Start the PDF's worker processes now, in the background: loading WeasyPrint takes
     them a second, which the sources' reading and rendering hide."""
-    if "pdf" not in build.request.formats:
-        return build
+    if "pdf" not in build.request.formats or build.pdf_pool is not None:
+        return build  # no PDF, or the preview's workers, kept warm between builds
     return replace(build, pdf_pool=Workers())
 
 
@@ -234,9 +237,9 @@ def start_pdf(build: Build) -> Build:
                                        if p.is_file()))
     if build.cache.get(key) is not None:
         if build.pdf_pool is not None:  # nothing to lay out: let the workers go now
-            build.pdf_pool.shutdown(wait=False)
+            build.pdf_pool.release(wait=False)
         return replace(build, pdf_key=key, pdf_pool=None)
-    layout = PrintRun(job, build.cache, build.progress, pool=build.pdf_pool)
+    layout = PrintRun(job, build.cache, build.progress, pool=build.pdf_pool, stop=build.stop)
     return replace(build, pdf_key=key, pdf_run=layout.start())
 
 
@@ -303,6 +306,12 @@ def write(build: Build) -> Build:
     return replace(build, written=written)
 
 
+def write_pdf(build: Build) -> Build:
+    """Write the PDF alone (the preview: its HTML rebuild writes the rest)."""
+    return replace(build, written=write_outputs(build.request.out,
+                                                {PDF_NAME: build.outputs[PDF_NAME]}))
+
+
 CHECK_STAGES: tuple[tuple[str, Stage], ...] = (
     ("load config", load_config),
     ("read and validate sources", read_sources),
@@ -323,21 +332,34 @@ BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
     ("write outputs", write),
 )
 
+PREVIEW_PDF_STAGES: tuple[tuple[str, Stage], ...] = (
+    *(stage for stage in BUILD_STAGES if stage[1] not in (render_markdown, write)),
+    ("write the PDF", write_pdf),
+)
+"""The preview's PDF rebuild, which follows its HTML rebuild (that writes the rest)."""
+
 
 def run(request: BuildRequest, stages: tuple[tuple[str, Stage], ...] = BUILD_STAGES,
-        progress: Progress = QUIET) -> tuple[Build, BuildStats]:
-    """Run ``stages`` in order; nothing is written unless every earlier stage succeeded."""
+        progress: Progress = QUIET, workers: Workers | None = None,
+        stop: threading.Event | None = None) -> tuple[Build, BuildStats]:
+    """Run ``stages`` in order; nothing is written unless every earlier stage succeeded.
+
+    The preview lends its ``workers``, and sets ``stop`` when a newer build supersedes this
+    one: it then raises BuildStopped before its next stage (or while it waits for parts)."""
     started = time.perf_counter()
-    build = Build(request, cache=request.cache(), progress=progress)
+    build = Build(request, cache=request.cache(), progress=progress, pdf_pool=workers,
+                  stop=stop)
     try:
         with captured_warnings("compendium") as warnings:
             for number, (name, stage) in enumerate(stages, start=1):
+                if stop is not None and stop.is_set():
+                    raise BuildStopped(f"stopped before {name}: a newer build was asked for")
                 log.info("%s", name)
                 progress.stage(number, len(stages), name)
                 build = replace(stage(build), warnings=tuple(warnings))
     finally:
         if build.pdf_pool is not None:  # a failed build, or one that needed no layout
-            build.pdf_pool.shutdown(wait=False)
+            build.pdf_pool.release(wait=False)
     stats = BuildStats(records=len(build.records), chapters=len(build.chapters),
                        pages=build.pages, seconds=time.perf_counter() - started,
                        outputs=build.written)

@@ -1,9 +1,11 @@
 """Live preview: serve the HTML draft on 127.0.0.1 and rebuild it whenever an input changes.
 
 The HTML is rebuilt in this process at once (the build cache makes that a fraction of a
-second); the PDF is rebuilt by a child process in the background, restarted if another edit
-arrives first (outputs are written atomically, so stopping it never leaves a broken file).
-A broken record does not stop the server: the page shows the problems instead.
+second); the PDF is rebuilt after it, in a thread, by worker processes kept from one build
+to the next (warm: WeasyPrint loaded, fonts and stylesheets parsed). A build still running
+when another edit arrives stops and starts again; outputs are written atomically, so
+stopping never leaves a broken file. A broken record does not stop the server: the page
+shows the problems instead.
 """
 
 from __future__ import annotations
@@ -13,20 +15,18 @@ import gc
 import html
 import http.server
 import logging
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import watchfiles
 
-from compendium.errors import CompendiumError, InvalidInput
-from compendium.pipeline import BuildRequest, run
+from compendium.errors import BuildStopped, CompendiumError, InvalidInput
+from compendium.paging import Workers
+from compendium.pipeline import PREVIEW_PDF_STAGES, BuildRequest, run
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,6 @@ class Preview:
     page: bytes = b""
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
-    pdf_process: subprocess.Popen[bytes] | None = None
     seconds: float = 0.0
     """How long the last rebuild took until its page was served."""
 
@@ -76,22 +75,87 @@ class Preview:
         print(summary, flush=True)
         settle_memory()
 
-    def rebuild_pdf_in_background(self) -> None:
-        """Start the PDF build in a child process, stopping one still running."""
-        self.stop_pdf()
-        request = self.request
-        self.pdf_process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve().parent.parent / "build.py"), "build",
-             "--format", "pdf", "--config", str(request.config), "--sources",
-             str(request.sources), "--out", str(request.out)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
-    def stop_pdf(self) -> None:
-        """Stop the PDF build, with the worker processes it started (its process group)."""
-        if self.pdf_process is not None and self.pdf_process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.pdf_process.pid, signal.SIGKILL)
-            self.pdf_process.wait()
+class PdfRebuilds:
+    """The preview's PDF: rebuilt in a thread of its own whenever asked, by workers kept warm
+    between builds; a build still running when a newer one is asked for stops first."""
+
+    def __init__(self, request: BuildRequest) -> None:
+        self.request = replace(request, formats=frozenset({"pdf"}))
+        self.seconds = 0.0
+        """How long the last build that finished took."""
+        self._asked = 0  # builds asked for, the last one started, the last one that ended
+        self._started = 0
+        self._done = 0
+        self._changed = threading.Condition()
+        self._stop = threading.Event()  # stops the build under way
+        self._closed = False
+        self._workers: Workers | None = None
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="pdf-rebuilds")
+        self._thread.start()
+
+    def ask(self) -> None:
+        """Rebuild the PDF from the sources as they are now, stopping a build under way."""
+        with self._changed:
+            self._asked += 1
+            self._stop.set()
+            self._changed.notify_all()
+
+    def interrupt(self) -> None:
+        """Stop the build under way, if any (the sources are changing: it is out of date)."""
+        self._stop.set()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until the last build asked for is done; return whether it is."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._done == self._asked, timeout)
+
+    def close(self) -> None:
+        """Stop building, and let the workers go."""
+        with self._changed:
+            self._closed = True
+            self._stop.set()
+            self._changed.notify_all()
+        self._thread.join()
+        if self._workers is not None:
+            self._workers.shutdown(wait=False)
+
+    def _loop(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._closed or self._asked > self._started)
+                if self._closed:
+                    return
+                self._started = number = self._asked
+                self._stop.clear()
+            if self._build():
+                with self._changed:
+                    self._done = max(self._done, number)
+                    self._changed.notify_all()
+
+    def _build(self) -> bool:
+        """Build the PDF once; return False if it was stopped by a newer build."""
+        started = time.perf_counter()
+        if self._workers is None:
+            self._workers = Workers(keep=True)
+        try:
+            _, stats = run(self.request, PREVIEW_PDF_STAGES, workers=self._workers,
+                           stop=self._stop)
+        except BuildStopped:
+            return False
+        except InvalidInput as exc:
+            print(f"PDF not rebuilt: {len(exc.problems)} problem(s), shown in the page",
+                  flush=True)
+        except CompendiumError as exc:
+            print(f"PDF not rebuilt: {exc}", flush=True)
+        except BrokenProcessPool:  # a worker was killed: start new ones for the next build
+            self._workers.shutdown(wait=False)
+            self._workers = None
+            print("PDF not rebuilt: a PDF worker stopped; save again to retry", flush=True)
+        else:
+            self.seconds = time.perf_counter() - started
+            print(f"PDF rebuilt in {self.seconds:.2f} s ({stats.pages} pages)", flush=True)
+        return True
 
 
 def settle_memory() -> None:
@@ -156,7 +220,8 @@ def serve(request: BuildRequest, port: int, stop: threading.Event | None = None)
     """Serve the preview until interrupted (or ``stop`` is set)."""
     preview = Preview(request)
     preview.rebuild()
-    preview.rebuild_pdf_in_background()
+    pdf = PdfRebuilds(request)
+    pdf.ask()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler_for(preview))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"Serving the draft at http://127.0.0.1:{server.server_address[1]}/ "
@@ -165,11 +230,12 @@ def serve(request: BuildRequest, port: int, stop: threading.Event | None = None)
     try:
         for _ in watchfiles.watch(*watched(request), stop_event=stop, debounce=50, step=20,
                                   watch_filter=_not_output(request), raise_interrupt=False):
+            pdf.interrupt()  # now, not after the HTML: it would slow the HTML down
             preview.rebuild()
-            preview.rebuild_pdf_in_background()
+            pdf.ask()
     finally:
         server.shutdown()
-        preview.stop_pdf()
+        pdf.close()
     return 0
 
 

@@ -81,6 +81,18 @@ def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
 
 
+@pytest.fixture
+def small_project(tmp_path: Path) -> Path:
+    """Return a project with 12 of the shipped records (the PDF takes about a second)."""
+    project = copy_project(tmp_path / "p")
+    records = sorted(p for p in (ROOT / "sources").rglob("*.md") if "raw" not in p.parts)
+    for path in records[::4] + [ROOT / "sources" / "iom" / "iom-profile.md"]:
+        target = project / "sources" / path.relative_to(ROOT / "sources")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    return project
+
+
 RecordFactory = Callable[..., Path]
 
 

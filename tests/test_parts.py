@@ -11,7 +11,7 @@ import pytest
 from compendium.assembly import Piece, assemble
 from compendium.backmatter import SourcePage
 from compendium.errors import RenderError
-from compendium.parts import _annex_slices, split_parts
+from compendium.parts import ANNEX_SIZE, _annex_slices, split_parts
 from compendium.pdf import PdfJob, render_pdf
 from compendium.pipeline import BuildRequest, make_print_job, run, stages_until
 from compendium.tags import PLAIN_SPAN_KEYS
@@ -57,13 +57,14 @@ def test_cutting_keeps_every_record_once_in_order() -> None:
         assert [r.id for s in slices for r in s.records] == [r.id for r in chapter.records]
         see_also = [p for p in parts if p.name == f"{chapter.slug}-see-also"]
         assert bool(see_also) == bool(chapter.references)
-    assert [p.kind for p in parts[:2]] == ["front", "preface"]
+    assert [p.kind for p in parts[:3]] == ["title", "contents", "preface"]
     assert [p.kind for p in parts[-3:-1]] == ["index", "index-countries"]
     assert parts[-1].kind == "annex" and parts[-1].annex == job.document.annex
 
 
 def test_a_long_annex_is_cut_between_raw_pages() -> None:
-    pages = tuple(SourcePage(f"page-{n}.txt", (object(),) * 100) for n in range(7))
+    per_page = ANNEX_SIZE * 2 // 5  # two raw pages fit in a slice, three do not
+    pages = tuple(SourcePage(f"page-{n}.txt", (object(),) * per_page) for n in range(7))
     slices = list(_annex_slices(pages))  # type: ignore[arg-type]
     assert [len(s) for s in slices] == [2, 2, 2, 1]
     assert tuple(p for s in slices for p in s) == pages

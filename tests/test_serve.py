@@ -5,13 +5,20 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from compendium import cache
+from compendium.errors import BuildStopped
+from compendium.paging import Workers
+from compendium.pipeline import PREVIEW_PDF_STAGES, BuildRequest, run
+from compendium.serve import PdfRebuilds
 from tests.conftest import ROOT, RecordFactory
 
 
@@ -81,3 +88,57 @@ def pdf_words(pdf: Path) -> str:
         return ""
     return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                           check=False).stdout
+
+
+def test_the_previews_pdf_follows_edits_and_is_the_clean_builds(small_project: Path) -> None:
+    """The preview rebuilds the PDF in a thread, with worker processes it keeps between
+    builds; after edits (one of them breaking a record), the PDF is byte for byte the one a
+    clean build gives, and a broken record does not stop it."""
+    project = small_project
+    request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
+                           out=project / "out")
+    record = next((project / "sources").rglob("iom-2*.md"))
+    good = record.read_text()
+    rebuilds = PdfRebuilds(request)
+    try:
+        rebuilds.ask()
+        assert rebuilds.wait(timeout=120)
+        record.write_text(good.replace("entity: IOM", "entity: IMO"))
+        rebuilds.ask()
+        assert rebuilds.wait(timeout=120)  # reported, not raised: the thread goes on
+        record.write_text(good.replace("\n---\n", "\n---\nRevised in the preview. ", 1))
+        rebuilds.ask()
+        assert rebuilds.wait(timeout=120)
+    finally:
+        rebuilds.close()
+    pdf = (project / "out" / "compendium.pdf").read_bytes()
+    assert "Revised in the preview." in pdf_words(project / "out" / "compendium.pdf")
+    run(replace(request, out=project / "clean", use_cache=False, formats=frozenset({"pdf"})))
+    assert pdf == (project / "clean" / "compendium.pdf").read_bytes()
+
+
+def test_a_superseded_build_stops_and_writes_nothing(small_project: Path) -> None:
+    """A build asked to stop (a newer edit came) raises BuildStopped before its next stage or
+    while it waits for parts, and leaves the outputs as they were."""
+    cache._MEMORY.clear()  # a new process's memory: this project's parts laid out afresh
+    project = small_project
+    out = project / "out"
+    request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
+                           out=out, formats=frozenset({"pdf"}))
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(BuildStopped):
+        run(request, stop=stop)
+    assert not out.exists()
+
+    workers = Workers(keep=True)
+    try:
+        stop = threading.Event()
+        threading.Timer(1.0, stop.set).start()  # while the parts are laid out (3 s)
+        with pytest.raises(BuildStopped):
+            run(request, PREVIEW_PDF_STAGES, workers=workers, stop=stop)
+        assert not out.exists()
+        run(request, PREVIEW_PDF_STAGES, workers=workers)  # the kept workers still work
+    finally:
+        workers.shutdown(wait=True)
+    assert sorted(p.name for p in out.iterdir()) == ["compendium.pdf"]  # the PDF alone
