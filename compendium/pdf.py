@@ -83,6 +83,7 @@ def folio_job(part: PdfJob, style: str, first: int, count: int) -> PdfJob:
     (a CSS counter style), to be drawn over the parts' pages (see assembly.py). Page 1 of
     the roman numbers is the cover's, which shows no number."""
     body = '<div></div>' + '<div style="break-before: page"></div>' * (count - 1)
-    rules = FOLIO_CSS % (style, first) + (COVER_CSS if style == "lower-roman" else "")
+    cover = style == "lower-roman" and first == 1
+    rules = FOLIO_CSS % (style, first) + (COVER_CSS if cover else "")
     return PdfJob(html=f'<html lang="en"><body>{body}</body></html>', project=part.project,
                   stylesheets=part.stylesheets, page_css=part.page_css + rules, tagged=False)
