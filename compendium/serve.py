@@ -155,6 +155,7 @@ class PdfRebuilds:
         else:
             self.seconds = time.perf_counter() - started
             print(f"PDF rebuilt in {self.seconds:.2f} s ({stats.pages} pages)", flush=True)
+        settle_memory()  # the next HTML rebuild would otherwise collect this build's garbage
         return True
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compendium import cache
+from compendium import cache, sources
 from compendium.cache import CACHE_FOLDER
 from compendium.pipeline import BuildRequest, run
 from tests.conftest import ROOT, pdf_page_texts, run_cli
@@ -199,3 +199,34 @@ def test_a_killed_builds_half_written_entries_are_swept(tmp_path: Path) -> None:
     store.put(key, b"entry")
     assert (folder / "ab" / key).read_bytes()[32:] == b"entry"  # checksum, then the entry
     assert sorted(p.name for p in (folder / cache.TEMPORARY).iterdir()) == [alive.name]
+
+
+def test_a_record_file_is_read_again_when_it_changes_and_only_then(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preview reads only the files that changed since its last rebuild: a file whose
+    times, size and inode are unchanged is taken from memory, any other is read again, even
+    one rewritten to the same size with its modification time put back."""
+    monkeypatch.setattr(sources, "SETTLED_NS", 0)  # remember files however new
+    reads: list[Path] = []
+    read = sources._read_text
+    monkeypatch.setattr(sources, "_read_text",
+                        lambda path, size: reads.append(path) or read(path, size))
+    record = tmp_path / "record.md"
+    record.write_text("---\nid: a\n---\nFirst text.\n")
+    assert sources.read_text(record) == sources.read_text(record) == \
+        "---\nid: a\n---\nFirst text.\n"
+    assert reads == [record]
+    times = record.stat()
+    record.write_text("---\nid: a\n---\nOther text.\n")  # the same size
+    os.utime(record, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert sources.read_text(record) == "---\nid: a\n---\nOther text.\n"
+    assert reads == [record, record]
+
+
+def test_a_file_that_just_changed_is_not_remembered(tmp_path: Path) -> None:
+    """Written twice within one tick of the clock that dates changes, a file would keep its
+    times: what was read of a file that changed under SETTLED_NS ago is not trusted later."""
+    record = tmp_path / "record.md"
+    record.write_text("---\nid: a\n---\nFirst text.\n")
+    sources.read_text(record)
+    assert record not in sources._READ
