@@ -1,11 +1,13 @@
 """The charts drawn from the records: what each shows, in SVG with a text alternative and
-its data as a table, remembered in the cache (plots.py draws them).
+its data as a table, remembered in the cache (plots.py draws them, in a thread).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,26 +31,68 @@ class Chart:
     """The data as a table, header row first, for readers who cannot see the drawing."""
 
 
-def draw_charts(records: Sequence[Record], cache: Cache = NO_CACHE) -> tuple[Chart, ...]:
-    """Return the compendium's charts for ``records`` (none when there are no activities).
+class Charts:
+    """The compendium's charts, drawn in a thread of their own while the build goes on.
 
-    They depend only on each entry's entities and period, so editing a text reuses them."""
-    activities = [r for r in records if not r.is_profile]
-    if not activities:
-        return ()
-    inputs = json.dumps([[r.entity, list(r.entities), period_of(r)] for r in activities])
+    Whether there are any is known at once (``{% if doc.charts %}``); going through them
+    waits for the drawing. Drawing them takes a second at 1,000 records (matplotlib loaded
+    included), which the PDF workers spent waiting for their first part: the chapters, which
+    show no chart, are now sent to them meanwhile."""
 
-    def draw() -> list[dict[str, Any]]:
-        # matplotlib (0.3 s to import) only when the cache lacks the charts: most builds,
-        # the PDF workers' included, never load it.
-        from compendium.plots import plot_charts
+    def __init__(self, records: Sequence[Record], cache: Cache = NO_CACHE) -> None:
+        activities = [r for r in records if not r.is_profile]
+        inputs = json.dumps([[r.entity, list(r.entities), period_of(r)] for r in activities])
+        self.key = key_of("charts", inputs) if activities else ""
+        """The cache key of the charts, made from all they show; empty when there are none."""
+        self._drawn: Future[tuple[Chart, ...]] = Future()
+        found = cache.get(self.key) if activities else None
+        if not activities:
+            self._drawn.set_result(())
+        elif found is not None:
+            self._drawn.set_result(_charts(json.loads(found)))
+        else:
+            threading.Thread(target=self._draw, args=(activities, cache), daemon=True,
+                             name="draw-charts").start()
 
-        return [asdict(c) for c in plot_charts(activities)]
+    def _draw(self, activities: Sequence[Record], cache: Cache) -> None:
+        try:
+            # matplotlib (0.3 s to import) only when the cache lacks the charts: most builds,
+            # the PDF workers' included, never load it. One drawing at a time: matplotlib's
+            # settings are global.
+            from compendium.plots import plot_charts
 
-    drawn = cache.remember(key_of("charts", inputs), draw)
+            with _DRAWING:
+                drawn = [asdict(c) for c in plot_charts(activities)]
+            cache.put(self.key, json.dumps(drawn, ensure_ascii=False, sort_keys=True).encode())
+            self._drawn.set_result(_charts(drawn))
+        except BaseException as exc:  # raised where the charts are wanted
+            self._drawn.set_exception(exc)
+
+    def __bool__(self) -> bool:
+        return bool(self.key)
+
+    def __iter__(self) -> Iterator[Chart]:
+        return iter(self._drawn.result())
+
+    def __len__(self) -> int:
+        return len(self._drawn.result())
+
+    def __getitem__(self, index: int) -> Chart:
+        return self._drawn.result()[index]
+
+
+_DRAWING = threading.Lock()
+
+
+def _charts(drawn: list[dict[str, Any]]) -> tuple[Chart, ...]:
+    """Return the charts kept in the cache as JSON."""
     return tuple(Chart(slug=c["slug"], title=c["title"], description=c["description"],
                        svg=c["svg"], rows=tuple(tuple(row) for row in c["rows"]))
                  for c in drawn)
+
+
+NO_CHARTS = Charts(())
+"""A compendium without activities has no charts."""
 
 
 def period_of(record: Record) -> str:

@@ -31,7 +31,7 @@ from compendium.backmatter import (
 )
 from compendium.cache import NO_CACHE, Cache, key_of
 from compendium.changes import CHANGED, Changes, mark_changes
-from compendium.charts import Chart, draw_charts
+from compendium.charts import NO_CHARTS, Charts
 from compendium.config import Edition, Labels
 from compendium.logcapture import captured_warnings
 from compendium.markdown import entities_line
@@ -70,8 +70,8 @@ class Document:
     """What the records are compared with; empty when they are not."""
     acronyms: tuple[Acronym, ...] = ()
     """The list of acronyms."""
-    charts: tuple[Chart, ...] = ()
-    """Figures drawn from the records."""
+    charts: Charts = NO_CHARTS
+    """Figures drawn from the records (still being drawn, maybe)."""
     annex_slice: tuple[SourcePage, ...] | None = None
     """The raw pages one part of the PDF lists (see parts.py); None for the whole annex."""
 
@@ -261,7 +261,7 @@ def build_document(chapters: tuple[Chapter, ...], edition: Edition, stamp: Stamp
     registry = {e.acronym: e.name for e in edition.entities}
     acronyms = acronym_list(texts, dict(edition.glossary), registry)
     return Document(edition, chapters, bodies, introduction, intros, stamp,
-                    acronyms=acronyms, charts=draw_charts(records, cache))
+                    acronyms=acronyms, charts=Charts(records, cache))
 
 
 def cached_body(md: MarkdownIt, text: str, record_id: str, heading_level: int,

@@ -90,7 +90,9 @@ class PrintRun:
         if self.job.stamp_css:  # new after every edit, and needed only by the join
             self._submit_job("stamp", stamp_job(self.job.base, self.job.stamp_css))
         self._ensure_folios("lower-roman", 1)  # the front matter's numbers: i to l
-        for part in self.parts:
+        # The preface shows the charts, which may still be being drawn: it goes last, and
+        # the chapters keep the workers busy meanwhile.
+        for part in sorted(self.parts, key=lambda p: p.kind == "preface"):
             # Without a guess, the front and back matter wait for the chapters' numbers.
             if hint.numbers or part.kind not in WAITING_KINDS:
                 self._submit(part, self._html(part, hint))

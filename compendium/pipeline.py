@@ -14,6 +14,7 @@ from types import MappingProxyType
 from compendium.cache import CACHE_FOLDER, NO_CACHE, Cache, key_of
 from compendium.changes import Changes, compare
 from compendium.chapters import assign_chapters, placement_problems
+from compendium.charts import NO_CHARTS
 from compendium.config import Edition, load_edition
 from compendium.countries import with_countries
 from compendium.errors import BuildStopped, InvalidInput
@@ -232,9 +233,11 @@ def start_pdf(build: Build) -> Build:
     if "pdf" not in build.request.formats:
         return build
     job = make_print_job(build)
-    key = key_of("pdf", render_html(job.document, job.templates, "pdf"), str(job.part_size),
-                 part_key(job.base), *(p.read_bytes() for p in sorted(job.templates.iterdir())
-                                       if p.is_file()))
+    # The charts by their key (all they show), not their drawing, which may not be done.
+    unseen = replace(job.document, charts=NO_CHARTS)
+    key = key_of("pdf", render_html(unseen, job.templates, "pdf"), job.document.charts.key,
+                 str(job.part_size), part_key(job.base),
+                 *(p.read_bytes() for p in sorted(job.templates.iterdir()) if p.is_file()))
     if build.cache.get(key) is not None:
         if build.pdf_pool is not None:  # nothing to lay out: let the workers go now
             build.pdf_pool.release(wait=False)

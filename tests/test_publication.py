@@ -15,7 +15,7 @@ from typing import Any
 import pypdf
 import pytest
 
-from compendium.charts import draw_charts
+from compendium.charts import Charts
 from compendium.pipeline import BuildRequest, make_pdf_job, run, stages_until
 from compendium.typeset import lay_out
 from tests.conftest import (
@@ -283,11 +283,11 @@ def test_charts_in_the_html_with_text_alternatives(shipped_build: Path, browser:
 
 def test_charts_follow_the_records() -> None:
     records = shipped_records()
-    before = draw_charts(records)[0]
+    before = Charts(records)[0]
     from dataclasses import replace
 
     moved = [replace(r, entity="UNODC") if r.entity == "FAO" else r for r in records]
-    after = draw_charts(moved)[0]
+    after = Charts(moved)[0]
     assert "FAO" in before.svg and "FAO" not in after.svg
     assert [row[0] for row in after.rows[1:]].count("FAO") == 0
 
