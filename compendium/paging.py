@@ -123,9 +123,10 @@ class PrintRun:
             for part in sorted(stale, key=lambda p: p.kind == "contents"):
                 self._submit(part, wanted[part.name])
             # The page numbers, meanwhile: the blocks of the pages known, and one beyond
-            # for the parts still to come (laid out for nothing when none does: 0.15 s).
+            # while parts are still to come (laid out for nothing if they fit: 0.15 s).
             known = _arabic_pages(self.parts, pdfs)
-            for first in range(1, known + FOLIO_BLOCK + 1, FOLIO_BLOCK):
+            ahead = FOLIO_BLOCK if any(p.name not in pdfs for p in self.parts) else 0
+            for first in range(1, known + ahead + 1, FOLIO_BLOCK):
                 self._ensure_folios("decimal", first)
             if not stale:
                 self.cache.put(hint_key(self.job), pages.to_json().encode())
