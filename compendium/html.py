@@ -36,6 +36,7 @@ from compendium.config import Edition, Labels
 from compendium.logcapture import captured_warnings
 from compendium.markdown import entities_line
 from compendium.model import NO_PAGES, Chapter, Pagination, Record
+from compendium.templating import template_errors
 
 log = logging.getLogger(__name__)
 
@@ -336,19 +337,19 @@ def render_html(document: Document, templates: Path, medium: str, inline_css: st
 
     ``pages`` gives the page numbers the PDF prints as text (contents, see-also, index).
     ``part`` renders one part of the PDF (see parts.py): ``title``, ``contents``, ``preface``,
-    ``chapters`` (those of
-    ``document``), ``see-also`` (theirs), ``index``, ``annex`` or ``annex-continued`` (its
-    raw pages); ``all`` is everything, as the HTML edition has it."""
+    ``chapters`` (those of ``document``), ``see-also`` (theirs), ``index``, ``annex`` or
+    ``annex-continued`` (its raw pages); ``all`` is everything, as the HTML edition has it."""
     env = template_environment(templates)
     labels = document.edition.labels
-    record = functools.partial(record_html, env.get_template("record.html.j2"), medium, labels)
-    template = env.get_template("compendium.html.j2")
-    return template.render(doc=document, edition=document.edition, medium=medium,
-                           inline_css=inline_css, script=script, pages=pages, part=part,
-                           labels=labels, safe=_mark_safe,
-                           articles=functools.partial(articles, record, document),
-                           record_label=functools.partial(
-                               record_label, env.get_template("record-label.html.j2"), labels))
+    with template_errors(templates):
+        record = functools.partial(record_html, env.get_template("record.html.j2"), medium,
+                                   labels)
+        label = functools.partial(record_label, env.get_template("record-label.html.j2"),
+                                  labels)
+        return env.get_template("compendium.html.j2").render(
+            doc=document, edition=document.edition, medium=medium, inline_css=inline_css,
+            script=script, pages=pages, part=part, labels=labels, safe=_mark_safe,
+            articles=functools.partial(articles, record, document), record_label=label)
 
 
 def articles(record: Callable[[Record, str, str], markupsafe.Markup], document: Document,

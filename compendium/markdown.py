@@ -11,6 +11,7 @@ import jinja2
 
 from compendium.config import Edition
 from compendium.model import Chapter, Record
+from compendium.templating import template_errors
 
 ATX_HEADING = re.compile(r"^(#{1,6})(?=\s)")
 FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -24,8 +25,9 @@ def chapter_file_name(chapter: Chapter) -> str:
 def render_chapters_markdown(chapters: Sequence[Chapter], edition: Edition,
                              templates: Path) -> dict[str, str]:
     """Return each chapter's Markdown by file name."""
-    template = _environment(templates).get_template("chapter.md.j2")
-    return {chapter_file_name(c): chapter_markdown(template, c, edition) for c in chapters}
+    with template_errors(templates):
+        template = _environment(templates).get_template("chapter.md.j2")
+        return {chapter_file_name(c): chapter_markdown(template, c, edition) for c in chapters}
 
 
 @functools.lru_cache(maxsize=64)

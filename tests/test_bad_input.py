@@ -5,12 +5,15 @@ Each case is run through both `check` and `build`; `build` must stop before writ
 
 from __future__ import annotations
 
+import html
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from compendium.pipeline import BuildRequest
+from compendium.serve import Preview
 from tests.conftest import run_cli
 
 RECORD = ("---\nid: r1\nkind: activity\nentity: IOM\nsources:\n"
@@ -229,3 +232,40 @@ def test_valid_variants_are_accepted(project: Path, capsys: pytest.CaptureFixtur
         record(**{"id: r1": "id: r2"}).replace(b"\n", b"\r\n"))
     assert run_cli(project, "check") == 0
     assert "ok: 2 records" in capsys.readouterr().out
+
+
+TEMPLATE_CASES: dict[str, tuple[str, str, str, str]] = {
+    "syntax error": ("compendium.html.j2", "{% if script %}", "{% if script %}{% endfor %}",
+                     "compendium.html.j2:{line}: template error: "),
+    "undefined name": ("record.html.j2", "{{ record.id }}", "{{ record.no_such_field }}",
+                       "record.html.j2:{line}: template error: "),
+    "missing template": ("record-label.html.j2", "", "",
+                         "record-label.html.j2: template not found"),
+}
+
+
+@pytest.mark.parametrize(("name", "old", "new", "expected"), TEMPLATE_CASES.values(),
+                         ids=TEMPLATE_CASES)
+def test_a_broken_template_is_named_with_its_line(
+        project: Path, capsys: pytest.CaptureFixture[str], name: str, old: str, new: str,
+        expected: str) -> None:
+    """The build stops with the template's file and line, writes nothing, and the preview
+    shows the same in its page instead of stopping."""
+    (project / "sources" / "ok.md").write_bytes(record())
+    template = project / "templates" / name
+    if old:
+        text = template.read_text()
+        assert old in text
+        line = text[:text.index(old) + len(old)].count("\n") + 1  # where the change ends
+        template.write_text(text.replace(old, new, 1))
+        expected = expected.format(line=line)
+    else:
+        template.unlink()
+    assert run_cli(project, "build") == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith(f"error: {project / 'templates' / expected}"), error
+    assert not (project / "out").exists()
+    preview = Preview(BuildRequest(config=project / "compendium.yml",
+                                   sources=project / "sources", out=project / "out"))
+    preview.rebuild()
+    assert html.escape(f"templates/{expected}") in preview.page.decode()
