@@ -152,6 +152,8 @@ class PdfRebuilds:
             self._workers.shutdown(wait=False)
             self._workers = None
             print("PDF not rebuilt: a PDF worker stopped; save again to retry", flush=True)
+        except Exception:  # a bug: say so, and keep rebuilding after the next edit
+            log.exception("PDF not rebuilt: unexpected error")
         else:
             self.seconds = time.perf_counter() - started
             print(f"PDF rebuilt in {self.seconds:.2f} s ({stats.pages} pages)", flush=True)

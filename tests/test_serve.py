@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from compendium import cache
+from compendium import cache, serve
 from compendium.errors import BuildStopped
 from compendium.paging import Workers
 from compendium.pipeline import PREVIEW_PDF_STAGES, BuildRequest, run
@@ -142,3 +142,31 @@ def test_a_superseded_build_stops_and_writes_nothing(small_project: Path) -> Non
     finally:
         workers.shutdown(wait=True)
     assert sorted(p.name for p in out.iterdir()) == ["compendium.pdf"]  # the PDF alone
+
+
+def test_the_previews_pdf_thread_outlives_an_unexpected_error(
+        small_project: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A bug in one PDF build is logged with its traceback; the next edit is built."""
+    request = BuildRequest(config=small_project / "compendium.yml",
+                           sources=small_project / "sources", out=small_project / "out")
+    real_run = serve.run
+    calls: list[int] = []
+
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(serve, "run", failing_once)
+    rebuilds = PdfRebuilds(request)
+    try:
+        rebuilds.ask()
+        assert rebuilds.wait(timeout=60)
+        assert "a bug" in caplog.text and not (small_project / "out").exists()
+        rebuilds.ask()
+        assert rebuilds.wait(timeout=120)
+    finally:
+        rebuilds.close()
+    assert (small_project / "out" / "compendium.pdf").is_file()
