@@ -202,12 +202,39 @@ class PrintRun:
 
     def _collect(self) -> None:
         """Wait for every part sent out."""
-        total = len(self.pending)
-        for done, (name, (html, _, future)) in enumerate(self.pending.items(), start=1):
+        done = 0
+        while self.pending:
+            name, (html, _, future) = next(iter(self.pending.items()))
             pdf = self._wait(future)
+            del self.pending[name]
             self.laid[name] = _Laid(html, pdf)
-            self.progress.step(f"PDF part {done}/{total}: {name} ({pdf.pages} pages)")
-        self.pending.clear()
+            done += 1
+            self.progress.step(f"PDF part {done}: {name} ({pdf.pages} pages)")
+            self._resend_contents()
+
+    def _resend_contents(self) -> None:
+        """Send the contents out again, within the round, once the parts before the annex are
+        laid out, if the numbers they print have changed since they were sent.
+
+        The contents print where each part starts, the annex included: its start is known
+        when the indexes are laid out, not the annex itself. In a cold build, contents sent
+        with the back matter print a guess for the annex; before, they were laid out again
+        in a round of their own, with one worker idle (0.2 s at 1,000 records)."""
+        contents = next((p for p in self.parts if p.kind == "contents"), None)
+        if contents is None or contents.name not in self.pending:
+            return
+        before = self.parts[:next((i for i, p in enumerate(self.parts)
+                                   if p.kind.startswith("annex")), len(self.parts))]
+        if any(p.name in self.pending or p.name not in self.laid for p in before
+               if p is not contents):
+            return
+        pages = paginate(self.parts, {name: laid.pdf for name, laid in self.laid.items()})
+        html = self._html(contents, pages)
+        sent, _, future = self.pending[contents.name]
+        if html != sent:
+            future.cancel()  # if it has not started; if it has, it is kept all the same
+            del self.pending[contents.name]
+            self._submit(contents, html)
 
     def _wait(self, future: concurrent.futures.Future[RenderedPdf]) -> RenderedPdf:
         """Return the part ``future`` lays out, unless the build is stopped first."""
