@@ -178,10 +178,18 @@ def measure(size: int, repeat: int, workdir: Path, cold_only: bool) -> dict[str,
         edit(project, n)
         new_process.append(timed(build_command("--format", "pdf"), project))
     html, pdf = preview_refresh(project, max(repeat, 5))
+    print(f"{size:>8} records, each run: cold {_runs(cold)}; WeasyPrint alone {_runs(weasy)}; "
+          f"edit -> HTML {_runs(html, 3)}; edit -> PDF in the preview {_runs(pdf)}; "
+          f"edit -> PDF in a new process {_runs(new_process)}", file=sys.stderr, flush=True)
     return {"records": size, "pages": pdf_pages(project), "cold": statistics.median(cold),
             "weasy": statistics.median(weasy), "html": statistics.median(html),
             "pdf": statistics.median(pdf), "pdf_new": statistics.median(new_process),
             "peak": peak_mb()}
+
+
+def _runs(seconds: list[float], digits: int = 2) -> str:
+    """Return each run's time, in the order they ran."""
+    return " ".join(f"{s:.{digits}f}" for s in seconds)
 
 
 def peak_mb() -> float:
