@@ -2,7 +2,7 @@
 
 Both editions embed the same SVG. Text stays text (``svg.fonttype: none``) so the PDF shows it
 in the compendium's own fonts, and a fixed hash salt and no date keep the bytes reproducible.
-Imported only when the build cache lacks the charts (see charts.draw_charts).
+Imported only when the build cache lacks the charts (see charts.Charts).
 """
 
 from __future__ import annotations
