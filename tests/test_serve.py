@@ -18,6 +18,7 @@ from compendium import cache, serve
 from compendium.errors import BuildStopped
 from compendium.paging import Workers
 from compendium.pipeline import PREVIEW_PDF_STAGES, BuildRequest, run
+from compendium.progress import Progress
 from compendium.serve import PdfRebuilds
 from tests.conftest import ROOT, RecordFactory
 
@@ -134,9 +135,9 @@ def test_a_superseded_build_stops_and_writes_nothing(small_project: Path) -> Non
     workers = Workers(keep=True)
     try:
         stop = threading.Event()
-        threading.Timer(1.0, stop.set).start()  # while the parts are laid out (3 s)
-        with pytest.raises(BuildStopped):
-            run(request, PREVIEW_PDF_STAGES, workers=workers, stop=stop)
+        with pytest.raises(BuildStopped):  # asked to stop once the first part is back
+            run(request, PREVIEW_PDF_STAGES, StopAtFirstPart(stop), workers=workers,
+                stop=stop)
         assert not out.exists()
         run(request, PREVIEW_PDF_STAGES, workers=workers)  # the kept workers still work
     finally:
@@ -170,3 +171,15 @@ def test_the_previews_pdf_thread_outlives_an_unexpected_error(
     finally:
         rebuilds.close()
     assert (small_project / "out" / "compendium.pdf").is_file()
+
+
+class StopAtFirstPart(Progress):
+    """Progress that sets ``stop`` when the first part of the PDF comes back."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        super().__init__(enabled=False)
+        self.stop = stop
+
+    def step(self, text: str) -> None:
+        if text.startswith("PDF part"):
+            self.stop.set()
