@@ -209,7 +209,8 @@ class PrintRun:
             del self.pending[name]
             self.laid[name] = _Laid(html, pdf)
             done += 1
-            self.progress.step(f"PDF part {done}: {name} ({pdf.pages} pages)")
+            total = done + len(self.pending)  # the contents may be sent again meanwhile
+            self.progress.step(f"PDF part {done}/{total}: {name} ({pdf.pages} pages)")
             self._resend_contents()
 
     def _resend_contents(self) -> None:
