@@ -61,10 +61,11 @@ class Charts:
             # settings are global.
             from compendium.plots import plot_charts
 
-            with _DRAWING:
-                drawn = [asdict(c) for c in plot_charts(activities)]
-            cache.put(self.key, json.dumps(drawn, ensure_ascii=False, sort_keys=True).encode())
-            self._drawn.set_result(_charts(drawn))
+            def draw() -> list[dict[str, Any]]:
+                with _DRAWING:
+                    return [asdict(c) for c in plot_charts(activities)]
+
+            self._drawn.set_result(_charts(cache.remember(self.key, draw)))
         except BaseException as exc:  # raised where the charts are wanted
             self._drawn.set_exception(exc)
 

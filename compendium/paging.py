@@ -344,25 +344,25 @@ def start_pool() -> concurrent.futures.ProcessPoolExecutor:
 
     forkserver, not fork: workers start from a small clean process, not from a copy of a
     build holding every record (memory per worker stays that of its part)."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["compendium.typeset"])
-    workers = os.cpu_count() or 1
-    pool = concurrent.futures.ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=watch_build,
-        initargs=(os.getpid(),))
-    for _ in range(workers):
-        pool.submit(os.getpid)  # starts the processes now, without waiting for them
-    return pool
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["compendium.typeset"])
+    return _forked(os.cpu_count() or 1)
 
 
 def start_joiner() -> concurrent.futures.ProcessPoolExecutor:
     """Start the process that joins the parts (forked from the workers' server: nothing to
     import)."""
-    joiner = concurrent.futures.ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("forkserver"),
+    return _forked(1)
+
+
+def _forked(processes: int) -> concurrent.futures.ProcessPoolExecutor:
+    """Return ``processes`` processes forked from the fork server, started now (without
+    waiting for them), each ending when the build does."""
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=processes, mp_context=multiprocessing.get_context("forkserver"),
         initializer=watch_build, initargs=(os.getpid(),))
-    joiner.submit(os.getpid)  # starts the process now
-    return joiner
+    for _ in range(processes):
+        pool.submit(os.getpid)
+    return pool
 
 
 def watch_build(build: int) -> None:
