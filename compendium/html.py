@@ -40,6 +40,8 @@ from compendium.templating import template_errors
 
 log = logging.getLogger(__name__)
 
+PAGE_TEMPLATE = "compendium.html.j2"
+"""The template of the whole page: the HTML edition, and each part of the PDF."""
 SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:", "#")
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "em", "strong", "a", "code", "pre", "blockquote",
                 "h2", "h3", "h4", "h5", "h6", "br", "hr", "table", "thead", "tbody", "tr",
@@ -346,7 +348,7 @@ def render_html(document: Document, templates: Path, medium: str, inline_css: st
                                    labels)
         label = functools.partial(record_label, env.get_template("record-label.html.j2"),
                                   labels)
-        return env.get_template("compendium.html.j2").render(
+        return env.get_template(PAGE_TEMPLATE).render(
             doc=document, edition=document.edition, medium=medium, inline_css=inline_css,
             script=script, pages=pages, part=part, labels=labels, safe=_mark_safe,
             articles=functools.partial(articles, record, document), record_label=label)

@@ -23,14 +23,15 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import get_args
 
 from compendium.assembly import Assembled, Folio, Piece, assemble
 from compendium.cache import Cache, key_of
 from compendium.errors import BuildStopped, RenderError
 from compendium.fonts import font_files_hash
-from compendium.html import Document
+from compendium.html import PAGE_TEMPLATE, Document
 from compendium.model import Pagination
-from compendium.parts import ROMAN_KINDS, WAITING_KINDS, Part, part_html, split_parts
+from compendium.parts import ROMAN_KINDS, WAITING_KINDS, Part, PartKind, part_html, split_parts
 from compendium.pdf import PdfJob, RenderedPdf, css_string, folio_job, render_pdf, stamp_job
 from compendium.progress import Progress
 
@@ -135,7 +136,9 @@ class PrintRun:
 
     def _join(self, pages: Pagination) -> RenderedPdf:
         """Lay out the page numbers and join the parts."""
-        pieces = list(_pieces(self.parts, {n: laid.pdf for n, laid in self.laid.items()}))
+        laid = {n: laid.pdf for n, laid in self.laid.items()}
+        _refuse_doubled(self.parts, laid, self.job.templates)
+        pieces = list(_pieces(self.parts, laid))
         body = next(i for i, p in enumerate(self.parts) if p.kind not in ROMAN_KINDS)
         roman = sum(p.pages + p.blank_before for p in pieces[:body]) + pieces[body].blank_before
         arabic = sum(p.pages + p.blank_before for p in pieces) - roman
@@ -445,6 +448,26 @@ def _arabic_pages(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> int
             return before
         known = before + laid[part.name].pages
     return known
+
+
+def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, RenderedPdf],
+                    templates: Path) -> None:
+    """Refuse parts of which two hold the same anchor: the template printed something twice.
+
+    The join counts pages, so nothing goes missing silently; this is its counterpart for
+    nothing doubled. A template that does not know one of the part kinds (one written before
+    the kind existed) renders the rest of the page for it: the contents, a second time."""
+    owner: dict[str, str] = {}
+    for part in parts:
+        for anchor in laid[part.name].anchors:
+            first = owner.setdefault(anchor, part.name)
+            if first != part.name:
+                raise RenderError(
+                    f"{templates / PAGE_TEMPLATE}: the PDF parts {first!r} and "
+                    f"{part.name!r} both hold #{anchor}: the template renders it twice. Does "
+                    f"it render each part kind ({', '.join(get_args(PartKind))}) on its own? "
+                    "A template written before one of them existed falls through to the "
+                    "contents for it.")
 
 
 def _pieces(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Iterator[Piece]:

@@ -22,6 +22,7 @@ from tests.conftest import (
     page_labels,
     pdf_page_texts,
     pdf_text,
+    run_cli,
 )
 from tests.test_build_e2e import record_texts
 from tests.test_publication import tagged_mcids
@@ -136,3 +137,22 @@ def test_assembly_refuses_a_part_missing_pages(tmp_path: Path) -> None:
     assert part.pages == 2
     with pytest.raises(RenderError, match="part 1 has 2 pages in its file, 3 when laid out"):
         assemble([Piece(part.data, 3, False)], [part.data], [(), (), ()], 0)
+
+
+def test_a_template_printing_a_part_twice_is_refused(
+        small_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A template that does not know the ``title`` part (written before it existed) prints the
+    contents in its place: the build names the template and the doubled anchor, writes
+    nothing, and the PDF a good build wrote stays."""
+    assert run_cli(small_project, "build", "--format", "pdf") == 0
+    good = (small_project / "out" / "compendium.pdf").read_bytes()
+    template = small_project / "templates" / "compendium.html.j2"
+    title_branch = '{% elif part == "title" %}\n{{ title_pages() }}\n'
+    assert title_branch in template.read_text()
+    template.write_text(template.read_text().replace(title_branch, ""))
+    capsys.readouterr()
+    assert run_cli(small_project, "build", "--format", "pdf") == 1
+    error = capsys.readouterr().err
+    assert f"error: {template}: the PDF parts 'title' and 'contents' both hold #toc-heading" \
+        in error, error
+    assert (small_project / "out" / "compendium.pdf").read_bytes() == good
