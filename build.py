@@ -2,7 +2,9 @@
 
 import sys
 
-from compendium.cli import main
-
 if __name__ == "__main__":
+    # Imported here, not above: the PDF workers, forked from a server, import this file as
+    # their main module, and need nothing the command line loads.
+    from compendium.cli import main
+
     sys.exit(main())
