@@ -4,7 +4,7 @@ WeasyPrint lays out each part as a document of its own (see parts.py). Joining t
 what makes the PDF accessible and navigable: one tag tree (each part's elements under one
 Document element, with the parent-tree keys renumbered), one set of named destinations (so
 links between parts land), one outline, page labels (roman front matter), and the page
-numbers, drawn from the folio documents as /Artifact. qpdf (through pikepdf) writes the file
+numbers, cut from the folio sheets and drawn as /Artifact. qpdf (through pikepdf) writes the file
 with an identifier made from its content, so the same parts give the same bytes.
 """
 
@@ -40,12 +40,12 @@ class Piece:
 
 @dataclass(frozen=True, slots=True)
 class Folio:
-    """Where a page's number comes from: a page of one of the folio documents."""
+    """Where a page's number comes from: a line of one of the folio sheets (pdf.folio_job)."""
 
-    document: int
-    """Index of the folio document."""
-    page: int
-    """Page of that document, from 0."""
+    sheet: int
+    """Index of the folio sheet."""
+    line: int
+    """Line of the sheet's second page, from 0."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +60,12 @@ class Assembled:
     """Links whose target no part has."""
 
 
-def assemble(pieces: Sequence[Piece], folio_documents: Sequence[bytes],
-             folios: Sequence[Sequence[Folio]], roman_pages: int) -> Assembled:
+def assemble(pieces: Sequence[Piece], sheets: Sequence[bytes], folios: Sequence[Folio | None],
+             roman_pages: int, stamp: bytes | None = None) -> Assembled:
     """Join ``pieces`` (the first gives the catalog: metadata, language, attachments).
 
-    ``folios[i]`` are the pages drawn over page i (its number, the draft stamp); the first
+    ``folios[i]`` is the number drawn over page i, from the folio ``sheets`` (none: no
+    number), and the first page of ``stamp`` is drawn over every page; the first
     ``roman_pages`` pages are labelled i, ii, … and the rest 1, 2, …"""
     out = _open(pieces[0], 1)
     tree = _TagTree(out)
@@ -93,7 +94,8 @@ def assemble(pieces: Sequence[Piece], folio_documents: Sequence[bytes],
     out.Root.Names.Dests = Dictionary(Names=Array(
         [x for name in sorted(dests) for x in (String(name), dests[name])]))
     _write_outline(out, outline)
-    _stamp_folios(out, [pikepdf.open(io.BytesIO(d)) for d in folio_documents], folios)
+    _draw_folios(out, [pikepdf.open(io.BytesIO(d)) for d in sheets], folios,
+                 pikepdf.open(io.BytesIO(stamp)) if stamp else None)
     out.Root.PageLabels = Dictionary(Nums=Array(
         [0, Dictionary(S=Name.r), roman_pages, Dictionary(S=Name.D)]))
     buffer = io.BytesIO()
@@ -255,23 +257,105 @@ def _resolve_links(pdf: pikepdf.Pdf, dests: dict[str, Any]) -> list[str]:
     return missing
 
 
-def _stamp_folios(pdf: pikepdf.Pdf, documents: Sequence[pikepdf.Pdf],
-                  folios: Sequence[Sequence[Folio]]) -> None:
-    """Draw each page's number and stamp from its folio page, as /Artifact content."""
+def _draw_folios(pdf: pikepdf.Pdf, sheets: Sequence[pikepdf.Pdf],
+                 folios: Sequence[Folio | None], stamp: pikepdf.Pdf | None) -> None:
+    """Draw each page's number from its folio sheet, and the stamp, as /Artifact content."""
     if len(folios) != len(pdf.pages):
         raise RenderError(f"{len(folios)} page numbers for {len(pdf.pages)} pages")
-    forms: dict[tuple[int, int], Any] = {}
-    for page, overlays in zip(pdf.pages, folios, strict=True):
-        drawn = b""
-        for folio in overlays:
-            place = (folio.document, folio.page)
-            if place not in forms:
-                source = documents[folio.document].pages[folio.page]
-                forms[place] = pdf.copy_foreign(source.as_form_xobject())
-            # A name of our own: pikepdf's prefix= draws random ones, and bytes must repeat.
-            name = page.add_resource(forms[place], Name.XObject,
-                                     Name(f"/Folio{folio.document}p{folio.page}"))
-            drawn += b" " + str(name).encode() + b" Do"
+    lines: dict[int, list[bytes]] = {}
+    resources: dict[int, Any] = {}
+    forms: dict[Folio, Any] = {}
+    # A name of our own for each form: pikepdf's prefix= draws random ones, and bytes must
+    # repeat.
+    stamped = (Name.Stamp, pdf.copy_foreign(stamp.pages[0].as_form_xobject())) if stamp else None
+    for page, folio in zip(pdf.pages, folios, strict=True):
+        drawn = []
+        if folio is not None:
+            if folio not in forms:
+                sheet = sheets[folio.sheet]
+                if folio.sheet not in lines:
+                    lines[folio.sheet] = sheet_lines(sheet)
+                    resources[folio.sheet] = _copy(pdf, sheet, sheet.pages[1].Resources)
+                if folio.line >= len(lines[folio.sheet]):
+                    raise RenderError(f"folio sheet {folio.sheet} has "
+                                      f"{len(lines[folio.sheet])} numbers, not {folio.line + 1}")
+                forms[folio] = _form(pdf, lines[folio.sheet][folio.line],
+                                     sheet.pages[1].MediaBox, resources[folio.sheet])
+            drawn.append((Name(f"/Folio{folio.sheet}l{folio.line}"), forms[folio]))
+        if stamped is not None:
+            drawn.append(stamped)
+        if not drawn:
+            continue
+        names = b"".join(b" " + str(page.add_resource(form, Name.XObject, name)).encode() +
+                         b" Do" for name, form in drawn)
         page.contents_add(pikepdf.Stream(pdf, b"q"), prepend=True)
-        page.contents_add(pikepdf.Stream(pdf, b"Q q /Artifact BMC" + drawn + b" EMC Q"),
+        page.contents_add(pikepdf.Stream(pdf, b"Q q /Artifact BMC" + names + b" EMC Q"),
                           prepend=False)
+
+
+SHOWING = {"TJ", "Tj"}
+"""The text operators a folio sheet shows its numbers with."""
+UNEXPECTED = {"Td", "TD", "T*", "'", '"'}
+"""Text operators that would move lines in ways sheet_lines does not follow."""
+
+
+def sheet_lines(sheet: pikepdf.Pdf) -> list[bytes]:
+    """Return, for each line of a folio sheet's page 2, content drawing that line alone
+    where page 1 draws its one number (see pdf.folio_job).
+
+    WeasyPrint sets each line with its own text matrix (Tm), centred in the same box as
+    page 1's number: a line needs only page 1's baseline. The sheet is refused if it is not
+    drawn that way (page 1's number and the first line, the same number, set apart), rather
+    than a page number drawn astray."""
+    reference = pikepdf.parse_content_stream(sheet.pages[0])
+    operations = pikepdf.parse_content_stream(sheet.pages[1])
+    first, shown = _text_lines(reference), _text_lines(operations)
+    if len(first) != 1 or not shown or first[0][1] != shown[0][1] or \
+            first[0][0][0] != shown[0][0][0]:
+        raise RenderError("a folio sheet is not laid out as the join expects: one number on "
+                          "page 1, and on page 2 a first line showing it at the same place "
+                          f"across (found {len(first)} number(s), {len(shown)} line(s))")
+    baseline = first[0][0][1]
+    return [_line_alone(operations, n, baseline) for n in range(len(shown))]
+
+
+def _text_lines(operations: Sequence[Any]) -> list[tuple[tuple[Any, Any], bytes]]:
+    """Return the position (Tm's e and f) and shown glyphs of every line of text."""
+    lines: list[tuple[tuple[Any, Any], bytes]] = []
+    for instruction in operations:
+        operator = str(instruction.operator)
+        if operator in UNEXPECTED:
+            raise RenderError(f"a folio sheet is not laid out as the join expects: {operator}")
+        if operator == "Tm":
+            lines.append(((instruction.operands[4], instruction.operands[5]), b""))
+        elif operator in SHOWING and lines:
+            position, glyphs = lines[-1]
+            lines[-1] = (position, glyphs + pikepdf.unparse_content_stream([instruction]))
+    return lines
+
+
+def _line_alone(operations: Sequence[Any], wanted: int, baseline: Any) -> bytes:
+    """Return ``operations`` showing only line ``wanted``, moved down to ``baseline``."""
+    kept = []
+    line = -1
+    for instruction in operations:
+        operator = str(instruction.operator)
+        if operator == "Tm":
+            line += 1
+            if line == wanted:
+                a, b, c, d, e, _ = instruction.operands
+                kept.append(pikepdf.ContentStreamInstruction([a, b, c, d, e, baseline],
+                                                             instruction.operator))
+        elif operator not in SHOWING or line == wanted:
+            kept.append(instruction)
+    return pikepdf.unparse_content_stream(kept)
+
+
+def _form(pdf: pikepdf.Pdf, content: bytes, box: Any, resources: Any) -> Any:
+    """Return a form XObject of ``pdf`` drawing ``content`` over a page of size ``box``."""
+    form = pikepdf.Stream(pdf, content)
+    form.Type = Name.XObject
+    form.Subtype = Name.Form
+    form.BBox = Array([float(v) for v in box])
+    form.Resources = resources
+    return pdf.make_indirect(form)

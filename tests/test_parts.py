@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import re
 import subprocess
 from pathlib import Path
 
 import pikepdf
 import pytest
 
-from compendium.assembly import Piece, assemble
+from compendium import paging
+from compendium.assembly import Piece, assemble, sheet_lines
 from compendium.backmatter import SourcePage
 from compendium.errors import RenderError
 from compendium.parts import ANNEX_SIZE, _annex_slices, split_parts
@@ -136,7 +139,7 @@ def test_assembly_refuses_a_part_missing_pages(tmp_path: Path) -> None:
                              project=tmp_path))
     assert part.pages == 2
     with pytest.raises(RenderError, match="part 1 has 2 pages in its file, 3 when laid out"):
-        assemble([Piece(part.data, 3, False)], [part.data], [(), (), ()], 0)
+        assemble([Piece(part.data, 3, False)], [], [None, None, None], 0)
 
 
 def test_a_template_printing_a_part_twice_is_refused(
@@ -156,3 +159,52 @@ def test_a_template_printing_a_part_twice_is_refused(
     assert f"error: {template}: the PDF parts 'title' and 'contents' both hold #toc-heading" \
         in error, error
     assert (small_project / "out" / "compendium.pdf").read_bytes() == good
+
+
+def foot_words(pdf: Path) -> list[dict[str, tuple[float, float, float, float]]]:
+    """Return, for each page, the words in its bottom margin with their boxes (pdftotext)."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    pages = []
+    for page in out.split("<page ")[1:]:
+        height = float(re.search(r'height="([\d.]+)"', page)[1])  # type: ignore[index]
+        words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                           r'yMax="([\d.]+)">([^<]*)</word>', page)
+        pages.append({text: (float(a), float(b), float(c), float(d))
+                      for a, b, c, d, text in words if float(b) > height - 60})
+    return pages
+
+
+def test_every_page_prints_its_label_where_weasyprint_sets_a_page_number(
+        small_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each number, cut from a folio sheet, lands exactly where WeasyPrint sets the number of
+    a page of its own, across sheets (made small here), roman and arabic; the cover has none."""
+    monkeypatch.setattr(paging, "FOLIO_BLOCK", 4)
+    assert run_cli(small_project, "build", "--format", "pdf", "--publication") == 0
+    pdf = small_project / "out" / "compendium.pdf"
+    labels = page_labels(pdf)
+    assert labels.index("1") > 4 and len(labels) - labels.index("1") > 9  # several sheets each
+    feet = foot_words(pdf)
+    assert feet[0] == {}  # the cover
+    for label, words in list(zip(labels, feet, strict=True))[1:]:
+        assert list(words) == [label]
+    styles = tuple(small_project / "styles" / name for name in ("common.css", "print.css"))
+    for label in ("ii", labels[4], "1", "7", "10"):
+        style, number = ("decimal", int(label)) if label.isdigit() else \
+            ("lower-roman", labels.index(label) + 1)
+        alone = render_pdf(PdfJob(
+            html="<html><body></body></html>", project=small_project, stylesheets=styles,
+            page_css="@page { size: A4; @top-center { content: none; } "
+                     f"@bottom-center {{ content: counter(page, {style}); }} }} "
+                     f"@page :first {{ counter-reset: page {number}; }}", tagged=False))
+        (small_project / "alone.pdf").write_bytes(alone.data)
+        reference = foot_words(small_project / "alone.pdf")[0]
+        assert reference == feet[labels.index(label)], label
+
+
+def test_a_folio_sheet_drawn_otherwise_is_refused(tmp_path: Path) -> None:
+    """A sheet whose numbers are not set line by line as expected stops the join."""
+    sheet = render_pdf(PdfJob(html="<p>1</p><p style='break-before: page'>2 3</p>",
+                              project=tmp_path, tagged=False))
+    with pytest.raises(RenderError, match="folio sheet is not laid out as the join expects"):
+        sheet_lines(pikepdf.open(io.BytesIO(sheet.data)))
