@@ -215,6 +215,7 @@ def render_pdf_edition(build: Build) -> Build:
         build.progress.step("waiting for the PDF workers")
         pdf = build.pdf_run.result()
         build.cache.put(build.pdf_key, pack_pdf(pdf))
+        build.cache.bind(build.pdf_key, build.cache.used)  # its parts, for the next edit
     for warning in pdf.warnings:
         log.warning("PDF: %s", warning)
     return replace(_add_outputs(build, {PDF_NAME: pdf.data}), pages=pdf.pages)
@@ -315,6 +316,15 @@ def write_pdf(build: Build) -> Build:
                                                 {PDF_NAME: build.outputs[PDF_NAME]}))
 
 
+def prune_cache(build: Build) -> Build:
+    """Remove what this build did not use from an outgrown cache (see Cache.prune). Only
+    builds of the PDF, which ask for nearly every entry: the preview's HTML rebuild would
+    take the PDF's parts for unused."""
+    if "pdf" in build.request.formats:
+        build.cache.prune()
+    return build
+
+
 CHECK_STAGES: tuple[tuple[str, Stage], ...] = (
     ("load config", load_config),
     ("read and validate sources", read_sources),
@@ -333,11 +343,13 @@ BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
     ("render PDF", render_pdf_edition),
     ("refuse warnings (publication)", refuse_warnings),
     ("write outputs", write),
+    ("prune the cache", prune_cache),
 )
 
 PREVIEW_PDF_STAGES: tuple[tuple[str, Stage], ...] = (
-    *(stage for stage in BUILD_STAGES if stage[1] not in (render_markdown, write)),
+    *(stage for stage in BUILD_STAGES if stage[1] not in (render_markdown, write, prune_cache)),
     ("write the PDF", write_pdf),
+    ("prune the cache", prune_cache),
 )
 """The preview's PDF rebuild, which follows its HTML rebuild (that writes the rest)."""
 

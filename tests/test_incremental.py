@@ -230,3 +230,50 @@ def test_a_file_that_just_changed_is_not_remembered(tmp_path: Path) -> None:
     record.write_text("---\nid: a\n---\nFirst text.\n")
     sources.read_text(record)
     assert record not in sources._READ
+
+
+def test_prune_removes_unused_entries_oldest_first(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the limit, entries the build did not use go, oldest first, down to three quarters
+    of the limit; those it used stay, however old; under the limit nothing goes."""
+    monkeypatch.setattr(cache, "_WRITES", cache._Writes())
+    folder = tmp_path / "cache"
+    keys = [f"{n:02x}" + "0" * 62 for n in range(8)]
+    writer = cache.Cache(folder)
+    for age, key in enumerate(keys):
+        writer.put(key, bytes(1000))
+        os.utime(folder / key[:2] / key, (1_000 + age, 1_000 + age))
+    store = cache.Cache(folder)
+    cache._MEMORY.clear()
+    assert store.get(keys[0]) is not None and store.get(keys[7]) is not None  # used: kept
+    assert store.prune(limit=8 * 1032) == 0  # 8 entries of 1,032 bytes: not over
+    monkeypatch.setattr(cache, "_WRITES", cache._Writes())
+    assert store.prune(limit=6 * 1032) == 4  # down to 4.5 entries: the 4 oldest unused go
+    left = sorted(p.name for p in folder.glob("??/*"))
+    assert left == [keys[0], keys[5], keys[6], keys[7]]
+
+
+def test_an_outgrown_cache_keeps_what_the_build_and_the_next_edit_use(
+        small_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build over the limit removes an older state's entries and nothing the current state
+    needs: the PDF's parts stay, though that build took the whole PDF from the cache, so an
+    edit after it lays out only its own part and the title page."""
+    first, parts, _ = parted_build(small_project)
+    folder = small_project / CACHE_FOLDER
+    entries = sorted(folder.glob("??/*"))
+    stale = folder / "ff" / ("ff" + "1" * 62)  # an entry no build asks for
+    stale.parent.mkdir(exist_ok=True)
+    stale.write_bytes(bytes(32) + bytes(10_000_000))
+    os.utime(stale, (1_000, 1_000))
+    monkeypatch.setattr(cache, "_WRITES", cache._Writes())
+    monkeypatch.setattr(cache, "CACHE_LIMIT", 100_000)  # below what the state needs
+    cache._MEMORY.clear()
+    again, _, sent = parted_build(small_project)
+    assert sorted(folder.glob("??/*")) == entries  # all but the stale entry
+    assert again == first and sent == []  # the whole PDF, from the cache
+    record = next((small_project / "sources").rglob("iom-2*.md"))
+    record.write_text(record.read_text() + "\nReviewed.\n")
+    cache._MEMORY.clear()
+    _, _, sent = parted_build(small_project)
+    relaid = [n for n in sent if n in parts]  # not the draft stamp, new after any edit
+    assert len(relaid) == 2 and "title" in relaid, relaid
