@@ -222,10 +222,14 @@ def watched(request: BuildRequest) -> list[Path]:
 def serve(request: BuildRequest, port: int, stop: threading.Event | None = None) -> int:
     """Serve the preview until interrupted (or ``stop`` is set)."""
     preview = Preview(request)
+    try:  # the port first: a busy one should not wait for a build to be said
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler_for(preview))
+    except OSError as exc:
+        raise CompendiumError(f"cannot serve on 127.0.0.1 port {port}: {exc.strerror}; is "
+                              "another preview running? Choose another with --port") from exc
     preview.rebuild()
     pdf = PdfRebuilds(request)
     pdf.ask()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler_for(preview))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"Serving the draft at http://127.0.0.1:{server.server_address[1]}/ "
           "(Ctrl-C to stop)", flush=True)

@@ -20,7 +20,7 @@ from compendium.paging import Workers
 from compendium.pipeline import PREVIEW_PDF_STAGES, BuildRequest, run
 from compendium.progress import Progress
 from compendium.serve import PdfRebuilds
-from tests.conftest import ROOT, RecordFactory
+from tests.conftest import ROOT, RecordFactory, run_cli
 
 
 def free_port() -> int:
@@ -183,3 +183,19 @@ class StopAtFirstPart(Progress):
     def step(self, text: str) -> None:
         if text.startswith("PDF part"):
             self.stop.set()
+
+
+def test_a_busy_port_is_said_plainly(project: Path, make_record: RecordFactory,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Another program on the port: one line saying so and what to do, no traceback, and
+    nothing built."""
+    make_record()
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        assert run_cli(project, "serve", "--port", str(port)) == 1
+    error = capsys.readouterr().err
+    assert error == (f"error: cannot serve on 127.0.0.1 port {port}: Address already in use; "
+                     "is another preview running? Choose another with --port\n")
+    assert not (project / "out").exists()
