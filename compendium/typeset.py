@@ -152,7 +152,7 @@ _PARSED: dict[tuple[Path, tuple[bytes, ...]], _Styles] = {}
 def _parsed_styles(project: Path, stylesheets: Sequence[Path]) -> _Styles:
     """Return the font faces and ``stylesheets`` parsed, once per process and content.
 
-    Parsing them and registering the faces takes 0.03–0.06 s, which every part, folio block
+    Parsing them and registering the faces takes 0.03–0.06 s, which every part, folio sheet
     and stamp of the PDF would pay again; a parsed stylesheet is not changed by a layout."""
     key = (project, tuple(p.read_bytes() for p in stylesheets))
     if key not in _PARSED:
