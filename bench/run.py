@@ -1,4 +1,4 @@
-"""Benchmarks of issue 7, measured side by side in one run on the same generated corpus.
+"""Benchmarks of issues 7 and 16, measured side by side in one run on the same generated corpus.
 
 Usage: python bench/run.py [SIZE ...] [--repeat N] [--cold-only]
        (default: 100 1000, 3 repeats; --cold-only: the cold build and its memory, for 10,000)
@@ -6,7 +6,9 @@ Usage: python bench/run.py [SIZE ...] [--repeat N] [--cold-only]
 For each size it prints the median of N runs of:
   cold      full build (HTML and PDF) with an empty cache, in a new process
   weasy     WeasyPrint alone rendering the same edition as one HTML document (the build's
-            page numbers written in), in one new process
+            page numbers written in), in one new process, with one write_pdf
+  speed     pages per second of the cold build over pages per second of WeasyPrint alone
+  bytes     size of the build's PDF over the size of WeasyPrint alone's
   html      one record edited -> HTML refreshed, in the running preview (as `serve` does)
   pdf       one record edited -> PDF refreshed in the running preview (as `serve` does: HTML
             first, then the PDF with the workers it keeps), timed from the edit
@@ -166,13 +168,17 @@ def measure(size: int, repeat: int, workdir: Path, cold_only: bool) -> dict[str,
     for _ in range(repeat):
         shutil.rmtree(project / ".cache", ignore_errors=True)
         cold.append(timed(build_command(), project))
+    pages, size_ours = pdf_pages(project / "out" / "compendium.pdf"), \
+        (project / "out" / "compendium.pdf").stat().st_size
     if cold_only:
         nan = float("nan")
-        return {"records": size, "pages": pdf_pages(project), "cold": statistics.median(cold),
-                "weasy": nan, "html": nan, "pdf": nan, "pdf_new": nan, "peak": peak_mb()}
+        return {"records": size, "pages": pages, "cold": statistics.median(cold),
+                "weasy": nan, "weasy_pages": nan, "bytes": nan, "html": nan, "pdf": nan,
+                "pdf_new": nan, "peak": peak_mb()}
     paths = final_html(project)
     weasy = [timed([sys.executable, "-c", WEASY_ALONE, *paths], project, ours=False)
              for _ in range(repeat)]
+    alone = Path(paths[0] + ".pdf")
     new_process = []
     for n in range(repeat):
         edit(project, n)
@@ -181,8 +187,9 @@ def measure(size: int, repeat: int, workdir: Path, cold_only: bool) -> dict[str,
     print(f"{size:>8} records, each run: cold {_runs(cold)}; WeasyPrint alone {_runs(weasy)}; "
           f"edit -> HTML {_runs(html, 3)}; edit -> PDF in the preview {_runs(pdf)}; "
           f"edit -> PDF in a new process {_runs(new_process)}", file=sys.stderr, flush=True)
-    return {"records": size, "pages": pdf_pages(project), "cold": statistics.median(cold),
-            "weasy": statistics.median(weasy), "html": statistics.median(html),
+    return {"records": size, "pages": pages, "cold": statistics.median(cold),
+            "weasy": statistics.median(weasy), "weasy_pages": pdf_pages(alone),
+            "bytes": size_ours / alone.stat().st_size, "html": statistics.median(html),
             "pdf": statistics.median(pdf), "pdf_new": statistics.median(new_process),
             "peak": peak_mb()}
 
@@ -199,9 +206,9 @@ def peak_mb() -> float:
     return max([own, *PEAKS])
 
 
-def pdf_pages(project: Path) -> int:
-    """Return the page count of the project's PDF."""
-    return int(subprocess.run(["pdfinfo", str(project / "out" / "compendium.pdf")],
+def pdf_pages(pdf: Path) -> int:
+    """Return the page count of ``pdf``."""
+    return int(subprocess.run(["pdfinfo", str(pdf)],
                               capture_output=True, text=True, check=True).stdout
                .split("Pages:")[1].split()[0])
 
@@ -213,13 +220,16 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/compendium-bench"))
     parser.add_argument("--cold-only", action="store_true")
     args = parser.parse_args()
-    print(f"{'records':>8} {'pages':>6} {'cold s':>8} {'weasy s':>8} {'cold/weasy':>10} "
+    print(f"{'records':>8} {'pages':>6} {'cold s':>8} {'w pages':>7} {'weasy s':>8} "
+          f"{'speed':>6} {'bytes':>6} "
           f"{'html s':>7} {'pdf s':>7} {'pdf/cold':>8} {'pdf new s':>9} {'new/cold':>8} "
           f"{'peak MB':>8}")
     for size in args.sizes:
         m = measure(size, args.repeat, args.workdir, args.cold_only)
-        print(f"{m['records']:>8} {m['pages']:>6} {m['cold']:>8.2f} {m['weasy']:>8.2f} "
-              f"{m['cold'] / m['weasy']:>10.2f} {m['html']:>7.3f} {m['pdf']:>7.2f} "
+        speed = (m["pages"] / m["cold"]) / (m["weasy_pages"] / m["weasy"])
+        print(f"{m['records']:>8} {m['pages']:>6} {m['cold']:>8.2f} {m['weasy_pages']:>7} "
+              f"{m['weasy']:>8.2f} {speed:>6.2f} {m['bytes']:>6.2f} "
+              f"{m['html']:>7.3f} {m['pdf']:>7.2f} "
               f"{m['pdf'] / m['cold']:>8.2f} {m['pdf_new']:>9.2f} "
               f"{m['pdf_new'] / m['cold']:>8.2f} {m['peak']:>8.0f}", flush=True)
 

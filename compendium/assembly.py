@@ -21,6 +21,7 @@ from pikepdf import Array, Dictionary, Name, String
 
 from compendium.errors import RenderError
 from compendium.parts import FOREIGN_LINK
+from compendium.subsets import merge_subsets
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +34,6 @@ class Piece:
     """Its page count, as its worker reported it."""
     blank_before: bool
     """Whether a blank page goes before it (it opens on a right-hand page)."""
-    outline_level: int = 1
-    """Outline level of its top items: 2 for a continued chapter, whose sections go under
-    the chapter's heading in an earlier part."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +67,7 @@ def assemble(pieces: Sequence[Piece], sheets: Sequence[bytes], folios: Sequence[
     ``roman_pages`` pages are labelled i, ii, … and the rest 1, 2, …"""
     out = _open(pieces[0], 1)
     tree = _TagTree(out)
-    outline = list(_outline_items(out, out, pieces[0].outline_level))
+    outline = list(_outline_items(out, out, 1))
     dests = dict(_dests(out, out))
     for number, piece in enumerate(pieces[1:], start=2):
         if piece.blank_before:
@@ -81,7 +79,7 @@ def assemble(pieces: Sequence[Piece], sheets: Sequence[bytes], folios: Sequence[
                 warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
                 out.pages.extend(source.pages)
             tree.add(source, first)
-            outline += _outline_items(source, out, piece.outline_level)
+            outline += _outline_items(source, out, 1)
             for name, dest in _dests(source, out):
                 dests.setdefault(name, dest)
             _own_streams(out.pages[first:])
@@ -96,6 +94,7 @@ def assemble(pieces: Sequence[Piece], sheets: Sequence[bytes], folios: Sequence[
     _write_outline(out, outline)
     _draw_folios(out, [pikepdf.open(io.BytesIO(d)) for d in sheets], folios,
                  pikepdf.open(io.BytesIO(stamp)) if stamp else None)
+    merge_subsets(out)
     out.Root.PageLabels = Dictionary(Nums=Array(
         [0, Dictionary(S=Name.r), roman_pages, Dictionary(S=Name.D)]))
     buffer = io.BytesIO()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from itertools import groupby
 
 from compendium.config import ChapterSpec, Edition, Rule
@@ -23,8 +24,11 @@ def assign_chapters(records: Sequence[Record], edition: Edition) -> tuple[Chapte
         raise ValueError(f"{len(unplaced)} record(s) match no chapter and there is no catch-all")
     specs = [s for s in edition.chapters if by_slug[s.slug] or not s.catch_all]
     home = {r.id: s for s in specs for r in by_slug[s.slug]}
-    return tuple(_make_chapter(n, spec, by_slug[spec.slug], records, home, edition)
-                 for n, spec in enumerate(specs, start=1))
+    chapters = [_make_chapter(n, spec, by_slug[spec.slug], edition)
+                for n, spec in enumerate(specs, start=1)]
+    numbers = {rid: number for c in chapters for rid, number in c.entry_numbers().items()}
+    return tuple(replace(chapter, references=_references(spec, records, home, numbers))
+                 for chapter, spec in zip(chapters, specs, strict=True))
 
 
 def placement_problems(records: Sequence[Record], edition: Edition) -> list[Problem]:
@@ -52,14 +56,12 @@ def is_selected(record: Record, rule: Rule) -> bool:
 
 
 def _make_chapter(number: int, spec: ChapterSpec, records: list[Record],
-                  everything: Sequence[Record], home: dict[str, ChapterSpec],
                   edition: Edition) -> Chapter:
     """Build one chapter: profiles first, then activities grouped by period."""
     profiles = tuple(sorted((r for r in records if r.is_profile), key=_profile_key(spec)))
     activities = [r for r in records if not r.is_profile]
     return Chapter(number=number, slug=spec.slug, title=spec.title, intro=spec.intro,
-                   profiles=profiles, groups=group_by_period(activities, edition),
-                   references=_references(spec, everything, home))
+                   profiles=profiles, groups=group_by_period(activities, edition))
 
 
 def _profile_key(spec: ChapterSpec) -> Callable[[Record], tuple[int, str]]:
@@ -96,11 +98,12 @@ def _activity_key(record: Record) -> tuple[int, int, int, int, int, str, int, st
     return (1, -end.year, -end.month, -start.year, -start.month, page, first_line, record.id)
 
 
-def _references(spec: ChapterSpec, records: Sequence[Record],
-                home: dict[str, ChapterSpec]) -> tuple[CrossReference, ...]:
+def _references(spec: ChapterSpec, records: Sequence[Record], home: dict[str, ChapterSpec],
+                numbers: Mapping[str, str]) -> tuple[CrossReference, ...]:
     """Return the records of other chapters that this chapter's entities take part in."""
     wanted = set(spec.rule.entities)
-    refs = [CrossReference(r, home[r.id].slug, home[r.id].title) for r in records
+    refs = [CrossReference(r, home[r.id].slug, home[r.id].title, numbers[r.id])
+            for r in records
             if r.id in home and home[r.id].slug != spec.slug and not r.is_profile
             and wanted & set(r.entities)]
     order = {slug: i for i, slug in enumerate(dict.fromkeys(s.slug for s in home.values()))}

@@ -75,8 +75,6 @@ class Document:
     """The list of acronyms."""
     charts: Charts = NO_CHARTS
     """Figures drawn from the records (still being drawn, maybe)."""
-    annex_slice: tuple[SourcePage, ...] | None = None
-    """The raw pages one part of the PDF lists (see parts.py); None for the whole annex."""
 
     @functools.cached_property
     def record_count(self) -> int:
@@ -96,7 +94,12 @@ class Document:
     @functools.cached_property
     def annex(self) -> tuple[SourcePage, ...]:
         """Return the annex of sources."""
-        return source_annex(self.chapters) if self.annex_slice is None else self.annex_slice
+        return source_annex(self.chapters)
+
+    @functools.cached_property
+    def entry_numbers(self) -> dict[str, str]:
+        """Return the entry number of every record (see Chapter.entry_numbers)."""
+        return {rid: number for c in self.chapters for rid, number in c.entry_numbers().items()}
 
     @functools.cached_property
     def change_list(self) -> tuple[tuple[str, Record, Chapter], ...]:
@@ -337,10 +340,10 @@ def render_html(document: Document, templates: Path, medium: str, inline_css: st
                 part: str = "all") -> str:
     """Render the compendium page for ``medium`` (``html`` or ``pdf``).
 
-    ``pages`` gives the page numbers the PDF prints as text (contents, see-also, index).
+    ``pages`` gives the page numbers the PDF prints as text (contents, indexes).
     ``part`` renders one part of the PDF (see parts.py): ``title``, ``contents``, ``preface``,
-    ``chapters`` (those of ``document``), ``see-also`` (theirs), ``index``, ``annex`` or
-    ``annex-continued`` (its raw pages); ``all`` is everything, as the HTML edition has it."""
+    ``chapters`` (those of ``document``), ``index``, ``index-countries`` or ``annex``;
+    ``all`` is everything, as the HTML edition has it."""
     env = template_environment(templates)
     labels = document.edition.labels
     with template_errors(templates):
@@ -354,24 +357,26 @@ def render_html(document: Document, templates: Path, medium: str, inline_css: st
             articles=functools.partial(articles, record, document), record_label=label)
 
 
-def articles(record: Callable[[Record, str, str], markupsafe.Markup], document: Document,
-             records: Sequence[Record]) -> markupsafe.Markup:
+def articles(record: Callable[[Record, str, str, str], markupsafe.Markup],
+             document: Document, records: Sequence[Record]) -> markupsafe.Markup:
     """Return the articles of ``records``, one per line, each made by ``record``.
 
     (One call for a whole group: a loop in the template cost 30 µs a record.)"""
+    numbers = document.entry_numbers
     return markupsafe.Markup("\n").join(
-        record(r, document.bodies[r.id], document.status.get(r.id, "")) for r in records)
+        record(r, document.bodies[r.id], document.status.get(r.id, ""), numbers.get(r.id, ""))
+        for r in records)
 
 
 @functools.lru_cache(maxsize=65_536)
 def record_html(template: jinja2.Template, medium: str, labels: Labels, record: Record,
-                body: str, status: str) -> markupsafe.Markup:
+                body: str, status: str, number: str) -> markupsafe.Markup:
     """Return one record's article: ``template`` sees only these arguments, so the article
     is remembered by them, and a preview renders again only the records that changed (a
     changed template is a new Template object: nothing of the old one is reused)."""
     return markupsafe.Markup(template.render(record=record, body=markupsafe.Markup(body),
-                                             status=status, medium=medium,
-                                             labels=labels).strip("\n"))
+                                             status=status, medium=medium, labels=labels,
+                                             number=number).strip("\n"))
 
 
 @functools.lru_cache(maxsize=65_536)

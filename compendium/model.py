@@ -144,8 +144,6 @@ class PeriodGroup:
     """Stable anchor of the group's heading."""
     records: tuple[Record, ...]
     """The group's activities in reading order."""
-    continued: bool = False
-    """The group began in an earlier part of the PDF (see parts.py): no anchor of its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +156,8 @@ class CrossReference:
     """Slug of the chapter that holds the record."""
     chapter_title: str
     """Title of that chapter."""
+    number: str
+    """The record's entry number in that chapter (see Chapter.entry_numbers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,14 +178,19 @@ class Chapter:
     """Activities grouped by period, newest first."""
     references: tuple[CrossReference, ...] = ()
     """Records of other chapters that involve this chapter's entities."""
-    continued: bool = False
-    """A later part of a chapter split for the PDF (see parts.py): no heading, intro or
-    profiles."""
 
     @property
     def records(self) -> tuple[Record, ...]:
         """Return every record the chapter holds, profiles first."""
         return self.profiles + tuple(r for g in self.groups for r in g.records)
+
+    def entry_numbers(self) -> dict[str, str]:
+        """Return each record's entry number ("3.12": chapter 3, its twelfth record).
+
+        Cross-references and the annex cite entries by number, not by page: what they
+        print is then known before the PDF is laid out, so a chapter's layout (its see-also
+        list included) never waits for, or changes with, the page numbers of the others."""
+        return {r.id: f"{self.number}.{n}" for n, r in enumerate(self.records, start=1)}
 
 
 @dataclass(frozen=True, slots=True)

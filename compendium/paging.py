@@ -4,7 +4,7 @@
    from the cache when its HTML was laid out before.
 2. Number the pages: the front matter in roman numerals, then 1, 2, … from the first
    chapter, with a blank page before each part that opens on a right-hand page.
-3. The parts that print page numbers (contents, see-also lists, index) are laid out again
+3. The parts that print page numbers (contents, indexes) are laid out again
    when the numbers they printed were wrong, until none changes. The first guess is the last
    build's numbers, so after an edit only the edited part and the parts whose numbers moved
    are laid out again.
@@ -35,7 +35,6 @@ from compendium.parts import ROMAN_KINDS, WAITING_KINDS, Part, PartKind, part_ht
 from compendium.pdf import (
     PdfJob,
     RenderedPdf,
-    css_string,
     folio_job,
     render_pdf,
     roman_numeral,
@@ -57,8 +56,6 @@ class PrintJob:
     """The compendium, its chapters those of the PDF."""
     templates: Path
     """The project's templates folder."""
-    part_size: int
-    """Characters of record text per part (see parts.py)."""
     base: PdfJob
     """Stylesheets, page rules, variant and attachments; its ``html`` is unused."""
     stamp_css: str = ""
@@ -93,17 +90,22 @@ class PrintRun:
 
     def start(self) -> PrintRun:
         """Send the first round of parts to the workers."""
-        self.parts = split_parts(self.job.document.chapters, self.job.document,
-                                 self.job.part_size)
+        self.parts = split_parts(self.job.document.chapters, self.job.document)
         hint = self._hint()
         if self.job.stamp_css:  # new after every edit, and needed only by the join
             self._submit_job("stamp", stamp_job(self.job.base, self.job.stamp_css))
         self._ensure_folios("lower-roman", 1)  # the front matter's numbers: i to l
+        # Without a guess, the contents and indexes wait for the chapters' numbers.
+        ready = [p for p in self.parts if hint.numbers or p.kind not in WAITING_KINDS]
         # The preface shows the charts, which may still be being drawn: it goes last, and
         # the chapters keep the workers busy meanwhile.
-        for part in sorted(self.parts, key=lambda p: p.kind == "preface"):
-            # Without a guess, the front and back matter wait for the chapters' numbers.
-            if hint.numbers or part.kind not in WAITING_KINDS:
+        html = {p.name: self._html(p, hint) for p in ready if p.kind != "preface"}
+        # The longest first: two workers then finish together, not one waiting for the
+        # other's long chapter sent last.
+        for name in sorted(html, key=lambda n: -len(html[n])):
+            self._submit(next(p for p in ready if p.name == name), html[name])
+        for part in ready:
+            if part.kind == "preface":
                 self._submit(part, self._html(part, hint))
         return self
 
@@ -155,10 +157,13 @@ class PrintRun:
         blocks += [("decimal", first) for first in range(1, arabic + 1, FOLIO_BLOCK)]
         sheets = [self._ensure_folios(style, first) for style, first in blocks]
         self._collect()
-        # The cover (page i) shows no number.
+        # The cover (page i) and the versos left blank show no number.
         folios: list[Folio | None] = [None] + [
             Folio(n // FOLIO_BLOCK, n % FOLIO_BLOCK) for n in range(1, roman)] + [
             Folio(after_roman + n // FOLIO_BLOCK, n % FOLIO_BLOCK) for n in range(arabic)]
+        blank = blank_flags(pieces, [laid[p.name] for p in self.parts])
+        folios = [None if is_blank else folio for folio, is_blank in zip(folios, blank,
+                                                                          strict=True)]
         stamp = self.laid["stamp"].pdf.data if self.job.stamp_css else None
         self.progress.step(f"joining {len(pieces)} parts")
         if self.pool is None:  # every part came from the cache
@@ -269,8 +274,7 @@ def _keep(cache: Cache, key: str, future: concurrent.futures.Future[RenderedPdf]
 
 def hint_key(job: PrintJob) -> str:
     """Return the cache key of the last pagination of ``job``'s project and kind of PDF."""
-    return key_of("pagination-hint", str(job.base.project), str(job.base.variant),
-                  str(job.part_size))
+    return key_of("pagination-hint", str(job.base.project), str(job.base.variant))
 
 
 def last_pagination(job: PrintJob, cache: Cache) -> Pagination:
@@ -429,7 +433,7 @@ def _places(parts: Sequence[Part],
     physical = 0
     origin: int | None = None  # where the arabic numbers start
     for part in parts:
-        blank = part.starts_right and physical % 2 == 1
+        blank = physical % 2 == 1
         physical += blank
         if origin is None and part.kind not in ROMAN_KINDS:
             origin = physical
@@ -474,17 +478,22 @@ def _pieces(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Iterator[
     """Yield the parts as the assembly takes them, with their blank pages."""
     for part, blank, _ in _places(parts, laid):
         pdf = laid[part.name]
-        continued = part.chapter is not None and part.chapter.continued
-        yield Piece(pdf.data, pdf.pages, blank, 2 if continued else 1)
+        yield Piece(pdf.data, pdf.pages, blank)
+
+
+def blank_flags(pieces: Sequence[Piece], laid: Sequence[RenderedPdf]) -> list[bool]:
+    """Return, for each page of the joined PDF, whether it is a verso left blank."""
+    flags: list[bool] = []
+    for piece, pdf in zip(pieces, laid, strict=True):
+        flags += [True] * piece.blank_before
+        blank = set(pdf.blank)
+        flags += [n in blank for n in range(piece.pages)]
+    return flags
 
 
 def _part_css(part: Part) -> str:
-    """Return the page rules of ``part``: no page number (the folio sheets draw those, on
-    blank pages too), and its running head."""
-    rules = "@page { @bottom-center { content: none; } }"
-    if part.running_head:
-        rules += f"\n@page {{ @top-center {{ content: {css_string(part.running_head)}; }} }}"
-    return rules
+    """Return the page rules of ``part``: no page number (the folio sheets draw those)."""
+    return "@page { @bottom-center { content: none; } }"
 
 
 def part_key(job: PdfJob) -> str:
@@ -498,7 +507,7 @@ def part_key(job: PdfJob) -> str:
 def pack_pdf(pdf: RenderedPdf) -> bytes:
     """Return ``pdf`` as a cache entry."""
     meta = json.dumps({"pages": pdf.pages, "anchors": dict(pdf.anchors),
-                       "warnings": list(pdf.warnings)}).encode()
+                       "warnings": list(pdf.warnings), "blank": list(pdf.blank)}).encode()
     return len(meta).to_bytes(8, "big") + meta + pdf.data
 
 
@@ -507,4 +516,4 @@ def unpack_pdf(entry: bytes) -> RenderedPdf:
     size = int.from_bytes(entry[:8], "big")
     meta = json.loads(entry[8:8 + size])
     return RenderedPdf(entry[8 + size:], meta["pages"], meta["anchors"],
-                       tuple(meta["warnings"]))
+                       tuple(meta["warnings"]), tuple(meta.get("blank", ())))

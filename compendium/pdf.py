@@ -25,6 +25,8 @@ class RenderedPdf:
     """The page (from 1) of every anchor, first occurrence winning."""
     warnings: tuple[str, ...]
     """Messages WeasyPrint logged (missing resources, unsupported CSS)."""
+    blank: tuple[int, ...] = ()
+    """Pages (from 0) left blank before a right-hand opening: they carry no page number."""
 
 
 @dataclass(frozen=True, slots=True)

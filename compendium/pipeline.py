@@ -26,7 +26,6 @@ from compendium.markdown import render_chapters_markdown
 from compendium.model import NO_PAGES, BuildStats, Chapter, Pagination, Problem, Record
 from compendium.output import remove_stale, write_outputs
 from compendium.paging import PrintJob, PrintRun, Workers, pack_pdf, part_key, unpack_pdf
-from compendium.parts import PART_SIZE
 from compendium.pdf import PdfJob, css_string
 from compendium.progress import QUIET, Progress
 from compendium.provenance import source_state
@@ -61,8 +60,6 @@ class BuildRequest:
     """Write PDF/A-3u with the records and manifest attached (a publication build)."""
     use_cache: bool = True
     """Reuse products of earlier builds from the project's .cache/ (same bytes either way)."""
-    part_size: int = PART_SIZE
-    """Characters of record text per part of the PDF (see parts.py); tests make it small."""
 
     @property
     def project(self) -> Path:
@@ -237,7 +234,7 @@ def start_pdf(build: Build) -> Build:
     # The charts by their key (all they show), not their drawing, which may not be done.
     unseen = replace(job.document, charts=NO_CHARTS)
     key = key_of("pdf", render_html(unseen, job.templates, "pdf"), job.document.charts.key,
-                 str(job.part_size), part_key(job.base),
+                 part_key(job.base),
                  *(p.read_bytes() for p in sorted(job.templates.iterdir()) if p.is_file()))
     if build.cache.get(key) is not None:
         if build.pdf_pool is not None:  # nothing to lay out: let the workers go now
@@ -251,7 +248,7 @@ def make_print_job(build: Build) -> PrintJob:
     """Return what the PDF renderer needs for this build."""
     assert build.edition is not None and build.document is not None
     document = replace(build.document, chapters=build.chapters)
-    return PrintJob(document, _templates(build), build.request.part_size, PdfJob(
+    return PrintJob(document, _templates(build), PdfJob(
         html="", project=build.request.project,
         stylesheets=tuple(build.request.project / "styles" / n
                           for n in ("common.css", "print.css")),

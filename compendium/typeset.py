@@ -65,7 +65,8 @@ def typeset(job: PdfJob) -> RenderedPdf:
             raise RenderError(f"PDF rendering failed: {reason}") from exc
     pdf, foreign = _slimmed(bytes(data))
     warnings.extend(foreign)
-    return RenderedPdf(pdf, len(document.pages), anchor_pages(document), tuple(warnings))
+    return RenderedPdf(pdf, len(document.pages), anchor_pages(document), tuple(warnings),
+                       blank_pages(document))
 
 
 def lay_out(job: PdfJob) -> Any:
@@ -181,6 +182,12 @@ def anchor_pages(document: Any) -> dict[str, int]:
         for anchor in page.anchors:
             pages.setdefault(anchor, number)
     return pages
+
+
+def blank_pages(document: Any) -> tuple[int, ...]:
+    """Return the pages (from 0) WeasyPrint left blank to open something on a right page."""
+    return tuple(n for n, page in enumerate(document.pages)
+                 if page._page_box.page_type.blank)  # no public flag
 
 
 def _attachments(job: PdfJob) -> list[Attachment]:

@@ -1,0 +1,81 @@
+"""The print edition flows like a book: pages full, breaks only where the design puts them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, copy_project, pdf_page_texts, run_cli
+from tests.pageflow import margin_lines, page_flow, read_pages
+
+
+def build_pdf(project: Path, *args: str) -> Path:
+    """Build the PDF of ``project`` as the editor would; return it."""
+    assert run_cli(project, "build", "--format", "pdf", "--no-cache", *args) == 0
+    return project / "out" / "compendium.pdf"
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the shipped records' draft PDF."""
+    project = copy_project(tmp_path_factory.mktemp("flow") / "p", sources=ROOT / "sources")
+    return build_pdf(project)
+
+
+@pytest.fixture(scope="module", params=[40, 300])
+def synthetic(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the PDF of a synthetic edition of ``param`` records (bench/generate.py)."""
+    project = tmp_path_factory.mktemp(f"synthetic{request.param}") / "p"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(request.param),
+                    str(project)], check=True)
+    return build_pdf(project)
+
+
+def assert_flows_like_a_book(pdf: Path) -> None:
+    """Assert what a publication designer checks page by page."""
+    flow = page_flow(pdf)
+    texts = pdf_page_texts(pdf)
+    pages = read_pages(pdf)
+    margins = margin_lines(pages)
+    # The cover has neither folio nor running head: what it shows in the margins is the
+    # stamp of a draft (nothing in a publication).
+    stamp = sorted(w[2] for w in pages[0].words if round(w[1]) in margins)
+    # Every page not ending a section is filled to 70 % of the text block at least.
+    assert flow.short_pages(0.7) == [], {n: round(flow.fill[n], 2)
+                                         for n in flow.short_pages(0.7)}
+    for page in flow.blank:
+        # A blank page is only ever a verso before a right-hand opening, with no folio or
+        # running head (the draft stamp may stay).
+        assert page % 2 == 0 and page + 1 in flow.fill, page
+        assert sorted(w[2] for w in pages[page - 1].words) == stamp, page
+    assert not any("(continued)" in text for text in texts)
+
+
+def test_the_shipped_edition_flows_like_a_book(shipped: Path) -> None:
+    assert_flows_like_a_book(shipped)
+
+
+def test_synthetic_editions_flow_like_a_book(synthetic: Path) -> None:
+    assert_flows_like_a_book(synthetic)
+
+
+def test_a_see_also_list_follows_its_chapters_last_entry(shipped: Path) -> None:
+    texts = pdf_page_texts(shipped)
+    for number, text in enumerate(texts):
+        if "Also in other chapters" in text.split("\n", 3)[-1] and \
+                text.strip().startswith("Also in other chapters"):
+            # On a page of its own only when the last entry filled the page before.
+            assert page_flow(shipped).fill[number] > 0.85, number
+
+
+def test_one_embedded_subset_per_face_each_with_its_own_tag(shipped: Path) -> None:
+    fonts = subprocess.run(["pdffonts", str(shipped)], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    names = [line.split()[0] for line in fonts]
+    faces = [name.split("+", 1)[1] for name in names]
+    tags = [name.split("+", 1)[0] for name in names]
+    assert len(faces) == len(set(faces)), names
+    assert len(tags) == len(set(tags)), names
