@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate  # noqa: E402
-from compendium.paging import last_pagination  # noqa: E402
+from compendium.pdf.numbers import last_pagination  # noqa: E402
 from compendium.pipeline import (  # noqa: E402
     BuildRequest,
     make_pdf_job,

@@ -88,7 +88,7 @@ def page_numbers(record_ids: Sequence[str], page_of: Mapping[str, int]) -> list[
     each page once, runs as ranges.
 
     "12–14" links to the first record on page 12. An anchor not laid out yet counts as page
-    0: a first guess, laid out again once the pages are known (see paging.py)."""
+    0: a first guess, laid out again once the pages are known (see compendium/pdf/numbers.py)."""
     first_on: dict[int, str] = {}
     for rid in record_ids:
         first_on.setdefault(page_of.get(rid, 0), rid)

@@ -214,7 +214,7 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class Pagination:
-    """Where the PDF's anchors fell: known only once the parts are laid out (see paging.py)."""
+    """Where the PDF's anchors fell: known only once the parts are laid out (pdf/numbers.py)."""
 
     numbers: Mapping[str, int] = field(default_factory=dict)
     """Arabic page number of each anchor of the chapters and the back matter."""

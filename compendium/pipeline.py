@@ -25,8 +25,9 @@ from compendium.logcapture import captured_warnings
 from compendium.markdown import render_chapters_markdown
 from compendium.model import NO_PAGES, BuildStats, Chapter, Pagination, Problem, Record
 from compendium.output import remove_stale, write_outputs
-from compendium.paging import PrintJob, PrintRun, Workers, pack_pdf, part_key, unpack_pdf
-from compendium.pdf import PdfJob, css_string
+from compendium.pdf.jobs import PdfJob, PrintJob, css_string, pack_pdf, part_key, unpack_pdf
+from compendium.pdf.run import PrintRun
+from compendium.pdf.workers import Workers
 from compendium.progress import QUIET, Progress
 from compendium.provenance import source_state
 from compendium.sources import RecordFile, read_record_files

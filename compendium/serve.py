@@ -25,7 +25,7 @@ from pathlib import Path
 import watchfiles
 
 from compendium.errors import BuildStopped, CompendiumError, InvalidInput
-from compendium.paging import Workers
+from compendium.pdf.workers import Workers
 from compendium.pipeline import PREVIEW_PDF_STAGES, BuildRequest, run
 
 log = logging.getLogger(__name__)

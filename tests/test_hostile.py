@@ -18,7 +18,7 @@ import pypdf
 import pytest
 
 from compendium.errors import RenderError
-from compendium.pdf import PdfJob, render_pdf
+from compendium.pdf.jobs import PdfJob, render_pdf
 from tests.conftest import RecordFactory, pdf_text, run_cli
 
 # A 1x1 PNG: the image a hostile text would try to pull in.

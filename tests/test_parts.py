@@ -10,13 +10,14 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from compendium import paging
-from compendium.assembly import Piece, assemble, sheet_lines
 from compendium.errors import RenderError
-from compendium.parts import split_parts
-from compendium.pdf import PdfJob, render_pdf
+from compendium.pdf import run as print_run
+from compendium.pdf.jobs import PdfJob, render_pdf
+from compendium.pdf.joining import Piece, assemble
+from compendium.pdf.numbers import sheet_lines
+from compendium.pdf.parts import split_parts
+from compendium.pdf.tags import PLAIN_SPAN_KEYS
 from compendium.pipeline import BuildRequest, make_print_job, run, stages_until
-from compendium.tags import PLAIN_SPAN_KEYS
 from tests.conftest import (
     ROOT,
     copy_project,
@@ -163,7 +164,7 @@ def test_every_page_prints_its_label_where_weasyprint_sets_a_page_number(
         small_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each number, cut from a folio sheet, lands exactly where WeasyPrint sets the number of
     a page of its own, across sheets (made small here), roman and arabic; the cover has none."""
-    monkeypatch.setattr(paging, "FOLIO_BLOCK", 4)
+    monkeypatch.setattr(print_run, "FOLIO_BLOCK", 4)
     assert run_cli(small_project, "build", "--format", "pdf", "--publication") == 0
     pdf = small_project / "out" / "compendium.pdf"
     labels = page_labels(pdf)

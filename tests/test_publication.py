@@ -16,8 +16,8 @@ import pypdf
 import pytest
 
 from compendium.charts import Charts
+from compendium.pdf.layout import lay_out
 from compendium.pipeline import BuildRequest, make_pdf_job, run, stages_until
-from compendium.typeset import lay_out
 from tests.conftest import (
     ROOT,
     RecordFactory,

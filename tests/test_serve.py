@@ -16,7 +16,7 @@ import pytest
 
 from compendium import cache, serve
 from compendium.errors import BuildStopped
-from compendium.paging import Workers
+from compendium.pdf.workers import Workers
 from compendium.pipeline import PREVIEW_PDF_STAGES, BuildRequest, run
 from compendium.progress import Progress
 from compendium.serve import PdfRebuilds

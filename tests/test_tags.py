@@ -5,7 +5,7 @@ from __future__ import annotations
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
-from compendium.tags import collapse_spans
+from compendium.pdf.tags import collapse_spans
 
 
 def element(pdf: pikepdf.Pdf, role: str, **entries: object) -> pikepdf.Object:

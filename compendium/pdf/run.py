@@ -15,52 +15,43 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
-import json
-import multiprocessing
-import os
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import get_args
 
-from compendium.assembly import Assembled, Folio, Piece, assemble
-from compendium.cache import Cache, key_of
+from compendium.cache import Cache
 from compendium.errors import BuildStopped, RenderError
-from compendium.fonts import font_files_hash
-from compendium.html import PAGE_TEMPLATE, Document
+from compendium.html import PAGE_TEMPLATE
 from compendium.model import Pagination
-from compendium.parts import ROMAN_KINDS, WAITING_KINDS, Part, PartKind, part_html, split_parts
-from compendium.pdf import (
+from compendium.pdf.jobs import (
     PdfJob,
+    PrintJob,
     RenderedPdf,
-    folio_job,
-    render_pdf,
-    roman_numeral,
+    pack_pdf,
+    part_key,
     stamp_job,
+    unpack_pdf,
 )
+from compendium.pdf.joining import Piece
+from compendium.pdf.numbers import (
+    Folio,
+    arabic_pages,
+    folio_job,
+    hint_key,
+    last_pagination,
+    paginate,
+    places,
+)
+from compendium.pdf.parts import ROMAN_KINDS, WAITING_KINDS, Part, PartKind, part_html, split_parts
+from compendium.pdf.workers import Workers
 from compendium.progress import Progress
 
 MAX_ROUNDS = 6
 """Layouts of a paginated part before its numbers are declared unsettled."""
 FOLIO_BLOCK = 50
 """Page numbers per folio sheet: a sheet is laid out once and reused by every build."""
-
-
-@dataclass(frozen=True, slots=True)
-class PrintJob:
-    """What the print edition is made from."""
-
-    document: Document
-    """The compendium, its chapters those of the PDF."""
-    templates: Path
-    """The project's templates folder."""
-    base: PdfJob
-    """Stylesheets, page rules, variant and attachments; its ``html`` is unused."""
-    stamp_css: str = ""
-    """The draft stamp's page rule. Not in the parts' rules: it names the sources' state, so
-    it would make every part new after any edit. Drawn over every page instead."""
 
 
 @dataclass(slots=True)
@@ -135,7 +126,7 @@ class PrintRun:
                 self._submit(part, wanted[part.name])
             # The page numbers, meanwhile: the sheets of the pages known, and one beyond
             # while parts are still to come (laid out for nothing if they fit: 0.02 s).
-            known = _arabic_pages(self.parts, pdfs)
+            known = arabic_pages(self.parts, pdfs)
             ahead = FOLIO_BLOCK if any(p.name not in pdfs for p in self.parts) else 0
             for first in range(1, known + ahead + 1, FOLIO_BLOCK):
                 self._ensure_folios("decimal", first)
@@ -272,188 +263,6 @@ def _keep(cache: Cache, key: str, future: concurrent.futures.Future[RenderedPdf]
         cache.put(key, pack_pdf(future.result()))
 
 
-def hint_key(job: PrintJob) -> str:
-    """Return the cache key of the last pagination of ``job``'s project and kind of PDF."""
-    return key_of("pagination-hint", str(job.base.project), str(job.base.variant))
-
-
-def last_pagination(job: PrintJob, cache: Cache) -> Pagination:
-    """Return the page numbers of the last build like ``job`` (a guess: always checked)."""
-    found = cache.get(hint_key(job))
-    return Pagination.from_json(found.decode()) if found else Pagination()
-
-
-CONTENTS_GUESS = 1
-"""Pages of the contents before they are laid out."""
-
-
-class Workers:
-    """One worker process per core, WeasyPrint loaded, and a process to join the parts,
-    started in a thread of their own.
-
-    Starting them waits for the fork server to import WeasyPrint (half a second); the build
-    reads its sources meanwhile, and waits only when it sends the first part. The preview
-    ``keep``s its workers from one build to the next: they are warm when an edit comes."""
-
-    def __init__(self, keep: bool = False) -> None:
-        self.keep = keep
-        self._pool: concurrent.futures.Future[concurrent.futures.ProcessPoolExecutor] = \
-            concurrent.futures.Future()
-        self._joiner: concurrent.futures.Future[concurrent.futures.ProcessPoolExecutor] = \
-            concurrent.futures.Future()
-        threading.Thread(target=self._start, daemon=True, name="start-workers").start()
-
-    def _start(self) -> None:
-        try:
-            self._pool.set_result(start_pool())
-        except BaseException as exc:  # given to whoever waits for the pool
-            self._pool.set_exception(exc)
-        self._start_joiner()
-
-    def _start_joiner(self) -> None:
-        try:
-            self._joiner.set_result(start_joiner())
-        except BaseException as exc:
-            self._joiner.set_exception(exc)
-
-    def submit(self, job: PdfJob) -> concurrent.futures.Future[RenderedPdf]:
-        """Lay out ``job`` in a worker."""
-        return self._pool.result().submit(render_pdf, job)
-
-    def join(self, pieces: Sequence[Piece], sheets: Sequence[bytes],
-             folios: Sequence[Folio | None], roman_pages: int,
-             stamp: bytes | None) -> Assembled:
-        """Join the parts (see assembly.assemble) in the process started for it, which then
-        ends; kept workers start the next one meanwhile.
-
-        qpdf holds every object of the joined file until it writes it: about 0.2 MB a page,
-        0.8 GB for the 3,449 pages of 10,000 records. In the build process, which holds the
-        records and both editions, that came on top of 0.4 GB; a process of its own gives it
-        all back when it ends. Started with the workers, it is ready when the parts are: one
-        started for the join took 0.09 s more (0.73 s against 0.6 s at 1,000 records)."""
-        joiner = self._joiner.result()
-        try:
-            return joiner.submit(assemble, pieces, sheets, folios, roman_pages,
-                                 stamp).result()
-        finally:
-            joiner.shutdown(wait=False)
-            if self.keep:
-                self._joiner = concurrent.futures.Future()
-                threading.Thread(target=self._start_joiner, daemon=True,
-                                 name="start-joiner").start()
-
-    def release(self, wait: bool) -> None:
-        """Say a build is done with the workers: they go, unless they are kept."""
-        if not self.keep:
-            self.shutdown(wait)
-
-    def shutdown(self, wait: bool) -> None:
-        """Let the workers and the joining process go, cancelling what they have not started."""
-        for pool in (self._pool, self._joiner):
-            if pool.exception() is None:
-                pool.result().shutdown(wait=wait, cancel_futures=True)
-
-
-def start_pool() -> concurrent.futures.ProcessPoolExecutor:
-    """Start one worker process per core, WeasyPrint loaded.
-
-    forkserver, not fork: workers start from a small clean process, not from a copy of a
-    build holding every record (memory per worker stays that of its part). The server
-    imports this module too: the workers' initializer is in it, and each worker would
-    otherwise import it (and the HTML side it imports) itself, 0.07 s apiece."""
-    multiprocessing.get_context("forkserver").set_forkserver_preload(
-        ["compendium.typeset", "compendium.paging"])
-    return _forked(os.cpu_count() or 1)
-
-
-def start_joiner() -> concurrent.futures.ProcessPoolExecutor:
-    """Start the process that joins the parts (forked from the workers' server: nothing to
-    import)."""
-    return _forked(1)
-
-
-def _forked(processes: int) -> concurrent.futures.ProcessPoolExecutor:
-    """Return ``processes`` processes forked from the fork server, started now (without
-    waiting for them), each ending when the build does."""
-    pool = concurrent.futures.ProcessPoolExecutor(
-        max_workers=processes, mp_context=multiprocessing.get_context("forkserver"),
-        initializer=watch_build, initargs=(os.getpid(),))
-    for _ in range(processes):
-        pool.submit(os.getpid)
-    return pool
-
-
-def watch_build(build: int) -> None:
-    """Make this worker exit when the build process ``build`` is gone.
-
-    A build killed outright (SIGKILL, a stopped preview) cannot tell its workers; they hold
-    their own queue's ends, so they would wait for work forever, and keep the fork server
-    alive with them."""
-    def watch() -> None:
-        while True:
-            time.sleep(1)
-            if not _alive(build):
-                os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="watch-build").start()
-
-
-def _alive(pid: int) -> bool:
-    """Return whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    try:  # Linux: the state follows the parenthesised command name
-        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def paginate(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Pagination:
-    """Return the page number of every anchor: roman in the front matter, then arabic."""
-    numbers: dict[str, int] = {}
-    roman: dict[str, str] = {}
-    for part, _, before in _places(parts, laid):
-        for anchor, page in (laid[part.name].anchors if part.name in laid else {}).items():
-            if part.kind in ROMAN_KINDS:
-                roman.setdefault(anchor, roman_numeral(before + page))
-            else:
-                numbers.setdefault(anchor, before + page)
-    return Pagination(numbers, roman)
-
-
-def _places(parts: Sequence[Part],
-            laid: Mapping[str, RenderedPdf]) -> Iterator[tuple[Part, bool, int]]:
-    """Yield each part, whether a blank page goes before it (it opens on a right-hand page),
-    and how many pages of its numbering come before it: roman from the cover, arabic from
-    the first chapter (itself on a right-hand page, so both count sides alike). A part not
-    laid out yet counts as CONTENTS_GUESS pages if it is the contents, none otherwise."""
-    physical = 0
-    origin: int | None = None  # where the arabic numbers start
-    for part in parts:
-        blank = physical % 2 == 1
-        physical += blank
-        if origin is None and part.kind not in ROMAN_KINDS:
-            origin = physical
-        yield part, blank, physical - (origin or 0)
-        pdf = laid.get(part.name)
-        physical += pdf.pages if pdf else CONTENTS_GUESS if part.kind == "contents" else 0
-
-
-def _arabic_pages(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> int:
-    """Return how many arabic pages are known: up to the first part not laid out yet."""
-    known = 0
-    for part, _, before in _places(parts, laid):
-        if part.kind in ROMAN_KINDS:
-            continue
-        if part.name not in laid:
-            return before
-        known = before + laid[part.name].pages
-    return known
-
-
 def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, RenderedPdf],
                     templates: Path) -> None:
     """Refuse parts of which two hold the same anchor: the template printed something twice.
@@ -476,9 +285,14 @@ def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, RenderedPdf],
 
 def _pieces(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Iterator[Piece]:
     """Yield the parts as the assembly takes them, with their blank pages."""
-    for part, blank, _ in _places(parts, laid):
+    for part, blank, _ in places(parts, laid):
         pdf = laid[part.name]
         yield Piece(pdf.data, pdf.pages, blank)
+
+
+def _part_css(part: Part) -> str:
+    """Return the page rules of ``part``: no page number (the folio sheets draw those)."""
+    return "@page { @bottom-center { content: none; } }"
 
 
 def blank_flags(pieces: Sequence[Piece], laid: Sequence[RenderedPdf]) -> list[bool]:
@@ -489,31 +303,3 @@ def blank_flags(pieces: Sequence[Piece], laid: Sequence[RenderedPdf]) -> list[bo
         blank = set(pdf.blank)
         flags += [n in blank for n in range(piece.pages)]
     return flags
-
-
-def _part_css(part: Part) -> str:
-    """Return the page rules of ``part``: no page number (the folio sheets draw those)."""
-    return "@page { @bottom-center { content: none; } }"
-
-
-def part_key(job: PdfJob) -> str:
-    """Return the cache key of everything the PDF of ``job`` depends on."""
-    return key_of("pdf-part", job.html, job.page_css, str(job.variant), str(job.date),
-                  str(job.tagged), font_files_hash(),
-                  *(p.read_bytes() for p in job.stylesheets),
-                  *(part for name, data, _ in job.attachments for part in (name, data)))
-
-
-def pack_pdf(pdf: RenderedPdf) -> bytes:
-    """Return ``pdf`` as a cache entry."""
-    meta = json.dumps({"pages": pdf.pages, "anchors": dict(pdf.anchors),
-                       "warnings": list(pdf.warnings), "blank": list(pdf.blank)}).encode()
-    return len(meta).to_bytes(8, "big") + meta + pdf.data
-
-
-def unpack_pdf(entry: bytes) -> RenderedPdf:
-    """Return the PDF kept by pack_pdf."""
-    size = int.from_bytes(entry[:8], "big")
-    meta = json.loads(entry[8:8 + size])
-    return RenderedPdf(entry[8 + size:], meta["pages"], meta["anchors"],
-                       tuple(meta["warnings"]), tuple(meta.get("blank", ())))

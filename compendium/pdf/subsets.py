@@ -25,6 +25,7 @@ from pikepdf import Array, Dictionary, Name
 if TYPE_CHECKING:
     from fontTools.ttLib import TTFont
 
+
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 
 

@@ -20,8 +20,9 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
 from compendium.errors import RenderError
-from compendium.parts import FOREIGN_LINK
-from compendium.subsets import merge_subsets
+from compendium.pdf.numbers import Folio, sheet_lines
+from compendium.pdf.parts import FOREIGN_LINK
+from compendium.pdf.subsets import merge_subsets
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +35,6 @@ class Piece:
     """Its page count, as its worker reported it."""
     blank_before: bool
     """Whether a blank page goes before it (it opens on a right-hand page)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Folio:
-    """Where a page's number comes from: a line of one of the folio sheets (pdf.folio_job)."""
-
-    sheet: int
-    """Index of the folio sheet."""
-    line: int
-    """Line of the sheet's second page, from 0."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,64 +281,6 @@ def _draw_folios(pdf: pikepdf.Pdf, sheets: Sequence[pikepdf.Pdf],
         page.contents_add(pikepdf.Stream(pdf, b"q"), prepend=True)
         page.contents_add(pikepdf.Stream(pdf, b"Q q /Artifact BMC" + names + b" EMC Q"),
                           prepend=False)
-
-
-SHOWING = {"TJ", "Tj"}
-"""The text operators a folio sheet shows its numbers with."""
-UNEXPECTED = {"Td", "TD", "T*", "'", '"'}
-"""Text operators that would move lines in ways sheet_lines does not follow."""
-
-
-def sheet_lines(sheet: pikepdf.Pdf) -> list[bytes]:
-    """Return, for each line of a folio sheet's page 2, content drawing that line alone
-    where page 1 draws its one number (see pdf.folio_job).
-
-    WeasyPrint sets each line with its own text matrix (Tm), centred in the same box as
-    page 1's number: a line needs only page 1's baseline. The sheet is refused if it is not
-    drawn that way (page 1's number and the first line, the same number, set apart), rather
-    than a page number drawn astray."""
-    reference = pikepdf.parse_content_stream(sheet.pages[0])
-    operations = pikepdf.parse_content_stream(sheet.pages[1])
-    first, shown = _text_lines(reference), _text_lines(operations)
-    if len(first) != 1 or not shown or first[0][1] != shown[0][1] or \
-            first[0][0][0] != shown[0][0][0]:
-        raise RenderError("a folio sheet is not laid out as the join expects: one number on "
-                          "page 1, and on page 2 a first line showing it at the same place "
-                          f"across (found {len(first)} number(s), {len(shown)} line(s))")
-    baseline = first[0][0][1]
-    return [_line_alone(operations, n, baseline) for n in range(len(shown))]
-
-
-def _text_lines(operations: Sequence[Any]) -> list[tuple[tuple[Any, Any], bytes]]:
-    """Return the position (Tm's e and f) and shown glyphs of every line of text."""
-    lines: list[tuple[tuple[Any, Any], bytes]] = []
-    for instruction in operations:
-        operator = str(instruction.operator)
-        if operator in UNEXPECTED:
-            raise RenderError(f"a folio sheet is not laid out as the join expects: {operator}")
-        if operator == "Tm":
-            lines.append(((instruction.operands[4], instruction.operands[5]), b""))
-        elif operator in SHOWING and lines:
-            position, glyphs = lines[-1]
-            lines[-1] = (position, glyphs + pikepdf.unparse_content_stream([instruction]))
-    return lines
-
-
-def _line_alone(operations: Sequence[Any], wanted: int, baseline: Any) -> bytes:
-    """Return ``operations`` showing only line ``wanted``, moved down to ``baseline``."""
-    kept = []
-    line = -1
-    for instruction in operations:
-        operator = str(instruction.operator)
-        if operator == "Tm":
-            line += 1
-            if line == wanted:
-                a, b, c, d, e, _ = instruction.operands
-                kept.append(pikepdf.ContentStreamInstruction([a, b, c, d, e, baseline],
-                                                             instruction.operator))
-        elif operator not in SHOWING or line == wanted:
-            kept.append(instruction)
-    return pikepdf.unparse_content_stream(kept)
 
 
 def _form(pdf: pikepdf.Pdf, content: bytes, box: Any, resources: Any) -> Any:

@@ -18,8 +18,8 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 from compendium.errors import RenderError
 from compendium.fonts import FONT_DIRS, font_face_css
 from compendium.logcapture import captured_warnings
-from compendium.pdf import PdfJob, RenderedPdf
-from compendium.tags import collapse_spans
+from compendium.pdf.jobs import PdfJob, RenderedPdf
+from compendium.pdf.tags import collapse_spans, mark_margins_as_artifacts
 
 
 class ProjectFetcher(URLFetcher):  # type: ignore[misc]
@@ -81,60 +81,6 @@ def lay_out(job: PdfJob) -> Any:
         # WeasyPrint names one conformance; the archived file is also PDF/UA-1 (tagged).
         document.metadata.xmp_metadata.append(PDFUA_XMP)
     return document
-
-
-def mark_margins_as_artifacts(document: Any, pdf: Any) -> None:
-    """Turn running heads, page numbers and draft stamps into /Artifact marked content.
-
-    WeasyPrint 70 tags the text of page-margin boxes as /Span with an MCID whose structure
-    element is left out of the tree (artifacts in the tree are PDF 2.0 only). PDF/UA-1 wants
-    such pagination text marked as an artifact instead: this finds every MCID whose element
-    the tree does not reach, marks it /Artifact in the page's content, and unmaps it."""
-    def obj(reference: Any) -> Any:
-        text = reference.decode() if isinstance(reference, bytes) else str(reference)
-        return pdf.objects[int(text.split()[0])]
-
-    if "StructTreeRoot" not in pdf.catalog:
-        return
-    root = obj(pdf.catalog["StructTreeRoot"])
-    reachable: set[int] = set()
-    stack = list(root["K"])
-    while stack:
-        reference = stack.pop()
-        if not isinstance(reference, bytes | str):
-            continue  # an MCID, not an element
-        element = obj(reference)
-        if element.number in reachable:
-            continue
-        reachable.add(element.number)
-        stack.extend(element.get("K", ()))
-    nums = obj(root["ParentTree"])["Nums"]
-    pages = [obj(reference) for reference in pdf.page_references]
-    for key, mapping in zip(nums[::2], nums[1::2], strict=True):
-        if not isinstance(mapping, list) or key >= len(pages):
-            continue  # an annotation's entry, not a page's MCID list
-        orphans = {mcid for mcid, reference in enumerate(mapping)
-                   if obj(reference).number not in reachable}
-        if orphans:
-            _mark_artifacts(obj(pages[key]["Contents"]).stream, orphans)
-            for mcid in orphans:
-                mapping[mcid] = "null"
-
-
-def _mark_artifacts(operations: list[Any], mcids: set[int]) -> None:
-    """Replace ``/Span <</MCID n>> BDC`` by ``/Artifact BMC`` for each n in ``mcids``."""
-    marked: list[Any] = []
-    i = 0
-    while i < len(operations):
-        properties = operations[i + 1] if i + 1 < len(operations) else None
-        if isinstance(properties, dict) and properties.get("MCID") in mcids and \
-                i + 2 < len(operations) and operations[i + 2] == b"BDC":
-            marked += ["/Artifact", b"BMC"]
-            i += 3
-        else:
-            marked.append(operations[i])
-            i += 1
-    operations[:] = marked
 
 
 @dataclass(frozen=True, slots=True)

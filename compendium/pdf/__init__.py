@@ -1,0 +1,21 @@
+"""The print edition's engine: the book laid out in its own divisions, in parallel, and joined.
+
+Read in this order:
+
+- ``parts``: the divisions that open on a right-hand page (title pages, contents, preface,
+  each chapter whole, indexes, annex); each is laid out alone, and nothing in a chapter
+  depends on where another falls.
+- ``jobs``: what a worker is asked to lay out and gives back, and how it is cached.
+- ``workers``: one process per core with WeasyPrint loaded, and one that joins.
+- ``layout``: WeasyPrint laying out a job (in a worker), fetching only the project's files.
+- ``run``: the print run: sends the parts out, settles the page numbers the contents and
+  indexes print, and joins.
+- ``numbers``: which page every anchor falls on (roman front matter, arabic from chapter 1,
+  blank versos unnumbered), and the folio sheets the page numbers are drawn from.
+- ``joining``: one PDF from the parts: pages, links, outline, page numbers, tag tree.
+- ``tags``: the tag tree slimmed, margin text marked as artifacts (PDF/UA).
+- ``subsets``: one embedded font subset per face across the parts.
+
+The output depends on WeasyPrint's own PDF structure (tag tree, font subsets, page boxes):
+pyproject.toml pins the version this code was written against.
+"""

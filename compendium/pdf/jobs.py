@@ -1,0 +1,118 @@
+"""What the PDF workers are asked to lay out (PdfJob), what they give back (RenderedPdf), the
+print edition as a whole (PrintJob), and how a laid-out job is kept in the cache.
+
+The build process only makes jobs; layout.py, which the workers load, lays them out with
+WeasyPrint. render_pdf imports it on first use, so that a build does not load WeasyPrint
+(0.3 s) in a process that never calls it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from compendium.cache import key_of
+from compendium.fonts import font_files_hash
+
+if TYPE_CHECKING:
+    from compendium.html import Document
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPdf:
+    """A laid-out PDF and what WeasyPrint said while making it."""
+
+    data: bytes
+    """The PDF file."""
+    pages: int
+    """Number of pages."""
+    anchors: Mapping[str, int]
+    """The page (from 1) of every anchor, first occurrence winning."""
+    warnings: tuple[str, ...]
+    """Messages WeasyPrint logged (missing resources, unsupported CSS)."""
+    blank: tuple[int, ...] = ()
+    """Pages (from 0) left blank before a right-hand opening: they carry no page number."""
+
+
+@dataclass(frozen=True, slots=True)
+class PdfJob:
+    """What to lay out and how to write it."""
+
+    html: str
+    """The compendium's HTML for the pdf medium."""
+    project: Path
+    """The only folder (with the font packages) the renderer may read."""
+    stylesheets: tuple[Path, ...] = ()
+    """Project stylesheets, in order."""
+    page_css: str = ""
+    """Generated rules: paper size, draft stamp."""
+    variant: str | None = None
+    """WeasyPrint PDF variant: pdf/ua-1 for publication, pdf/a-3u for the archive."""
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
+    """(file name, content, description) to embed (PDF/A-3)."""
+    date: datetime | None = None
+    """Date every attachment carries, so the file stays reproducible."""
+    tagged: bool = True
+    """Whether to write the tag tree (not for folio sheets and the stamp, all artifact)."""
+
+
+def render_pdf(job: PdfJob) -> RenderedPdf:
+    """Lay out ``job`` with WeasyPrint (in a PDF worker, where typeset.py is preloaded)."""
+    from compendium.pdf.layout import typeset
+
+    return typeset(job)
+
+
+def stamp_job(part: PdfJob, stamp_css: str) -> PdfJob:
+    """Return a job laying out one page with the draft stamp alone, drawn on every page."""
+    rules = "@page { @top-center { content: none; } @bottom-center { content: none; } }"
+    return PdfJob(html='<html lang="en"><body></body></html>', project=part.project,
+                  stylesheets=part.stylesheets,
+                  page_css=f"{part.page_css}\n{rules}\n{stamp_css}", tagged=False)
+
+
+def css_string(text: str) -> str:
+    """Return ``text`` as a quoted CSS string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class PrintJob:
+    """What the print edition is made from."""
+
+    document: Document
+    """The compendium, its chapters those of the PDF."""
+    templates: Path
+    """The project's templates folder."""
+    base: PdfJob
+    """Stylesheets, page rules, variant and attachments; its ``html`` is unused."""
+    stamp_css: str = ""
+    """The draft stamp's page rule. Not in the parts' rules: it names the sources' state, so
+    it would make every part new after any edit. Drawn over every page instead."""
+
+
+def part_key(job: PdfJob) -> str:
+    """Return the cache key of everything the PDF of ``job`` depends on."""
+    return key_of("pdf-part", job.html, job.page_css, str(job.variant), str(job.date),
+                  str(job.tagged), font_files_hash(),
+                  *(p.read_bytes() for p in job.stylesheets),
+                  *(part for name, data, _ in job.attachments for part in (name, data)))
+
+
+def pack_pdf(pdf: RenderedPdf) -> bytes:
+    """Return ``pdf`` as a cache entry."""
+    meta = json.dumps({"pages": pdf.pages, "anchors": dict(pdf.anchors),
+                       "warnings": list(pdf.warnings), "blank": list(pdf.blank)}).encode()
+    return len(meta).to_bytes(8, "big") + meta + pdf.data
+
+
+def unpack_pdf(entry: bytes) -> RenderedPdf:
+    """Return the PDF kept by pack_pdf."""
+    size = int.from_bytes(entry[:8], "big")
+    meta = json.loads(entry[8:8 + size])
+    return RenderedPdf(entry[8 + size:], meta["pages"], meta["anchors"],
+                       tuple(meta["warnings"]), tuple(meta.get("blank", ())))
