@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _default_verb(argv: list[str]) -> list[str]:
     """Make ``build`` the verb when none is given (``python build.py --out x``)."""
-    verbs = {"build", "check", "import", "serve"}
+    verbs = {"build", "check", "import", "serve", "round", "comments"}
     if not argv or (argv[0] not in verbs and argv[0] not in ("-h", "--help")):
         return ["build", *argv]
     return argv
@@ -49,8 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     build = verbs.add_parser("build", help="build the chapters, HTML and PDF into out/")
     _add_common(build)
     build.add_argument("--out", type=Path, default=Path("out"), help="output folder (out/)")
-    build.add_argument("--format", choices=(*FORMATS, "all"), default="all",
-                       help="which editions to make besides the chapter Markdown")
+    build.add_argument("--format", choices=(*FORMATS, "docx", "all"), default="all",
+                       help="which editions to make besides the chapter Markdown (all: html "
+                            "and pdf; docx: the Word edition)")
     mode = build.add_mutually_exclusive_group()
     mode.add_argument("--draft", dest="draft", action="store_true", default=True,
                       help="a draft for reviewers: Draft banner and marks (the default)")
@@ -75,7 +76,56 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (8000)")
     serve.set_defaults(run=_serve)
     _add_import(verbs)
+    _add_round(verbs)
+    _add_comments(verbs)
     return parser
+
+
+def _add_comments(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``comments`` verb."""
+    merge = verbs.add_parser("comments", help="merge reviewers' exported comments into the "
+                                              "ledger (sources/comments.json) and list them")
+    _add_common(merge)
+    merge.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                       help="comment files reviewers exported from the draft")
+    merge.add_argument("--resolve", nargs="+", default=[], metavar="ID",
+                       help="mark these comments resolved (the next draft no longer shows them)")
+    merge.set_defaults(run=_comments)
+
+
+def _comments(args: argparse.Namespace) -> int:
+    """Merge comment files and resolutions into the ledger, then list it per record."""
+    from compendium import comments
+
+    path = comments.ledger_path(args.sources)
+    ledger, added = comments.merge(comments.read_ledger(path),
+                                   comments.read_exports(args.files))
+    ledger = comments.resolve(ledger, args.resolve)
+    if args.files or args.resolve:
+        comments.write_ledger(path, ledger)
+    print("\n".join(comments.report(ledger)) or "no comments yet")
+    print(f"{added} comment(s) added, {len(args.resolve)} resolved; ledger: {path}")
+    return 0
+
+
+def _add_round(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``round`` verb."""
+    kept = verbs.add_parser("round", help="keep this draft (manifest and HTML) as review "
+                                          "round NAME, for --since NAME without git")
+    _add_common(kept)
+    kept.add_argument("name", metavar="NAME", help="the round's name, e.g. round-1")
+    kept.add_argument("--replace", action="store_true", help="replace a round of that name")
+    kept.set_defaults(run=_round)
+
+
+def _round(args: argparse.Namespace) -> int:
+    """Keep the current draft as a named review round."""
+    from compendium.rounds import keep_round
+
+    folder = keep_round(_request(args), args.name, args.replace)
+    print(f"kept round {args.name} in {folder}; compare a later draft with "
+          f"`build.py build --since {args.name}`")
+    return 0
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:

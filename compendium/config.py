@@ -95,6 +95,8 @@ class Edition:
     """Words the templates print."""
     glossary: tuple[tuple[str, str], ...] = ()
     """Acronyms the editor expands, for those the text does not define."""
+    review_url: str = ""
+    """Where the HTML draft is posted for reviewers; Copy link then gives a full URL."""
 
     def chapter_slugs(self) -> tuple[str, ...]:
         """Return the slugs of the declared chapters."""
@@ -109,7 +111,7 @@ EDITION_FIELDS: dict[str, tuple[type, bool]] = {
     "title": (str, True), "subtitle": (str, False), "edition": (int, True),
     "publisher": (str, True), "language": (str, False), "introduction": (str, False),
     "paper": (str, False), "entities": (str, False), "labels": (dict, False),
-    "glossary": (str, False),
+    "glossary": (str, False), "review_url": (str, False),
     "chapters": (list, True),
 }
 CHAPTER_FIELDS: dict[str, tuple[type, bool]] = {
@@ -214,13 +216,18 @@ def _build_edition(path: Path, doc: YamlMapping, entities: tuple[Entity, ...],
     if paper not in PAPER_SIZES:
         problems.append(Problem(str(path), doc.line_of("paper"), "-", "paper",
                                 f"`{paper}` is not a paper size; expected A4 or letter"))
+    review_url = m.get("review_url", "")
+    if review_url and not str(review_url).startswith(("https://", "http://")):
+        problems.append(Problem(str(path), doc.line_of("review_url"), "-", "review_url",
+                                f"`{review_url}` is not a web address; expected the https:// "
+                                "address where the HTML draft is posted"))
     labels = _build_labels(path, doc, problems)
     if problems:
         return None
     return Edition(path=path, title=m["title"], edition=m["edition"], publisher=m["publisher"],
                    chapters=chapters, entities=entities, subtitle=m.get("subtitle", ""),
                    language=m.get("language", "en"), introduction=m.get("introduction", ""),
-                   paper=paper, labels=labels)
+                   paper=paper, labels=labels, review_url=m.get("review_url", ""))
 
 
 def _build_labels(path: Path, doc: YamlMapping, problems: list[Problem]) -> Labels:

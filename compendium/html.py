@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import markupsafe
@@ -30,13 +30,16 @@ from compendium.backmatter import (
     source_annex,
 )
 from compendium.cache import NO_CACHE, Cache, key_of
-from compendium.changes import CHANGED, Changes, mark_changes
+from compendium.changes import CHANGED, MOVED, REMOVED, Changes, mark_changes
 from compendium.charts import NO_CHARTS, Charts
 from compendium.config import Edition, Labels
 from compendium.logcapture import captured_warnings
 from compendium.markdown import entities_line
 from compendium.model import NO_PAGES, Chapter, Pagination, Record
 from compendium.templating import template_errors
+
+if TYPE_CHECKING:
+    from compendium.comments import PlacedComment
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,10 @@ class Document:
     """added, changed or removed, by record id, when compared with an earlier state."""
     since: str = ""
     """What the records are compared with; empty when they are not."""
+    changes: Changes | None = None
+    """Everything that changed since ``since`` (the change list prints it)."""
+    comments: tuple[PlacedComment, ...] = ()
+    """Reviewers' open comments from the ledger, each where this draft shows it."""
     acronyms: tuple[Acronym, ...] = ()
     """The list of acronyms."""
     charts: Charts = NO_CHARTS
@@ -102,10 +109,20 @@ class Document:
         return {rid: number for c in self.chapters for rid, number in c.entry_numbers().items()}
 
     @functools.cached_property
-    def change_list(self) -> tuple[tuple[str, Record, Chapter], ...]:
-        """Return (status, record, chapter) of each added, changed or removed record, in order."""
-        return tuple((self.status[r.id], r, c) for c in self.chapters for r in c.records
-                     if r.id in self.status)
+    def change_list(self) -> tuple[tuple[str, Record, Chapter | None], ...]:
+        """Return (status, record, chapter) of each added, changed or removed record, in
+        reading order; a removed record no chapter shows comes last, without a chapter."""
+        placed: tuple[tuple[str, Record, Chapter | None], ...] = tuple(
+            (self.status[r.id], r, c) for c in self.chapters for r in c.records
+            if self.status.get(r.id, MOVED) != MOVED)
+        shown = {r.id for _, r, _ in placed}
+        removed = self.changes.removed if self.changes else ()
+        return placed + tuple((REMOVED, r, None) for r in removed if r.id not in shown)
+
+    @functools.cached_property
+    def records_by_id(self) -> dict[str, Record]:
+        """Return every record the document shows, by id."""
+        return {r.id: r for c in self.chapters for r in c.records}
 
     @functools.cached_property
     def facets(self) -> Facets:
@@ -314,7 +331,8 @@ def with_changes(document: Document, changes: Changes) -> Document:
         old = render_body(md, record.body, rid, 3 if record.is_profile else 4)
         new = bodies[rid] if changes.status[rid] == CHANGED else ""
         bodies[rid] = sanitize(mark_changes(old, new), marks=True)
-    return replace(document, bodies=bodies, status=changes.status, since=changes.since)
+    return replace(document, bodies=bodies, status=changes.status, since=changes.since,
+                   changes=changes)
 
 
 @functools.lru_cache(maxsize=8)

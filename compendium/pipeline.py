@@ -12,14 +12,14 @@ from pathlib import Path
 from types import MappingProxyType
 
 from compendium.cache import CACHE_FOLDER, NO_CACHE, Cache, key_of
-from compendium.changes import Changes, compare
-from compendium.chapters import assign_chapters, placement_problems
+from compendium.changes import Changes, Chapters, compare
+from compendium.chapters import assign_chapters, choose_chapter, placement_problems
 from compendium.charts import NO_CHARTS
 from compendium.config import Edition, load_edition
 from compendium.countries import with_countries
 from compendium.errors import BuildStopped, InvalidInput
 from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
-from compendium.history import MANIFEST_NAME, earlier_records, manifest_json
+from compendium.history import MANIFEST_NAME, earlier_state, manifest_json
 from compendium.html import Document, Stamp, build_document, render_html, with_changes
 from compendium.logcapture import captured_warnings
 from compendium.markdown import render_chapters_markdown
@@ -152,11 +152,30 @@ def compare_with_earlier(build: Build) -> Build:
     if build.request.since is None:
         return build
     assert build.edition is not None
-    label, before = earlier_records(build.request.since, build.request.sources, build.edition)
-    before = tuple(with_countries(r) for r in before)
-    changes = compare(before, build.records, label)
-    reader = assign_chapters((*build.records, *changes.removed), build.edition)
+    then = earlier_state(build.request.since, build.request.sources, build.edition)
+    before = tuple(with_countries(r) for r in then.records)
+    now = Chapters(tuple((c.slug, c.title) for c in build.chapters),
+                   {r.id: c.slug for c in build.chapters for r in c.records})
+    changes = compare(before, build.records, then.label, Chapters(then.chapters, then.placement),
+                      now)
+    shown = _removed_in_place(changes.removed, then.placement, build.edition)
+    reader = assign_chapters((*build.records, *shown), build.edition)
     return replace(build, changes=changes, reader_chapters=reader)
+
+
+def _removed_in_place(removed: tuple[Record, ...], placement: Mapping[str, str],
+                      edition: Edition) -> tuple[Record, ...]:
+    """Return the removed records to show struck through: each in the chapter it was in when
+    that chapter still exists, else where the rules put it; one no chapter takes is only
+    listed."""
+    slugs = set(edition.chapter_slugs())
+    kept = []
+    for record in removed:
+        old = placement.get(record.id, record.chapter)
+        placed = replace(record, chapter=old if old in slugs else None)
+        if placed.chapter or choose_chapter(placed, edition.chapters):
+            kept.append(placed)
+    return tuple(kept)
 
 
 def render_markdown(build: Build) -> Build:
@@ -177,7 +196,8 @@ def render_text(build: Build) -> Build:
     stamp = Stamp(state.date.strftime("%Y-%m-%dT%H:%M:%SZ"), state.fingerprint,
                   build.request.draft)
     document = build_document(build.reader_chapters, build.edition, stamp, build.cache)
-    manifest = manifest_json(build.request.sources, build.files, stamp.fingerprint)
+    manifest = manifest_json(build.request.sources, build.files, stamp.fingerprint,
+                             build.chapters)
     return _add_outputs(replace(build, document=document, source_date=state.date),
                         {MANIFEST_NAME: manifest})
 
@@ -190,11 +210,33 @@ def render_html_edition(build: Build) -> Build:
     document = build.document
     if build.changes is not None:
         document = with_changes(document, build.changes)
+    document = _with_open_comments(document, build.request.sources)
     css = "\n".join(_style(build, name) for name in ("common.css", "screen.css"))
     script = (_templates(build) / "reader.js").read_text(encoding="utf-8")
     html = render_html(document, _templates(build), "html", inline_css=css, script=script)
     html = html.replace(FONTS_PLACEHOLDER, embedded_font_css(html, build.cache), 1)
     return _add_outputs(build, {HTML_NAME: html.encode()})
+
+
+def _with_open_comments(document: Document, sources: Path) -> Document:
+    """Return the document with the ledger's open comments shown where they belong."""
+    from compendium.comments import ledger_path, place, read_ledger, with_comments_shown
+
+    placed = place(read_ledger(ledger_path(sources)), document.bodies)
+    if not placed:
+        return document
+    return replace(document, bodies=with_comments_shown(document.bodies, placed),
+                   comments=placed)
+
+
+def render_word_edition(build: Build) -> Build:
+    """Render the Word edition (``--format docx``), for translation and editing services."""
+    if "docx" not in build.request.formats:
+        return build
+    from compendium.word import DOCX_NAME, render_docx  # python-docx only when asked for
+
+    assert build.document is not None
+    return _add_outputs(build, {DOCX_NAME: render_docx(build.document, build.source_date)})
 
 
 def render_pdf_edition(build: Build) -> Build:
@@ -338,6 +380,7 @@ BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
     ("render record text", render_text),
     ("start the PDF", start_pdf),
     ("render HTML", render_html_edition),
+    ("render Word", render_word_edition),
     ("render PDF", render_pdf_edition),
     ("refuse warnings (publication)", refuse_warnings),
     ("write outputs", write),

@@ -143,22 +143,33 @@ def test_record_and_paragraph_anchors_resolve(browser: Any, shipped_build: Path)
         opened.close()
 
 
-def test_copy_link_gives_the_anchor(reader: Reader) -> None:
+def test_copy_link_gives_a_citation_any_copy_resolves(reader: Reader) -> None:
+    """Without a review_url, a file path would mean nothing to a colleague: the citation names
+    the record, its anchor and the draft's fingerprint; pasted in Find, it goes there."""
     reader.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = reader.page
     record = shipped_records()[3]
+    fingerprint = page.inner_text(".fingerprint")
+    heading = " ".join(page.inner_text(f"#{record.id}-heading").split())
     page.click(f"#{record.id} button.copy-link")
     page.wait_for_function("document.querySelector('.copy-status').dataset.link")
     link = page.eval_on_selector(".copy-status", "e => e.dataset.link")
-    assert link == f"{reader.url}#{record.id}"
+    assert link == f"{heading}: compendium.html#{record.id}, draft of sources {fingerprint}"
+    assert "file:" not in link
     assert page.evaluate("navigator.clipboard.readText()") == link
     assert page.is_visible(f"#{record.id} button.copy-link")
 
     page.click(f"#{record.id}-p1 a.para-link")
-    page.wait_for_function(f"document.querySelector('.copy-status').dataset.link.endsWith("
-                           f"'#{record.id}-p1')")
-    assert page.evaluate("navigator.clipboard.readText()") == f"{reader.url}#{record.id}-p1"
+    page.wait_for_function(f"document.querySelector('.copy-status').dataset.link.includes("
+                           f"'#{record.id}-p1,')")
+    cited = page.evaluate("navigator.clipboard.readText()")
+    assert cited.startswith(f"{heading}, paragraph 1: compendium.html#{record.id}-p1")
     assert page.evaluate("location.hash") == f"#{record.id}-p1"
+
+    page.evaluate("location.hash = ''")
+    page.fill("#filter-text", link)
+    page.wait_for_function(f"location.hash === '#{record.id}'")
+    assert reader.visible_ids() == {r.id for r in shipped_records()}
 
 
 def test_printing_gives_a_clean_document(reader: Reader, tmp_path: Path) -> None:
