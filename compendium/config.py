@@ -65,6 +65,10 @@ class Labels:
     """Word before a page number in a cross-reference."""
     partners: str = "with"
     """Word between the lead entity and its partners."""
+    reporting_round: str = "Reporting round"
+    """Words before the year of an undated group's reporting round."""
+    profile: str = "Profile"
+    """Heading of an entity's profile in the chapter titled with the entity's name."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,9 +33,12 @@ from compendium.cache import NO_CACHE, Cache, key_of
 from compendium.changes import CHANGED, Changes, mark_changes
 from compendium.charts import NO_CHARTS, Charts
 from compendium.config import Edition, Labels
+from compendium.countries import country_names
+from compendium.headings import entry_heading, reference_name
 from compendium.logcapture import captured_warnings
 from compendium.markdown import entities_line
 from compendium.model import NO_PAGES, Chapter, Pagination, Record
+from compendium.nobreak import NameIndex, mark_html, registry_names
 from compendium.templating import template_errors
 
 log = logging.getLogger(__name__)
@@ -329,6 +332,7 @@ def template_environment(templates: Path) -> jinja2.Environment:
     env.filters["page_numbers"] = page_numbers
     env.filters["data_uri"] = svg_data_uri
     env.filters["excerpt"] = excerpt
+    env.filters["reference_name"] = reference_name
     return env
 
 
@@ -343,35 +347,59 @@ def render_html(document: Document, templates: Path, medium: str, inline_css: st
     ``annex-continued`` (its raw pages); ``all`` is everything, as the HTML edition has it."""
     env = template_environment(templates)
     labels = document.edition.labels
+    names = edition_names(document.edition)
     with template_errors(templates):
         record = functools.partial(record_html, env.get_template("record.html.j2"), medium,
-                                   labels)
+                                   labels, names)
         label = functools.partial(record_label, env.get_template("record-label.html.j2"),
                                   labels)
         return env.get_template(PAGE_TEMPLATE).render(
             doc=document, edition=document.edition, medium=medium, inline_css=inline_css,
             script=script, pages=pages, part=part, labels=labels, safe=_mark_safe,
-            articles=functools.partial(articles, record, document), record_label=label)
+            articles=functools.partial(articles, record, document), record_label=label,
+            unbreakable=functools.partial(_unbreakable, names=names))
 
 
-def articles(record: Callable[[Record, str, str], markupsafe.Markup], document: Document,
-             records: Sequence[Record]) -> markupsafe.Markup:
-    """Return the articles of ``records``, one per line, each made by ``record``.
+def edition_names(edition: Edition) -> NameIndex:
+    """Return the proper names hyphenation must leave whole: the registry's entities (names,
+    acronyms, aliases) and the countries."""
+    entities = [n for e in edition.entities for n in (e.acronym, e.name, *e.aliases)]
+    return registry_names(entities, country_names())
+
+
+def _unbreakable(html: str, names: NameIndex) -> markupsafe.Markup:
+    """Return safe HTML with what hyphenation must not break marked (see nobreak.py)."""
+    return markupsafe.Markup(mark_html(str(html), names))
+
+
+def articles(record: Callable[[Record, str, str, str, str], markupsafe.Markup],
+             document: Document, records: Sequence[Record],
+             chapter: Chapter | None = None) -> markupsafe.Markup:
+    """Return the articles of ``records``, one per line, each made by ``record``, headed as
+    in ``chapter`` (its own entity left out of the headings).
 
     (One call for a whole group: a loop in the template cost 30 µs a record.)"""
+    own, title = (chapter.entity, chapter.title) if chapter else ("", "")
     return markupsafe.Markup("\n").join(
-        record(r, document.bodies[r.id], document.status.get(r.id, "")) for r in records)
+        record(r, document.bodies[r.id], document.status.get(r.id, ""), own, title)
+        for r in records)
 
 
 @functools.lru_cache(maxsize=65_536)
-def record_html(template: jinja2.Template, medium: str, labels: Labels, record: Record,
-                body: str, status: str) -> markupsafe.Markup:
+def record_html(template: jinja2.Template, medium: str, labels: Labels, names: NameIndex,
+                record: Record, body: str, status: str, own_entity: str,
+                chapter_title: str) -> markupsafe.Markup:
     """Return one record's article: ``template`` sees only these arguments, so the article
     is remembered by them, and a preview renders again only the records that changed (a
-    changed template is a new Template object: nothing of the old one is reused)."""
-    return markupsafe.Markup(template.render(record=record, body=markupsafe.Markup(body),
-                                             status=status, medium=medium,
-                                             labels=labels).strip("\n"))
+    changed template is a new Template object: nothing of the old one is reused).
+
+    The article's heading leaves out ``own_entity`` (the chapter's), and a profile titled as
+    its chapter ``chapter_title`` is headed by the word for a profile."""
+    heading = entry_heading(record, own_entity, labels.partners, excerpt(body, 8))
+    return markupsafe.Markup(template.render(
+        record=record, body=markupsafe.Markup(mark_html(body, names)), status=status,
+        medium=medium, labels=labels, heading=heading, chapter_title=chapter_title,
+        unbreakable=functools.partial(_unbreakable, names=names)).strip("\n"))
 
 
 @functools.lru_cache(maxsize=65_536)
