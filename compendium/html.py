@@ -80,6 +80,27 @@ class Document:
     """Figures drawn from the records (still being drawn, maybe)."""
     annex_slice: tuple[SourcePage, ...] | None = None
     """The raw pages one part of the PDF lists (see parts.py); None for the whole annex."""
+    front_matter: tuple[tuple[str, str], ...] = ()
+    """(name, safe HTML) of the foreword, acknowledgements and methodology, in order."""
+    imprint_notes: str = ""
+    """Further notices of the imprint page, safe HTML."""
+    back_cover: str = ""
+    """Text of the back cover, safe HTML."""
+
+    @functools.cached_property
+    def activity_count(self) -> int:
+        """Return how many activity entries (records that are not profiles) the document holds."""
+        return sum(1 for c in self.chapters for r in c.records if not r.is_profile)
+
+    @functools.cached_property
+    def ends_book(self) -> bool:
+        """Return whether this document's annex ends the book (the back cover follows it):
+        the whole annex, or the part of the PDF holding its last raw page."""
+        if self.annex_slice is None:
+            return True
+        everything = source_annex(self.chapters)
+        return bool(self.annex_slice) and bool(everything) and \
+            self.annex_slice[-1].page == everything[-1].page
 
     @functools.cached_property
     def record_count(self) -> int:
@@ -262,12 +283,16 @@ def build_document(chapters: tuple[Chapter, ...], edition: Edition, stamp: Stamp
     intros = {c.slug: render_body(md, c.intro, f"chapter-{c.slug}-intro", 3)
               for c in chapters if c.intro}
     introduction = render_body(md, edition.introduction, "introduction", 2)
+    front = tuple((name, render_body(md, text, name, 2)) for name, text in edition.front_matter)
     records = [r for c in chapters for r in c.records]
-    texts = [edition.introduction, *(c.intro for c in chapters), *(r.body for r in records)]
+    texts = [*(text for _, text in edition.front_matter), edition.introduction,
+             *(c.intro for c in chapters), *(r.body for r in records)]
     registry = {e.acronym: e.name for e in edition.entities}
     acronyms = acronym_list(texts, dict(edition.glossary), registry)
     return Document(edition, chapters, bodies, introduction, intros, stamp,
-                    acronyms=acronyms, charts=Charts(records, cache))
+                    acronyms=acronyms, charts=Charts(records, cache), front_matter=front,
+                    imprint_notes=render_body(md, edition.imprint.notes, "imprint", 3),
+                    back_cover=render_body(md, edition.imprint.back_cover, "back-cover", 3))
 
 
 def cached_body(md: MarkdownIt, text: str, record_id: str, heading_level: int,
