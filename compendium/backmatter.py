@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from compendium.config import Edition
-from compendium.importer.rawpage import RESIDUE_LINES
 from compendium.countries import countries_named
+from compendium.importer.rawpage import RESIDUE_LINES
 from compendium.model import Chapter, Record
 
 

@@ -446,8 +446,14 @@ def svg_data_uri(svg: str) -> str:
 
 
 def svg_with_title(svg: str, title: str, slug: str) -> str:
-    """Return a chart's SVG as an image with an accessible name (its <title>)."""
+    """Return a chart's SVG as an image with an accessible name (its <title>), scaling with
+    the page: its fixed width and height dropped (the viewBox keeps its proportions), so it
+    never overflows a phone's screen."""
     escaped = markupsafe.escape(title)
+    opening = re.match(r"<svg\b[^>]*>", svg)
+    if opening is not None:
+        fluid = re.sub(r'\s(?:width|height)="[^"]*"', "", opening.group())
+        svg = fluid + svg[opening.end():]
     return svg.replace("<svg ", f'<svg role="img" aria-labelledby="{slug}-title" ', 1).replace(
         ">", f'><title id="{slug}-title">{escaped}</title>', 1)
 
