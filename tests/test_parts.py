@@ -109,9 +109,9 @@ def test_outline_nests_each_chapters_periods_under_it(parted: Path) -> None:
         top = [item.title for item in outline.root]
         iom = next(item for item in outline.root if "(IOM)" in item.title)
         periods = [child.title for child in iom.children]
-    assert top[:3] == ["Acronyms", "Introduction", "The compendium in figures"]
+    assert top[:4] == ["Acronyms", "Introduction", "Methodology", "The compendium in figures"]
     assert top[-3:] == ["Index of entities", "Index of countries", "Annex: sources"]
-    assert "Mar 2014 – Mar 2016" in periods
+    assert "2014" in periods
     assert not any("continued" in title for title in periods)
 
 
