@@ -39,8 +39,8 @@ def entry_heading(record: Record, own_entity: str, partners_word: str,
     facts = SEPARATOR.join(entry_facts(record, own_entity, partners_word))
     if record.title:
         return EntryHeading(record.title, facts)
-    if facts:
-        return EntryHeading(facts, "")
+    if facts:  # "with UNFPA · Chad" heads as "With UNFPA · Chad"
+        return EntryHeading(facts[0].upper() + facts[1:], "")
     return EntryHeading(first_words or record.entity, "", shown=False)
 
 

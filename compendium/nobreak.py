@@ -163,6 +163,9 @@ def break_address(text: str) -> str:
 
 
 def registry_names(entity_names: Iterable[str], countries: Iterable[str]) -> NameIndex:
-    """Return the names to keep whole: entities' names, acronyms and aliases, and country
-    names."""
-    return name_index(tuple(sorted({n for n in (*entity_names, *countries) if n.strip()})))
+    """Return the names to keep whole: entities' names, acronyms and aliases, country names,
+    and each capitalised word of those names ("the Initiative" is the Spotlight Initiative,
+    "the Organization" IOM)."""
+    names = {n for n in (*entity_names, *countries) if n.strip()}
+    words = {w for n in names for w in re.findall(r"\w+", n) if len(w) >= 4 and w[0].isupper()}
+    return name_index(tuple(sorted(names | words)))
