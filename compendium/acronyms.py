@@ -47,30 +47,35 @@ def _spelling_start(acronym: str, words: list[str]) -> int | None:
 
     A run spells it when each of its words, in order, gives the next letters: its initial,
     then (for "PsychoSocial", "GBV", "Bosnia" in BiH) more of its own letters; a small word
-    ("of" in ToT, "and" in MARA) may give its initial or nothing. Failing that, a run in
-    title case whose first words spell it ("Standard Minimum Rules for the Treatment of
-    Prisoners (SMR)")."""
+    ("of" in ToT, "and" in MARA) may give its initial or nothing. Failing that, a run whose
+    first words spell it, the rest a phrase opened by a small word ("Standard Minimum Rules
+    for the Treatment of Prisoners (SMR)")."""
     letters = acronym.replace("-", "").casefold()
-    for start in range(len(words) - 1, -1, -1):
-        if words[start].casefold().startswith(letters[0]) and _spells(letters, words[start:]):
-            return start
+    # Initials alone first: "aa aa (AA)" is both words, not the last one read letter by letter.
+    for inner in (False, True):
+        for start in range(len(words) - 1, -1, -1):
+            if words[start].casefold().startswith(letters[0]) and \
+                    _spells(letters, words[start:], inner):
+                return start
     for start in range(len(words) - 1, -1, -1):
         run = words[start:]
         if run[0].casefold().startswith(letters[0]) and any(
-                run[end].casefold() in SMALL_WORDS and _spells(letters, run[:end])
+                run[end].casefold() in SMALL_WORDS and _spells(letters, run[:end], True)
                 for end in range(1, len(run))):
             return start
     return None
 
 
-def _spells(letters: str, run: list[str]) -> bool:
-    """Return whether the words of ``run`` give ``letters`` (see _spelling_start)."""
+def _spells(letters: str, run: list[str], inner: bool) -> bool:
+    """Return whether the words of ``run`` give ``letters`` (see _spelling_start), each its
+    initial and, if ``inner``, more of its own letters."""
     ends = {0}  # how many letters the words so far can have given
     for word in run:
         small = word.casefold() in SMALL_WORDS
         after = {e for e in ends if small}
         for taken in ends:
-            after |= _letters_from(word.casefold(), letters, taken)
+            given = _letters_from(word.casefold(), letters, taken)
+            after |= given if inner else {min(given, default=0)} & given
         ends = after
         if not ends:
             return False
