@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,3 +152,15 @@ def test_charts_scale_in_the_html_and_keep_alt_text_out_of_print(shipped_build: 
             assert not re.search(r'\s(width|height)="', svg), svg
     assert 'class="chart-description"' not in page
     assert 'class="chart-source"' in page
+
+
+def test_a_chart_fits_a_phone_screen(shipped_build: Path, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto((shipped_build / "compendium.html").as_uri())
+    widths = page.eval_on_selector_all(
+        "figure.chart svg", "svgs => svgs.map(s => [s.getBoundingClientRect().width, "
+        "s.getBoundingClientRect().height, document.documentElement.clientWidth])")
+    page.close()
+    assert widths
+    for width, height, screen in widths:
+        assert 0 < width <= screen and height > 0
