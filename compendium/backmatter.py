@@ -78,13 +78,15 @@ def _paragraph_naming(country: str, record_id: str, body: str) -> str:
     return record_id
 
 
-def source_annex(chapters: Sequence[Chapter]) -> tuple[SourcePage, ...]:
-    """Return each raw page cited by a record, with the records made from it."""
+def source_annex(chapters: Sequence[Chapter],
+                 entity_names: Mapping[str, str] | None = None) -> tuple[SourcePage, ...]:
+    """Return each raw page cited by a record, with the records made from it; a page whose
+    title is an entity's acronym is titled "Full Name (ACR)" from ``entity_names``."""
     found: dict[str, dict[str, Record]] = {}  # by page, by id: once each, in reading order
     for record in _in_order(chapters):
         for source in record.sources:
             found.setdefault(source.page, {}).setdefault(record.id, record)
-    return tuple(_source_page(page, tuple(records.values()))
+    return tuple(_source_page(page, tuple(records.values()), entity_names or {})
                  for page, records in sorted(found.items()))
 
 
@@ -93,7 +95,8 @@ MAX_TITLE_CHARS = 90
 ADDRESS = re.compile(r"(?:https?://|www\.)\S+")
 
 
-def _source_page(page: str, records: tuple[Record, ...]) -> SourcePage:
+def _source_page(page: str, records: tuple[Record, ...],
+                 entity_names: Mapping[str, str]) -> SourcePage:
     """Return a raw page of the annex, named from its own first lines when the project
     keeps it (in the `raw/` folder beside the records), else by its records' entities."""
     lines = _raw_lines(page, records)
@@ -103,6 +106,8 @@ def _source_page(page: str, records: tuple[Record, ...]) -> SourcePage:
                   if not ADDRESS.fullmatch(line) and not RESIDUE_LINES.match(line)), "")
     if not title or len(title) > MAX_TITLE_CHARS:
         title = _entities_title(records)
+    elif entity_names.get(title, title) != title:
+        title = f"{entity_names[title]} ({title})"
     return SourcePage(page, records, title, address)
 
 

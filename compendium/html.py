@@ -98,7 +98,7 @@ class Document:
         the whole annex, or the part of the PDF holding its last raw page."""
         if self.annex_slice is None:
             return True
-        everything = source_annex(self.chapters)
+        everything = source_annex(self.chapters, self.entity_names)
         return bool(self.annex_slice) and bool(everything) and \
             self.annex_slice[-1].page == everything[-1].page
 
@@ -120,7 +120,13 @@ class Document:
     @functools.cached_property
     def annex(self) -> tuple[SourcePage, ...]:
         """Return the annex of sources."""
-        return source_annex(self.chapters) if self.annex_slice is None else self.annex_slice
+        return source_annex(self.chapters, self.entity_names) if self.annex_slice is None \
+            else self.annex_slice
+
+    @functools.cached_property
+    def entity_names(self) -> dict[str, str]:
+        """Return each registry entity's full name by acronym."""
+        return {e.acronym: e.name for e in self.edition.entities}
 
     @functools.cached_property
     def change_list(self) -> tuple[tuple[str, Record, Chapter], ...]:
