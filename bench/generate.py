@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_FILES = ("compendium.yml", "entities.yml", "glossary.yml", "templates", "styles")
+PROJECT_FILES = ("compendium.yml", "entities.yml", "glossary.yml", "front", "templates", "styles")
 ENTITIES = ["IOM", "UNODC", "OHCHR", "UNSD", "FAO", "UN Action", "UNFPA", "UNHCR", "UN Women",
             "UNICEF", "UNDP", "WHO", "Spotlight Initiative"]
 

@@ -15,7 +15,7 @@ USE = re.compile(r"\b([A-Z][A-Za-z&-]*[A-Z])s?\b")
 """An acronym used in the text (a plural "s" left out)."""
 SMALL_WORDS = frozenset(
     ["a", "an", "and", "at", "by", "de", "des", "du", "et", "for", "für", "in", "la", "le", "of",
-     "on", "the", "to"])
+     "on", "the", "to", "with"])
 MAX_NAME_WORDS = 12
 
 
@@ -43,19 +43,59 @@ def defined_in(text: str) -> dict[str, str]:
 
 
 def _spelling_start(acronym: str, words: list[str]) -> int | None:
-    """Return where the shortest run of trailing ``words`` spelling ``acronym`` starts."""
-    letters = acronym.replace("-", "").upper()
+    """Return where the shortest run of trailing ``words`` spelling ``acronym`` starts.
+
+    A run spells it when each of its words, in order, gives the next letters: its initial,
+    then (for "PsychoSocial", "GBV", "Bosnia" in BiH) more of its own letters; a small word
+    ("of" in ToT, "and" in MARA) may give its initial or nothing. Failing that, a run whose
+    first words spell it, the rest a phrase opened by a small word ("Standard Minimum Rules
+    for the Treatment of Prisoners (SMR)")."""
+    letters = acronym.replace("-", "").casefold()
+    # Initials alone first: "aa aa (AA)" is both words, not the last one read letter by letter.
+    for inner in (False, True):
+        for start in range(len(words) - 1, -1, -1):
+            if words[start].casefold().startswith(letters[0]) and \
+                    _spells(letters, words[start:], inner):
+                return start
     for start in range(len(words) - 1, -1, -1):
         run = words[start:]
-        if run[0].lower() in SMALL_WORDS:
-            continue
-        initials = "".join(part[0] for word in run if word.lower() not in SMALL_WORDS
-                           for part in word.split("-") if part)
-        if initials.upper() == letters:
+        if run[0].casefold().startswith(letters[0]) and any(
+                run[end].casefold() in SMALL_WORDS and _spells(letters, run[:end], True)
+                for end in range(1, len(run))):
             return start
-        if len(initials) > len(letters):
-            return None
     return None
+
+
+def _spells(letters: str, run: list[str], inner: bool) -> bool:
+    """Return whether the words of ``run`` give ``letters`` (see _spelling_start), each its
+    initial and, if ``inner``, more of its own letters."""
+    ends = {0}  # how many letters the words so far can have given
+    for word in run:
+        small = word.casefold() in SMALL_WORDS
+        after = {e for e in ends if small}
+        for taken in ends:
+            given = _letters_from(word.casefold(), letters, taken)
+            after |= given if inner else {min(given, default=0)} & given
+        ends = after
+        if not ends:
+            return False
+    return len(letters) in ends
+
+
+def _letters_from(word: str, letters: str, taken: int) -> set[int]:
+    """Return how many letters there can be once ``word`` gave its initial, then more of
+    its own letters in order, after ``taken`` of them were given."""
+    if taken >= len(letters) or not word.startswith(letters[taken]):
+        return set()
+    found = {taken + 1}
+    position, given = 1, taken + 1
+    for letter in letters[taken + 1:]:
+        position = word.find(letter, position) + 1
+        if position == 0:
+            break
+        given += 1
+        found.add(given)
+    return found
 
 
 def acronym_list(texts: Iterable[str], glossary: Mapping[str, str],
@@ -85,5 +125,7 @@ def _definitions(text: str) -> tuple[tuple[str, str], ...]:
 
 @functools.lru_cache(maxsize=65_536)
 def _used(text: str) -> frozenset[str]:
-    """Return the acronyms ``text`` uses."""
-    return frozenset(USE.findall(text))
+    """Return the acronyms ``text`` uses, each part of a compound ("CCCM-MHPSS") too."""
+    found = USE.findall(text)
+    return frozenset(found).union(*(part for word in found if "-" in word
+                                    for part in [word.split("-")]))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from compendium.config import Edition
 from compendium.countries import countries_named
+from compendium.importer.rawpage import RESIDUE_LINES
 from compendium.model import Chapter, Record
 
 
@@ -34,6 +35,10 @@ class SourcePage:
     """File name of the raw page."""
     records: tuple[Record, ...]
     """Records that cite it, in reading order."""
+    title: str = ""
+    """What the annex calls the page: its first line of text, else its entities' names."""
+    address: str = ""
+    """The page's web address when it gives one; empty otherwise."""
 
 
 def entity_index(chapters: Sequence[Chapter], edition: Edition) -> tuple[IndexEntry, ...]:
@@ -73,14 +78,61 @@ def _paragraph_naming(country: str, record_id: str, body: str) -> str:
     return record_id
 
 
-def source_annex(chapters: Sequence[Chapter]) -> tuple[SourcePage, ...]:
-    """Return each raw page cited by a record, with the records made from it."""
+def source_annex(chapters: Sequence[Chapter],
+                 entity_names: Mapping[str, str] | None = None) -> tuple[SourcePage, ...]:
+    """Return each raw page cited by a record, with the records made from it; a page whose
+    title is an entity's acronym is titled "Full Name (ACR)" from ``entity_names``."""
     found: dict[str, dict[str, Record]] = {}  # by page, by id: once each, in reading order
     for record in _in_order(chapters):
         for source in record.sources:
             found.setdefault(source.page, {}).setdefault(record.id, record)
-    return tuple(SourcePage(page, tuple(records.values()))
+    return tuple(_source_page(page, tuple(records.values()), entity_names or {})
                  for page, records in sorted(found.items()))
+
+
+MAX_TITLE_CHARS = 90
+"""A first line longer than this is a paragraph of text, not the page's title."""
+ADDRESS = re.compile(r"(?:https?://|www\.)\S+")
+
+
+def _source_page(page: str, records: tuple[Record, ...],
+                 entity_names: Mapping[str, str]) -> SourcePage:
+    """Return a raw page of the annex, named from its own first lines when the project
+    keeps it (in the `raw/` folder beside the records), else by its records' entities."""
+    lines = _raw_lines(page, records)
+    address = next((m.group().rstrip(".,;)") for line in lines[:20]
+                    if (m := ADDRESS.search(line))), "")
+    title = next((line for line in lines[:20]
+                  if not ADDRESS.fullmatch(line) and not RESIDUE_LINES.match(line)), "")
+    if not title or len(title) > MAX_TITLE_CHARS:
+        title = _entities_title(records)
+    elif entity_names.get(title, title) != title:
+        title = f"{entity_names[title]} ({title})"
+    return SourcePage(page, records, title, address)
+
+
+def _raw_lines(page: str, records: Sequence[Record]) -> list[str]:
+    """Return the non-blank lines of the raw page ``page``, if a `raw/` folder above one of
+    its records holds it (one level up or more: records sit in a folder per entity)."""
+    for record in records[:1]:
+        for folder in record.path.parents:
+            candidate = folder / "raw" / page
+            if candidate.is_file() and candidate.stat().st_size <= MAX_RAW_BYTES:
+                text = candidate.read_text(encoding="utf-8", errors="replace")
+                return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    return []
+
+
+MAX_RAW_BYTES = 5 * 1024 * 1024
+
+
+def _entities_title(records: Sequence[Record]) -> str:
+    """Return "Inventory page: IOM, UNODC and 2 more entities" from the records' leads."""
+    leads = list(dict.fromkeys(r.entity for r in records))
+    shown = ", ".join(leads[:3])
+    more = len(leads) - 3
+    return "Inventory page: " + shown + (
+        f" and {more} more {'entity' if more == 1 else 'entities'}" if more > 0 else "")
 
 
 def page_numbers(record_ids: Sequence[str], page_of: Mapping[str, int]) -> list[tuple[str, str]]:

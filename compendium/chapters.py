@@ -61,7 +61,8 @@ def _make_chapter(number: int, spec: ChapterSpec, records: list[Record],
     profiles = tuple(sorted((r for r in records if r.is_profile), key=_profile_key(spec)))
     activities = [r for r in records if not r.is_profile]
     return Chapter(number=number, slug=spec.slug, title=spec.title, intro=spec.intro,
-                   profiles=profiles, groups=group_by_period(activities, edition))
+                   profiles=profiles, groups=group_by_period(activities, edition),
+                   entity=spec.rule.entities[0] if len(spec.rule.entities) == 1 else "")
 
 
 def _profile_key(spec: ChapterSpec) -> Callable[[Record], tuple[int, str]]:
@@ -73,29 +74,44 @@ def _profile_key(spec: ChapterSpec) -> Callable[[Record], tuple[int, str]]:
 
 
 def group_by_period(activities: Sequence[Record], edition: Edition) -> tuple[PeriodGroup, ...]:
-    """Group activities by period, undated (the most recent rounds) first, then newest first."""
-    ordered = sorted(activities, key=_activity_key)
+    """Group activities by the year they started, newest first, after the undated ones (the
+    most recent reporting rounds) grouped by round.
+
+    A year, not each distinct month range: a large edition has dozens of ranges in a chapter,
+    each a group of one entry, and the entry's heading gives its months anyway."""
     groups = []
-    # A period ending in its own month is the same period as one with no end: group them.
-    for span, members in groupby(ordered, key=lambda r: r.period and r.period.sort_key):
-        batch = tuple(members)
-        period = batch[0].period
-        label = period.label if period else edition.labels.undated
-        anchor = UNDATED_ANCHOR if span is None else (
-            f"{span[1]}" if span[0] == span[1] else f"{span[1]}-{span[0]}")
-        groups.append(PeriodGroup(label=label, anchor=anchor, records=batch))
+    for span, members in groupby(sorted(activities, key=_activity_key), key=_group_of):
+        kind, year = span
+        label, anchor = (
+            (str(year), str(year)) if kind == DATED
+            else (f"{edition.labels.reporting_round} {year}", f"round-{year}") if year
+            else (edition.labels.undated, UNDATED_ANCHOR))
+        groups.append(PeriodGroup(label=label, anchor=anchor, records=tuple(members)))
     return tuple(groups)
 
 
-def _activity_key(record: Record) -> tuple[int, int, int, int, int, str, int, str]:
-    """Order undated first, then by period newest first, then as the raw pages had them."""
+ROUND, UNDATED, DATED = 0, 1, 2
+
+
+def _group_of(record: Record) -> tuple[int, int]:
+    """Return the group of an activity: (DATED, start year), (ROUND, round) or (UNDATED, 0)."""
+    if record.period is not None:
+        return DATED, record.period.start.year
+    return (ROUND, record.round) if record.round else (UNDATED, 0)
+
+
+def _activity_key(record: Record) -> tuple[int, int, int, int, int, int, str, int, str]:
+    """Order undated first (by round, newest first), then by the year started, newest first,
+    then by period, newest end first, then as the raw pages had them."""
     source = record.sources[0] if record.sources else None
     first_line = int(source.lines.split("-")[0]) if source and source.lines[:1].isdigit() else 0
     page = source.page if source else ""
+    kind, year = _group_of(record)
     if record.period is None:
-        return (0, 0, 0, 0, 0, page, first_line, record.id)
+        return (kind, -year, 0, 0, 0, 0, page, first_line, record.id)
     end, start = record.period.sort_key
-    return (1, -end.year, -end.month, -start.year, -start.month, page, first_line, record.id)
+    return (kind, -year, -end.year, -end.month, -start.year, -start.month, page, first_line,
+            record.id)
 
 
 def _references(spec: ChapterSpec, records: Sequence[Record], home: dict[str, ChapterSpec],

@@ -65,6 +65,53 @@ class Labels:
     """Word before a page number in a cross-reference."""
     partners: str = "with"
     """Word between the lead entity and its partners."""
+    reporting_round: str = "Reporting round"
+    """Words before the year of an undated group's reporting round."""
+    profile: str = "Profile"
+    """Heading of an entity's profile in the chapter titled with the entity's name."""
+    foreword: str = "Foreword"
+    """Heading of the foreword."""
+    acknowledgements: str = "Acknowledgements"
+    """Heading of the acknowledgements."""
+    methodology: str = "Methodology"
+    """Heading of the methodology."""
+
+
+UN_DISCLAIMER = (
+    "The designations employed and the presentation of material in this publication do not "
+    "imply the expression of any opinion whatsoever on the part of the Secretariat of the "
+    "United Nations concerning the legal status of any country, territory, city or area or "
+    "of its authorities, or concerning the delimitation of its frontiers or boundaries.")
+"""The notice every United Nations publication prints on its imprint page."""
+
+
+@dataclass(frozen=True, slots=True)
+class Imprint:
+    """What the imprint page (the back of the title page) states; empty fields are left out."""
+
+    copyright: str = ""
+    """The copyright line, e.g. "© 2026 United Nations"."""
+    isbn: str = ""
+    """ISBN of the print edition."""
+    eisbn: str = ""
+    """ISBN of the electronic edition."""
+    sales_number: str = ""
+    """United Nations sales number, e.g. "E.26.IV.3"."""
+    symbol: str = ""
+    """Document symbol, e.g. "ST/ESA/123"."""
+    disclaimer: str = UN_DISCLAIMER
+    """The notice on designations employed."""
+    citation: str = ""
+    """How to cite the publication; made from the title, publisher and year when empty."""
+    notes: str = ""
+    """Further notices (Markdown), e.g. on rights and permissions."""
+    back_cover: str = ""
+    """Text of the back cover (Markdown), e.g. what the compendium is for."""
+
+
+FRONT_MATTER = ("foreword", "acknowledgements", "methodology", "introduction")
+"""The texts `front_matter:` may name, in the order the book prints them (the introduction
+after the acronyms)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +144,19 @@ class Edition:
     """Acronyms the editor expands, for those the text does not define."""
     review_url: str = ""
     """Where the HTML draft is posted for reviewers; Copy link then gives a full URL."""
+    imprint: Imprint = field(default_factory=Imprint)
+    """What the imprint page states."""
+    front_matter: tuple[tuple[str, str], ...] = ()
+    """(name, Markdown text) of the foreword, acknowledgements and methodology given, in the
+    book's order (the introduction is ``introduction``)."""
+
+    @property
+    def citation(self) -> str:
+        """Return how to cite the publication: the imprint's, else one made from the config."""
+        if self.imprint.citation:
+            return self.imprint.citation
+        title = self.title + (f": {self.subtitle}" if self.subtitle else "")
+        return f"{self.publisher} ({self.edition}). {title}. {self.edition} edition."
 
     def chapter_slugs(self) -> tuple[str, ...]:
         """Return the slugs of the declared chapters."""
@@ -111,9 +171,12 @@ EDITION_FIELDS: dict[str, tuple[type, bool]] = {
     "title": (str, True), "subtitle": (str, False), "edition": (int, True),
     "publisher": (str, True), "language": (str, False), "introduction": (str, False),
     "paper": (str, False), "entities": (str, False), "labels": (dict, False),
-    "glossary": (str, False), "review_url": (str, False),
+    "glossary": (str, False), "review_url": (str, False), "imprint": (dict, False),
+    "front_matter": (dict, False),
     "chapters": (list, True),
 }
+IMPRINT_FIELDS: dict[str, tuple[type, bool]] = {
+    name: (str, False) for name in Imprint.__dataclass_fields__}
 CHAPTER_FIELDS: dict[str, tuple[type, bool]] = {
     "slug": (str, True), "title": (str, True), "intro": (str, False),
     "select": (dict, False), "catch_all": (bool, False),
@@ -222,12 +285,57 @@ def _build_edition(path: Path, doc: YamlMapping, entities: tuple[Entity, ...],
                                 f"`{review_url}` is not a web address; expected the https:// "
                                 "address where the HTML draft is posted"))
     labels = _build_labels(path, doc, problems)
+    imprint = _build_imprint(path, doc, problems)
+    texts = dict(_read_front_matter(path, doc, problems))
+    if "introduction" in texts and "introduction" in m:
+        problems.append(Problem(str(path), doc.line_of("introduction"), "-", "introduction",
+                                "given twice, here and in front_matter; expected one"))
     if problems:
         return None
     return Edition(path=path, title=m["title"], edition=m["edition"], publisher=m["publisher"],
                    chapters=chapters, entities=entities, subtitle=m.get("subtitle", ""),
-                   language=m.get("language", "en"), introduction=m.get("introduction", ""),
-                   paper=paper, labels=labels, review_url=m.get("review_url", ""))
+                   language=m.get("language", "en"),
+                   introduction=texts.pop("introduction", m.get("introduction", "")),
+                   paper=paper, labels=labels, imprint=imprint,
+                   front_matter=tuple(texts.items()), review_url=m.get("review_url", ""))
+
+
+def _build_imprint(path: Path, doc: YamlMapping, problems: list[Problem]) -> Imprint:
+    """Return the imprint, defaults overridden by the config."""
+    raw = doc.values.get("imprint")
+    if not isinstance(raw, dict):
+        return Imprint()
+    problems.extend(check_fields(str(path), raw, IMPRINT_FIELDS, "imprint",
+                                 lambda key: doc.line_of("imprint", key)))
+    return Imprint(**{k: " ".join(v.split()) if k not in ("notes", "back_cover") else v
+                      for k, v in raw.items()
+                      if k in IMPRINT_FIELDS and isinstance(v, str)})
+
+
+def _read_front_matter(path: Path, doc: YamlMapping,
+                       problems: list[Problem]) -> list[tuple[str, str]]:
+    """Return (name, Markdown text) of each front-matter file the config names, in the
+    book's order, recording a problem for an unknown name or an unreadable file."""
+    raw = doc.values.get("front_matter")
+    if not isinstance(raw, dict):
+        return []
+    spec = {name: (str, False) for name in FRONT_MATTER}
+    problems.extend(check_fields(str(path), raw, spec, "front_matter",
+                                 lambda key: doc.line_of("front_matter", key)))
+    texts = []
+    for name in FRONT_MATTER:
+        file = raw.get(name)
+        if not isinstance(file, str):
+            continue
+        target = path.parent / file
+        text = read_text(target) if target.is_file() else Problem(
+            str(path), doc.line_of("front_matter", name), "front_matter", name,
+            f"file `{file}` not found; expected a Markdown file, relative to {path.name}")
+        if isinstance(text, Problem):
+            problems.append(text)
+        else:
+            texts.append((name, text))
+    return texts
 
 
 def _build_labels(path: Path, doc: YamlMapping, problems: list[Problem]) -> Labels:

@@ -170,6 +170,10 @@ def _edition_at(commit: str, edition: Edition) -> Edition:
     project = edition.path.parent
     names = [edition.path.name, "entities.yml", "glossary.yml"]
     with tempfile.TemporaryDirectory() as folder:
+        # What the config names beside itself (front matter, images) as it is today.
+        for entry in project.iterdir():
+            if entry.name not in names and not entry.name.startswith("."):
+                (Path(folder) / entry.name).symlink_to(entry.resolve())
         for name in names:
             shown = git_output(project, "show", f"{commit}:./{name}")
             if shown:

@@ -33,9 +33,12 @@ from compendium.cache import NO_CACHE, Cache, key_of
 from compendium.changes import CHANGED, MOVED, REMOVED, Changes, mark_changes
 from compendium.charts import NO_CHARTS, Charts
 from compendium.config import Edition, Labels
+from compendium.countries import country_names
+from compendium.headings import entry_heading, reference_name
 from compendium.logcapture import captured_warnings
 from compendium.markdown import entities_line
 from compendium.model import NO_PAGES, Chapter, Pagination, Record
+from compendium.nobreak import NameIndex, mark_html, registry_names
 from compendium.templating import template_errors
 
 if TYPE_CHECKING:
@@ -82,6 +85,17 @@ class Document:
     """The list of acronyms."""
     charts: Charts = NO_CHARTS
     """Figures drawn from the records (still being drawn, maybe)."""
+    front_matter: tuple[tuple[str, str], ...] = ()
+    """(name, safe HTML) of the foreword, acknowledgements and methodology, in order."""
+    imprint_notes: str = ""
+    """Further notices of the imprint page, safe HTML."""
+    back_cover: str = ""
+    """Text of the back cover, safe HTML."""
+
+    @functools.cached_property
+    def activity_count(self) -> int:
+        """Return how many activity entries (records that are not profiles) the document holds."""
+        return sum(1 for c in self.chapters for r in c.records if not r.is_profile)
 
     @functools.cached_property
     def record_count(self) -> int:
@@ -101,7 +115,12 @@ class Document:
     @functools.cached_property
     def annex(self) -> tuple[SourcePage, ...]:
         """Return the annex of sources."""
-        return source_annex(self.chapters)
+        return source_annex(self.chapters, self.entity_names)
+
+    @functools.cached_property
+    def entity_names(self) -> dict[str, str]:
+        """Return each registry entity's full name by acronym."""
+        return {e.acronym: e.name for e in self.edition.entities}
 
     @functools.cached_property
     def entry_numbers(self) -> dict[str, str]:
@@ -279,12 +298,16 @@ def build_document(chapters: tuple[Chapter, ...], edition: Edition, stamp: Stamp
     intros = {c.slug: render_body(md, c.intro, f"chapter-{c.slug}-intro", 3)
               for c in chapters if c.intro}
     introduction = render_body(md, edition.introduction, "introduction", 2)
+    front = tuple((name, render_body(md, text, name, 2)) for name, text in edition.front_matter)
     records = [r for c in chapters for r in c.records]
-    texts = [edition.introduction, *(c.intro for c in chapters), *(r.body for r in records)]
+    texts = [*(text for _, text in edition.front_matter), edition.introduction,
+             *(c.intro for c in chapters), *(r.body for r in records)]
     registry = {e.acronym: e.name for e in edition.entities}
     acronyms = acronym_list(texts, dict(edition.glossary), registry)
     return Document(edition, chapters, bodies, introduction, intros, stamp,
-                    acronyms=acronyms, charts=Charts(records, cache))
+                    acronyms=acronyms, charts=Charts(records, cache), front_matter=front,
+                    imprint_notes=render_body(md, edition.imprint.notes, "imprint", 3),
+                    back_cover=render_body(md, edition.imprint.back_cover, "back-cover", 3))
 
 
 def cached_body(md: MarkdownIt, text: str, record_id: str, heading_level: int,
@@ -350,6 +373,7 @@ def template_environment(templates: Path) -> jinja2.Environment:
     env.filters["page_numbers"] = page_numbers
     env.filters["data_uri"] = svg_data_uri
     env.filters["excerpt"] = excerpt
+    env.filters["reference_name"] = reference_name
     return env
 
 
@@ -364,37 +388,63 @@ def render_html(document: Document, templates: Path, medium: str, inline_css: st
     ``all`` is everything, as the HTML edition has it."""
     env = template_environment(templates)
     labels = document.edition.labels
+    names = edition_names(document.edition)
     with template_errors(templates):
         record = functools.partial(record_html, env.get_template("record.html.j2"), medium,
-                                   labels)
+                                   labels, names)
         label = functools.partial(record_label, env.get_template("record-label.html.j2"),
                                   labels)
         return env.get_template(PAGE_TEMPLATE).render(
             doc=document, edition=document.edition, medium=medium, inline_css=inline_css,
             script=script, pages=pages, part=part, labels=labels, safe=_mark_safe,
-            articles=functools.partial(articles, record, document), record_label=label)
+            articles=functools.partial(articles, record, document), record_label=label,
+            unbreakable=functools.partial(_unbreakable, names=names))
 
 
-def articles(record: Callable[[Record, str, str, str], markupsafe.Markup],
-             document: Document, records: Sequence[Record]) -> markupsafe.Markup:
-    """Return the articles of ``records``, one per line, each made by ``record``.
+def edition_names(edition: Edition) -> NameIndex:
+    """Return the proper names hyphenation must leave whole: the registry's entities (names,
+    acronyms, aliases) and the countries."""
+    entities = [n for e in edition.entities for n in (e.acronym, e.name, *e.aliases)]
+    return registry_names(entities, country_names())
+
+
+def _unbreakable(html: str, names: NameIndex) -> markupsafe.Markup:
+    """Return safe HTML with what hyphenation must not break marked (see nobreak.py)."""
+    return markupsafe.Markup(mark_html(str(html), names))
+
+
+def articles(record: Callable[[Record, str, str, str, str, str], markupsafe.Markup],
+             document: Document, records: Sequence[Record],
+             chapter: Chapter | None = None) -> markupsafe.Markup:
+    """Return the articles of ``records``, one per line, each made by ``record``, headed as
+    in ``chapter`` (its own entity left out of the headings).
 
     (One call for a whole group: a loop in the template cost 30 µs a record.)"""
+    own, title = (chapter.entity, chapter.title) if chapter else ("", "")
     numbers = document.entry_numbers
     return markupsafe.Markup("\n").join(
-        record(r, document.bodies[r.id], document.status.get(r.id, ""), numbers.get(r.id, ""))
+        record(r, document.bodies[r.id], document.status.get(r.id, ""), own, title,
+               numbers.get(r.id, ""))
         for r in records)
 
 
 @functools.lru_cache(maxsize=65_536)
-def record_html(template: jinja2.Template, medium: str, labels: Labels, record: Record,
-                body: str, status: str, number: str) -> markupsafe.Markup:
+def record_html(template: jinja2.Template, medium: str, labels: Labels, names: NameIndex,
+                record: Record, body: str, status: str, own_entity: str,
+                chapter_title: str, number: str) -> markupsafe.Markup:
     """Return one record's article: ``template`` sees only these arguments, so the article
     is remembered by them, and a preview renders again only the records that changed (a
-    changed template is a new Template object: nothing of the old one is reused)."""
-    return markupsafe.Markup(template.render(record=record, body=markupsafe.Markup(body),
-                                             status=status, medium=medium, labels=labels,
-                                             number=number).strip("\n"))
+    changed template is a new Template object: nothing of the old one is reused).
+
+    The article's heading leaves out ``own_entity`` (the chapter's), and a profile titled as
+    its chapter ``chapter_title`` is headed by the word for a profile; ``number`` is its
+    entry number (Chapter.entry_numbers)."""
+    heading = entry_heading(record, own_entity, labels.partners, excerpt(body, 8))
+    return markupsafe.Markup(template.render(
+        record=record, body=markupsafe.Markup(mark_html(body, names)), status=status,
+        medium=medium, labels=labels, heading=heading, chapter_title=chapter_title,
+        number=number,
+        unbreakable=functools.partial(_unbreakable, names=names)).strip("\n"))
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -416,8 +466,14 @@ def svg_data_uri(svg: str) -> str:
 
 
 def svg_with_title(svg: str, title: str, slug: str) -> str:
-    """Return a chart's SVG as an image with an accessible name (its <title>)."""
+    """Return a chart's SVG as an image with an accessible name (its <title>), scaling with
+    the page: its fixed width and height dropped (the viewBox keeps its proportions), so it
+    never overflows a phone's screen."""
     escaped = markupsafe.escape(title)
+    opening = re.match(r"<svg\b[^>]*>", svg)
+    if opening is not None:
+        fluid = re.sub(r'\s(?:width|height)="[^"]*"', "", opening.group())
+        svg = fluid + svg[opening.end():]
     return svg.replace("<svg ", f'<svg role="img" aria-labelledby="{slug}-title" ', 1).replace(
         ">", f'><title id="{slug}-title">{escaped}</title>', 1)
 

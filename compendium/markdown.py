@@ -10,6 +10,7 @@ from pathlib import Path
 import jinja2
 
 from compendium.config import Edition
+from compendium.headings import EntryHeading, entry_heading, reference_name
 from compendium.model import Chapter, Record
 from compendium.templating import template_errors
 
@@ -46,7 +47,16 @@ def _environment(templates: Path) -> jinja2.Environment:
                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["nest"] = nest_headings
     env.filters["entities_line"] = entities_line
+    env.filters["entry_heading"] = _entry_heading
+    env.filters["reference_name"] = reference_name
     return env
+
+
+def _entry_heading(record: Record, own_entity: str, partners_word: str) -> EntryHeading:
+    """Return an entry's heading, its first words standing in when it knows nothing else."""
+    words = record.body.split()
+    first = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+    return entry_heading(record, own_entity, partners_word, first)
 
 
 def nest_headings(markdown: str, depth: int) -> str:

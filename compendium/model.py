@@ -104,6 +104,9 @@ class Record:
     """Postal address (profiles)."""
     address: str | None = None
     """Address and websites block (profiles)."""
+    title: str | None = None
+    """The entry's own heading, as an editor gave it; None when it has none (the importer
+    invents none: the heading then says what the record knows)."""
 
     @property
     def entities(self) -> tuple[str, ...]:
@@ -136,7 +139,8 @@ class Entity:
 
 @dataclass(frozen=True, slots=True)
 class PeriodGroup:
-    """Activities of one chapter that share a reporting period."""
+    """Activities of one chapter that started in the same year, or undated ones of the same
+    reporting round."""
 
     label: str
     """Heading shown above the group."""
@@ -178,6 +182,9 @@ class Chapter:
     """Activities grouped by period, newest first."""
     references: tuple[CrossReference, ...] = ()
     """Records of other chapters that involve this chapter's entities."""
+    entity: str = ""
+    """The one entity the chapter is about (its entries' headings leave it out); empty for a
+    chapter about several."""
 
     @property
     def records(self) -> tuple[Record, ...]:

@@ -212,11 +212,12 @@ def handler_for(preview: Preview) -> type[http.server.BaseHTTPRequestHandler]:
 
 
 def watched(request: BuildRequest) -> list[Path]:
-    """Return what the preview watches: sources, templates, styles and config files."""
+    """Return what the preview watches: sources, templates, styles, config files and the
+    front matter's folder."""
     project = request.project
     return [p for p in (request.sources, project / "templates", project / "styles",
                         request.config.resolve(), project / "entities.yml",
-                        project / "glossary.yml") if p.exists()]
+                        project / "glossary.yml", project / "front") if p.exists()]
 
 
 def serve(request: BuildRequest, port: int, stop: threading.Event | None = None) -> int:

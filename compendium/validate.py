@@ -23,8 +23,10 @@ RECORD_FIELDS: dict[str, tuple[type, bool]] = {
     "partners": (list, False), "period": (dict, False), "round": (int, False),
     "countries": (list, False), "chapter": (str, False), "themes": (list, False),
     "name": (str, False), "item_id": (str, False), "agency_id": (str, False),
-    "mail_address": (str, False), "address": (str, False),
+    "mail_address": (str, False), "address": (str, False), "title": (str, False),
 }
+MAX_TITLE_CHARS = 160
+"""A heading of two printed lines at most."""
 KINDS = ("profile", "activity")
 
 
@@ -122,8 +124,21 @@ def _check_values(file: RecordFile, edition: Edition, rid: str) -> list[Problem]
         found += [problem("sources", m) for m in _source_problems(v["sources"])]
     if v.get("kind") == "profile" and not isinstance(v.get("name"), str):
         found.append(problem("name", "missing; a profile needs the entity's full name"))
+    if isinstance(v.get("title"), str):
+        found += [problem("title", m) for m in title_problems(v["title"])]
     found += _check_body(file, rid)
     return found
+
+
+def title_problems(title: str) -> list[str]:
+    """Return what is wrong with an entry's title: empty, several lines or too long."""
+    if not title.strip():
+        return ["empty; expected a short heading, or no `title:` field"]
+    if "\n" in title.strip():
+        return ["several lines; expected a heading on one line"]
+    if len(title) > MAX_TITLE_CHARS:
+        return [f"{len(title)} characters; expected at most {MAX_TITLE_CHARS}"]
+    return []
 
 
 def _check_entities(v: dict[str, Any], edition: Edition,
@@ -216,7 +231,8 @@ def _build_record(file: RecordFile) -> Record:
         round=v.get("round"), countries=tuple(v.get("countries", ())),
         chapter=v.get("chapter"), themes=tuple(v.get("themes", ())), name=v.get("name"),
         item_id=v.get("item_id"), agency_id=v.get("agency_id"),
-        mail_address=v.get("mail_address"), address=v.get("address"))
+        mail_address=v.get("mail_address"), address=v.get("address"),
+        title=" ".join(v["title"].split()) if isinstance(v.get("title"), str) else None)
 
 
 def _build_period(raw: dict[str, Any] | None) -> Period | None:

@@ -16,7 +16,7 @@ from compendium.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-PROJECT_FILES = ("compendium.yml", "entities.yml", "glossary.yml", "templates", "styles")
+PROJECT_FILES = ("compendium.yml", "entities.yml", "glossary.yml", "front", "templates", "styles")
 
 
 def fingerprint(text: str) -> str:

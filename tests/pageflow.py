@@ -22,7 +22,7 @@ _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax=
 SECTION_ANCHORS = re.compile(r"^(chapter-(?!.*-(see-also|heading)$).*|acronyms|"
                              r"introduction|figures|"
                              r"index-entities|index-countries|annex-sources|toc-heading|"
-                             r"foreword|acknowledgements|methodology)$")
+                             r"foreword|acknowledgements|methodology|back-cover)$")
 """Named destinations where a part of the book opens (a chapter, a front or back matter
 section): the page before one is the last of its section and may be short."""
 

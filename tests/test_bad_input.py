@@ -170,7 +170,7 @@ PROJECT_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
                     "compendium.yml:4: -: chapters: empty; expected at least one chapter"),
     "misspelt label": (lambda p: (p / "compendium.yml").write_text(
         (p / "compendium.yml").read_text(encoding="utf-8") + "labels:\n  contnts: Table\n",
-        encoding="utf-8"), "compendium.yml:53: labels: contnts: unknown field; did you mean "
+        encoding="utf-8"), "compendium.yml:70: labels: contnts: unknown field; did you mean "
                            "`contents`?"),
     "entity registry missing": (remove("entities.yml"), "entities.yml:0: -: -: entity registry "
                                 "not found"),

@@ -47,9 +47,10 @@ def assert_flows_like_a_book(pdf: Path) -> None:
     assert flow.short_pages(0.7) == [], {n: round(flow.fill[n], 2)
                                          for n in flow.short_pages(0.7)}
     for page in flow.blank:
-        # A blank page is only ever a verso before a right-hand opening, with no folio or
-        # running head (the draft stamp may stay).
-        assert page % 2 == 0 and page + 1 in flow.fill, page
+        # A blank page is only ever a verso before a right-hand opening, or the recto before
+        # the back cover (the book's last page, a verso), with no folio or running head (the
+        # draft stamp may stay).
+        assert (page % 2 == 0 and page + 1 in flow.fill) or page == len(texts) - 1, page
         assert sorted(w[2] for w in pages[page - 1].words) == stamp, page
     assert not any("(continued)" in text for text in texts)
 

@@ -92,9 +92,9 @@ def test_outline_nests_each_chapters_periods_under_it(parted: Path) -> None:
         top = [item.title for item in outline.root]
         iom = next(item for item in outline.root if "(IOM)" in item.title)
         periods = [child.title for child in iom.children]
-    assert top[:3] == ["Acronyms", "Introduction", "The compendium in figures"]
+    assert top[:4] == ["Acronyms", "Introduction", "Methodology", "The compendium in figures"]
     assert top[-3:] == ["Index of entities", "Index of countries", "Annex: sources"]
-    assert "Mar 2014 – Mar 2016" in periods
+    assert "2014" in periods
     assert not any("continued" in title for title in periods)
 
 
@@ -178,7 +178,7 @@ def test_every_page_prints_its_label_where_weasyprint_sets_a_page_number(
     styles = tuple(small_project / "styles" / name for name in ("common.css", "print.css"))
     printed = [label for label, words in zip(labels, feet, strict=True) if words]
     # Numbers of several sheets, roman and arabic, the last one too.
-    for label in ("ii", printed[3], "1", "7", printed[-1]):
+    for label in (printed[0], printed[3], "1", "7", printed[-1]):
         style, number = ("decimal", int(label)) if label.isdigit() else \
             ("lower-roman", labels.index(label) + 1)
         alone = render_pdf(PdfJob(

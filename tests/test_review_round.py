@@ -106,7 +106,12 @@ SUMMARY_SCRIPT = """([changedId, movedId]) => {
 
 SELECT_WORDS = """([id, skip, take]) => {
     const block = document.getElementById(id);
-    const node = document.createTreeWalker(block, NodeFilter.SHOW_TEXT).nextNode();
+    // The first run of text long enough: names and acronyms are marked up (nobreak.py).
+    const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+    let node = walker.nextNode();
+    while (node && [...node.textContent.matchAll(/\\S+/g)].length < skip + take) {
+        node = walker.nextNode();
+    }
     const words = [...node.textContent.matchAll(/\\S+/g)];
     const range = document.createRange();
     range.setStart(node, words[skip].index);

@@ -15,6 +15,7 @@ Read in this order:
 - ``joining``: one PDF from the parts: pages, links, outline, page numbers, tag tree.
 - ``tags``: the tag tree slimmed, margin text marked as artifacts (PDF/UA).
 - ``subsets``: one embedded font subset per face across the parts.
+- ``intent``: the sRGB output intent every PDF declares.
 
 The output depends on WeasyPrint's own PDF structure (tag tree, font subsets, page boxes):
 pyproject.toml pins the version this code was written against.

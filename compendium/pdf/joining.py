@@ -20,6 +20,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
 from compendium.errors import RenderError
+from compendium.pdf.intent import add_output_intent
 from compendium.pdf.numbers import Folio, sheet_lines
 from compendium.pdf.parts import FOREIGN_LINK
 from compendium.pdf.subsets import merge_subsets
@@ -86,6 +87,7 @@ def assemble(pieces: Sequence[Piece], sheets: Sequence[bytes], folios: Sequence[
     _draw_folios(out, [pikepdf.open(io.BytesIO(d)) for d in sheets], folios,
                  pikepdf.open(io.BytesIO(stamp)) if stamp else None)
     merge_subsets(out)
+    add_output_intent(out)
     out.Root.PageLabels = Dictionary(Nums=Array(
         [0, Dictionary(S=Name.r), roman_pages, Dictionary(S=Name.D)]))
     buffer = io.BytesIO()

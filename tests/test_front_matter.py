@@ -1,0 +1,166 @@
+"""Front and back matter from the config: title page, imprint, front texts, back cover,
+annex headings; and the charts worth printing."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compendium.charts import Charts
+from compendium.model import Period, Record, YearMonth
+from tests.conftest import RecordFactory, fingerprint, page_labels, pdf_page_texts, run_cli
+
+IMPRINT = """imprint:
+  copyright: © 2026 United Nations
+  isbn: 978-92-1-003456-7
+  sales_number: E.26.IV.3
+  symbol: ST/ESA/999
+  citation: United Nations (2026). A test compendium.
+front_matter:
+  foreword: front/foreword.md
+  acknowledgements: front/thanks.md
+  methodology: front/methodology.md
+"""
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], list[str]]:
+    """Build a small edition with an imprint and front texts; return its pages' text and
+    labels."""
+    from tests.conftest import ROOT, copy_project
+
+    project = copy_project(tmp_path_factory.mktemp("front") / "p",
+                           sources=ROOT / "sources")
+    config = project / "compendium.yml"
+    shipped = config.read_text()
+    config.write_text(shipped[:shipped.index("# The imprint page")] + IMPRINT)
+    (project / "front" / "foreword.md").write_text("A foreword by the Head of the Network.\n")
+    (project / "front" / "thanks.md").write_text("With thanks to every focal point.\n")
+    assert run_cli(project, "build", "--format", "pdf") == 0
+    pdf = project / "out" / "compendium.pdf"
+    return pdf_page_texts(pdf), page_labels(pdf)
+
+
+def page_of(pages: list[str], words: str) -> int:
+    """Return the physical page number (from 1) of the first page holding ``words``
+    (hyphenated or not)."""
+    return next(i for i, p in enumerate(pages, start=1) if fingerprint(words) in fingerprint(p))
+
+
+def test_title_page_on_a_right_hand_page_and_imprint_on_its_back(
+        book: tuple[list[str], list[str]]) -> None:
+    pages, _ = book
+    title = page_of(pages, "Compiled by")
+    assert title % 2 == 1 and title > 1  # a recto, not the back of the cover
+    imprint = " ".join(pages[title].split())  # the next page
+    for words in ("© 2026 United Nations", "ISBN 978-92-1-003456-7", "Sales No. E.26.IV.3",
+                  "Symbol ST/ESA/999", "The designations employed and the presentation of "
+                  "material in this publication do not imply",
+                  "Suggested citation: United Nations (2026). A test compendium.",
+                  "2026 edition"):
+        assert words in imprint, words
+
+
+def test_front_texts_in_order_and_in_the_contents(book: tuple[list[str], list[str]]) -> None:
+    pages, labels = book
+    order = [page_of(pages, w) for w in ("A foreword by the Head", "With thanks to every",
+                                         "gathers what entities", "Each entry of the "
+                                         "compendium is an entry")]
+    assert order == sorted(order) and all(p % 2 == 1 for p in order)
+    contents = " ".join(pages[page_of(pages, "Contents") - 1].split())
+    for heading in ("Foreword", "Acknowledgements", "Acronyms", "Introduction",
+                    "Methodology"):
+        assert heading in contents
+    assert labels[order[0] - 1] in contents  # its roman page number
+
+
+def test_back_cover_is_the_last_left_hand_page(book: tuple[list[str], list[str]]) -> None:
+    pages, _ = book
+    assert len(pages) % 2 == 0
+    assert "Compendium of United Nations" in pages[-1]
+    assert "Annex" not in pages[-1]
+
+
+def test_annex_names_pages_by_title_not_file(book: tuple[list[str], list[str]]) -> None:
+    pages, _ = book
+    annex = " ".join(" ".join(p.split()) for p in pages[page_of(pages, "Annex: sources") - 1:])
+    assert "sources/raw" not in annex
+    assert not re.search(r"\d{3}_[0-9a-f]{16}\.txt", annex)
+    assert "International Organization for Migration" in annex  # a page's first line
+
+
+def test_a_front_matter_file_missing_is_named(project: Path, make_record: RecordFactory,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    config = project / "compendium.yml"
+    config.write_text(config.read_text().replace("methodology: front/methodology.md",
+                                                 "methodology: front/nothing.md\n  preface: x"))
+    assert run_cli(project, "check") == 1
+    err = capsys.readouterr().err
+    assert "front_matter: methodology: file `front/nothing.md` not found" in err
+    assert "front_matter: preface: unknown field" in err
+
+
+# --- Charts ----------------------------------------------------------------------------------
+
+def activities(count: int, seed: int = 1) -> list[Record]:
+    """Return ``count`` activities of several entities over 1990–2025, some undated."""
+    rng = random.Random(seed)
+    entities = ["IOM", "UNODC", "UNFPA", "UNHCR", "FAO", "WHO", "UNDP", "UNICEF"]
+    made = []
+    for n in range(count):
+        year = rng.randint(1990, 2025)
+        made.append(Record(
+            id=f"r{n}", kind="activity", entity=rng.choice(entities), body="x",
+            path=Path("x.md"), line=1, partners=tuple(rng.sample(entities, rng.randint(0, 2))),
+            period=None if rng.random() < 0.3 else Period(YearMonth(year, 1))))
+    return made
+
+
+@pytest.mark.parametrize("count", [12, 60, 300])
+def test_charts_use_at_most_eight_colours_and_say_what_they_count(count: int) -> None:
+    charts = list(Charts(activities(count)))
+    assert [c.slug for c in charts] == ["chart-entries", "chart-collaboration"]
+    bars = charts[0]
+    fills = set(re.findall(r"fill:\s*(#[0-9a-f]{6})", bars.svg)) - {"#ffffff", "#1d2329"}
+    assert 2 <= len(fills) <= 8
+    assert len(bars.rows[0]) - 2 <= 8  # periods in the data table: one per colour
+    total = sum(int(row[-1]) for row in bars.rows[1:])
+    assert total == count  # every entry counted once
+    for chart in charts:
+        assert f"the {count} activity entries" in chart.source
+        assert "profiles not counted" in chart.source
+
+
+def test_no_chart_without_enough_data() -> None:
+    alone = [Record(id=r.id, kind="activity", entity=r.entity, body="x", path=r.path, line=1)
+             for r in activities(9)]
+    assert not Charts(alone)  # 9 entries, none shared
+    few = [r for r in activities(40) if r.entity == "IOM"]
+    lone = [Record(id=r.id, kind="activity", entity="IOM", body="x", path=r.path, line=1,
+                   period=r.period) for r in few]
+    assert not list(Charts(lone))  # one entity, nobody working together: nothing to show
+
+
+def test_charts_scale_in_the_html_and_keep_alt_text_out_of_print(shipped_build: Path) -> None:
+    page = (shipped_build / "compendium.html").read_text()
+    for svg in re.findall(r"<svg [^>]*>", page):
+        if 'role="img"' in svg:
+            assert not re.search(r'\s(width|height)="', svg), svg
+    assert 'class="chart-description"' not in page
+    assert 'class="chart-source"' in page
+
+
+def test_a_chart_fits_a_phone_screen(shipped_build: Path, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto((shipped_build / "compendium.html").as_uri())
+    widths = page.eval_on_selector_all(
+        "figure.chart svg", "svgs => svgs.map(s => [s.getBoundingClientRect().width, "
+        "s.getBoundingClientRect().height, document.documentElement.clientWidth])")
+    page.close()
+    assert widths
+    for width, height, screen in widths:
+        assert 0 < width <= screen and height > 0
