@@ -144,7 +144,7 @@ def _check_countries(v: dict[str, Any],
     names = country_names()
     declared = v["countries"] if isinstance(v.get("countries"), list) else []
     return [problem("countries", f"unknown country `{name}`{did_you_mean(name, names)}; "
-                                 "expected a name from ISO 3166, e.g. Viet Nam")
+                                 "expected a UN country or area name, e.g. Viet Nam")
             for name in declared if isinstance(name, str) and not is_known_country(name)]
 
 
