@@ -83,6 +83,12 @@ def source_annex(chapters: Sequence[Chapter]) -> tuple[SourcePage, ...]:
                  for page, records in sorted(found.items()))
 
 
+def written_records(chapters: Sequence[Chapter]) -> tuple[Record, ...]:
+    """Return the records written by hand from another source (they state a provenance),
+    in reading order."""
+    return tuple(r for r in _in_order(chapters) if r.provenance is not None)
+
+
 def page_numbers(record_ids: Sequence[str], page_of: Mapping[str, int]) -> list[tuple[str, str]]:
     """Return (label, anchor) for the pages of ``record_ids`` (record or paragraph anchors):
     each page once, runs as ranges.

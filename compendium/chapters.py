@@ -71,27 +71,47 @@ def _profile_key(spec: ChapterSpec) -> Callable[[Record], tuple[int, str]]:
 
 
 def group_by_period(activities: Sequence[Record], edition: Edition) -> tuple[PeriodGroup, ...]:
-    """Group activities by period, undated (the most recent rounds) first, then newest first."""
+    """Group activities by period, newest first: undated ones of no known round (the most
+    recent rounds) first, undated ones of a known round under that round, placed before the
+    periods ending in the round's year."""
     ordered = sorted(activities, key=_activity_key)
     groups = []
-    # A period ending in its own month is the same period as one with no end: group them.
-    for span, members in groupby(ordered, key=lambda r: r.period and r.period.sort_key):
+    for _, members in groupby(ordered, key=_group_key):
         batch = tuple(members)
-        period = batch[0].period
-        label = period.label if period else edition.labels.undated
-        anchor = UNDATED_ANCHOR if span is None else (
-            f"{span[1]}" if span[0] == span[1] else f"{span[1]}-{span[0]}")
+        label, anchor = _group_heading(batch[0], edition)
         groups.append(PeriodGroup(label=label, anchor=anchor, records=batch))
     return tuple(groups)
 
 
+def _group_key(record: Record) -> object:
+    """Return what the records of one group share: their period (a period ending in its own
+    month is the same as one with no end), else their round, else nothing."""
+    if record.period is not None:
+        return record.period.sort_key
+    return record.round
+
+
+def _group_heading(record: Record, edition: Edition) -> tuple[str, str]:
+    """Return the label and anchor of the group ``record`` heads."""
+    if record.period is not None:
+        end, start = record.period.sort_key
+        return record.period.label, f"{start}" if start == end else f"{start}-{end}"
+    if record.round is not None:
+        return edition.labels.round.replace("{year}", str(record.round)), f"round-{record.round}"
+    return edition.labels.undated, UNDATED_ANCHOR
+
+
 def _activity_key(record: Record) -> tuple[int, int, int, int, int, str, int, str]:
-    """Order undated first, then by period newest first, then as the raw pages had them."""
+    """Order undated first, then by period (or round) newest first, then as the raw pages had
+    them."""
     source = record.sources[0] if record.sources else None
     first_line = int(source.lines.split("-")[0]) if source and source.lines[:1].isdigit() else 0
     page = source.page if source else ""
-    if record.period is None:
+    if record.period is None and record.round is None:
         return (0, 0, 0, 0, 0, page, first_line, record.id)
+    if record.period is None:
+        assert record.round is not None
+        return (1, -record.round, -13, 0, 0, page, first_line, record.id)
     end, start = record.period.sort_key
     return (1, -end.year, -end.month, -start.year, -start.month, page, first_line, record.id)
 

@@ -12,6 +12,7 @@ from compendium.errors import CompendiumError, InvalidInput
 from compendium.model import BuildStats
 from compendium.pipeline import BUILD_STAGES, CHECK_STAGES, FORMATS, BuildRequest, run
 from compendium.progress import Progress
+from compendium.sources import NOTE
 
 log = logging.getLogger("compendium")
 
@@ -19,7 +20,7 @@ log = logging.getLogger("compendium")
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the verb named in ``argv``; return the process exit code."""
     args = _parser().parse_args(_default_verb(list(sys.argv[1:] if argv is None else argv)))
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+    logging.basicConfig(level=logging.INFO if args.verbose else NOTE,
                         format="%(levelname)s: %(message)s")
     try:
         return int(args.run(args))

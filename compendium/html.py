@@ -28,6 +28,7 @@ from compendium.backmatter import (
     excerpt,
     page_numbers,
     source_annex,
+    written_records,
 )
 from compendium.cache import NO_CACHE, Cache, key_of
 from compendium.changes import CHANGED, Changes, mark_changes
@@ -99,6 +100,11 @@ class Document:
         return source_annex(self.chapters) if self.annex_slice is None else self.annex_slice
 
     @functools.cached_property
+    def written(self) -> tuple[Record, ...]:
+        """Return the records written from other sources than raw pages, for the annex."""
+        return written_records(self.chapters)
+
+    @functools.cached_property
     def change_list(self) -> tuple[tuple[str, Record, Chapter], ...]:
         """Return (status, record, chapter) of each added, changed or removed record, in order."""
         return tuple((self.status[r.id], r, c) for c in self.chapters for r in c.records
@@ -139,7 +145,9 @@ class Facets:
 
 
 def years_of(record: Record) -> tuple[str, ...]:
-    """Return the years an activity's period covers, or ("undated",)."""
+    """Return the years an activity's period covers, its round's year, or ("undated",)."""
+    if record.period is None and record.round is not None and not record.is_profile:
+        return (str(record.round),)
     if record.period is None:
         return () if record.is_profile else ("undated",)
     end = record.period.end or record.period.start

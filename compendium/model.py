@@ -64,6 +64,32 @@ class SourceRef:
     """Line range in that page, e.g. ``67-69``."""
 
 
+PROVENANCE_KINDS: tuple[str, ...] = ("e-mail", "report", "meeting", "interview", "publication",
+                                     "website", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a record written by hand came from (one not imported from a raw page)."""
+
+    kind: str
+    """One of PROVENANCE_KINDS: ``e-mail``, ``report``, ``meeting``, ..."""
+    note: str
+    """Who sent or wrote it, or its title: what lets a reader find the source again."""
+    date: str
+    """When it was received or issued, ``YYYY-MM-DD`` or ``YYYY-MM``."""
+
+    @property
+    def label(self) -> str:
+        """Return the provenance as the annex lists it, e.g. ``E-mail, 2025-03-04: …``."""
+        return f"{self.kind.capitalize()}, {self.date}: {self.note}"
+
+
+RIGHT_TO_LEFT = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "ug",
+                           "ur", "yi"})
+"""Languages whose script runs right to left (primary subtags)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """One source record: an entity's profile or one activity entry."""
@@ -104,6 +130,12 @@ class Record:
     """Postal address (profiles)."""
     address: str | None = None
     """Address and websites block (profiles)."""
+    provenance: Provenance | None = None
+    """Where a record written by hand came from; None for one imported from raw pages."""
+    draft: bool = False
+    """Unfinished: shown marked in drafts, left out of publication builds."""
+    lang: str | None = None
+    """BCP 47 language of the text when it is not the edition's, e.g. ``fr`` or ``ar``."""
 
     @property
     def entities(self) -> tuple[str, ...]:
@@ -115,6 +147,12 @@ class Record:
         """Return a profile's heading: "Full Name (ACR)", or the name alone if it is the acronym."""
         name = self.name or self.entity
         return name if name == self.entity else f"{name} ({self.entity})"
+
+    @property
+    def direction(self) -> str:
+        """Return ``rtl`` when the record's language is written right to left, else ``""``."""
+        primary = (self.lang or "").split("-")[0].casefold()
+        return "rtl" if primary in RIGHT_TO_LEFT else ""
 
     @property
     def is_profile(self) -> bool:

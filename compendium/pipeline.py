@@ -31,7 +31,7 @@ from compendium.pdf import PdfJob, css_string
 from compendium.progress import QUIET, Progress
 from compendium.provenance import source_state
 from compendium.sources import RecordFile, read_record_files
-from compendium.validate import validate_records
+from compendium.validate import source_page_problems, validate_records
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +132,13 @@ def read_sources(build: Build) -> Build:
     files, problems = read_record_files(build.request.sources)
     records, invalid = validate_records(files, build.edition)
     problems += invalid + placement_problems(records, build.edition)
+    problems += source_page_problems(files, build.request.sources / "raw")
     if problems:
         raise InvalidInput(problems)
+    if not build.request.draft:  # unfinished records stay out of the publication
+        unfinished = {r.path for r in records if r.draft}
+        records = [r for r in records if r.path not in unfinished]
+        files = [f for f in files if f.path not in unfinished]
     return replace(build, files=tuple(files), records=tuple(records))
 
 

@@ -16,7 +16,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     for "IOM": two of its three letters differ)."""
     by_fold = {c.casefold(): c for c in choices}
     folded = word.casefold()
-    allowed = max(1, len(folded) // 4)
+    allowed = max(1, (len(folded) + 1) // 3)
     scored = sorted((distance(folded, c), c) for c in by_fold
                     if abs(len(c) - len(folded)) <= allowed)
     if scored and scored[0][0] <= allowed:
