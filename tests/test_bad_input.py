@@ -16,8 +16,10 @@ from compendium.pipeline import BuildRequest
 from compendium.serve import Preview
 from tests.conftest import run_cli
 
+SOURCE = "  - {page: 000_d693a286f112ada1.txt, lines: \"1\"}"
+"""A line of a raw page the project has (a build checks that the page exists)."""
 RECORD = ("---\nid: r1\nkind: activity\nentity: IOM\nsources:\n"
-          "  - {page: p.txt, lines: \"1\"}\n{extra}---\nText of the record.\n")
+          f"{SOURCE}\n{{extra}}---\nText of the record.\n")
 
 
 def record(extra: str = "", **replace: str) -> bytes:
@@ -41,8 +43,8 @@ RECORD_CASES: dict[str, tuple[bytes, str]] = {
     "empty file": (b"", "sources/x.md:0: -: -: empty file; expected front matter and text"),
     "blank lines only": (b" \n\n", "sources/x.md:0: -: -: empty file; expected front matter "
                                    "and text"),
-    "no front matter": (b"Some text\n", "sources/x.md:1: -: -: no front matter; expected the "
-                                        "file to start with a `---` line"),
+    "no front matter": (b"id: r1\nSome text\n", "sources/x.md:1: -: -: no front matter; "
+                                                "expected the file to start with a `---` line"),
     "front matter never closed": (b"---\nid: r1\nText\n", "sources/x.md:1: -: -: front matter "
                                   "never closed; expected a second `---` line"),
     "YAML syntax error": (b"---\nid: [\n---\ntext\n", "sources/x.md:3: -: -: YAML syntax "
@@ -69,7 +71,9 @@ RECORD_CASES: dict[str, tuple[bytes, str]] = {
                           "sources/x.md:7: -: -: YAML tag `python/object/apply:os.system` is "
                           "not allowed; expected plain text, numbers and lists"),
     "missing field": (b"---\nid: r1\nkind: activity\nentity: IOM\n---\nT\n",
-                      "sources/x.md:2: r1: sources: missing; expected a value"),
+                      "sources/x.md:2: r1: provenance: missing; expected `sources:` (raw pages "
+                      "the record was imported from) or `provenance: {kind: e-mail, note: who "
+                      "sent it, date: YYYY-MM-DD}`"),
     "misspelt field": (record("partnres: [UNODC]\n"), "sources/x.md:7: r1: partnres: unknown "
                        "field; did you mean `partners`?"),
     "id is a number": (record(**{"id: r1": "id: 12"}), "sources/x.md:2: -: id: `12` is a "
@@ -109,7 +113,7 @@ RECORD_CASES: dict[str, tuple[bytes, str]] = {
                             "`end`?"),
     "unknown chapter": (record("chapter: unodc-chapter\n"), "sources/x.md:7: r1: chapter: "
                         "unknown chapter `unodc-chapter`; did you mean `unodc`?"),
-    "malformed source": (record(**{"  - {page: p.txt, lines: \"1\"}": "  - p.txt"}),
+    "malformed source": (record(**{SOURCE: "  - p.txt"}),
                          "sources/x.md:5: r1: sources: item 1 `p.txt` is not a source; "
                          "expected {page: FILE, lines: \"A-B\"}"),
     "profile without name": (record(**{"kind: activity": "kind: profile"}), "sources/x.md:2: "

@@ -102,10 +102,10 @@ def test_golden_chapter_markdown(project: Path, make_record: RecordFactory,
 
 def test_one_group_and_one_anchor_per_period(project: Path, make_record: RecordFactory) -> None:
     """A period that ends in its own month is the period with no end: one group, one id."""
-    make_record(id="a", period={"start": "2010-06"}, sources=[{"page": "p", "lines": "1"}])
+    make_record(id="a", period={"start": "2010-06"}, sources=[{"page": "test.txt", "lines": "1"}])
     make_record(id="b", period={"start": "2010-06", "end": "2010-06"},
-                sources=[{"page": "p", "lines": "2"}])
-    make_record(id="c", period={"start": "2010-06"}, sources=[{"page": "p", "lines": "3"}])
+                sources=[{"page": "test.txt", "lines": "2"}])
+    make_record(id="c", period={"start": "2010-06"}, sources=[{"page": "test.txt", "lines": "3"}])
     assert run_cli(project, "build", "--format", "html") == 0
     html = (project / "out" / "compendium.html").read_text()
     assert html.count('id="iom--2010-06"') == 1
