@@ -90,6 +90,11 @@ RIGHT_TO_LEFT = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps
 """Languages whose script runs right to left (primary subtags)."""
 
 
+def text_direction(lang: str) -> str:
+    """Return ``rtl`` when the language ``lang`` (a BCP 47 tag) is written right to left."""
+    return "rtl" if lang.split("-")[0].casefold() in RIGHT_TO_LEFT else ""
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """One source record: an entity's profile or one activity entry."""
@@ -151,8 +156,7 @@ class Record:
     @property
     def direction(self) -> str:
         """Return ``rtl`` when the record's language is written right to left, else ``""``."""
-        primary = (self.lang or "").split("-")[0].casefold()
-        return "rtl" if primary in RIGHT_TO_LEFT else ""
+        return text_direction(self.lang or "")
 
     @property
     def is_profile(self) -> bool:

@@ -21,6 +21,7 @@ from compendium.errors import BuildStopped, InvalidInput
 from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
 from compendium.history import MANIFEST_NAME, earlier_records, manifest_json
 from compendium.html import Document, Stamp, build_document, render_html, with_changes
+from compendium.images import image_problems, images_in
 from compendium.logcapture import captured_warnings
 from compendium.markdown import render_chapters_markdown
 from compendium.model import NO_PAGES, BuildStats, Chapter, Pagination, Problem, Record
@@ -133,6 +134,7 @@ def read_sources(build: Build) -> Build:
     records, invalid = validate_records(files, build.edition)
     problems += invalid + placement_problems(records, build.edition)
     problems += source_page_problems(files, build.request.sources / "raw")
+    problems += image_problems(files, build.request.project)
     if problems:
         raise InvalidInput(problems)
     if not build.request.draft:  # unfinished records stay out of the publication
@@ -173,8 +175,15 @@ def render_markdown(build: Build) -> Build:
         build.progress.step(f"chapter {chapter.number}/{len(build.chapters)}: {chapter.title} "
                             f"({len(chapter.records)} records)")
     pages = render_chapters_markdown(build.chapters, build.edition, _templates(build))
-    return _add_outputs(build, {f"{CHAPTERS_DIR}/{name}": text.encode() for name, text in
-                                pages.items()})
+    return _add_outputs(build, {**{f"{CHAPTERS_DIR}/{name}": text.encode() for name, text in
+                                   pages.items()}, **_chapter_images(build)})
+
+
+def _chapter_images(build: Build) -> dict[str, bytes]:
+    """Return the images the records show, beside the chapter files that name them."""
+    shown = {image.src for c in build.chapters for r in c.records for image in images_in(r.body)}
+    return {f"{CHAPTERS_DIR}/{src}": (build.request.project / src).read_bytes()
+            for src in sorted(shown)}
 
 
 def render_text(build: Build) -> Build:
