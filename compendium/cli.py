@@ -126,7 +126,10 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     """Validate everything and say so."""
     build, _ = run(_request(args), CHECK_STAGES)
-    print(f"ok: {len(build.records)} records in {len(build.chapters)} chapters, no problems")
+    warned = (f", {len(build.warnings)} warning(s) above (a --publication build stops on them)"
+              if build.warnings else "")
+    print(f"ok: {len(build.records)} records in {len(build.chapters)} chapters, no problems"
+          f"{warned}")
     return 0
 
 

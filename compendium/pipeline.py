@@ -32,7 +32,11 @@ from compendium.pdf import PdfJob, css_string
 from compendium.progress import QUIET, Progress
 from compendium.provenance import source_state
 from compendium.sources import RecordFile, read_record_files
-from compendium.validate import source_page_problems, validate_records
+from compendium.validate import (
+    source_page_problems,
+    unprintable_problems,
+    validate_records,
+)
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +141,8 @@ def read_sources(build: Build) -> Build:
     problems += image_problems(files, build.request.project)
     if problems:
         raise InvalidInput(problems)
+    for problem in unprintable_problems(files):  # a draft shows the rest; a publication stops
+        log.warning("%s", problem)
     if not build.request.draft:  # unfinished records stay out of the publication
         unfinished = {r.path for r in records if r.draft}
         records = [r for r in records if r.path not in unfinished]

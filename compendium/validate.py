@@ -11,6 +11,7 @@ from typing import Any
 
 from compendium.config import Edition, check_fields
 from compendium.countries import country_names, is_known_country
+from compendium.fonts import unprintable
 from compendium.model import (
     PROVENANCE_KINDS,
     Period,
@@ -302,6 +303,24 @@ def _page_problem(raw: Path, page: str, lines: str) -> str:
         return (f"lines `{lines}` are not in {page} ({count} lines); expected a range such as "
                 f"\"1-{min(count, 3)}\"")
     return ""
+
+
+def unprintable_problems(files: Iterable[RecordFile]) -> list[Problem]:
+    """Return, once per record, the characters no font of the compendium can print, at the
+    line of the first."""
+    found = []
+    for file in files:
+        missing = unprintable(file.text)
+        if missing:
+            line = next(n for n, text in enumerate(file.text.split("\n"), 1)
+                        if any(c in text for c in missing))
+            shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            found.append(Problem(str(file.path), line, str(file.front.values.get("id", "-")),
+                                 "text", f"no font of the compendium can print {shown}{more}; "
+                                 "expected Latin, Greek, Cyrillic, Arabic, Hebrew or Chinese "
+                                 "script (the PDF would show blanks or another font)"))
+    return found
 
 
 _PAGE_LINES: dict[Path, tuple[tuple[int, int], int]] = {}
