@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import logging
 import sys
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _default_verb(argv: list[str]) -> list[str]:
     """Make ``build`` the verb when none is given (``python build.py --out x``)."""
-    verbs = {"build", "check", "import", "serve"}
+    verbs = {"build", "check", "import", "serve", "new"}
     if not argv or (argv[0] not in verbs and argv[0] not in ("-h", "--help")):
         return ["build", *argv]
     return argv
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (8000)")
     serve.set_defaults(run=_serve)
     _add_import(verbs)
+    _add_new(verbs)
     return parser
 
 
@@ -93,6 +95,36 @@ def _add_import(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     from compendium.importer.command import add_arguments
 
     add_arguments(verbs.add_parser("import", help="import raw inventory pages into records"))
+
+
+def _add_new(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``new`` verb: ``new record --entity ILO``, ``new entity ILO --name …``."""
+    new = verbs.add_parser("new", help="write the skeleton of a new record or entity")
+    what = new.add_subparsers(dest="what", required=True)
+    record = what.add_parser("record", help="a record of a known entity, under sources/")
+    record.add_argument("--entity", required=True, help="its entity's acronym (entities.yml)")
+    record.add_argument("--kind", choices=("activity", "profile"), default="activity")
+    entity = what.add_parser("entity", help="an entity in entities.yml and its profile")
+    entity.add_argument("acronym", help="the acronym records will use, e.g. ILO")
+    entity.add_argument("--name", required=True, help="its full name")
+    for parser in (record, entity):
+        _add_common(parser)
+        parser.set_defaults(run=_new)
+
+
+def _new(args: argparse.Namespace) -> int:
+    """Write a skeleton and say where."""
+    from compendium.scaffold import Project, new_entity, new_record
+
+    project = Project(args.config, args.sources, datetime.date.today())
+    if args.what == "record":
+        print(f"wrote {new_record(project, args.entity, args.kind)}: fill in the fields, then "
+              "remove `draft: true`")
+        return 0
+    registry, profile = new_entity(project, args.acronym, args.name)
+    print(f"added {args.acronym} to {registry}; wrote {profile}: fill in the profile, then "
+          "remove `draft: true`")
+    return 0
 
 
 def _request(args: argparse.Namespace) -> BuildRequest:

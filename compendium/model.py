@@ -246,7 +246,12 @@ class Problem:
     """What is wrong and what was expected."""
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.record_id}: {self.field}: {self.message}"
+        """Return ``path:line: record-id: field: message``, leaving out what is not known
+        (no ``-`` placeholders, no line 0)."""
+        place = "" if self.path == "-" else (
+            f"{self.path}:{self.line}" if self.line > 0 else self.path)
+        known = [part for part in (place, self.record_id, self.field) if part and part != "-"]
+        return ": ".join([*known, self.message])
 
 
 @dataclass(frozen=True, slots=True)

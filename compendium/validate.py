@@ -45,7 +45,7 @@ def validate_records(files: Sequence[RecordFile], edition: Edition) -> tuple[
     """Return the valid records and every problem found in the files."""
     records: list[Record] = []
     problems: list[Problem] = []
-    first_seen: dict[str, Record] = {}
+    first_seen: dict[str, RecordFile] = {}
     known = _known(edition)
     for file in files:
         record, found = validate_record(file, edition, known)
@@ -55,10 +55,10 @@ def validate_records(files: Sequence[RecordFile], edition: Edition) -> tuple[
         if record.id in first_seen:
             other = first_seen[record.id]
             problems.append(Problem(str(file.path), file.front.line_of("id"), record.id, "id",
-                                    f"already used by {other.path}:{other.line}; "
+                                    f"already used by {other.path}:{other.front.line_of('id')}; "
                                     "expected a unique id"))
             continue
-        first_seen[record.id] = record
+        first_seen[record.id] = file
         records.append(record)
     return records, problems
 

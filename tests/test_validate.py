@@ -53,8 +53,8 @@ def test_config_misspelt_and_missing_keys(project: Path,
     code, problems = check(project, capsys)
     assert code == 1
     assert problems == [
-        "compendium.yml:8: -: publsher: unknown field; did you mean `publisher`?",
-        "compendium.yml:5: -: publisher: missing; expected a value"]
+        "compendium.yml:8: publsher: unknown field; did you mean `publisher`?",
+        "compendium.yml:5: publisher: missing; expected a value"]
 
 
 def test_build_with_problems_writes_nothing(project: Path, make_record: RecordFactory,
