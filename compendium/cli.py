@@ -28,7 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidInput as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s); nothing was written.", file=sys.stderr)
+        # `check` never writes: saying "nothing was written" there would alarm for nothing.
+        written = "" if args.verb == "check" else "; nothing was written"
+        print(f"{len(exc.problems)} problem(s){written}.", file=sys.stderr)
         return 1
     except CompendiumError as exc:
         print(f"error: {exc}", file=sys.stderr)
