@@ -125,19 +125,34 @@ def unprintable(text: str) -> str:
     covered = _covered()
     return "".join(sorted(c for c in set(text) if ord(c) not in covered
                           and not c.isspace()
-                          and unicodedata.category(c) not in IGNORED_CATEGORIES))
+                          and unicodedata.category(c) not in IGNORED_CATEGORIES
+                          and not any(ord(c) in _code_points(f) for f in _script_faces())))
 
 
 @functools.cache
 def _covered() -> frozenset[int]:
-    """Return the code points some face of the compendium has."""
-    return frozenset().union(*map(_unicodes, all_faces()))
+    """Return the code points the Source faces have (a Chinese face alone has 44,000: the
+    few characters beyond these are looked up in the script faces one by one)."""
+    return frozenset().union(*map(_unicodes, FACES))
+
+
+@functools.cache
+def _script_faces() -> tuple[Face, ...]:
+    """Return the script faces this machine has, one per family (the weights cover the same
+    characters)."""
+    return tuple({f.family: f for f in reversed(all_faces()) if f not in FACES}.values())
 
 
 @functools.cache
 def _unicodes(face: Face) -> frozenset[int]:
     """Return the code points ``face`` has."""
-    return frozenset(_face(face).unicodes)
+    return frozenset(_code_points(face))
+
+
+@functools.cache
+def _code_points(face: Face) -> Any:
+    """Return HarfBuzz's set of the code points ``face`` has (asked without copying it)."""
+    return _face(face).unicodes
 
 
 @functools.cache
@@ -166,7 +181,8 @@ def embedded_font_css(text: str, cache: Cache = NO_CACHE) -> str:
     characters = "".join(sorted(_characters(text) | BASE_CHARACTERS))
     rules = []
     for face in all_faces():
-        if face not in FACES and _unicodes(face).isdisjoint(map(ord, characters)):
+        if face not in FACES and not any(ord(c) in _code_points(face) for c in characters
+                                         if ord(c) not in _covered()):
             continue  # a script the page does not use
         key = key_of("font-subset", _file_hash(face), face.collection_family, characters)
         woff = cache.get(key)
