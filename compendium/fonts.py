@@ -105,8 +105,16 @@ def font_face_css() -> str:
 def _source(face: Face) -> str:
     """Return the CSS ``src`` of a face."""
     if face.collection_family:
-        return f'local("{face.collection_family}")'
+        return f'local("{_postscript_name(face)}")'
     return f'url("{face.path.as_uri()}")'
+
+
+def _postscript_name(face: Face) -> str:
+    """Return the PostScript name of a face of a collection (``NotoSerifCJKsc-Bold``): what
+    WeasyPrint's ``local()`` finds a face by (the family alone finds none)."""
+    import uharfbuzz
+
+    return str(_face(face).get_name(uharfbuzz.OTNameIdPredefined.POSTSCRIPT_NAME))
 
 
 @functools.cache

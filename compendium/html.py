@@ -220,8 +220,9 @@ def _neutralise(tokens: Sequence[Token], record_id: str, images: Mapping[str, st
     for token in tokens:
         if token.children:
             _neutralise(token.children, record_id, images)
-        # Code spans and blocks are meant to show markup, so only running text is checked.
-        if token.type == "text" and (tag := RAW_TAG.search(token.content)):
+        # Code spans and blocks are meant to show markup, so only running text is checked,
+        # the text of a whole line at once (linkify cuts a tag with an address in it).
+        if token.type == "inline" and (tag := RAW_TAG.search(_running_text(token))):
             log.warning("%s: HTML `%s` shown as text; record text may not contain markup",
                         record_id, _shorten(tag.group()))
         if token.type == "image" and str(token.attrGet("src")) in images:
@@ -241,6 +242,12 @@ def _neutralise(tokens: Sequence[Token], record_id: str, images: Mapping[str, st
             token.attrs = {}
             token.tag = "span"
     _close_neutralised_links(tokens)
+
+
+def _running_text(inline: Token) -> str:
+    """Return the text of an inline token outside its code spans."""
+    return "".join(child.content if child.type == "text" else " "
+                   for child in inline.children or () if child.type != "code_inline")
 
 
 def _set_direction(token: Token) -> None:

@@ -240,7 +240,8 @@ def test_check_reports_unprintable_text_once_per_record_and_publication_stops(
 
 
 def test_a_build_prints_every_script_in_its_own_font_and_direction(
-        project: Path, make_record: RecordFactory, browser: Any) -> None:
+        project: Path, make_record: RecordFactory, browser: Any,
+        caplog: pytest.LogCaptureFixture) -> None:
     make_record(id="arabic", lang="ar", sources=None, provenance={
         "kind": "report", "note": "تقرير المنظمة الدولية للهجرة", "date": "2024-05-20"},
         body="تعمل المنظمة الدولية للهجرة على القضاء على العنف ضد المرأة.")
@@ -248,6 +249,7 @@ def test_a_build_prints_every_script_in_its_own_font_and_direction(
                 "Russian: [Ликвидация насилия]{lang=ru}; see [the site](https://www.un.org/en/) "
                 "and https://www.iom.int/.")
     assert run_cli(project, "build") == 0
+    assert "cannot be loaded" not in caplog.text  # each face found where it is said to be
     pdf = project / "out" / "compendium.pdf"
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
                            check=True).stdout
