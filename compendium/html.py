@@ -232,7 +232,7 @@ def _neutralise(tokens: Sequence[Token], record_id: str, images: Mapping[str, st
                         record_id, _shorten(str(token.attrGet("src"))))
             token.type, token.tag, token.content = "text", "", token.content
             token.children = None
-        elif token.type == "link_open" and token.markup == "linkify":
+        elif token.type == "link_open" and token.markup in ("linkify", "autolink"):
             token.attrSet("class", "bare-link")  # its text is its address: printed once
         elif token.type == "span_open" and token.attrGet("lang"):
             _set_direction(token)

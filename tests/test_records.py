@@ -169,7 +169,8 @@ def test_a_problem_names_only_what_is_known() -> None:
 
 def test_markdown_an_editor_expects() -> None:
     md = make_markdown()
-    text = ("Results[^1] at https://www.un.org/en and [a site](https://example.org).\n\n"
+    text = ("Results[^1] at https://www.un.org/en and [a site](https://example.org) "
+            "<https://www.who.int/>.\n\n"
             "| Country | Cases |\n|:--|--:|\n| Kenya | 1,204 |\n\n"
             "Said [en français]{lang=fr}, [بالعربية]{lang=ar} and [x]{onclick=alert(1)} "
             "<b>bold</b>.\n\n[^1]: The note.\n")
@@ -181,6 +182,7 @@ def test_markdown_an_editor_expects() -> None:
     assert '<td style="text-align:right">1,204</td>' in one
     assert '<a href="https://www.un.org/en" class="bare-link">https://www.un.org/en</a>' in one
     assert '<a href="https://example.org">a site</a>' in one
+    assert '<a href="https://www.who.int/" class="bare-link">https://www.who.int/</a>' in one
     assert '<span lang="fr">en français</span>' in one
     assert '<span lang="ar" dir="rtl">بالعربية</span>' in one
     assert "onclick" not in one.replace("{onclick=alert(1)}", "")
