@@ -49,8 +49,11 @@ RECORD_CASES: dict[str, tuple[bytes, str]] = {
                                   "never closed; expected a second `---` line"),
     "YAML syntax error": (b"---\nid: [\n---\ntext\n", "sources/x.md:3: YAML syntax "
                           "error: did not find expected node content"),
-    "tab indentation": (b"---\nid: r1\n\tkind: x\n---\nT\n", "sources/x.md:3: YAML "
-                        "syntax error: found a tab character that violates indentation"),
+    "tab indentation": (b"---\nid: r1\n\tkind: x\n---\nT\n", "sources/x.md:3: a tab "
+                        "character; expected spaces (YAML indents and separates with spaces "
+                        "only)"),
+    "tab at the start": (b"---\n\tid: r1\n---\nT\n", "sources/x.md:2: a tab character; "
+                         "expected spaces (YAML indents and separates with spaces only)"),
     "front matter is a list": (b"---\n- a\n- b\n---\nText\n", "sources/x.md:2: expected "
                                "a mapping of `field: value` lines"),
     "field given twice": (record("id: r2\n"), "sources/x.md:7: `id` given twice (first "
