@@ -102,7 +102,37 @@ def _image_problem(image: ImageRef, project: Path) -> str:
     if not image.alt.strip():
         return (f"image `{image.src}` has no alt text; expected ![what it shows]"
                 f"({image.src}) for readers who cannot see it")
+    if not is_readable_image(path):
+        return (f"image `{image.src}` cannot be read as {MEDIA_TYPES[path.suffix.lower()]}; "
+                "expected a whole image file of the type its name says")
     return ""
+
+
+@functools.lru_cache(maxsize=256)
+def _readable(path: Path, size: int, mtime_ns: int) -> bool:
+    """Return whether the file decodes as the image its name says (remembered by its size
+    and time): a broken file would otherwise stop the PDF with no record named."""
+    if path.suffix.lower() == ".svg":
+        import xml.etree.ElementTree as ElementTree
+
+        try:
+            return ElementTree.parse(path).getroot().tag.endswith("svg")
+        except ElementTree.ParseError:
+            return False
+    from PIL import Image
+
+    try:
+        with Image.open(path) as picture:
+            picture.load()
+            return picture.format == MEDIA_TYPES[path.suffix.lower()].split("/")[1].upper()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return False
+
+
+def is_readable_image(path: Path) -> bool:
+    """Return whether ``path`` is a whole image of the type its name says."""
+    stat = path.stat()
+    return _readable(path, stat.st_size, stat.st_mtime_ns)
 
 
 def image_sources(texts: Iterable[str], project: Path) -> dict[str, str]:

@@ -3,12 +3,14 @@ languages and scripts, skeletons. Pure rules first, then real builds read back."
 
 from __future__ import annotations
 
+import base64
 import datetime
 import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -197,7 +199,11 @@ def test_images_only_from_the_images_folder_with_alt_text(
     make_record(id="outside", body="![A file](../secret.png)")
     make_record(id="no-alt", body="First line.\nThen ![](images/chart.png) here.")
     make_record(id="missing", body="![A chart](images/nothing.png)")
+    (project / "images" / "broken.png").write_bytes(PNG[:40])
+    make_record(id="broken", body="![A chart](images/broken.png)")
     assert problems_of(project, capsys) == [
+        "sources/broken.md:9: broken: body: image `images/broken.png` cannot be read as "
+        "image/png; expected a whole image file of the type its name says",
         "sources/missing.md:9: missing: body: image `images/nothing.png` not found in "
         f"{project}/images; expected the file",
         "sources/no-alt.md:10: no-alt: body: image `images/chart.png` has no alt text; "
@@ -211,11 +217,39 @@ def test_images_only_from_the_images_folder_with_alt_text(
     ]
 
 
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
-    "0000001549444154789c63f8cfc0f09f8181e13f03c3ff0c0c0c00270c04fdf1b8d1e0"
-    "0000000049454e44ae426082")
-"""A 2 x 2 pixel PNG."""
+def test_an_image_of_the_project_is_in_the_chapter_the_html_and_the_pdf_with_its_alt(
+        project: Path, make_record: RecordFactory) -> None:
+    (project / "images").mkdir()
+    (project / "images" / "chart.png").write_bytes(PNG)
+    make_record(id="pictured", body="Cases below.\n\n![Cases by year, rising](images/chart.png)")
+    assert run_cli(project, "build", "--publication") == 0
+    out = project / "out"
+    chapter = "".join(p.read_text() for p in (out / "chapters").glob("*.md"))
+    assert "![Cases by year, rising](images/chart.png)" in chapter
+    assert (out / "chapters" / "images" / "chart.png").read_bytes() == PNG
+    html = (out / "compendium.html").read_text()
+    assert '<img src="data:image/png;base64,' in html and 'alt="Cases by year, rising"' in html
+    figures = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, pikepdf.Array):
+            for kid in node:
+                walk(kid)
+        elif isinstance(node, pikepdf.Dictionary):
+            if node.get("/S") == "/Figure":
+                figures.append(str(node.get("/Alt")))
+            if node.get("/K") is not None:
+                walk(node.K)
+
+    with pikepdf.open(out / "compendium.pdf") as pdf:
+        walk(pdf.Root.StructTreeRoot.K)
+        assert sum(len(page.get_images()) for page in pdf.pages) == 1
+    assert "Cases by year, rising" in figures
+
+
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGA"
+                       "hKmb6QAAAABJRU5ErkJggg==")
+"""A 1 x 1 pixel PNG."""
 
 
 # --- languages and scripts ----------------------------------------------------------------------
