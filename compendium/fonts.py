@@ -128,6 +128,7 @@ IGNORED_CATEGORIES = ("Cc", "Cf", "Zl", "Zp", "Mn")
 combining marks (shaped with their base letter): no glyph of their own is needed."""
 
 
+@functools.lru_cache(maxsize=65_536)
 def unprintable(text: str) -> str:
     """Return the characters of ``text`` that no face of the compendium has, sorted, once."""
     covered = _covered()
