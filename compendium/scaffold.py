@@ -19,6 +19,7 @@ from compendium.model import Problem
 from compendium.sources import RecordFile, find_record_files, parse_record, read_record_file
 from compendium.spelling import did_you_mean
 from compendium.validate import validate_record
+from compendium.yamldoc import load_mapping
 
 ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]*(?: [A-Z][A-Za-z0-9-]*)*$")
 """An entity's short name as records use it: `ILO`, `UN Women`, `Spotlight Initiative`."""
@@ -41,7 +42,7 @@ def new_record(project: Project, entity: str, kind: str = "activity") -> Path:
     edition = load_edition(project.config)
     if entity not in edition.entity_acronyms():
         hint = did_you_mean(entity, edition.entity_acronyms())
-        raise InvalidInput([Problem(str(edition.path.parent / "entities.yml"), 0, "-", "entity",
+        raise InvalidInput([Problem(str(registry_path(edition)), 0, "-", "entity",
                                     f"unknown entity `{entity}`{hint}; expected an acronym "
                                     "from entities.yml, or add one with `build.py new entity "
                                     "ACRONYM --name \"Full name\"`")])
@@ -59,7 +60,7 @@ def new_entity(project: Project, acronym: str, name: str) -> tuple[Path, Path]:
     problems = _entity_problems(edition, acronym, name)
     if problems:
         raise InvalidInput(problems)
-    registry = edition.path.parent / "entities.yml"
+    registry = registry_path(edition)
     added = f"{_yaml_text(acronym)}:\n  name: {_yaml_text(name)}\n"
     before = registry.read_text(encoding="utf-8")
     registry.write_text(before + ("" if before.endswith("\n") else "\n") + added,
@@ -76,9 +77,15 @@ def new_entity(project: Project, acronym: str, name: str) -> tuple[Path, Path]:
     return registry, path
 
 
+def registry_path(edition: Edition) -> Path:
+    """Return the entity registry the config names (`entities:`, else entities.yml)."""
+    named = load_mapping(edition.path.read_text(encoding="utf-8")).values.get("entities")
+    return edition.path.parent / (named if isinstance(named, str) else "entities.yml")
+
+
 def _entity_problems(edition: Edition, acronym: str, name: str) -> list[Problem]:
     """Return why ``acronym`` and ``name`` cannot be added to the registry."""
-    where = str(edition.path.parent / "entities.yml")
+    where = str(registry_path(edition))
     if acronym in edition.entity_acronyms():
         return [Problem(where, 0, "-", "acronym", f"`{acronym}` is already an entity; expected "
                                                   f"a new acronym, or `build.py new record "
