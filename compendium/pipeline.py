@@ -361,7 +361,7 @@ BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
     ("start the PDF", start_pdf),
     ("render HTML", render_html_edition),
     ("render PDF", render_pdf_edition),
-    ("refuse warnings (publication)", refuse_warnings),
+    ("review the warnings", refuse_warnings),  # a draft shows them; a publication stops
     ("write outputs", write),
     ("prune the cache", prune_cache),
 )
