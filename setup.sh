@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
-for pkg in poppler-utils chromium qpdf; do
+# fonts-noto-core and fonts-noto-cjk: the Arabic, Hebrew and Chinese faces (compendium/fonts.py).
+for pkg in poppler-utils chromium qpdf fonts-noto-core fonts-noto-cjk; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 command -v java >/dev/null || need+=(default-jre-headless)

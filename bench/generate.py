@@ -72,6 +72,11 @@ def generate(count: int, target: Path) -> None:
         path, text = record(n, rng, pool)
         (sources / path).parent.mkdir(parents=True, exist_ok=True)
         (sources / path).write_text(text, encoding="utf-8")
+    # The raw pages the records cite: a build checks that each exists and has the lines.
+    shutil.copytree(ROOT / "sources" / "raw", sources / "raw")
+    for page in range((count + 39) // 40):
+        (sources / "raw" / f"bench-{page:04d}.txt").write_text(
+            "".join(f"Line {k} of a synthetic raw page.\n" for k in range(1, 201)))
 
 
 if __name__ == "__main__":

@@ -135,6 +135,12 @@ def _entities_title(records: Sequence[Record]) -> str:
         f" and {more} more {'entity' if more == 1 else 'entities'}" if more > 0 else "")
 
 
+def written_records(chapters: Sequence[Chapter]) -> tuple[Record, ...]:
+    """Return the records written by hand from another source (they state a provenance),
+    in reading order."""
+    return tuple(r for r in _in_order(chapters) if r.provenance is not None)
+
+
 def page_numbers(record_ids: Sequence[str], page_of: Mapping[str, int]) -> list[tuple[str, str]]:
     """Return (label, anchor) for the pages of ``record_ids`` (record or paragraph anchors):
     each page once, runs as ranges.

@@ -74,43 +74,45 @@ def _profile_key(spec: ChapterSpec) -> Callable[[Record], tuple[int, str]]:
 
 
 def group_by_period(activities: Sequence[Record], edition: Edition) -> tuple[PeriodGroup, ...]:
-    """Group activities by the year they started, newest first, after the undated ones (the
-    most recent reporting rounds) grouped by round.
+    """Group activities by the year they started, newest first, after the undated ones of no
+    known round (the most recent reporting rounds); undated ones of a known round go under
+    that round, before the entries started in the round's year.
 
     A year, not each distinct month range: a large edition has dozens of ranges in a chapter,
     each a group of one entry, and the entry's heading gives its months anyway."""
     groups = []
     for span, members in groupby(sorted(activities, key=_activity_key), key=_group_of):
-        kind, year = span
+        _, year, kind = span
         label, anchor = (
-            (str(year), str(year)) if kind == DATED
-            else (f"{edition.labels.reporting_round} {year}", f"round-{year}") if year
+            (str(-year), str(-year)) if kind == DATED
+            else (f"{edition.labels.reporting_round} {-year}", f"round-{-year}") if year
             else (edition.labels.undated, UNDATED_ANCHOR))
         groups.append(PeriodGroup(label=label, anchor=anchor, records=tuple(members)))
     return tuple(groups)
 
 
-ROUND, UNDATED, DATED = 0, 1, 2
+UNDATED, ROUND, DATED = 0, 1, 2
 
 
-def _group_of(record: Record) -> tuple[int, int]:
-    """Return the group of an activity: (DATED, start year), (ROUND, round) or (UNDATED, 0)."""
+def _group_of(record: Record) -> tuple[int, int, int]:
+    """Return the group of an activity, in the order groups are read: (0, 0, UNDATED) first,
+    then (1, -year, ROUND) before (1, -year, DATED) for each year, newest first."""
     if record.period is not None:
-        return DATED, record.period.start.year
-    return (ROUND, record.round) if record.round else (UNDATED, 0)
+        return 1, -record.period.start.year, DATED
+    return (1, -record.round, ROUND) if record.round else (0, 0, UNDATED)
 
 
-def _activity_key(record: Record) -> tuple[int, int, int, int, int, int, str, int, str]:
-    """Order undated first (by round, newest first), then by the year started, newest first,
-    then by period, newest end first, then as the raw pages had them."""
+def _activity_key(record: Record) -> tuple[int, int, int, int, int, int, int, str, int, str]:
+    """Order by group (see _group_of), then by period, newest end first, then as the raw
+    pages had them."""
     source = record.sources[0] if record.sources else None
     first_line = int(source.lines.split("-")[0]) if source and source.lines[:1].isdigit() else 0
     page = source.page if source else ""
-    kind, year = _group_of(record)
+    group = _group_of(record)
     if record.period is None:
-        return (kind, -year, 0, 0, 0, 0, page, first_line, record.id)
+        return (*group, 0, 0, 0, 0, page, first_line, record.id)
     end, start = record.period.sort_key
-    return (kind, -year, -end.year, -end.month, -start.year, -start.month, page, first_line,
+    return (*group, -end.year, -end.month, -start.year, -start.month, page, first_line,
             record.id)
 
 

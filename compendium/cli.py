@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import logging
 import sys
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from compendium.errors import CompendiumError, InvalidInput
 from compendium.model import BuildStats
 from compendium.pipeline import BUILD_STAGES, CHECK_STAGES, FORMATS, BuildRequest, run
 from compendium.progress import Progress
+from compendium.sources import NOTE
 
 log = logging.getLogger("compendium")
 
@@ -19,14 +21,16 @@ log = logging.getLogger("compendium")
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the verb named in ``argv``; return the process exit code."""
     args = _parser().parse_args(_default_verb(list(sys.argv[1:] if argv is None else argv)))
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+    logging.basicConfig(level=logging.INFO if args.verbose else NOTE,
                         format="%(levelname)s: %(message)s")
     try:
         return int(args.run(args))
     except InvalidInput as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s); nothing was written.", file=sys.stderr)
+        # `check` never writes: saying "nothing was written" there would alarm for nothing.
+        written = "" if args.verb == "check" else "; nothing was written"
+        print(f"{len(exc.problems)} problem(s){written}.", file=sys.stderr)
         return 1
     except CompendiumError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -35,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _default_verb(argv: list[str]) -> list[str]:
     """Make ``build`` the verb when none is given (``python build.py --out x``)."""
-    verbs = {"build", "check", "import", "serve", "round", "comments"}
+    verbs = {"build", "check", "import", "serve", "round", "comments", "new"}
     if not argv or (argv[0] not in verbs and argv[0] not in ("-h", "--help")):
         return ["build", *argv]
     return argv
@@ -78,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_import(verbs)
     _add_round(verbs)
     _add_comments(verbs)
+    _add_new(verbs)
     return parser
 
 
@@ -144,6 +149,36 @@ def _add_import(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_arguments(verbs.add_parser("import", help="import raw inventory pages into records"))
 
 
+def _add_new(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``new`` verb: ``new record --entity ILO``, ``new entity ILO --name …``."""
+    new = verbs.add_parser("new", help="write the skeleton of a new record or entity")
+    what = new.add_subparsers(dest="what", required=True)
+    record = what.add_parser("record", help="a record of a known entity, under sources/")
+    record.add_argument("--entity", required=True, help="its entity's acronym (entities.yml)")
+    record.add_argument("--kind", choices=("activity", "profile"), default="activity")
+    entity = what.add_parser("entity", help="an entity in entities.yml and its profile")
+    entity.add_argument("acronym", help="the acronym records will use, e.g. ILO")
+    entity.add_argument("--name", required=True, help="its full name")
+    for parser in (record, entity):
+        _add_common(parser)
+        parser.set_defaults(run=_new)
+
+
+def _new(args: argparse.Namespace) -> int:
+    """Write a skeleton and say where."""
+    from compendium.scaffold import Project, new_entity, new_record
+
+    project = Project(args.config, args.sources, datetime.date.today())
+    if args.what == "record":
+        print(f"wrote {new_record(project, args.entity, args.kind)}: fill in the fields, then "
+              "remove `draft: true`")
+        return 0
+    registry, profile = new_entity(project, args.acronym, args.name)
+    print(f"added {args.acronym} to {registry}; wrote {profile}: fill in the profile, then "
+          "remove `draft: true`")
+    return 0
+
+
 def _request(args: argparse.Namespace) -> BuildRequest:
     """Turn parsed options into a build request."""
     formats = frozenset(FORMATS if getattr(args, "format", "all") == "all" else [args.format])
@@ -175,7 +210,10 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     """Validate everything and say so."""
     build, _ = run(_request(args), CHECK_STAGES)
-    print(f"ok: {len(build.records)} records in {len(build.chapters)} chapters, no problems")
+    warned = (f", {len(build.warnings)} warning(s) above (a --publication build stops on them)"
+              if build.warnings else "")
+    print(f"ok: {len(build.records)} records in {len(build.chapters)} chapters, no problems"
+          f"{warned}")
     return 0
 
 

@@ -59,6 +59,12 @@ class Labels:
     """Heading of the introduction."""
     undated: str = "Recent reporting rounds (undated)"
     """Heading of the group of activities without a period."""
+    round: str = "Reporting round {year}"
+    """Heading of the group of undated activities of a known reporting round."""
+    draft_record: str = "Unfinished draft"
+    """Mark beside the heading of a record marked `draft: true` (drafts only)."""
+    written_sources: str = "Records written from other sources"
+    """Heading of the annex's list of records written by hand (e-mails, reports, ...)."""
     see_also: str = "Also in other chapters"
     """Heading of a chapter's cross-references."""
     page: str = "p."
@@ -276,6 +282,9 @@ def _build_edition(path: Path, doc: YamlMapping, entities: tuple[Entity, ...],
     m = doc.values
     chapters = _build_chapters(path, doc, tuple(e.acronym for e in entities), problems)
     paper = m.get("paper", "A4")
+    # `paper: a4` or `Letter` mean A4 and letter: the case is the editor's, not a new size.
+    paper = next((size for size in PAPER_SIZES if str(paper).casefold() == size.casefold()),
+                 paper)
     if paper not in PAPER_SIZES:
         problems.append(Problem(str(path), doc.line_of("paper"), "-", "paper",
                                 f"`{paper}` is not a paper size; expected A4 or letter"))

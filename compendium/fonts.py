@@ -6,8 +6,10 @@ import base64
 import functools
 import hashlib
 import io
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import font_source_sans_pro
 import font_source_serif_pro
@@ -27,6 +29,8 @@ class Face:
     """CSS font-weight."""
     style: str
     """CSS font-style."""
+    collection_family: str = ""
+    """For a face inside a font collection (.ttc): the family of the face to take from it."""
 
 
 def _package_dir(module: object) -> Path:
@@ -36,7 +40,10 @@ def _package_dir(module: object) -> Path:
 
 SERIF_DIR = _package_dir(font_source_serif_pro)
 SANS_DIR = _package_dir(font_source_sans_pro)
-FONT_DIRS = (SERIF_DIR, SANS_DIR)
+NOTO_TTF = Path("/usr/share/fonts/truetype/noto")
+NOTO_OTF = Path("/usr/share/fonts/opentype/noto")
+FONT_DIRS = (SERIF_DIR, SANS_DIR, NOTO_TTF, NOTO_OTF)
+"""The folders of font files the PDF renderer may read (besides the project)."""
 
 FACES = (
     Face("Source Serif Pro", SERIF_DIR / "SourceSerifPro-Regular.ttf", 400, "normal"),
@@ -52,6 +59,32 @@ FACES = (
     Face("Source Sans Pro", SANS_DIR / "SourceSansPro-Bold.ttf", 700, "normal"),
     Face("Source Sans Pro", SANS_DIR / "SourceSansPro-BoldIt.ttf", 700, "italic"),
 )
+SCRIPT_FACES = (
+    Face("Noto Naskh Arabic", NOTO_TTF / "NotoNaskhArabic-Regular.ttf", 400, "normal"),
+    Face("Noto Naskh Arabic", NOTO_TTF / "NotoNaskhArabic-Bold.ttf", 700, "normal"),
+    Face("Noto Sans Arabic", NOTO_TTF / "NotoSansArabic-Regular.ttf", 400, "normal"),
+    Face("Noto Sans Arabic", NOTO_TTF / "NotoSansArabic-Bold.ttf", 700, "normal"),
+    Face("Noto Serif Hebrew", NOTO_TTF / "NotoSerifHebrew-Regular.ttf", 400, "normal"),
+    Face("Noto Serif Hebrew", NOTO_TTF / "NotoSerifHebrew-Bold.ttf", 700, "normal"),
+    Face("Noto Sans Hebrew", NOTO_TTF / "NotoSansHebrew-Regular.ttf", 400, "normal"),
+    Face("Noto Sans Hebrew", NOTO_TTF / "NotoSansHebrew-Bold.ttf", 700, "normal"),
+    Face("Noto Serif CJK SC", NOTO_OTF / "NotoSerifCJK-Regular.ttc", 400, "normal",
+         "Noto Serif CJK SC"),
+    Face("Noto Serif CJK SC", NOTO_OTF / "NotoSerifCJK-Bold.ttc", 700, "normal",
+         "Noto Serif CJK SC"),
+    Face("Noto Sans CJK SC", NOTO_OTF / "NotoSansCJK-Regular.ttc", 400, "normal",
+         "Noto Sans CJK SC"),
+    Face("Noto Sans CJK SC", NOTO_OTF / "NotoSansCJK-Bold.ttc", 700, "normal",
+         "Noto Sans CJK SC"),
+)
+"""Faces for the scripts Source Serif and Sans lack (they cover Latin, its extensions, Greek
+and Cyrillic): Arabic, Hebrew and Chinese, from Debian's fonts-noto-core and fonts-noto-cjk
+(setup.sh installs them). The stylesheets name them after the Source families, so each
+character takes the first face that has it. A machine without them prints what they cover
+with no font: `check` says so (see unprintable)."""
+EMBEDDED_FONT_NAMES = tuple(sorted({f.family.replace(" ", "-") for f in FACES + SCRIPT_FACES}))
+"""How the PDF names the fonts it embeds from these faces (WeasyPrint names a subset after
+its CSS family): any other font there came from the machine."""
 FONTS_PLACEHOLDER = "/* embedded fonts */"
 """Where the HTML template's stylesheet receives the fonts, once the page's text is known."""
 BASE_CHARACTERS = frozenset(chr(c) for c in range(0x20, 0x7F))
@@ -59,11 +92,94 @@ BASE_CHARACTERS = frozenset(chr(c) for c in range(0x20, 0x7F))
 
 
 def font_face_css() -> str:
-    """Return @font-face rules pointing at the packaged font files."""
+    """Return @font-face rules pointing at the packaged font files.
+
+    A face of a collection is named by its family (``local()``): WeasyPrint would take a
+    collection's first face (Japanese forms) where the text is Chinese."""
     return "\n".join(
-        f'@font-face {{ font-family: "{f.family}"; src: url("{f.path.as_uri()}"); '
+        f'@font-face {{ font-family: "{f.family}"; src: {_source(f)}; '
         f"font-weight: {f.weight}; font-style: {f.style}; }}"
-        for f in FACES)
+        for f in all_faces())
+
+
+def _source(face: Face) -> str:
+    """Return the CSS ``src`` of a face."""
+    if face.collection_family:
+        return f'local("{_postscript_name(face)}")'
+    return f'url("{face.path.as_uri()}")'
+
+
+def _postscript_name(face: Face) -> str:
+    """Return the PostScript name of a face of a collection (``NotoSerifCJKsc-Bold``): what
+    WeasyPrint's ``local()`` finds a face by (the family alone finds none)."""
+    import uharfbuzz
+
+    return str(_face(face).get_name(uharfbuzz.OTNameIdPredefined.POSTSCRIPT_NAME))
+
+
+@functools.cache
+def all_faces() -> tuple[Face, ...]:
+    """Return the Source faces and the script faces this machine has."""
+    return FACES + tuple(f for f in SCRIPT_FACES if f.path.is_file())
+
+
+IGNORED_CATEGORIES = ("Cc", "Cf", "Zl", "Zp", "Mn")
+"""Controls, format characters (direction marks, joiners), line and paragraph separators and
+combining marks (shaped with their base letter): no glyph of their own is needed."""
+
+
+@functools.lru_cache(maxsize=65_536)
+def unprintable(text: str) -> str:
+    """Return the characters of ``text`` that no face of the compendium has, sorted, once."""
+    covered = _covered()
+    return "".join(sorted(c for c in set(text) if ord(c) not in covered
+                          and not c.isspace()
+                          and unicodedata.category(c) not in IGNORED_CATEGORIES
+                          and not any(ord(c) in _code_points(f) for f in _script_faces())))
+
+
+@functools.cache
+def _covered() -> frozenset[int]:
+    """Return the code points the Source faces have (a Chinese face alone has 44,000: the
+    few characters beyond these are looked up in the script faces one by one)."""
+    return frozenset().union(*map(_unicodes, FACES))
+
+
+@functools.cache
+def _script_faces() -> tuple[Face, ...]:
+    """Return the script faces this machine has, one per family (the weights cover the same
+    characters)."""
+    return tuple({f.family: f for f in reversed(all_faces()) if f not in FACES}.values())
+
+
+@functools.cache
+def _unicodes(face: Face) -> frozenset[int]:
+    """Return the code points ``face`` has."""
+    return frozenset(_code_points(face))
+
+
+@functools.cache
+def _code_points(face: Face) -> Any:
+    """Return HarfBuzz's set of the code points ``face`` has (asked without copying it)."""
+    return _face(face).unicodes
+
+
+@functools.cache
+def _face(face: Face) -> Any:
+    """Return the HarfBuzz face of ``face`` (the named face of a collection)."""
+    import uharfbuzz
+
+    blob = uharfbuzz.Blob.from_file_path(str(face.path))
+    if not face.collection_family:
+        return uharfbuzz.Face(blob)
+    for index in range(64):
+        candidate = uharfbuzz.Face(blob, index)
+        if not candidate.unicodes:
+            break
+        if candidate.get_name(uharfbuzz.OTNameIdPredefined.FONT_FAMILY) == \
+                face.collection_family:
+            return candidate
+    raise ValueError(f"{face.path} has no face {face.collection_family}")
 
 
 def embedded_font_css(text: str, cache: Cache = NO_CACHE) -> str:
@@ -73,11 +189,14 @@ def embedded_font_css(text: str, cache: Cache = NO_CACHE) -> str:
     keeps them to a few kilobytes each."""
     characters = "".join(sorted(_characters(text) | BASE_CHARACTERS))
     rules = []
-    for face in FACES:
-        key = key_of("font-subset", _file_hash(face.path), characters)
+    for face in all_faces():
+        if face not in FACES and not any(ord(c) in _code_points(face) for c in characters
+                                         if ord(c) not in _covered()):
+            continue  # a script the page does not use
+        key = key_of("font-subset", _file_hash(face), face.collection_family, characters)
         woff = cache.get(key)
         if woff is None:
-            woff = _subset(face.path, characters)
+            woff = _subset(face, characters)
             cache.put(key, woff)
         rules.append(f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; '
                      f"font-style: {face.style}; font-display: swap; src: url(data:font/woff;"
@@ -104,18 +223,28 @@ def _piece_characters(piece: str) -> frozenset[str]:
 
 
 @functools.cache
-def _file_hash(path: Path) -> str:
+def _file_hash(face: Face) -> str:
+    """Return the SHA-256 of a font file (read once per process), or for a script face of
+    the system (up to 25 MB each) its size and time: a package upgrade changes them."""
+    if face in FACES:
+        return _package_file_hash(face.path)
+    stat = face.path.stat()
+    return f"{face.path}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+@functools.cache
+def _package_file_hash(path: Path) -> str:
     """Return the SHA-256 of a font file (read once per process)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def font_files_hash() -> str:
     """Return one hash of every font file, for keys of products that embed them."""
-    return hashlib.sha256("".join(_file_hash(f.path) for f in FACES).encode()).hexdigest()
+    return hashlib.sha256("".join(_file_hash(f) for f in all_faces()).encode()).hexdigest()
 
 
-def _subset(path: Path, characters: str) -> bytes:
-    """Return the font at ``path`` cut down to ``characters``, as WOFF.
+def _subset(face: Face, characters: str) -> bytes:
+    """Return ``face`` cut down to ``characters``, as WOFF.
 
     HarfBuzz cuts it (1 ms a face, where fontTools took 0.2 s decompiling the layout
     tables), keeping kerning and ligatures, dropping hinting. fontTools wraps the result as
@@ -128,7 +257,7 @@ def _subset(path: Path, characters: str) -> bytes:
     request = uharfbuzz.SubsetInput()
     request.unicode_set.update(ord(c) for c in characters)
     request.flags |= uharfbuzz.SubsetFlags.NO_HINTING
-    subset = uharfbuzz.subset(uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path))), request)
+    subset = uharfbuzz.subset(_face(face), request)
     # recalcTimestamp=False keeps the font's own date: the same text gives the same bytes.
     font = TTFont(io.BytesIO(subset.blob.data), recalcTimestamp=False)
     font.flavor = "woff"

@@ -8,7 +8,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,8 @@ import markupsafe
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 
 from compendium.acronyms import Acronym, acronym_list
 from compendium.backmatter import (
@@ -28,6 +30,7 @@ from compendium.backmatter import (
     excerpt,
     page_numbers,
     source_annex,
+    written_records,
 )
 from compendium.cache import NO_CACHE, Cache, key_of
 from compendium.changes import CHANGED, MOVED, REMOVED, Changes, mark_changes
@@ -35,9 +38,10 @@ from compendium.charts import NO_CHARTS, Charts
 from compendium.config import Edition, Labels
 from compendium.countries import country_names
 from compendium.headings import entry_heading, reference_name
+from compendium.images import image_sources, images_key
 from compendium.logcapture import captured_warnings
 from compendium.markdown import entities_line
-from compendium.model import NO_PAGES, Chapter, Pagination, Record
+from compendium.model import NO_PAGES, Chapter, Pagination, Record, text_direction
 from compendium.nobreak import NameIndex, mark_html, registry_names
 from compendium.templating import template_errors
 
@@ -51,7 +55,16 @@ PAGE_TEMPLATE = "compendium.html.j2"
 SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:", "#")
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "em", "strong", "a", "code", "pre", "blockquote",
                 "h2", "h3", "h4", "h5", "h6", "br", "hr", "table", "thead", "tbody", "tr",
-                "th", "td", "span"}
+                "th", "td", "span", "sup", "section", "img"}
+ALLOWED_ATTRIBUTES = {"*": {"id", "lang", "dir"}, "a": {"href", "title"},
+                      "th": {"align", "style"}, "td": {"align", "style"},
+                      "img": {"src", "alt", "title"}}
+ALLOWED_CLASSES = {"a": {"footnote-backref", "bare-link"}, "sup": {"footnote-ref"},
+                   "section": {"footnotes"}, "ol": {"footnotes-list"},
+                   "li": {"footnote-item"}, "hr": {"footnotes-sep"}}
+"""The classes the Markdown plugins give (footnotes, bare links) and the print styles use."""
+SPAN_ATTRIBUTES = ("lang",)
+"""What `[text]{…}` may set on a passage: its language (the direction follows from it)."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,11 @@ class Document:
         return {r.id: r for c in self.chapters for r in c.records}
 
     @functools.cached_property
+    def written(self) -> tuple[Record, ...]:
+        """Return the records written from other sources than raw pages, for the annex."""
+        return written_records(self.chapters)
+
+    @functools.cached_property
     def facets(self) -> Facets:
         """Return what the reader's filter offers: entities, years and countries present."""
         records = [r for c in self.chapters for r in c.records]
@@ -178,7 +196,9 @@ class Facets:
 
 
 def years_of(record: Record) -> tuple[str, ...]:
-    """Return the years an activity's period covers, or ("undated",)."""
+    """Return the years an activity's period covers, its round's year, or ("undated",)."""
+    if record.period is None and record.round is not None and not record.is_profile:
+        return (str(record.round),)
     if record.period is None:
         return () if record.is_profile else ("undated",)
     end = record.period.end or record.period.start
@@ -190,53 +210,90 @@ RAW_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 
 
 def make_markdown() -> MarkdownIt:
-    """Return a CommonMark parser that treats raw HTML in the text as text."""
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.enable("table")
+    """Return a CommonMark parser that treats raw HTML in the text as text, with what an
+    editor expects besides: tables (aligned), footnotes, bare links, `[passage]{lang=fr}`."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    md.enable(["table", "linkify"])
+    md.use(footnote_plugin)
+    md.use(attrs_plugin, spans=True, after=(), allowed=SPAN_ATTRIBUTES)
+    md.add_render_rule("footnote_anchor", _footnote_backlink)
     # markdown-it would silently leave `[x](javascript:...)` as text; let every link
     # through to _neutralise, which makes the unsafe ones inert *and* names the record.
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     return md
 
 
-def render_body(md: MarkdownIt, text: str, record_id: str, heading_level: int) -> str:
-    """Render one record's Markdown as safe HTML, headings starting at ``heading_level``."""
-    tokens = md.parse(text)
-    _neutralise(tokens, record_id)
+def _footnote_backlink(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                       env: Any) -> str:
+    """Return the link from a footnote back to its reference (an arrow the fonts have)."""
+    ident = self.rules["footnote_anchor_name"](tokens, idx, options, env)
+    if tokens[idx].meta.get("subId", 0) > 0:
+        ident += f":{tokens[idx].meta['subId']}"
+    return f' <a href="#fnref{ident}" class="footnote-backref" aria-label="Back">\u2191</a>'
+
+
+def render_body(md: MarkdownIt, text: str, record_id: str, heading_level: int,
+                images: Mapping[str, str] | None = None) -> str:
+    """Render one record's Markdown as safe HTML, headings starting at ``heading_level``;
+    ``images`` are the `data:` URLs of the project's images (see images.py), by source."""
+    env = {"docId": record_id}  # footnote anchors unique on a page of many records
+    tokens = md.parse(text, env)
+    _neutralise(tokens, record_id, images or {})
     _nest_headings(tokens, heading_level)
     _number_paragraphs(tokens, record_id)
-    html = md.renderer.render(tokens, md.options, {})
+    html = md.renderer.render(tokens, md.options, env)
     return sanitize(html)
 
 
 def sanitize(html: str, marks: bool = False) -> str:
     """Keep only the tags and attributes record text may produce (and <ins>, <del> if marks)."""
     return str(nh3.clean(html, tags=ALLOWED_TAGS | ({"ins", "del"} if marks else set()),
-                         attributes={"*": {"id"}, "a": {"href", "title"}, "th": {"align"},
-                                     "td": {"align"}},
-                         url_schemes={"http", "https", "mailto"}, link_rel=None))
+                         attributes=ALLOWED_ATTRIBUTES, allowed_classes=ALLOWED_CLASSES,
+                         filter_style_properties={"text-align"},
+                         url_schemes={"http", "https", "mailto", "data"}, link_rel=None))
 
 
-def _neutralise(tokens: Sequence[Token], record_id: str) -> None:
-    """Turn images into their alt text and unsafe links into plain text, with a warning."""
+def _neutralise(tokens: Sequence[Token], record_id: str, images: Mapping[str, str]) -> None:
+    """Turn images other than the project's into their alt text and unsafe links into plain
+    text, with a warning."""
     for token in tokens:
         if token.children:
-            _neutralise(token.children, record_id)
-        # Code spans and blocks are meant to show markup, so only running text is checked.
-        if token.type == "text" and (tag := RAW_TAG.search(token.content)):
+            _neutralise(token.children, record_id, images)
+        # Code spans and blocks are meant to show markup, so only running text is checked,
+        # the text of a whole line at once (linkify cuts a tag with an address in it).
+        if token.type == "inline" and (tag := RAW_TAG.search(_running_text(token))):
             log.warning("%s: HTML `%s` shown as text; record text may not contain markup",
                         record_id, _shorten(tag.group()))
-        if token.type == "image":
+        if token.type == "image" and str(token.attrGet("src")) in images:
+            token.attrSet("src", images[str(token.attrGet("src"))])
+        elif token.type == "image":
             log.warning("%s: image `%s` dropped; record text may not embed images",
                         record_id, _shorten(str(token.attrGet("src"))))
             token.type, token.tag, token.content = "text", "", token.content
             token.children = None
+        elif token.type == "link_open" and token.markup in ("linkify", "autolink"):
+            token.attrSet("class", "bare-link")  # its text is its address: printed once
+        elif token.type == "span_open" and token.attrGet("lang"):
+            _set_direction(token)
         elif token.type == "link_open" and not _is_safe_link(str(token.attrGet("href") or "")):
             log.warning("%s: link `%s` made plain text; only http, https, mailto and "
                         "#anchors are kept", record_id, _shorten(str(token.attrGet("href"))))
             token.attrs = {}
             token.tag = "span"
     _close_neutralised_links(tokens)
+
+
+def _running_text(inline: Token) -> str:
+    """Return the text of an inline token outside its code spans."""
+    return "".join(child.content if child.type == "text" else " "
+                   for child in inline.children or () if child.type != "code_inline")
+
+
+def _set_direction(token: Token) -> None:
+    """Give a passage in a right-to-left language its direction (``dir=rtl``)."""
+    direction = text_direction(str(token.attrGet("lang")))
+    if direction:
+        token.attrSet("dir", direction)
 
 
 def _shorten(text: str, limit: int = 60) -> str:
@@ -293,7 +350,8 @@ def build_document(chapters: tuple[Chapter, ...], edition: Edition, stamp: Stamp
     """Render every Markdown text of the compendium to safe HTML (each record's from the
     cache when its text is unchanged)."""
     md = make_markdown()
-    bodies = {r.id: cached_body(md, r.body, r.id, 3 if r.is_profile else 4, cache)
+    images = image_sources((r.body for c in chapters for r in c.records), edition.path.parent)
+    bodies = {r.id: cached_body(md, r.body, r.id, 3 if r.is_profile else 4, cache, images)
               for c in chapters for r in c.records}
     intros = {c.slug: render_body(md, c.intro, f"chapter-{c.slug}-intro", 3)
               for c in chapters if c.intro}
@@ -311,18 +369,19 @@ def build_document(chapters: tuple[Chapter, ...], edition: Edition, stamp: Stamp
 
 
 def cached_body(md: MarkdownIt, text: str, record_id: str, heading_level: int,
-                cache: Cache) -> str:
+                cache: Cache, images: Mapping[str, str] | None = None) -> str:
     """Return render_body's HTML from the cache, replaying the warnings it gave."""
     def make() -> dict[str, Any]:
         with captured_warnings(__name__) as warnings:
-            html = render_body(md, text, record_id, heading_level)
+            html = render_body(md, text, record_id, heading_level, images)
         return {"html": html, "warnings": list(warnings)}
 
-    remembered = (record_id, heading_level, text)
+    shown = images_key(text, images or {})  # an image changed: its records render anew
+    remembered = (record_id, heading_level, text + shown)
     if cache is not NO_CACHE and remembered in _BODIES:
         html, warnings = _BODIES[remembered]
     else:
-        key = key_of("body", record_id, str(heading_level), text)
+        key = key_of("body", record_id, str(heading_level), text, shown)
         found = cache.get(key)
         if found is None:
             value = make()  # the warnings were logged as it ran

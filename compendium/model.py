@@ -64,6 +64,37 @@ class SourceRef:
     """Line range in that page, e.g. ``67-69``."""
 
 
+PROVENANCE_KINDS: tuple[str, ...] = ("e-mail", "report", "meeting", "interview", "publication",
+                                     "website", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a record written by hand came from (one not imported from a raw page)."""
+
+    kind: str
+    """One of PROVENANCE_KINDS: ``e-mail``, ``report``, ``meeting``, ..."""
+    note: str
+    """Who sent or wrote it, or its title: what lets a reader find the source again."""
+    date: str
+    """When it was received or issued, ``YYYY-MM-DD`` or ``YYYY-MM``."""
+
+    @property
+    def label(self) -> str:
+        """Return the provenance as the annex lists it, e.g. ``E-mail, 2025-03-04: …``."""
+        return f"{self.kind.capitalize()}, {self.date}: {self.note}"
+
+
+RIGHT_TO_LEFT = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "ug",
+                           "ur", "yi"})
+"""Languages whose script runs right to left (primary subtags)."""
+
+
+def text_direction(lang: str) -> str:
+    """Return ``rtl`` when the language ``lang`` (a BCP 47 tag) is written right to left."""
+    return "rtl" if lang.split("-")[0].casefold() in RIGHT_TO_LEFT else ""
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """One source record: an entity's profile or one activity entry."""
@@ -107,6 +138,12 @@ class Record:
     title: str | None = None
     """The entry's own heading, as an editor gave it; None when it has none (the importer
     invents none: the heading then says what the record knows)."""
+    provenance: Provenance | None = None
+    """Where a record written by hand came from; None for one imported from raw pages."""
+    draft: bool = False
+    """Unfinished: shown marked in drafts, left out of publication builds."""
+    lang: str | None = None
+    """BCP 47 language of the text when it is not the edition's, e.g. ``fr`` or ``ar``."""
 
     @property
     def entities(self) -> tuple[str, ...]:
@@ -118,6 +155,11 @@ class Record:
         """Return a profile's heading: "Full Name (ACR)", or the name alone if it is the acronym."""
         name = self.name or self.entity
         return name if name == self.entity else f"{name} ({self.entity})"
+
+    @property
+    def direction(self) -> str:
+        """Return ``rtl`` when the record's language is written right to left, else ``""``."""
+        return text_direction(self.lang or "")
 
     @property
     def is_profile(self) -> bool:
@@ -216,7 +258,12 @@ class Problem:
     """What is wrong and what was expected."""
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.record_id}: {self.field}: {self.message}"
+        """Return ``path:line: record-id: field: message``, leaving out what is not known
+        (no ``-`` placeholders, no line 0)."""
+        place = "" if self.path == "-" else (
+            f"{self.path}:{self.line}" if self.line > 0 else self.path)
+        known = [part for part in (place, self.record_id, self.field) if part and part != "-"]
+        return ": ".join([*known, self.message])
 
 
 @dataclass(frozen=True, slots=True)

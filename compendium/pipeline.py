@@ -21,6 +21,7 @@ from compendium.errors import BuildStopped, InvalidInput
 from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
 from compendium.history import MANIFEST_NAME, earlier_state, manifest_json
 from compendium.html import Document, Stamp, build_document, render_html, with_changes
+from compendium.images import image_problems, images_in
 from compendium.logcapture import captured_warnings
 from compendium.markdown import render_chapters_markdown
 from compendium.model import NO_PAGES, BuildStats, Chapter, Pagination, Problem, Record
@@ -31,7 +32,11 @@ from compendium.pdf.workers import Workers
 from compendium.progress import QUIET, Progress
 from compendium.provenance import source_state
 from compendium.sources import RecordFile, read_record_files
-from compendium.validate import validate_records
+from compendium.validate import (
+    source_page_problems,
+    unprintable_problems,
+    validate_records,
+)
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +135,16 @@ def read_sources(build: Build) -> Build:
     files, problems = read_record_files(build.request.sources)
     records, invalid = validate_records(files, build.edition)
     problems += invalid + placement_problems(records, build.edition)
+    problems += source_page_problems(files, build.request.sources / "raw")
+    problems += image_problems(files, build.request.project)
     if problems:
         raise InvalidInput(problems)
+    for problem in unprintable_problems(files):  # a draft shows the rest; a publication stops
+        log.warning("%s", problem)
+    if not build.request.draft:  # unfinished records stay out of the publication
+        unfinished = {r.path for r in records if r.draft}
+        records = [r for r in records if r.path not in unfinished]
+        files = [f for f in files if f.path not in unfinished]
     return replace(build, files=tuple(files), records=tuple(records))
 
 
@@ -185,8 +198,15 @@ def render_markdown(build: Build) -> Build:
         build.progress.step(f"chapter {chapter.number}/{len(build.chapters)}: {chapter.title} "
                             f"({len(chapter.records)} records)")
     pages = render_chapters_markdown(build.chapters, build.edition, _templates(build))
-    return _add_outputs(build, {f"{CHAPTERS_DIR}/{name}": text.encode() for name, text in
-                                pages.items()})
+    return _add_outputs(build, {**{f"{CHAPTERS_DIR}/{name}": text.encode() for name, text in
+                                   pages.items()}, **_chapter_images(build)})
+
+
+def _chapter_images(build: Build) -> dict[str, bytes]:
+    """Return the images the records show, beside the chapter files that name them."""
+    shown = {image.src for c in build.chapters for r in c.records for image in images_in(r.body)}
+    return {f"{CHAPTERS_DIR}/{src}": (build.request.project / src).read_bytes()
+            for src in sorted(shown)}
 
 
 def render_text(build: Build) -> Build:
@@ -382,7 +402,7 @@ BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
     ("render HTML", render_html_edition),
     ("render Word", render_word_edition),
     ("render PDF", render_pdf_edition),
-    ("refuse warnings (publication)", refuse_warnings),
+    ("review the warnings", refuse_warnings),  # a draft shows them; a publication stops
     ("write outputs", write),
     ("prune the cache", prune_cache),
 )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import functools
+import logging
 import os
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +20,16 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 SKIPPED_FOLDERS = frozenset({"raw"})
 """Folders of the sources tree that hold data, not records (the raw pages, import reports)."""
 FENCE = "---"
+NOT_RECORDS = ("README.md", "_*", "*.notes.md")
+"""Files under sources/ that are notes, never records: skipped (documented in
+docs/records.md)."""
+NOTE = 25
+"""Logging level of what the editor should know but that is not wrong (between INFO and
+WARNING: shown without -v, never refused by a publication build)."""
+logging.addLevelName(NOTE, "note")
+log = logging.getLogger(__name__)
+FIELD_LINE = re.compile(r"^[A-Za-z_]+:(?:\s|$)")
+"""A front-matter field: a file starting with one is a record that lost its `---`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +49,14 @@ class RecordFile:
 
 
 def find_record_files(root: Path) -> list[Path]:
-    """Return every ``*.md`` record file under ``root``, sorted, skipping data folders."""
+    """Return every ``*.md`` file under ``root``, sorted, skipping data folders."""
     return [Path(p) for p in _walk(str(root)) if p.endswith(".md")]
+
+
+def is_note_name(path: str) -> bool:
+    """Return whether the file's name says it holds notes, not a record."""
+    name = os.path.basename(path)
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in NOT_RECORDS)
 
 
 def _walk(folder: str) -> Iterator[str]:
@@ -67,17 +86,24 @@ def read_record_files(root: Path) -> tuple[list[RecordFile], list[Problem]]:
         return [], [Problem(str(root), 0, "-", "-", "sources folder not found")]
     files: list[RecordFile] = []
     problems: list[Problem] = []
+    notes: list[str] = []
     for path in find_record_files(root):
-        result = read_record_file(path)
-        if isinstance(result, Problem):
+        result = None if is_note_name(str(path)) else read_record_file(path)
+        if result is None:
+            notes.append(str(path))
+        elif isinstance(result, Problem):
             problems.append(result)
         else:
             files.append(result)
+    if notes:
+        log.log(NOTE, "skipped %s, not records (notes: no front matter, or named README.md, "
+                "_*.md or *.notes.md)", ", ".join(notes))
     return files, problems
 
 
-def read_record_file(path: Path) -> RecordFile | Problem:
-    """Read one record file, or return the problem that makes it unreadable."""
+def read_record_file(path: Path) -> RecordFile | Problem | None:
+    """Read one record file, or return the problem that makes it unreadable (None for a file
+    of notes: text without front matter)."""
     text = read_text(path)
     if isinstance(text, Problem):
         return text
@@ -85,13 +111,17 @@ def read_record_file(path: Path) -> RecordFile | Problem:
 
 
 @functools.lru_cache(maxsize=65536)
-def parse_record(path: Path, text: str) -> RecordFile | Problem:
-    """Split a record's text into front matter and body, or return why it cannot be.
+def parse_record(path: Path, text: str) -> RecordFile | Problem | None:
+    """Split a record's text into front matter and body, or return why it cannot be (None
+    when the text has no front matter and does not start like one: notes, not a record).
 
     Remembered by path and text: a preview that rebuilds after each edit parses again only
     the file that changed. (Results are never mutated.)"""
     lines = text.split("\n")
     if not lines or lines[0].strip() != FENCE:
+        first = next((line for line in lines if line.strip()), "")
+        if not FIELD_LINE.match(first):
+            return None
         return Problem(str(path), 1, "-", "-",
                        "no front matter; expected the file to start with a `---` line")
     closing = next((i for i in range(1, len(lines)) if lines[i].strip() == FENCE), None)

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
+import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from compendium.config import Edition, check_fields
 from compendium.countries import country_names, is_known_country
-from compendium.model import Period, Problem, Record, SourceRef, YearMonth
+from compendium.fonts import unprintable
+from compendium.model import (
+    PROVENANCE_KINDS,
+    Period,
+    Problem,
+    Provenance,
+    Record,
+    SourceRef,
+    YearMonth,
+)
 from compendium.sources import RecordFile
 from compendium.spelling import did_you_mean
 
@@ -19,7 +30,8 @@ MAX_PARAGRAPH_CHARS = 20_000
 """Longer than any real paragraph (the longest in the inventory is ~1,300 characters)."""
 
 RECORD_FIELDS: dict[str, tuple[type, bool]] = {
-    "id": (str, True), "kind": (str, True), "entity": (str, True), "sources": (list, True),
+    "id": (str, True), "kind": (str, True), "entity": (str, True), "sources": (list, False),
+    "provenance": (dict, False), "draft": (bool, False), "lang": (str, False),
     "partners": (list, False), "period": (dict, False), "round": (int, False),
     "countries": (list, False), "chapter": (str, False), "themes": (list, False),
     "name": (str, False), "item_id": (str, False), "agency_id": (str, False),
@@ -35,7 +47,7 @@ def validate_records(files: Sequence[RecordFile], edition: Edition) -> tuple[
     """Return the valid records and every problem found in the files."""
     records: list[Record] = []
     problems: list[Problem] = []
-    first_seen: dict[str, Record] = {}
+    first_seen: dict[str, RecordFile] = {}
     known = _known(edition)
     for file in files:
         record, found = validate_record(file, edition, known)
@@ -45,10 +57,10 @@ def validate_records(files: Sequence[RecordFile], edition: Edition) -> tuple[
         if record.id in first_seen:
             other = first_seen[record.id]
             problems.append(Problem(str(file.path), file.front.line_of("id"), record.id, "id",
-                                    f"already used by {other.path}:{other.line}; "
+                                    f"already used by {other.path}:{other.front.line_of('id')}; "
                                     "expected a unique id"))
             continue
-        first_seen[record.id] = record
+        first_seen[record.id] = file
         records.append(record)
     return records, problems
 
@@ -122,6 +134,13 @@ def _check_values(file: RecordFile, edition: Edition, rid: str) -> list[Problem]
         found += [problem("period", m) for m in period_problems(v["period"])]
     if isinstance(v.get("sources"), list):
         found += [problem("sources", m) for m in _source_problems(v["sources"])]
+    found += _check_origin(v, problem)
+    if isinstance(v.get("round"), int) and not 1990 <= v["round"] <= 2100:
+        found.append(problem("round", f"`{v['round']}` is not a reporting round; expected the "
+                                      "round's year, e.g. 2009"))
+    if isinstance(v.get("lang"), str) and not LANGUAGE_TAG.match(v["lang"]):
+        found.append(problem("lang", f"`{v['lang']}` is not a language tag; expected a BCP 47 "
+                                     "tag such as fr, es, ar or zh-Hans"))
     if v.get("kind") == "profile" and not isinstance(v.get("name"), str):
         found.append(problem("name", "missing; a profile needs the entity's full name"))
     if isinstance(v.get("title"), str):
@@ -159,7 +178,7 @@ def _check_countries(v: dict[str, Any],
     names = country_names()
     declared = v["countries"] if isinstance(v.get("countries"), list) else []
     return [problem("countries", f"unknown country `{name}`{did_you_mean(name, names)}; "
-                                 "expected a name from ISO 3166, e.g. Viet Nam")
+                                 "expected a UN country or area name, e.g. Viet Nam")
             for name in declared if isinstance(name, str) and not is_known_country(name)]
 
 
@@ -208,6 +227,137 @@ def _source_problems(raw: list[Any]) -> list[str]:
                     and isinstance(item.get("lines"), str | int))]
 
 
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
+PLACEHOLDER = re.compile(r"^(?:|[-?.x]+|todo|tbd|tbc|fixme|n/?a|none|unknown|xxx+|\.\.\.|…)$",
+                         re.IGNORECASE)
+"""A note that says nothing: what an editor types meaning to fill it in later."""
+PROVENANCE_KEYS = ("kind", "note", "date")
+EARLIEST_SOURCE = datetime.date(1990, 1, 1)
+
+
+def _check_origin(v: dict[str, Any], problem: Callable[[str, str], Problem]) -> list[Problem]:
+    """Return a problem when a record says neither where it was imported from nor where it
+    came from, or says it emptily."""
+    if v.get("sources") == []:
+        return [problem("sources", "empty; expected at least one {page: FILE, lines: \"A-B\"} "
+                                   "of a raw page, or a `provenance:` for a record written by "
+                                   "hand")]
+    if "sources" not in v and "provenance" not in v:
+        return [problem("provenance", "missing; expected `sources:` (raw pages the record was "
+                                      "imported from) or `provenance: {kind: e-mail, note: "
+                                      "who sent it, date: YYYY-MM-DD}`")]
+    if isinstance(v.get("provenance"), dict):
+        return [problem("provenance", m) for m in provenance_problems(v["provenance"])]
+    return []
+
+
+def provenance_problems(raw: dict[Any, Any], today: datetime.date | None = None) -> list[str]:
+    """Return what is wrong with a ``{kind, note, date}`` provenance mapping."""
+    unknown = [str(k) for k in raw if k not in PROVENANCE_KEYS]
+    found = [f"unknown key `{k}`{did_you_mean(k, PROVENANCE_KEYS)}; expected kind, note, date"
+             for k in unknown]
+    found += [f"missing {k}; expected {{kind: e-mail, note: who sent it, date: YYYY-MM-DD}}"
+              for k in PROVENANCE_KEYS if k not in raw]
+    kind, note = raw.get("kind"), raw.get("note")
+    if "kind" in raw and kind not in PROVENANCE_KINDS:
+        found.append(f"kind `{kind}` is not a kind of source"
+                     f"{did_you_mean(str(kind), PROVENANCE_KINDS)}; expected one of "
+                     f"{', '.join(PROVENANCE_KINDS)}")
+    if "note" in raw and (not isinstance(note, str) or PLACEHOLDER.match(note.strip())):
+        found.append(f"note `{note}` says nothing; expected who sent it or the document's "
+                     "title, so a reader can find the source again")
+    if "date" in raw:
+        date = provenance_date(raw["date"])
+        latest = today or datetime.date.today()
+        if date is None:
+            found.append(f"date `{raw['date']}` is not a date; expected YYYY-MM-DD or YYYY-MM")
+        elif not EARLIEST_SOURCE <= date <= latest:
+            found.append(f"date {raw['date']} is not between {EARLIEST_SOURCE} and today; "
+                         "expected the day the source was received or issued")
+    return found
+
+
+def provenance_date(value: object) -> datetime.date | None:
+    """Return the date a provenance gives (YAML reads YYYY-MM-DD as a date, YYYY-MM as text)."""
+    if isinstance(value, datetime.date):
+        return value
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", str(value))
+    if match is None:
+        return None
+    try:
+        return datetime.date(int(match[1]), int(match[2]), int(match[3] or 1))
+    except ValueError:
+        return None
+
+
+def source_page_problems(files: Iterable[RecordFile], raw: Path) -> list[Problem]:
+    """Return a problem for each cited raw page that is not in ``raw`` (sources/raw/), and each
+    line range past the page's end."""
+    found: list[Problem] = []
+    for file in files:
+        cited = file.front.values.get("sources")
+        rid = str(file.front.values.get("id", "-"))
+        for item in cited if isinstance(cited, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("page"), str):
+                message = _page_problem(raw, item["page"], str(item.get("lines", "")))
+                if message:
+                    found.append(Problem(str(file.path), file.front.line_of("sources"), rid,
+                                         "sources", message))
+    return found
+
+
+def _page_problem(raw: Path, page: str, lines: str) -> str:
+    """Return what is wrong with citing ``lines`` of ``page``, or an empty string."""
+    count = raw_page_lines(raw / page) if "/" not in page and page not in ("", ".", "..") \
+        else None
+    if count is None:
+        return (f"page `{page}` is not in {raw}/; expected the file name of a raw page, or a "
+                "`provenance:` for a record written by hand")
+    numbers = [int(n) for n in re.findall(r"\d+", lines)]
+    if not numbers or numbers != sorted(numbers) or numbers[-1] > count or numbers[0] < 1:
+        return (f"lines `{lines}` are not in {page} ({count} lines); expected a range such as "
+                f"\"1-{min(count, 3)}\"")
+    return ""
+
+
+def unprintable_problems(files: Iterable[RecordFile]) -> list[Problem]:
+    """Return, once per record, the characters no font of the compendium can print, at the
+    line of the first."""
+    found = []
+    for file in files:
+        missing = unprintable(file.text)
+        if missing:
+            line = next(n for n, text in enumerate(file.text.split("\n"), 1)
+                        if any(c in text for c in missing))
+            shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            found.append(Problem(str(file.path), line, str(file.front.values.get("id", "-")),
+                                 "text", f"no font of the compendium can print {shown}{more}; "
+                                 "expected Latin, Greek, Cyrillic, Arabic, Hebrew or Chinese "
+                                 "script (the PDF would show blanks or another font)"))
+    return found
+
+
+_PAGE_LINES: dict[Path, tuple[tuple[int, int], int]] = {}
+"""Each raw page's line count, with its modification time and size then."""
+
+
+def raw_page_lines(path: Path) -> int | None:
+    """Return how many lines the raw page has, None when it is not a file."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    signature = (stat.st_mtime_ns, stat.st_size)
+    seen = _PAGE_LINES.get(path)
+    if seen is None or seen[0] != signature:
+        if not path.is_file():
+            return None
+        seen = signature, path.read_bytes().count(b"\n") + 1
+        _PAGE_LINES[path] = seen
+    return seen[1]
+
+
 def _check_body(file: RecordFile, rid: str) -> list[Problem]:
     """Return a problem for an empty body or a paragraph too long to be real text."""
     if not file.body.strip():
@@ -226,13 +376,22 @@ def _build_record(file: RecordFile) -> Record:
     v = file.front.values
     return Record(
         id=v["id"], kind=v["kind"], entity=v["entity"], body=file.body, path=file.path,
-        line=1, sources=tuple(SourceRef(s["page"], str(s["lines"])) for s in v["sources"]),
+        line=1, sources=tuple(SourceRef(s["page"], str(s["lines"])) for s in v.get("sources", ())),
         partners=tuple(v.get("partners", ())), period=_build_period(v.get("period")),
         round=v.get("round"), countries=tuple(v.get("countries", ())),
         chapter=v.get("chapter"), themes=tuple(v.get("themes", ())), name=v.get("name"),
         item_id=v.get("item_id"), agency_id=v.get("agency_id"),
         mail_address=v.get("mail_address"), address=v.get("address"),
-        title=" ".join(v["title"].split()) if isinstance(v.get("title"), str) else None)
+        title=" ".join(v["title"].split()) if isinstance(v.get("title"), str) else None,
+        provenance=_build_provenance(v.get("provenance")), draft=bool(v.get("draft", False)),
+        lang=v.get("lang"))
+
+
+def _build_provenance(raw: dict[str, Any] | None) -> Provenance | None:
+    """Build the Provenance of a checked mapping."""
+    if raw is None:
+        return None
+    return Provenance(str(raw["kind"]), str(raw["note"]).strip(), str(raw["date"]))
 
 
 def _build_period(raw: dict[str, Any] | None) -> Period | None:

@@ -53,6 +53,9 @@ def load_mapping(text: str, first_line: int = 1) -> YamlMapping:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
+        if mark is not None and _is_tab_at(text, mark.line, mark.column):
+            raise YamlProblem(line, "a tab character; expected spaces (YAML indents and "
+                                    "separates with spaces only)") from None
         raise YamlProblem(line, f"YAML syntax error: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(first_line, f"YAML error: {exc}") from None
@@ -65,6 +68,13 @@ def load_mapping(text: str, first_line: int = 1) -> YamlMapping:
     key_lines = {str(k.value): first_line + k.start_mark.line for k, _ in node.value}
     node_lines = dict(_node_lines(node, (), first_line))
     return YamlMapping({str(k): v for k, v in values.items()}, key_lines, node_lines)
+
+
+def _is_tab_at(text: str, line: int, column: int) -> bool:
+    """Return whether the YAML error at ``line``, ``column`` is a tab (PyYAML calls it "a
+    character that cannot start any token", which tells an editor nothing)."""
+    lines = text.split("\n")
+    return 0 <= line < len(lines) and "\t" in lines[line][:column + 1]
 
 
 def _node_lines(node: yaml.Node, path: tuple[str | int, ...],

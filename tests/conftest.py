@@ -58,8 +58,8 @@ def copy_project(target: Path, sources: Path | None = None) -> Path:
             shutil.copy(src, target / name)
     if sources is not None:
         shutil.copytree(sources, target / "sources")
-    else:
-        (target / "sources").mkdir()
+    else:  # the raw pages records cite: a build checks that they exist
+        shutil.copytree(ROOT / "sources" / "raw", target / "sources" / "raw")
     return target
 
 
@@ -107,6 +107,9 @@ def make_record(project: Path) -> RecordFactory:
                                  "sources": [{"page": "test.txt", "lines": str(n)}]}
         front.update(fields)
         front = {k: v for k, v in front.items() if v is not None}
+        page = project / "sources" / "raw" / "test.txt"  # the raw page it cites, line n
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text("".join(f"Line {k} of a raw page.\n" for k in range(1, n + 1)))
         path = project / "sources" / folder / f"{front.get('id', n)}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"---\n{yaml.safe_dump(front, sort_keys=False)}---\n{body}\n",

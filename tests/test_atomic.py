@@ -67,8 +67,9 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, by
     project = copy_project(tmp_path_factory.mktemp("atomic") / "project")
     for n in range(6):
         (project / "sources" / f"entry-{n}.md").write_text(
-            f"---\nid: entry-{n}\nkind: activity\nentity: IOM\nsources: [{{page: p, lines: "
-            f"'{n}'}}]\n---\nEntry {n} text.\n\nA second paragraph {n}.\n")
+            f"---\nid: entry-{n}\nkind: activity\nentity: IOM\nprovenance: {{kind: report, "
+            f"note: Annual report {n}, date: 2024-01}}\n---\nEntry {n} text.\n\n"
+            f"A second paragraph {n}.\n")
     assert build_process(project).wait() == 0
     old = outputs(project)
     edited = project / "sources" / "entry-0.md"

@@ -103,11 +103,11 @@ def test_golden_chapter_markdown(project: Path, make_record: RecordFactory,
 def test_one_group_and_one_anchor_per_year(project: Path, make_record: RecordFactory) -> None:
     """Entries that started in the same year are one group, with one id, whatever their
     months (a large edition would otherwise have a group per distinct month range)."""
-    make_record(id="a", period={"start": "2010-06"}, sources=[{"page": "p", "lines": "1"}])
+    make_record(id="a", period={"start": "2010-06"}, sources=[{"page": "test.txt", "lines": "1"}])
     make_record(id="b", period={"start": "2010-06", "end": "2010-06"},
-                sources=[{"page": "p", "lines": "2"}])
+                sources=[{"page": "test.txt", "lines": "2"}])
     make_record(id="c", period={"start": "2010-02", "end": "2011-06"},
-                sources=[{"page": "p", "lines": "3"}])
+                sources=[{"page": "test.txt", "lines": "3"}])
     assert run_cli(project, "build", "--format", "html") == 0
     html = (project / "out" / "compendium.html").read_text()
     assert html.count('id="iom--2010"') == 1

@@ -133,6 +133,6 @@ def test_a_bad_export_is_reported_with_its_file_and_entry(tmp_path: Path) -> Non
     with pytest.raises(InvalidInput) as caught:
         read_exports([bad, tmp_path / "not.json"])
     lines = [str(p) for p in caught.value.problems]
-    assert lines[0].startswith(f"{bad}:0: r1: comments[1]: unreadable (id `a b\"<` is not")
-    assert lines[1].startswith(f"{bad}:0: r2: comments[2]: unreadable (")
-    assert lines[2].startswith(f"{tmp_path / 'not.json'}:0: -: -: not a comments file")
+    assert lines[0].startswith(f"{bad}: r1: comments[1]: unreadable (id `a b\"<` is not")
+    assert lines[1].startswith(f"{bad}: r2: comments[2]: unreadable (")
+    assert lines[2].startswith(f"{tmp_path / 'not.json'}: not a comments file")

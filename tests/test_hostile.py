@@ -92,7 +92,8 @@ def hostile_project(project: Path, make_record: RecordFactory, server: Server,
     """Return a project whose records each carry one hostile body, plus a hostile profile."""
     outside = tmp_path / "outside.png"
     outside.write_bytes(PNG)
-    bodies = hostile_bodies(server.url, outside)
+    bodies = {name: body for name, body in hostile_bodies(server.url, outside).items()
+              if name not in IMAGES}
     for name, body in bodies.items():
         make_record(id=f"hostile-{name}", body=f"Marker {name.replace('-', '')}. {body}")
     make_record(id="hostile-profile", kind="profile", entity="UNODC",
@@ -100,6 +101,24 @@ def hostile_project(project: Path, make_record: RecordFactory, server: Server,
                 address=f"<img src=\"{server.url}/address.png\">",
                 body="Profile text.")
     return project, bodies
+
+
+IMAGES = ("file-image", "outside-image", "http-image", "svg-data-image")
+"""Images from anywhere but the project's images/ folder: refused by `check` (images.py)."""
+
+
+def test_hostile_images_are_refused_before_anything_is_rendered(
+        project: Path, make_record: RecordFactory, server: Server, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(PNG)
+    for name in IMAGES:
+        make_record(id=f"hostile-{name}", body=hostile_bodies(server.url, outside)[name])
+    assert run_cli(project, "build") == 1
+    refused = capsys.readouterr().err
+    assert all(f"sources/hostile-{name}.md:9: hostile-{name}: body: image `" in refused
+               for name in IMAGES)
+    assert server.requests == [] and not (project / "out").exists()
 
 
 def test_hostile_text_builds_with_a_warning_naming_each_record(

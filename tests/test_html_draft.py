@@ -253,7 +253,8 @@ def history(tmp_path: Path) -> dict[str, Any]:
     removed.unlink()
     added = project / "sources" / "iom" / "iom-2020-01-new-entry.md"
     added.write_text("---\nid: iom-2020-01-new-entry\nkind: activity\nentity: IOM\n"
-                     "period: {start: 2020-01}\nsources: [{page: review.txt, lines: '1'}]\n"
+                     "period: {start: 2020-01}\n"
+                     "provenance: {kind: e-mail, note: IOM reply, date: 2024-01}\n"
                      "---\nA new entry added after the first round of review.\n",
                      encoding="utf-8")
     return {"project": project, "ref": state_a, "changed": changed.stem,

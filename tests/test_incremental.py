@@ -57,7 +57,8 @@ def test_a_sequence_of_edits_gives_the_clean_build_each_time(small_project: Path
 
     added = project / "sources" / "iom" / "iom-2021-01-added-entry.md"
     added.write_text("---\nid: iom-2021-01-added-entry\nkind: activity\nentity: IOM\n"
-                     "period: {start: 2021-01}\nsources: [{page: p.txt, lines: '1'}]\n---\n"
+                     "period: {start: 2021-01}\n"
+                     "provenance: {kind: e-mail, note: IOM reply, date: 2024-01}\n---\n"
                      "An entry added in Kenya.\n")
     assert_same_as_clean(project)
 

@@ -43,7 +43,7 @@ def test_duplicate_ids_name_both_files(project: Path, make_record: RecordFactory
     code, problems = check(project, capsys)
     assert code == 1
     assert problems == ["sources/two/same.md:2: same: id: already used by "
-                        "sources/one/same.md:1; expected a unique id"]
+                        "sources/one/same.md:2; expected a unique id"]
 
 
 def test_config_misspelt_and_missing_keys(project: Path,
@@ -53,8 +53,8 @@ def test_config_misspelt_and_missing_keys(project: Path,
     code, problems = check(project, capsys)
     assert code == 1
     assert problems == [
-        "compendium.yml:8: -: publsher: unknown field; did you mean `publisher`?",
-        "compendium.yml:5: -: publisher: missing; expected a value"]
+        "compendium.yml:8: publsher: unknown field; did you mean `publisher`?",
+        "compendium.yml:5: publisher: missing; expected a value"]
 
 
 def test_build_with_problems_writes_nothing(project: Path, make_record: RecordFactory,

@@ -16,7 +16,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from compendium.errors import RenderError
-from compendium.fonts import FONT_DIRS, font_face_css
+from compendium.fonts import EMBEDDED_FONT_NAMES, FONT_DIRS, font_face_css
 from compendium.logcapture import captured_warnings
 from compendium.pdf.jobs import PdfJob, RenderedPdf
 from compendium.pdf.tags import collapse_spans, mark_margins_as_artifacts
@@ -45,7 +45,7 @@ PDFUA_XMP = (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
              b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" '
              b'pdfuaid:part="1"/></rdf:RDF>')
 """XMP identifying PDF/UA-1, added to the PDF/A file's metadata."""
-OUR_FONTS = ("Source-Serif-Pro", "Source-Sans-Pro")
+OUR_FONTS = EMBEDDED_FONT_NAMES
 """Font names (after the subset tag) the PDF may contain; any other came from the machine."""
 
 

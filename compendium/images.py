@@ -1,0 +1,157 @@
+"""Images in record text: only from the project's `images/` folder, each with its alt text.
+
+A record may show `![A map of the region](images/map.png)`. Anything else (a web address, a
+file elsewhere, no alt text) is refused by `check` with the file and line, so the chapter
+Markdown, the HTML and the PDF show the same images. The HTML and the PDF carry each image
+inline as a `data:` URL: the HTML stays one self-contained file, and the PDF renderer reads
+nothing from outside.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from compendium.model import Problem
+from compendium.sources import RecordFile
+
+IMAGES_FOLDER = "images"
+MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".gif": "image/gif", ".webp": "image/webp", ".svg": "image/svg+xml"}
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+SOURCE = re.compile(r"^images/[A-Za-z0-9][A-Za-z0-9._-]*$")
+"""A file directly in images/: no folder above it, no address, no `..`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """An image a Markdown text shows."""
+
+    src: str
+    """As written, e.g. ``images/map.png``."""
+    alt: str
+    """Its alternative text."""
+    line: int
+    """Line of the text it is on, from 0."""
+
+
+def images_in(text: str) -> list[ImageRef]:
+    """Return the images ``text`` shows, in order."""
+    if "![" not in text:  # most records: no parse
+        return []
+    lines = text.split("\n")
+    return [ImageRef(str(t.attrGet("src") or ""), t.content, _line_of(t, parent, lines))
+            for parent, t in _image_tokens(_parser().parse(text))]
+
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    """Return a parser that finds images as the renderer will (tables and all)."""
+    md = MarkdownIt("commonmark").enable("table")
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+def _image_tokens(tokens: Iterable[Token]) -> Iterator[tuple[Token, Token]]:
+    """Yield (inline block, image) for each image of a token stream."""
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "image":
+                yield token, child
+
+
+def _line_of(image: Token, parent: Token, lines: list[str]) -> int:
+    """Return the line of the block holding ``image`` that names its source."""
+    first, last = parent.map or (0, len(lines))
+    src = str(image.attrGet("src") or "")
+    return next((n for n in range(first, last) if src and src in lines[n]), first)
+
+
+def image_problems(files: Iterable[RecordFile], project: Path) -> list[Problem]:
+    """Return a problem for each image a record shows that is not a file of images/ with
+    alt text."""
+    found = []
+    for file in files:
+        rid = str(file.front.values.get("id", "-"))
+        for image in images_in(file.body):
+            message = _image_problem(image, project)
+            if message:
+                found.append(Problem(str(file.path), file.body_line + image.line, rid, "body",
+                                     message))
+    return found
+
+
+def _image_problem(image: ImageRef, project: Path) -> str:
+    """Return what is wrong with ``image``, or an empty string."""
+    if not SOURCE.match(image.src) or Path(image.src).suffix.lower() not in MEDIA_TYPES:
+        return (f"image `{image.src[:60]}` is not a file of the project's images/ folder; "
+                f"expected images/NAME with one of {', '.join(sorted(MEDIA_TYPES))}")
+    path = project / image.src
+    if not path.is_file():
+        return f"image `{image.src}` not found in {project / IMAGES_FOLDER}; expected the file"
+    if path.stat().st_size > MAX_IMAGE_BYTES:
+        return f"image `{image.src}` is over {MAX_IMAGE_BYTES:,} bytes; expected a smaller file"
+    if not image.alt.strip():
+        return (f"image `{image.src}` has no alt text; expected ![what it shows]"
+                f"({image.src}) for readers who cannot see it")
+    if not is_readable_image(path):
+        return (f"image `{image.src}` cannot be read as {MEDIA_TYPES[path.suffix.lower()]}; "
+                "expected a whole image file of the type its name says")
+    return ""
+
+
+@functools.lru_cache(maxsize=256)
+def _readable(path: Path, size: int, mtime_ns: int) -> bool:
+    """Return whether the file decodes as the image its name says (remembered by its size
+    and time): a broken file would otherwise stop the PDF with no record named."""
+    if path.suffix.lower() == ".svg":
+        import xml.etree.ElementTree as ElementTree
+
+        try:
+            return ElementTree.parse(path).getroot().tag.endswith("svg")
+        except ElementTree.ParseError:
+            return False
+    from PIL import Image
+
+    try:
+        with Image.open(path) as picture:
+            picture.load()
+            return picture.format == MEDIA_TYPES[path.suffix.lower()].split("/")[1].upper()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return False
+
+
+def is_readable_image(path: Path) -> bool:
+    """Return whether ``path`` is a whole image of the type its name says."""
+    stat = path.stat()
+    return _readable(path, stat.st_size, stat.st_mtime_ns)
+
+
+def image_sources(texts: Iterable[str], project: Path) -> dict[str, str]:
+    """Return a `data:` URL for each valid image the texts show, by its source."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for image in images_in(text):
+            if image.src not in found and not _image_problem(image, project):
+                found[image.src] = data_url(project / image.src)
+    return found
+
+
+def data_url(path: Path) -> str:
+    """Return the file as a `data:` URL."""
+    media = MEDIA_TYPES[path.suffix.lower()]
+    return f"data:{media};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def images_key(text: str, sources: Mapping[str, str]) -> str:
+    """Return a digest of the images ``text`` shows (for the cache key of its rendering)."""
+    shown = [sources.get(image.src, "") for image in images_in(text)]
+    return hashlib.sha256("".join(shown).encode()).hexdigest() if shown else ""

@@ -1,0 +1,334 @@
+"""Records an editor writes by hand: provenance, rounds, drafts and notes, Markdown, images,
+languages and scripts, skeletons. Pure rules first, then real builds read back."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compendium.config import load_edition
+from compendium.fonts import unprintable
+from compendium.html import make_markdown, render_body
+from compendium.model import PROVENANCE_KINDS, Problem
+from compendium.sources import NOTE
+from compendium.validate import provenance_problems
+from tests.conftest import ROOT, RecordFactory, pdf_text, run_cli
+
+TODAY = datetime.date(2026, 12, 1)
+EMAIL = {"kind": "e-mail", "note": "Jane Doe, IOM Geneva, reply to the call", "date": "2025-03-04"}
+
+
+# --- provenance -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"note": "TODO"}, "note `TODO` says nothing"),
+    ({"note": " ... "}, "note ` ... ` says nothing"),
+    ({"note": ""}, "note `` says nothing"),
+    ({"kind": "emial"}, "kind `emial` is not a kind of source; did you mean `e-mail`?"),
+    ({"kind": "telepathy"}, "kind `telepathy` is not a kind of source; expected one of"),
+    ({"date": "2031-01-01"}, "date 2031-01-01 is not between 1990-01-01 and today"),
+    ({"date": "last spring"}, "date `last spring` is not a date"),
+    ({"date": "2025-02-30"}, "date `2025-02-30` is not a date"),
+    ({"from": "x"}, "unknown key `from`"),
+])
+def test_an_empty_or_made_up_provenance_is_refused(change: dict[str, str], message: str) -> None:
+    found = provenance_problems({**EMAIL, **change}, TODAY)
+    assert len(found) == 1 and found[0].startswith(message), found
+
+
+@settings(max_examples=50, deadline=None)
+@given(kind=st.sampled_from(PROVENANCE_KINDS),
+       note=st.text(alphabet=st.characters(categories=("L", "N", "Zs", "P")), min_size=8)
+       .filter(lambda n: len(n.strip()) > 4 and any(c.isalpha() for c in n)),
+       day=st.dates(datetime.date(1990, 1, 1), TODAY))
+def test_every_stated_provenance_is_accepted(kind: str, note: str, day: datetime.date) -> None:
+    assert provenance_problems({"kind": kind, "note": note, "date": day}, TODAY) == []
+
+
+def problems_of(project: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """Run `check`; return its problem lines (it must fail without a traceback)."""
+    assert run_cli(project, "check") == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return [line for line in err.splitlines() if not line.endswith("problem(s).")]
+
+
+def test_sources_must_name_lines_of_a_raw_page_the_project_has(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    make_record(id="empty", sources=[])
+    make_record(id="made-up", sources=[{"page": "000_made_up.txt", "lines": "1-2"}])
+    make_record(id="past-end", sources=[{"page": "000_d693a286f112ada1.txt",
+                                         "lines": "1-99999"}])
+    make_record(id="neither", sources=None)
+    lines = len((project / "sources" / "raw" / "000_d693a286f112ada1.txt").read_text()
+                .split("\n"))
+    assert problems_of(project, capsys) == [
+        "sources/empty.md:5: empty: sources: empty; expected at least one {page: FILE, "
+        "lines: \"A-B\"} of a raw page, or a `provenance:` for a record written by hand",
+        "sources/neither.md:2: neither: provenance: missing; expected `sources:` (raw pages "
+        "the record was imported from) or `provenance: {kind: e-mail, note: who sent it, "
+        "date: YYYY-MM-DD}`",
+        "sources/made-up.md:5: made-up: sources: page `000_made_up.txt` is not in "
+        "sources/raw/; expected the file name of a raw page, or a `provenance:` for a record "
+        "written by hand",
+        "sources/past-end.md:5: past-end: sources: lines `1-99999` are not in "
+        f"000_d693a286f112ada1.txt ({lines} lines); expected a range such as \"1-3\"",
+    ]
+
+
+def test_the_annex_lists_hand_written_records_with_their_provenance(
+        project: Path, make_record: RecordFactory) -> None:
+    make_record(id="imported", body="Imported from a page.")
+    make_record(id="written", body="Written from an e-mail.", sources=None, provenance=EMAIL)
+    assert run_cli(project, "build", "--format", "html") == 0
+    html = (project / "out" / "compendium.html").read_text()
+    annex = html[html.index('id="annex-sources"'):]
+    written = annex[annex.index("Records written from other sources"):]
+    assert "E-mail, 2025-03-04: Jane Doe, IOM Geneva, reply to the call" in written
+    by_page = annex[annex.index("by entry number:"):]
+    assert "#written" not in by_page and "#imported" in by_page
+
+
+# --- rounds, drafts, notes ----------------------------------------------------------------
+
+def test_undated_records_of_a_round_go_under_that_round(
+        project: Path, make_record: RecordFactory) -> None:
+    make_record(id="newest", period={"start": "2012-05"})
+    make_record(id="of-2009", round=2009, body="A record of the 2009 round.")
+    make_record(id="dated-2009", period={"start": "2009-03"})
+    make_record(id="no-round", body="An undated record of no known round.")
+    assert run_cli(project, "build", "--format", "html") == 0
+    html = (project / "out" / "compendium.html").read_text()
+    headings = re.findall(r'<h2 id="[a-z-]+--([a-z0-9-]+)-heading">([^<]+)</h2>', html)
+    assert headings[:4] == [("undated", "Recent reporting rounds (undated)"),
+                            ("2012", "2012"), ("round-2009", "Reporting round 2009"),
+                            ("2009", "2009")]
+    chapter = next((project / "out" / "chapters").glob("*.md")).read_text()
+    assert re.search(r"## Reporting round 2009\n\n### [\d.]+\n\nA record of the 2009 round.",
+                     chapter)
+
+
+def test_a_draft_record_is_marked_in_drafts_and_left_out_of_the_publication(
+        project: Path, make_record: RecordFactory) -> None:
+    make_record(id="ready", body="Ready to publish.")
+    make_record(id="unfinished", body="Numbers still to confirm.", draft=True)
+    assert run_cli(project, "build", "--format", "html") == 0
+    draft = (project / "out" / "compendium.html").read_text()
+    assert re.search(r'id="unfinished".*?<span class="draft-mark">Unfinished draft</span>',
+                     draft, re.S)
+    assert run_cli(project, "build", "--format", "html", "--publication") == 0
+    published = (project / "out" / "compendium.html").read_text()
+    assert "Numbers still to confirm" not in published and "Ready to publish" in published
+    assert "Numbers still to confirm" not in (project / "out" /
+                                              "compendium.manifest.json").read_text()
+
+
+def test_notes_beside_the_records_are_skipped_with_a_note(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(NOTE)
+    make_record(id="real")
+    sources = project / "sources"
+    (sources / "README.md").write_text("---\nnot: a record\n---\nHow we work.\n")
+    (sources / "_ideas.md").write_text("---\nid: broken\n")
+    (sources / "call.notes.md").write_text("---\nid: [\n")
+    (sources / "jotted.md").write_text("Call Jane about the numbers.\n")
+    assert run_cli(project, "check") == 0
+    assert "ok: 1 records" in capsys.readouterr().out
+    assert ("skipped sources/README.md, sources/_ideas.md, sources/call.notes.md, "
+            "sources/jotted.md, not records") in caplog.text
+    (sources / "lost-fence.md").write_text("id: lost\nkind: activity\n")  # a record, broken
+    assert problems_of(project, capsys) == [
+        "sources/lost-fence.md:1: no front matter; expected the file to start with a `---` "
+        "line"]
+
+
+def test_paper_size_in_any_case(tmp_path: Path) -> None:
+    config = tmp_path / "compendium.yml"
+    text = (ROOT / "compendium.yml").read_text()
+    for name in ("entities.yml", "glossary.yml"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    shutil.copytree(ROOT / "front", tmp_path / "front")  # the front matter it names
+    config.write_text(re.sub(r"(?m)^paper:.*$", "", text) + "\npaper: a4\n")
+    assert load_edition(config).paper == "A4"
+    config.write_text(re.sub(r"(?m)^paper:.*$", "", text) + "\npaper: LETTER\n")
+    assert load_edition(config).paper == "letter"
+
+
+def test_a_problem_names_only_what_is_known() -> None:
+    assert str(Problem("sources/x.md", 0, "-", "-", "empty file")) == "sources/x.md: empty file"
+    assert str(Problem("a.md", 3, "r1", "id", "bad")) == "a.md:3: r1: id: bad"
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+def test_markdown_an_editor_expects() -> None:
+    md = make_markdown()
+    text = ("Results[^1] at https://www.un.org/en and [a site](https://example.org) "
+            "<https://www.who.int/>.\n\n"
+            "| Country | Cases |\n|:--|--:|\n| Kenya | 1,204 |\n\n"
+            "Said [en français]{lang=fr}, [بالعربية]{lang=ar} and [x]{onclick=alert(1)} "
+            "<b>bold</b>.\n\n[^1]: The note.\n")
+    one, two = render_body(md, text, "one", 4), render_body(md, text, "two", 4)
+    assert '<a href="#fn-one-1" id="fnref-one-1">[1]</a>' in one
+    assert '<li id="fn-one-1" class="footnote-item"><p>The note.' in one
+    assert not set(re.findall(r'id="([^"]+)"', one)) & set(re.findall(r'id="([^"]+)"', two))
+    assert '<th style="text-align:left">Country</th>' in one
+    assert '<td style="text-align:right">1,204</td>' in one
+    assert '<a href="https://www.un.org/en" class="bare-link">https://www.un.org/en</a>' in one
+    assert '<a href="https://example.org">a site</a>' in one
+    assert '<a href="https://www.who.int/" class="bare-link">https://www.who.int/</a>' in one
+    assert '<span lang="fr">en français</span>' in one
+    assert '<span lang="ar" dir="rtl">بالعربية</span>' in one
+    assert "onclick" not in one.replace("{onclick=alert(1)}", "")
+    assert "&lt;b&gt;bold&lt;/b&gt;" in one
+
+
+def test_images_only_from_the_images_folder_with_alt_text(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "images").mkdir()
+    (project / "images" / "chart.png").write_bytes(PNG)
+    make_record(id="remote", body="Text.\n\n![A map](https://example.org/map.png)")
+    make_record(id="outside", body="![A file](../secret.png)")
+    make_record(id="no-alt", body="First line.\nThen ![](images/chart.png) here.")
+    make_record(id="missing", body="![A chart](images/nothing.png)")
+    (project / "images" / "broken.png").write_bytes(PNG[:40])
+    make_record(id="broken", body="![A chart](images/broken.png)")
+    assert problems_of(project, capsys) == [
+        "sources/broken.md:9: broken: body: image `images/broken.png` cannot be read as "
+        "image/png; expected a whole image file of the type its name says",
+        "sources/missing.md:9: missing: body: image `images/nothing.png` not found in "
+        f"{project}/images; expected the file",
+        "sources/no-alt.md:10: no-alt: body: image `images/chart.png` has no alt text; "
+        "expected ![what it shows](images/chart.png) for readers who cannot see it",
+        "sources/outside.md:9: outside: body: image `../secret.png` is not a file of the "
+        "project's images/ folder; expected images/NAME with one of .gif, .jpeg, .jpg, .png, "
+        ".svg, .webp",
+        "sources/remote.md:11: remote: body: image `https://example.org/map.png` is not a file "
+        "of the project's images/ folder; expected images/NAME with one of .gif, .jpeg, .jpg, "
+        ".png, .svg, .webp",
+    ]
+
+
+def test_an_image_of_the_project_is_in_the_chapter_the_html_and_the_pdf_with_its_alt(
+        project: Path, make_record: RecordFactory) -> None:
+    (project / "images").mkdir()
+    (project / "images" / "chart.png").write_bytes(PNG)
+    make_record(id="pictured", body="Cases below.\n\n![Cases by year, rising](images/chart.png)")
+    assert run_cli(project, "build", "--publication") == 0
+    out = project / "out"
+    chapter = "".join(p.read_text() for p in (out / "chapters").glob("*.md"))
+    assert "![Cases by year, rising](images/chart.png)" in chapter
+    assert (out / "chapters" / "images" / "chart.png").read_bytes() == PNG
+    html = (out / "compendium.html").read_text()
+    assert '<img src="data:image/png;base64,' in html and 'alt="Cases by year, rising"' in html
+    figures = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, pikepdf.Array):
+            for kid in node:
+                walk(kid)
+        elif isinstance(node, pikepdf.Dictionary):
+            if node.get("/S") == "/Figure":
+                figures.append(str(node.get("/Alt")))
+            if node.get("/K") is not None:
+                walk(node.K)
+
+    with pikepdf.open(out / "compendium.pdf") as pdf:
+        walk(pdf.Root.StructTreeRoot.K)
+        assert sum(len(page.get_images()) for page in pdf.pages) == 1
+    assert "Cases by year, rising" in figures
+
+
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGA"
+                       "hKmb6QAAAABJRU5ErkJggg==")
+"""A 1 x 1 pixel PNG."""
+
+
+# --- languages and scripts ----------------------------------------------------------------------
+
+def test_unprintable_characters_are_named() -> None:
+    assert unprintable("Viet Nam, Türkiye, Кыргызстан, Ελλάδα, مصر, ישראל, 中国") == ""
+    assert unprintable("tamil தமிழ and 🙂\u200f") == "தமழி🙂"  # marks and U+200F need none
+
+
+def test_check_reports_unprintable_text_once_per_record_and_publication_stops(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    make_record(id="fine", body="A passage: [消除对妇女的暴力行为。]{lang=zh-Hans}")
+    make_record(id="tamil", body="First line.\nதமிழ் and தமிழ் again 🙂.")
+    assert run_cli(project, "check") == 0
+    warnings = [r.getMessage() for r in caplog.records if "no font" in r.getMessage()]
+    assert warnings == ["sources/tamil.md:10: tamil: text: no font of the compendium "
+                        "can print த (U+0BA4), ம (U+0BAE), ழ (U+0BB4), ி (U+0BBF), 🙂 (U+1F642); "
+                        "expected Latin, Greek, Cyrillic, Arabic, Hebrew or Chinese script (the "
+                        "PDF would show blanks or another font)"]
+    assert "1 warning(s) above (a --publication build stops on them)" in capsys.readouterr().out
+    assert run_cli(project, "build", "--format", "html", "--publication") == 1
+    assert "tamil" in capsys.readouterr().err
+
+
+def test_a_build_prints_every_script_in_its_own_font_and_direction(
+        project: Path, make_record: RecordFactory, browser: Any,
+        caplog: pytest.LogCaptureFixture) -> None:
+    make_record(id="arabic", lang="ar", sources=None, provenance={
+        "kind": "report", "note": "تقرير المنظمة الدولية للهجرة", "date": "2024-05-20"},
+        body="تعمل المنظمة الدولية للهجرة على القضاء على العنف ضد المرأة.")
+    make_record(id="mixed", body="In Chinese: [消除对妇女的暴力行为。]{lang=zh-Hans}; in "
+                "Russian: [Ликвидация насилия]{lang=ru}; see [the site](https://www.un.org/en/) "
+                "and https://www.iom.int/.")
+    assert run_cli(project, "build") == 0
+    assert "cannot be loaded" not in caplog.text  # each face found where it is said to be
+    pdf = project / "out" / "compendium.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                           check=True).stdout
+    embedded = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]
+                if line.split()[-5:-3] == ["yes", "yes"]}  # embedded, subset
+    assert {"Noto-Naskh-Arabic", "Noto-Serif-CJK-SC", "Source-Serif-Pro"} <= embedded
+    text = pdf_text(pdf)
+    assert "消除对妇女的暴力行为" in text and "Ликвидация насилия" in text
+    joined = re.sub(r"\s", "", text)  # lines break inside an address
+    assert "thesite<https://www.un.org/en/>" in joined  # printed with its address
+    assert "https://www.iom.int/<" not in joined  # a bare address: printed once
+    page = browser.new_page()
+    page.goto((project / "out" / "compendium.html").as_uri())
+    assert page.eval_on_selector("#arabic .record-text",
+                                 "e => [e.lang, getComputedStyle(e).direction]") == ["ar", "rtl"]
+    assert page.eval_on_selector("#arabic h3", "e => getComputedStyle(e).direction") == "ltr"
+    assert page.eval_on_selector('#mixed [lang="zh-Hans"]', "e => e.textContent") == \
+        "消除对妇女的暴力行为。"
+    page.close()
+
+
+# --- skeletons --------------------------------------------------------------------------
+
+def test_new_entity_and_record_skeletons_pass_check_and_stay_out_of_the_publication(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    make_record(id="existing")
+    assert run_cli(project, "new", "record", "--entity", "ILO") == 1
+    assert "unknown entity `ILO`; expected an acronym from entities.yml, or add one with " \
+           "`build.py new entity" in capsys.readouterr().err
+    assert run_cli(project, "new", "entity", "ILO", "--name",
+                   "International Labour Organization") == 0
+    assert run_cli(project, "new", "entity", "ILO", "--name", "Again") == 1
+    assert run_cli(project, "new", "record", "--entity", "ILO") == 0
+    assert run_cli(project, "new", "record", "--entity", "ILO") == 0
+    made = sorted(p.name for p in (project / "sources" / "ilo").iterdir())
+    month = datetime.date.today().strftime("%Y-%m")
+    assert made == [f"ilo-{month}-new-activity-2.md", f"ilo-{month}-new-activity.md",
+                    "ilo-profile.md"]
+    capsys.readouterr()
+    assert run_cli(project, "check") == 0
+    assert "ok: 4 records" in capsys.readouterr().out
+    assert run_cli(project, "build", "--format", "html", "--publication") == 0
+    assert "Fill in" not in (project / "out" / "compendium.html").read_text()
