@@ -158,7 +158,7 @@ def _load_yaml_file(path: Path, what: str, problems: list[Problem]) -> YamlMappi
     try:
         return load_mapping(text)
     except YamlProblem as exc:
-        problems.append(Problem(str(path), exc.line, "-", "-", exc.message))
+        problems.append(Problem(str(path), exc.line, "-", exc.field, exc.message))
         return YamlMapping({}, {}, {})
 
 
@@ -335,6 +335,24 @@ def _load_entities(path: Path, problems: list[Problem]) -> tuple[Entity, ...]:
             problems.append(Problem(str(path), raw.line_of(acronym), acronym, "name",
                                     "missing; expected `name: Full Name`"))
             continue
+        problems.extend(_entity_problems(path, raw, acronym, value))
         aliases = value.get("aliases", [])
-        entities.append(Entity(acronym, value["name"], tuple(str(a) for a in aliases)))
+        entities.append(Entity(acronym, value["name"], tuple(str(a) for a in aliases)
+                               if isinstance(aliases, list) else ()))
     return tuple(entities)
+
+
+def _entity_problems(path: Path, raw: YamlMapping, acronym: str,
+                     value: dict[str, Any]) -> list[Problem]:
+    """Return the problems of one entity's fields besides its name."""
+    found = []
+    aliases = value.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        found.append(Problem(str(path), raw.line_of(acronym, "aliases"), acronym, "aliases",
+                             f"{_describe(aliases)}; expected a list of names such as "
+                             "[EU-UN Spotlight Initiative, Spotlight]"))
+    found += [Problem(str(path), raw.line_of(acronym, key), acronym, key,
+                      f"unknown field{did_you_mean(key, ('name', 'aliases'))}; "
+                      "expected name and aliases")
+              for key in value if key not in ("name", "aliases")]
+    return found

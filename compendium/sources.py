@@ -101,7 +101,7 @@ def parse_record(path: Path, text: str) -> RecordFile | Problem:
     try:
         front = load_mapping("\n".join(lines[1:closing]), first_line=2)
     except YamlProblem as exc:
-        return Problem(str(path), exc.line, "-", "-", exc.message)
+        return Problem(str(path), exc.line, "-", exc.field, exc.message)
     body = "\n".join(lines[closing + 1:]).strip("\n")
     return RecordFile(path, front, body, closing + 2, text)
 

@@ -116,6 +116,32 @@ RECORD_CASES: dict[str, tuple[bytes, str]] = {
                              "r1: name: missing; a profile needs the entity's full name"),
     "empty body": (record(**{"Text of the record.\n": ""}), "sources/x.md:8: r1: body: empty; "
                    "expected the record's text after the front matter"),
+    "impossible day": (record("x: 2016-02-30\n"), "sources/x.md:7: -: x: `2016-02-30` is not "
+                       "a date (day is out of range for month); expected a date, or text in "
+                       "quotes (\"2016-02-30\")"),
+    "impossible month in a list": (record("themes: [a, 2016-13-01]\n"), "sources/x.md:7: -: "
+                                   "themes.1: `2016-13-01` is not a date (month must be in "
+                                   "1..12); expected a date, or text in quotes "
+                                   "(\"2016-13-01\")"),
+    "tagged int": (record("round: !!int x\n"), "sources/x.md:7: -: round: `x` is not a whole "
+                   "number (invalid literal for int() with base 10: 'x'); expected a whole "
+                   "number, or text in quotes (\"x\")"),
+    "tagged float": (record("round: !!float\n"), "sources/x.md:7: -: round: `` is not a "
+                     "number (not in its form); expected a number, or text in quotes (\"\")"),
+    "tagged timestamp": (record("period: {start: !!timestamp x}\n"), "sources/x.md:7: -: "
+                         "period.start: `x` is not a date (not in its form); expected a date, "
+                         "or text in quotes (\"x\")"),
+    "tagged bool": (record("x: !!bool maybe\n"), "sources/x.md:7: -: x: `maybe` is not true "
+                    "or false (not in its form); expected true or false, or text in quotes "
+                    "(\"maybe\")"),
+    "number of 5,000 digits": (record("round: " + "9" * 5000 + "\n"), "sources/x.md:7: -: "
+                               "round: `9999999999999999999999999999999999999...` is too large "
+                               "a number; expected at most 18 digits"),
+    "hex number of 5,000 digits": (record("round: 0x" + "f" * 5000 + "\n"), "sources/x.md:7: "
+                                   "-: round: `0xfffffffffffffffffffffffffffffffffff...` is too "
+                                   "large a number; expected at most 18 digits"),
+    "number as a nested key": (record("period: {1: 2016-03}\n"), "sources/x.md:7: r1: period: "
+                               "unknown key `1`"),
 }
 
 
@@ -177,6 +203,33 @@ PROJECT_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "entity without a name": (write("entities.yml", b"IOM: International\n"),
                               "entities.yml:1: IOM: name: missing; expected `name: Full Name`"),
     "sources folder missing": (remove("sources"), "sources:0: -: -: sources folder not found"),
+    "impossible date in the config": (edit("edition: 2026", "edition: 2016-02-30"),
+                                      "compendium.yml:7: -: edition: `2016-02-30` is not a date "
+                                      "(day is out of range for month); expected a date, or "
+                                      "text in quotes (\"2016-02-30\")"),
+    "huge edition year": (edit("edition: 2026", "edition: " + "2" * 4400),
+                          "compendium.yml:7: -: edition: `2222222222222222222222222222222222222"
+                          "...` is too large a number; expected at most 18 digits"),
+    "aliases not a list": (edit("aliases: [EU-UN Spotlight Initiative, Spotlight]",
+                                "aliases: 5", "entities.yml"),
+                           "entities.yml:6: Spotlight Initiative: aliases: `5` is a number; "
+                           "expected a list of names such as [EU-UN Spotlight Initiative, "
+                           "Spotlight]"),
+    "alias a number": (edit("aliases: [EU-UN Spotlight Initiative, Spotlight]",
+                            "aliases: [5]", "entities.yml"),
+                       "entities.yml:6: Spotlight Initiative: aliases: `[5]` is a list; "
+                       "expected a list of names such as [EU-UN Spotlight Initiative, "
+                       "Spotlight]"),
+    "misspelt entity field": (edit("aliases: [EU", "alias: [EU", "entities.yml"),
+                              "entities.yml:6: Spotlight Initiative: alias: unknown field; did "
+                              "you mean `aliases`?; expected name and aliases"),
+    "select rule keyed by a number": (edit("entities: [IOM]", "1: [IOM]"),
+                                      "compendium.yml:34: chapter iom: select.1: unknown rule"),
+    "impossible date in the glossary": (edit("AIDS: acquired immunodeficiency syndrome",
+                                             "AIDS: 2016-02-30", "glossary.yml"),
+                                        "glossary.yml:4: -: AIDS: `2016-02-30` is not a date "
+                                        "(day is out of range for month); expected a date, or "
+                                        "text in quotes (\"2016-02-30\")"),
 }
 
 
