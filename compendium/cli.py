@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,9 @@ log = logging.getLogger("compendium")
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the verb named in ``argv``; return the process exit code."""
+    for stream in (sys.stdout, sys.stderr):  # a message may quote any file name or text
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     args = _parser().parse_args(_default_verb(list(sys.argv[1:] if argv is None else argv)))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s: %(message)s")
@@ -31,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CompendiumError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: outputs are written whole or not at all
+        print("stopped.", file=sys.stderr)
+        return 130
 
 
 def _default_verb(argv: list[str]) -> list[str]:

@@ -18,6 +18,7 @@ import functools
 import json
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -384,7 +385,10 @@ def watch_build(build: int) -> None:
 
     A build killed outright (SIGKILL, a stopped preview) cannot tell its workers; they hold
     their own queue's ends, so they would wait for work forever, and keep the fork server
-    alive with them."""
+    alive with them. Ctrl-C is the build's to handle: a worker ignores it, and goes when
+    the build lets it go (or ends)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     def watch() -> None:
         while True:
             time.sleep(1)

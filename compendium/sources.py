@@ -37,21 +37,59 @@ class RecordFile:
 
 def find_record_files(root: Path) -> list[Path]:
     """Return every ``*.md`` record file under ``root``, sorted, skipping data folders."""
-    return [Path(p) for p in _walk(str(root)) if p.endswith(".md")]
+    return [p for p in walk_records(root) if isinstance(p, Path)]
 
 
-def _walk(folder: str) -> Iterator[str]:
+def walk_records(root: Path) -> Iterator[Path | Problem]:
+    """Yield every ``*.md`` record file under ``root`` in order, and a Problem for each
+    folder or name that cannot be read (a symlink loop, a name that is not UTF-8)."""
+    for found in _walk(str(root), set()):
+        if isinstance(found, Problem) or found.endswith(".md"):
+            yield _named(found) if isinstance(found, str) else found
+
+
+def _named(path: str) -> Path | Problem:
+    """Return ``path``, or the problem of a name that is not UTF-8 (the manifest, the
+    messages and the HTML could not carry it)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return Problem(shown, 0, "-", "-", "file name is not UTF-8; expected a UTF-8 name")
+    return Path(path)
+
+
+def _walk(folder: str, seen: set[tuple[int, int]]) -> Iterator[str | Problem]:
     """Yield the files below ``folder`` in the order of their paths' parts, not entering
-    skipped or hidden folders. (os.scandir: no stat per file, which a preview would pay for
-    every record on every edit.)"""
-    with os.scandir(folder) as found:
-        entries = sorted(found, key=lambda entry: entry.name)
+    skipped or hidden folders, nor a folder twice (a symlink loop). (os.scandir: no stat per
+    file, which a preview would pay for every record on every edit.)"""
+    try:
+        where = os.stat(folder)
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda entry: entry.name)
+    except OSError as exc:
+        yield Problem(folder, 0, "-", "-", f"cannot read the folder: {exc.strerror}")
+        return
+    if (where.st_dev, where.st_ino) in seen:
+        yield Problem(folder, 0, "-", "-", "a symlink loop: this folder is already read "
+                                           "under another name; expected no loop")
+        return
+    seen.add((where.st_dev, where.st_ino))
     for entry in entries:
-        if entry.is_dir():
+        if _is_folder(entry):
             if entry.name not in SKIPPED_FOLDERS and not entry.name.startswith("."):
-                yield from _walk(entry.path)
-        elif entry.is_file():
+                yield from _walk(entry.path, seen)
+        elif entry.is_symlink() or entry.is_file():  # a broken link: read_text says why
             yield entry.path
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """Return whether ``entry`` is a folder (a link to itself, which cannot be followed, is
+    not: reading it says why)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def relative_name(path: Path, root: Path) -> str:
@@ -67,8 +105,8 @@ def read_record_files(root: Path) -> tuple[list[RecordFile], list[Problem]]:
         return [], [Problem(str(root), 0, "-", "-", "sources folder not found")]
     files: list[RecordFile] = []
     problems: list[Problem] = []
-    for path in find_record_files(root):
-        result = read_record_file(path)
+    for path in walk_records(root):
+        result = read_record_file(path) if isinstance(path, Path) else path
         if isinstance(result, Problem):
             problems.append(result)
         else:

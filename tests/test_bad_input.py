@@ -294,6 +294,16 @@ TEMPLATE_CASES: dict[str, tuple[str, str, str, str]] = {
                        "record.html.j2:{line}: template error: "),
     "missing template": ("record-label.html.j2", "", "",
                          "record-label.html.j2: template not found"),
+    "division by zero": ("compendium.html.j2", "{% if script %}", "{{ 1/0 }}{% if script %}",
+                         "compendium.html.j2:{line}: template error: ZeroDivisionError: "),
+    "sandbox escape": ("compendium.html.j2", "{% if script %}",
+                       "{{ cycler.__init__.__globals__.os.popen('id').read() }}{% if script %}",
+                       "compendium.html.j2:{line}: template error: "),
+    "huge product": ("chapter.md.j2", "{{ chapter.title }}", "{{ chapter.title * 10**9 }}",
+                     "chapter.md.j2:{line}: template error: "),
+    "template not UTF-8": ("record.html.j2", "{{ record.id }}", "{{ record.id }}\udcff",
+                           "record.html.j2: template is not UTF-8 (invalid start byte); "
+                           "expected UTF-8 text"),
 }
 
 
@@ -310,7 +320,7 @@ def test_a_broken_template_is_named_with_its_line(
         text = template.read_text()
         assert old in text
         line = text[:text.index(old) + len(old)].count("\n") + 1  # where the change ends
-        template.write_text(text.replace(old, new, 1))
+        template.write_bytes(text.replace(old, new, 1).encode("utf-8", "surrogateescape"))
         expected = expected.format(line=line)
     else:
         template.unlink()
