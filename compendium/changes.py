@@ -11,8 +11,9 @@ from compendium.model import Record
 
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 
-TOKEN = re.compile(r"<[^>]*>|[^\s<]+|\s+")
-"""An HTML tag, a word, or a run of white space: the units a change is marked in."""
+TOKEN = re.compile(r"<[^<>]*>|<|[^\s<]+|\s+")
+"""An HTML tag, a word, or a run of white space: the units a change is marked in. (A tag
+stops at the next ``<``: scanning to the end for each of ``<<<…`` would be quadratic.)"""
 ID_ATTRIBUTE = re.compile(r'\s+id="[^"]*"')
 
 

@@ -17,6 +17,13 @@ ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 MAX_PARAGRAPH_CHARS = 20_000
 """Longer than any real paragraph (the longest in the inventory is ~1,300 characters)."""
+MAX_BODY_CHARS = 60_000
+"""Longer than any real record (the longest shipped is ~4,200 characters): about 20 pages."""
+MAX_MARKS_IN_WORD = 40
+"""Markdown marks (``*``, ``_``, a backtick, brackets) a word may hold. A word is laid out
+in one piece, and WeasyPrint's time to break a line grows with the square of the inline
+boxes in it: a line of ``*a*a*a…`` of 8,000 characters took 22 s, the same in words 0.1 s."""
+MARK = re.compile(r"[*_`\[\]<>~]")
 
 RECORD_FIELDS: dict[str, tuple[type, bool]] = {
     "id": (str, True), "kind": (str, True), "entity": (str, True), "sources": (list, True),
@@ -198,12 +205,32 @@ def _check_body(file: RecordFile, rid: str) -> list[Problem]:
     if not file.body.strip():
         return [Problem(str(file.path), file.body_line, rid, "body",
                         "empty; expected the record's text after the front matter")]
+    if len(file.body) > MAX_BODY_CHARS:
+        return [Problem(str(file.path), file.body_line, rid, "body",
+                        f"{len(file.body):,} characters of text; expected at most "
+                        f"{MAX_BODY_CHARS:,} (split the record)")]
     for offset, paragraph in enumerate(file.body.split("\n")):
         if len(paragraph) > MAX_PARAGRAPH_CHARS:
             return [Problem(str(file.path), file.body_line + offset, rid, "body",
                             f"a line of {len(paragraph):,} characters; expected at most "
                             f"{MAX_PARAGRAPH_CHARS:,}")]
+        marked = _most_marked_word(paragraph)
+        if marked is not None:
+            return [Problem(str(file.path), file.body_line + offset, rid, "body",
+                            f"a word with {marked[0]:,} Markdown marks (`{marked[1]}…`); "
+                            f"expected at most {MAX_MARKS_IN_WORD} in a word without spaces")]
     return []
+
+
+def _most_marked_word(line: str) -> tuple[int, str] | None:
+    """Return the marks and start of the first word of ``line`` with too many marks."""
+    if len(MARK.findall(line)) <= MAX_MARKS_IN_WORD:
+        return None  # the usual line: no word to look at
+    for word in line.split():
+        marks = len(MARK.findall(word))
+        if marks > MAX_MARKS_IN_WORD:
+            return marks, word[:20]
+    return None
 
 
 def _build_record(file: RecordFile) -> Record:

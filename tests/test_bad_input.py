@@ -140,6 +140,13 @@ RECORD_CASES: dict[str, tuple[bytes, str]] = {
     "hex number of 5,000 digits": (record("round: 0x" + "f" * 5000 + "\n"), "sources/x.md:7: "
                                    "-: round: `0xfffffffffffffffffffffffffffffffffff...` is too "
                                    "large a number; expected at most 18 digits"),
+    "a word of Markdown marks": (record(**{"Text of the record.": "Text.\n" + "*a" * 5000}),
+                                 "sources/x.md:9: r1: body: a word with 5,000 Markdown marks "
+                                 "(`*a*a*a*a*a*a*a*a*a*a…`); expected at most 40 in a word "
+                                 "without spaces"),
+    "100 KB of text": (record(**{"Text of the record.": "\n".join(["*a* " * 2500] * 10)}),
+                       "sources/x.md:8: r1: body: 100,009 characters of text; expected at most "
+                       "60,000 (split the record)"),
     "number as a nested key": (record("period: {1: 2016-03}\n"), "sources/x.md:7: r1: period: "
                                "unknown key `1`"),
 }
