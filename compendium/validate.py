@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from compendium.config import Edition, check_fields
 from compendium.countries import country_names, is_known_country
+from compendium.fonts import FACES
 from compendium.model import Period, Problem, Record, SourceRef, YearMonth
 from compendium.sources import RecordFile
 from compendium.spelling import did_you_mean
+
+log = logging.getLogger(__name__)
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -23,6 +29,8 @@ MAX_MARKS_IN_WORD = 40
 """Markdown marks (``*``, ``_``, a backtick, brackets) a word may hold. A word is laid out
 in one piece, and WeasyPrint's time to break a line grows with the square of the inline
 boxes in it: a line of ``*a*a*a…`` of 8,000 characters took 22 s, the same in words 0.1 s."""
+MAX_GLYPH_WARNINGS = 10
+"""Characters the fonts lack said per record (a text in another script has hundreds)."""
 MARK = re.compile(r"[*_`\[\]<>~]")
 
 RECORD_FIELDS: dict[str, tuple[type, bool]] = {
@@ -37,7 +45,9 @@ KINDS = ("profile", "activity")
 
 def validate_records(files: Sequence[RecordFile], edition: Edition) -> tuple[
         list[Record], list[Problem]]:
-    """Return the valid records and every problem found in the files."""
+    """Return the valid records and every problem found in the files; warn of each
+    character a record's text has that the compendium's fonts lack (the PDF would take it
+    from another font, which a publication build refuses), naming the record."""
     records: list[Record] = []
     problems: list[Problem] = []
     first_seen: dict[str, Record] = {}
@@ -47,6 +57,10 @@ def validate_records(files: Sequence[RecordFile], edition: Edition) -> tuple[
         problems.extend(found)
         if record is None:
             continue
+        for line, character in missing_glyphs(file.body):
+            log.warning("%s", Problem(str(file.path), file.body_line + line, record.id, "body",
+                                      f"`{character}` (U+{ord(character):04X}) is not in the "
+                                      "compendium's fonts; expected a character they have"))
         if record.id in first_seen:
             other = first_seen[record.id]
             problems.append(Problem(str(file.path), file.front.line_of("id"), record.id, "id",
@@ -231,6 +245,29 @@ def _most_marked_word(line: str) -> tuple[int, str] | None:
         if marks > MAX_MARKS_IN_WORD:
             return marks, word[:20]
     return None
+
+
+@functools.lru_cache(maxsize=65_536)
+def missing_glyphs(text: str) -> tuple[tuple[int, str], ...]:
+    """Return (line from 0, character) for the first use of each printable character of
+    ``text`` that the body's typeface lacks."""
+    found: dict[str, int] = {}
+    have = _font_characters()
+    for number, line in enumerate(text.split("\n")):
+        for character in sorted(frozenset(line) - have - found.keys()):
+            if unicodedata.category(character)[0] not in "CZ":  # controls, formats, spaces
+                found[character] = number
+        if len(found) >= MAX_GLYPH_WARNINGS:
+            break
+    return tuple(sorted((line, c) for c, line in found.items()))[:MAX_GLYPH_WARNINGS]
+
+
+@functools.cache
+def _font_characters() -> frozenset[str]:
+    """Return the characters of the body's typeface (Source Serif Pro)."""
+    from fontTools.ttLib import TTFont
+
+    return frozenset(map(chr, TTFont(FACES[0].path).getBestCmap()))
 
 
 def _build_record(file: RecordFile) -> Record:

@@ -14,7 +14,7 @@ import pytest
 
 from compendium.pipeline import BuildRequest
 from compendium.serve import Preview
-from tests.conftest import run_cli
+from tests.conftest import RecordFactory, run_cli
 
 RECORD = ("---\nid: r1\nkind: activity\nentity: IOM\nsources:\n"
           "  - {page: p.txt, lines: \"1\"}\n{extra}---\nText of the record.\n")
@@ -339,3 +339,20 @@ def test_a_broken_template_is_named_with_its_line(
                                    sources=project / "sources", out=project / "out"))
     preview.rebuild()
     assert html.escape(f"templates/{expected}") in preview.page.decode()
+
+
+def test_nested_lists_publish_and_a_missing_glyph_names_its_record(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    """The bullets of inner lists are characters the fonts have, so a publication build
+    passes; a character the fonts lack is told with its record, file and line."""
+    make_record(id="nested", body="Intro.\n\n- one\n  - two\n    - three\n      - four\n- five")
+    assert run_cli(project, "build", "--publication", "--format", "pdf") == 0
+    capsys.readouterr()
+    shutil.rmtree(project / "out")
+    path = make_record(id="glyphs", body="Text.\n\nThe ∰ sign.")
+    assert run_cli(project, "build", "--publication", "--format", "pdf") == 1
+    err = capsys.readouterr().err
+    line = path.read_text(encoding="utf-8").split("\n").index("The ∰ sign.") + 1
+    assert f"sources/glyphs.md:{line}: glyphs: body: `∰` (U+2230) is not in the compendium's " \
+           "fonts; expected a character they have; a publication build allows no warning" in err
+    assert not (project / "out").exists()
