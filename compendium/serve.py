@@ -42,12 +42,15 @@ RELOAD_SCRIPT = """<script>
     return top ? {id: top.id, offset: top.getBoundingClientRect().top} : null;
   };
   const saved = JSON.parse(sessionStorage.getItem("preview-place") || "null");
-  if (draft && saved && document.getElementById(saved.id)) {
-    const target = document.getElementById(saved.id);
-    window.scrollTo(0, target.getBoundingClientRect().top + window.scrollY - saved.offset);
-  }
-  if (draft) addEventListener("scroll", () =>
-    sessionStorage.setItem("preview-place", JSON.stringify(place())), {passive: true});
+  history.scrollRestoration = "manual";  // the browser's would put back the problems page's
+  const restore = () => {
+    const target = saved && document.getElementById(saved.id);
+    if (target) scrollTo(0, target.getBoundingClientRect().top + scrollY - saved.offset);
+    addEventListener("scroll", () =>
+      sessionStorage.setItem("preview-place", JSON.stringify(place())), {passive: true});
+  };
+  // Once laid out with its fonts: the place is measured in the final layout.
+  if (draft) addEventListener("load", () => document.fonts.ready.then(restore));
   setInterval(async () => {
     try {
       const now = await (await fetch("/__version", {cache: "no-store"})).text();
@@ -56,7 +59,7 @@ RELOAD_SCRIPT = """<script>
   }, 400);
 })();
 </script>"""
-IDLE_SECONDS = 10
+IDLE_SECONDS = 5
 """How long the preview keeps a connection that sends nothing (a browser asks again)."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,24 @@ def browser() -> Iterator[Any]:
             "--disable-component-update", "--disable-sync", "--no-first-run"])
         yield browser
         browser.close()
+
+
+def wait_for(page: Any, expression: str, timeout: float = 15_000) -> None:
+    """Poll a JavaScript ``expression`` in ``page`` until it is true (Playwright's
+    wait_for_function evaluates a string, which the draft's Content-Security-Policy forbids;
+    page.evaluate is the browser's own). A reload meanwhile is waited out."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Error:  # the page is being replaced: ask the next one
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never true in the page: {expression}")
+        time.sleep(0.05)
 
 
 def browser_text(browser: Any, html: Path, selector: str = "body") -> str:

@@ -19,7 +19,7 @@ from compendium.html import years_of
 from compendium.model import Record
 from compendium.sources import read_record_files
 from compendium.validate import validate_records
-from tests.conftest import ROOT, copy_project, pdf_page_texts, run_cli
+from tests.conftest import ROOT, copy_project, pdf_page_texts, run_cli, wait_for
 
 TOOLS = ROOT / "tests" / "tools" / "node_modules"
 AXE = TOOLS / "axe-core" / "axe.min.js"
@@ -127,7 +127,7 @@ def test_filter_by_entity_year_country_and_words(reader: Reader) -> None:
     assert hidden_chapters >= 1  # chapters with nothing left are hidden too
 
     page.click("button[type=reset]")
-    page.wait_for_function("document.querySelectorAll('article.record[hidden]').length === 0")
+    wait_for(page, "document.querySelectorAll('article.record[hidden]').length === 0")
     assert reader.visible_ids() == {r.id for r in records}
 
 
@@ -148,14 +148,14 @@ def test_copy_link_gives_the_anchor(reader: Reader) -> None:
     page = reader.page
     record = shipped_records()[3]
     page.click(f"#{record.id} button.copy-link")
-    page.wait_for_function("document.querySelector('.copy-status').dataset.link")
+    wait_for(page, "document.querySelector('.copy-status').dataset.link")
     link = page.eval_on_selector(".copy-status", "e => e.dataset.link")
     assert link == f"{reader.url}#{record.id}"
     assert page.evaluate("navigator.clipboard.readText()") == link
     assert page.is_visible(f"#{record.id} button.copy-link")
 
     page.click(f"#{record.id}-p1 a.para-link")
-    page.wait_for_function(f"document.querySelector('.copy-status').dataset.link.endsWith("
+    wait_for(page, f"document.querySelector('.copy-status').dataset.link.endsWith("
                            f"'#{record.id}-p1')")
     assert page.evaluate("navigator.clipboard.readText()") == f"{reader.url}#{record.id}-p1"
     assert page.evaluate("location.hash") == f"#{record.id}-p1"
