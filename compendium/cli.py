@@ -13,6 +13,7 @@ from compendium.errors import CompendiumError, InvalidInput
 from compendium.model import BuildStats
 from compendium.pipeline import BUILD_STAGES, CHECK_STAGES, FORMATS, BuildRequest, run
 from compendium.progress import Progress
+from compendium.provenance import source_date_epoch
 
 log = logging.getLogger("compendium")
 
@@ -22,6 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a message may quote any file name or text
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
+    source_date_epoch()  # a SOURCE_DATE_EPOCH that is not a date is dropped, here and for
+    # every library the build loads
     args = _parser().parse_args(_default_verb(list(sys.argv[1:] if argv is None else argv)))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s: %(message)s")

@@ -100,6 +100,17 @@ def _git_texts(commit: str, sources: Path) -> dict[str, str]:
     """Return the record texts of ``sources`` at ``commit``, by path below it."""
     prefix = git_output(sources, "rev-parse", "--show-prefix").decode().strip()
     archive = git_output(sources, "archive", "--format=tar", commit, "--", ".")
+    if not archive:  # the commit is older than the sources folder: every record is new since
+        return {}
+    try:
+        return _tar_texts(archive, prefix)
+    except tarfile.TarError as exc:
+        raise CompendiumError(f"--since {commit[:12]}: git gave no readable archive of the "
+                              f"sources ({exc})") from None
+
+
+def _tar_texts(archive: bytes, prefix: str) -> dict[str, str]:
+    """Return the record texts a tar archive of the sources holds, by path below them."""
     texts = {}
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         for member in tar.getmembers():

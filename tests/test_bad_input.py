@@ -6,7 +6,10 @@ Each case is run through both `check` and `build`; `build` must stop before writ
 from __future__ import annotations
 
 import html
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +17,7 @@ import pytest
 
 from compendium.pipeline import BuildRequest
 from compendium.serve import Preview
-from tests.conftest import RecordFactory, run_cli
+from tests.conftest import ROOT, RecordFactory, run_cli
 
 RECORD = ("---\nid: r1\nkind: activity\nentity: IOM\nsources:\n"
           "  - {page: p.txt, lines: \"1\"}\n{extra}---\nText of the record.\n")
@@ -356,3 +359,119 @@ def test_nested_lists_publish_and_a_missing_glyph_names_its_record(
     assert f"sources/glyphs.md:{line}: glyphs: body: `∰` (U+2230) is not in the compendium's " \
            "fonts; expected a character they have; a publication build allows no warning" in err
     assert not (project / "out").exists()
+
+
+@pytest.mark.parametrize("epoch", ["abc", "-5", "1e9", "1.5", "", "99999999999999",
+                                   "2" * 30, "٣٣"])
+def test_an_odd_source_date_epoch_is_ignored(project: Path, make_record: RecordFactory,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str],
+                                            epoch: str) -> None:
+    make_record()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    assert run_cli(project, "build", "--format", "html") == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_since_a_commit_older_than_the_sources_marks_every_record_added(
+        project: Path, make_record: RecordFactory) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@x", *args],
+                       cwd=project, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "compendium.yml")
+    git("commit", "-qm", "the config first")
+    make_record(id="later")
+    git("add", ".")
+    git("commit", "-qm", "then the sources")
+    assert run_cli(project, "build", "--format", "html", "--since", "HEAD~1") == 0
+    html = (project / "out" / "compendium.html").read_text(encoding="utf-8")
+    assert 'id="later"' in html and "change-added" in html
+
+
+def _symlink(name: str, target: str) -> Callable[[Path], None]:
+    """Return a change making ``name`` (in the project) a symbolic link to ``target``."""
+    return lambda project: (project / name).symlink_to(target)
+
+
+def _non_utf8_name(project: Path) -> None:
+    (project / "sources" / "ok.md").write_bytes(record())
+    with open(os.path.join(os.fsencode(project / "sources"), b"caf\xe9.md"), "wb") as file:
+        file.write(record())
+
+
+FOLDER_CASES: dict[str, tuple[Callable[[Path], None], tuple[str, ...], str]] = {
+    "out is a file": (write("out", b"x"), ("build", "--format", "html"),
+                      "error: out: cannot write the outputs: File exists; expected a folder "
+                      "you can write to, with room (the outputs there are the previous "
+                      "build's)"),
+    "a symlink loop under sources": (_symlink("sources/loop", "."), ("check",),
+                                     "sources/loop:0: -: -: a symlink loop: this folder is "
+                                     "already read under another name; expected no loop"),
+    "a record linked to itself": (_symlink("sources/self.md", "self.md"), ("check",),
+                                  "sources/self.md:0: -: -: cannot read: Too many levels of "
+                                  "symbolic links"),
+    "a file name not UTF-8": (_non_utf8_name, ("check",),
+                              "sources/caf\ufffd.md:0: -: -: file name is not UTF-8; expected "
+                              "a UTF-8 name"),
+    "reader.js missing": (remove("templates/reader.js"), ("build", "--format", "html"),
+                          "templates/reader.js:0: -: -: cannot read: No such file or "
+                          "directory"),
+    "print.css missing": (remove("styles/print.css"), ("build", "--format", "pdf"),
+                          "styles/print.css:0: -: -: cannot read: No such file or directory"),
+    "stylesheet not UTF-8": (write("styles/screen.css", b"p { color: red }\n\xff\n"),
+                             ("build", "--format", "html"),
+                             "styles/screen.css:2: -: -: not UTF-8 (byte 0xff); expected UTF-8 "
+                             "text"),
+}
+
+
+@pytest.mark.parametrize(("change", "args", "expected"), FOLDER_CASES.values(),
+                         ids=FOLDER_CASES)
+def test_bad_folders_and_project_files(project: Path, capsys: pytest.CaptureFixture[str],
+                                       change: Callable[[Path], None], args: tuple[str, ...],
+                                       expected: str) -> None:
+    """Links, names, folders and the project's own files: one located message, no
+    traceback, and nothing written."""
+    (project / "sources" / "ok.md").write_bytes(record())
+    change(project)
+    assert run_cli(project, *args) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert expected in err, err
+    assert not (project / "out").is_dir()
+
+
+def test_a_cache_that_is_a_file_never_fails_a_build(project: Path) -> None:
+    (project / "sources" / "ok.md").write_bytes(record())
+    (project / ".cache").write_bytes(b"not a folder")
+    assert run_cli(project, "build") == 0
+    assert (project / "out" / "compendium.pdf").stat().st_size > 1000
+
+
+FULL_DISK = """
+import resource, signal, sys
+sys.path.insert(0, {root!r})
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))
+from compendium.cli import main
+sys.exit(main(["build", "--format", "html"]))
+"""
+
+
+def test_a_full_disk_keeps_the_previous_outputs(project: Path) -> None:
+    """A write that fails (here: past a file size limit, as on a full disk) stops the build
+    with a message; the outputs readers see are the previous build's, whole."""
+    (project / "sources" / "ok.md").write_bytes(record())
+    assert run_cli(project, "build", "--format", "html") == 0
+    before = (project / "out" / "compendium.html").read_bytes()
+    (project / "sources" / "ok.md").write_bytes(record(**{"Text of": "New text of"}))
+    result = subprocess.run([sys.executable, "-c", FULL_DISK.format(root=str(ROOT),
+                                                                    limit=100_000)],
+                            cwd=project, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "cannot write the outputs: File too large" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert (project / "out" / "compendium.html").read_bytes() == before
+    assert len(list((project / "out" / ".sets").iterdir())) == 1
