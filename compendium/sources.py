@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 from compendium.model import Problem
 from compendium.yamldoc import YamlMapping, YamlProblem, load_mapping
@@ -162,6 +163,8 @@ def read_text(path: Path) -> str | Problem:
         stat = path.stat()
     except OSError as exc:
         return Problem(str(path), 0, "-", "-", f"cannot read: {exc.strerror}")
+    if not S_ISREG(stat.st_mode):  # a device never ends, a pipe may never open
+        return Problem(str(path), 0, "-", "-", "not a regular file; expected a text file")
     signature = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
     seen = _READ.get(path)
     if seen is not None and seen[0] == signature:
@@ -178,9 +181,13 @@ def _read_text(path: Path, size: int) -> str | Problem:
         if size > MAX_FILE_BYTES:
             return Problem(str(path), 0, "-", "-",
                            f"file is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}")
-        data = path.read_bytes()
+        with open(path, "rb") as handle:  # at most the limit: the file may grow meanwhile
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return Problem(str(path), 0, "-", "-", f"cannot read: {exc.strerror}")
+    if len(data) > MAX_FILE_BYTES:
+        return Problem(str(path), 0, "-", "-", f"file is over {MAX_FILE_BYTES:,} bytes; "
+                                               f"expected at most {MAX_FILE_BYTES:,}")
     if not data.strip():
         return Problem(str(path), 0, "-", "-", "empty file; expected front matter and text")
     if b"\x00" in data:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,13 +91,17 @@ def clean_line(raw: str) -> tuple[str, list[tuple[str, str]]]:
 def _decode(path: Path) -> str:
     """Return the page's text, or raise ImportFailure saying why it is not a text page."""
     try:
-        data = path.read_bytes()
+        if stat.S_ISFIFO(path.stat().st_mode):  # opening a pipe waits for a writer
+            raise ImportFailure(f"{path}: a pipe; expected a scraped inventory page")
+        with open(path, "rb") as handle:  # at most the limit: /dev/zero never ends
+            data = handle.read(MAX_PAGE_BYTES + 1)
     except OSError as exc:
         raise ImportFailure(f"{path}: cannot read: {exc.strerror}") from None
     if not data.strip():
         raise ImportFailure(f"{path}: empty file; expected a scraped inventory page")
     if len(data) > MAX_PAGE_BYTES:
-        raise ImportFailure(f"{path}: {len(data):,} bytes; expected a page under 5 MB")
+        raise ImportFailure(f"{path}: more than {MAX_PAGE_BYTES:,} bytes; expected a page "
+                            "under 5 MB")
     if b"\x00" in data:
         raise ImportFailure(f"{path}: binary file; expected UTF-8 text")
     try:
