@@ -6,9 +6,13 @@ rendered record text never carries an element or attribute that could run or fet
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
+import signal
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -21,7 +25,7 @@ from compendium.html import make_markdown, render_body
 from compendium.importer.command import import_pages
 from compendium.sources import RecordFile, read_record_file
 from compendium.validate import RECORD_FIELDS, validate_records
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_project, run_cli
 
 EDITION: Edition = load_edition(ROOT / "compendium.yml")
 SEEDS = sorted((ROOT / "sources" / "raw").glob("0*.txt"))
@@ -240,3 +244,92 @@ def test_any_values_in_a_record(values: dict[object, object]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         only_own_problems(fuzz_project(Path(folder), {}),
                           f"---{to_yaml(front)}\n---\nText.\n")
+
+
+# Templates, stylesheets and the whole build: a project whose template or stylesheet is
+# mutated at random builds, or stops with the project's own message and writes nothing;
+# never a traceback, never past a bound.
+TEMPLATE_FRAGMENTS = st.sampled_from([
+    "{{", "}}", "{%", "%}", "{#", "{{ 1/0 }}", "{{ x }}", "{% for %}", "{% endfor %}",
+    "{% if %}", "{{ record.nope }}", "{{ cycler.__init__.__globals__.os }}", "{{ ''.__class__ }}",
+    "{{ 'a' * 10**9 }}", "{{ 9 ** 999999 }}", "{{ range(10**9) | list }}", "{{ [].append(1) }}",
+    "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", "{% include 'nope.j2' %}",
+    "{% include 'compendium.html.j2' %}", "{{ '%d' % 'x' }}", "{{ {}.x.y }}", "{% raw %}",
+    "{{ 1 + 'a' }}", "{% set x = 1 %}", "\udcff", "{{ doc.nope() }}",
+])
+CSS_FRAGMENTS = st.sampled_from([
+    "}", "{", "@import url(http://127.0.0.1:9/x.css);", "url(file:///etc/passwd)", "@page {",
+    "body { background: url(http://127.0.0.1:9/b.png) }", "*/", "/*", "\\", "\x00", "\udcff",
+    "@font-face { font-family: X; src: url(x.woff) }", "::marker { content: '\\25E6' }",
+    "li { list-style: circle }", "p { font-size: 1e9px }", "p { columns: 999 }", "</style>",
+    "html { font-family: nonexistent }", "p { counter-increment: a 99999999999 }",
+])
+MUTATIONS = st.lists(st.tuples(st.integers(0, 100_000), st.integers(0, 20),
+                               st.one_of(TEMPLATE_FRAGMENTS, st.text(max_size=10))),
+                     min_size=1, max_size=4)
+CSS_MUTATIONS = st.lists(st.tuples(st.integers(0, 100_000), st.integers(0, 20),
+                                   st.one_of(CSS_FRAGMENTS, st.text(max_size=10))),
+                         min_size=1, max_size=4)
+BUILD_BOUND = 60
+"""Seconds a build of one record may take, whatever its templates or stylesheets say."""
+FEW = settings(SETTINGS, max_examples=max(5, SETTINGS.max_examples // 4))
+
+
+@contextlib.contextmanager
+def bounded(seconds: int) -> Iterator[None]:
+    """Fail, rather than hang, when the block takes longer than ``seconds``."""
+    def stop(*_: object) -> None:
+        raise TimeoutError(f"took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def build_mutated(name: str, edits: list[tuple[int, int, str]], *args: str) -> None:
+    """Build a one-record copy of the project with file ``name`` mutated: it must succeed,
+    or fail with the project's own message and no output written."""
+    with tempfile.TemporaryDirectory() as folder:
+        project = copy_project(Path(folder) / "p")
+        (project / "sources" / "r.md").write_text(VALID, encoding="utf-8")
+        target = project / name
+        target.write_bytes(mutate(target.read_text(encoding="utf-8"), edits).encode(
+            "utf-8", "surrogateescape"))
+        with bounded(BUILD_BOUND), contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()) as err:
+            code = run_cli(project, "build", "--no-cache", *args)
+        assert code in (0, 1), err.getvalue()
+        assert "Traceback" not in err.getvalue()
+        if code == 1:
+            assert err.getvalue().strip(), "refused without a message"
+            assert not (project / "out").exists(), "refused, yet wrote"
+
+
+@FEW
+@given(st.sampled_from(["templates/compendium.html.j2", "templates/record.html.j2",
+                        "templates/record-label.html.j2"]), MUTATIONS)
+def test_mutated_html_templates(name: str, edits: list[tuple[int, int, str]]) -> None:
+    build_mutated(name, edits, "--format", "html")
+
+
+@FEW
+@given(MUTATIONS)
+def test_mutated_markdown_template(edits: list[tuple[int, int, str]]) -> None:
+    build_mutated("templates/chapter.md.j2", edits, "--format", "html")
+
+
+@FEW
+@given(st.sampled_from(["styles/common.css", "styles/screen.css"]), CSS_MUTATIONS)
+def test_mutated_stylesheets_in_the_draft(name: str,
+                                          edits: list[tuple[int, int, str]]) -> None:
+    build_mutated(name, edits, "--format", "html")
+
+
+@settings(FEW, max_examples=max(3, SETTINGS.max_examples // 10))
+@given(CSS_MUTATIONS)
+def test_mutated_print_stylesheet(edits: list[tuple[int, int, str]]) -> None:
+    build_mutated("styles/print.css", edits, "--format", "pdf")
