@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -212,7 +213,7 @@ def preview(project: Path, make_record: RecordFactory) -> Iterator[tuple[str, in
     port = free_port()
     process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port",
                                 str(port)], cwd=project, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
     assert process.stdout is not None
     lines = []
     while "Serving the draft at" not in "".join(lines[-1:]):
@@ -309,7 +310,7 @@ def test_the_preview_shows_every_problem_and_never_exits(
 def test_ctrl_c_stops_the_preview_without_a_traceback(preview: tuple[str, int, Any]) -> None:
     process = preview[2]
     time.sleep(3)  # the PDF workers started, and are laying out
-    process.send_signal(signal.SIGINT)
+    os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: to every process of the group
     output, _ = process.communicate(timeout=30)
     assert "Traceback" not in output, output
     assert process.returncode in (0, 130)
