@@ -38,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CompendiumError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # the machine refused a read or write the checks did not foresee
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:  # Ctrl-C: outputs are written whole or not at all
         print("stopped.", file=sys.stderr)
         return 130
@@ -82,10 +85,17 @@ def _parser() -> argparse.ArgumentParser:
                                            "every change")
     _add_common(serve)
     serve.add_argument("--out", type=Path, default=Path("out"), help="output folder (out/)")
-    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (8000)")
     serve.set_defaults(run=_serve)
     _add_import(verbs)
     return parser
+
+
+def _port(text: str) -> int:
+    """Return ``text`` as a TCP port number, or tell argparse what is wrong with it."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a port; expected 1 to 65535")
+    return int(text)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -112,6 +122,11 @@ def _request(args: argparse.Namespace) -> BuildRequest:
     if getattr(args, "since", None) and not draft:
         raise CompendiumError("--since marks changes in a draft; it cannot be combined "
                               "with --publication")
+    out = getattr(args, "out", Path("out")).resolve()
+    sources = args.sources.resolve()
+    if out.is_relative_to(sources):  # the next build would read the chapters as records
+        raise CompendiumError(f"--out {args.out}: the output folder is inside the sources "
+                              f"folder {args.sources}; expected a folder apart (out/)")
     return BuildRequest(config=args.config, sources=args.sources,
                         out=getattr(args, "out", Path("out")), formats=formats,
                         draft=draft, since=getattr(args, "since", None), archive=archive,

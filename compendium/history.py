@@ -82,7 +82,7 @@ def _manifest_texts(path: Path) -> dict[str, str]:
         if document.get("format") != MANIFEST_FORMAT:
             raise ValueError(f"format {document.get('format')!r}")
         return {str(k): str(v["text"]) for k, v in document["records"].items()}
-    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
         raise CompendiumError(f"--since {path}: not a compendium manifest ({exc}); expected "
                               f"the {MANIFEST_NAME} an earlier build wrote") from None
 

@@ -475,3 +475,31 @@ def test_a_full_disk_keeps_the_previous_outputs(project: Path) -> None:
     assert "Traceback" not in result.stderr
     assert (project / "out" / "compendium.html").read_bytes() == before
     assert len(list((project / "out" / ".sets").iterdir())) == 1
+
+
+VERB_CASES: dict[str, tuple[tuple[str, ...], str]] = {
+    "port out of range": (("serve", "--port", "99999"), "`99999` is not a port; expected 1 to "
+                                                       "65535"),
+    "output inside the sources": (("build", "--out", "sources/out"), "error: --out "
+                                  "sources/out: the output folder is inside the sources folder "
+                                  "sources; expected a folder apart (out/)"),
+    "deeply nested manifest": (("build", "--since", "deep.json"), "error: --since deep.json: "
+                               "not a compendium manifest (maximum recursion depth exceeded"),
+    "import into a file": (("import", str(ROOT / "sources" / "raw" / "000_d693a286f112ada1.txt"),
+                            "--into", "deep.json"), "error: deep.json/"),
+}
+
+
+@pytest.mark.parametrize(("args", "expected"), VERB_CASES.values(), ids=VERB_CASES)
+def test_bad_options_are_told_plainly(project: Path, capsys: pytest.CaptureFixture[str],
+                                      args: tuple[str, ...], expected: str) -> None:
+    (project / "sources" / "ok.md").write_bytes(record())
+    (project / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    try:
+        code = run_cli(project, *args)
+    except SystemExit as exit:  # argparse's own refusal
+        code = int(str(exit.code))
+    assert code in (1, 2)
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err, err
+    assert not (project / "out").exists() and not (project / "sources" / "out").exists()
