@@ -31,6 +31,11 @@ in one piece, and WeasyPrint's time to break a line grows with the square of the
 boxes in it: a line of ``*a*a*a…`` of 8,000 characters took 22 s, the same in words 0.1 s."""
 MAX_GLYPH_WARNINGS = 10
 """Characters the fonts lack said per record (a text in another script has hundreds)."""
+SURELY_COVERED = frozenset(
+    [chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x180)) if c not in (
+        0x12C, 0x12D, 0x132, 0x133, 0x14A, 0x14B, 0x166, 0x167)] + list("‐–—‘’‚“”„†‡•…‰€™"))
+"""Characters the body's typeface has (checked by tests/test_bad_input.py): most records
+use no other, and need not load the font's table."""
 MARK = re.compile(r"[*_`\[\]<>~]")
 
 RECORD_FIELDS: dict[str, tuple[type, bool]] = {
@@ -251,6 +256,8 @@ def _most_marked_word(line: str) -> tuple[int, str] | None:
 def missing_glyphs(text: str) -> tuple[tuple[int, str], ...]:
     """Return (line from 0, character) for the first use of each printable character of
     ``text`` that the body's typeface lacks."""
+    if all(c in SURELY_COVERED or unicodedata.category(c)[0] in "CZ" for c in frozenset(text)):
+        return ()  # the usual record: no need to load the font's table (and fontTools)
     found: dict[str, int] = {}
     have = _font_characters()
     for number, line in enumerate(text.split("\n")):

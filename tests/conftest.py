@@ -64,6 +64,18 @@ def copy_project(target: Path, sources: Path | None = None) -> Path:
     return target
 
 
+def read_outputs(out: Path) -> dict[str, bytes]:
+    """Return every output a reader finds by the documented paths of ``out``
+    (``compendium.pdf``, ``chapters/…``: links into the current set), by relative path."""
+    found: dict[str, bytes] = {}
+    for top in sorted(out.iterdir()):
+        if top.name.startswith(".") or top.name == "current":
+            continue  # the sets themselves, the lock, links being switched
+        paths = sorted(top.iterdir()) if top.is_dir() else [top]
+        found.update({str(p.relative_to(out)): p.read_bytes() for p in paths if p.is_file()})
+    return found
+
+
 def run_cli(project: Path, *args: str) -> int:
     """Run the command line in ``project`` as a user would, with paths relative to it."""
     import os

@@ -503,3 +503,12 @@ def test_bad_options_are_told_plainly(project: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err, err
     assert not (project / "out").exists() and not (project / "sources" / "out").exists()
+
+
+def test_the_characters_taken_as_covered_are_in_the_font() -> None:
+    from fontTools.ttLib import TTFont
+
+    from compendium.fonts import FACES
+    from compendium.validate import SURELY_COVERED
+
+    assert {ord(c) for c in SURELY_COVERED} <= set(TTFont(FACES[0].path).getBestCmap())
