@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from compendium.errors import InvalidInput
+from compendium.limits import text_problem
 from compendium.model import Entity, Problem
 from compendium.sources import read_text
 from compendium.spelling import did_you_mean
@@ -215,12 +216,33 @@ def _build_edition(path: Path, doc: YamlMapping, entities: tuple[Entity, ...],
         problems.append(Problem(str(path), doc.line_of("paper"), "-", "paper",
                                 f"`{paper}` is not a paper size; expected A4 or letter"))
     labels = _build_labels(path, doc, problems)
+    problems.extend(_markdown_problems(path, doc))
     if problems:
         return None
     return Edition(path=path, title=m["title"], edition=m["edition"], publisher=m["publisher"],
                    chapters=chapters, entities=entities, subtitle=m.get("subtitle", ""),
                    language=m.get("language", "en"), introduction=m.get("introduction", ""),
                    paper=paper, labels=labels)
+
+
+def _markdown_problems(path: Path, doc: YamlMapping) -> list[Problem]:
+    """Return a problem for the introduction or a chapter's intro past what the layout
+    takes in linear time (see limits)."""
+    chapters = doc.values.get("chapters")
+    texts: list[tuple[tuple[str | int, ...], object]] = [
+        (("introduction",), doc.values.get("introduction"))]
+    if isinstance(chapters, list):
+        texts += [(("chapters", i, "intro"), c.get("intro")) for i, c in enumerate(chapters)
+                  if isinstance(c, dict)]
+    found = []
+    for where, text in texts:
+        if not isinstance(text, str):
+            continue  # told by the field's type check
+        problem = text_problem(text)
+        if problem is not None:  # a block (`|`) starts on the line after its key
+            line = doc.line_of(*where) + problem[0] + ("\n" in text)
+            found.append(Problem(str(path), line, "-", ".".join(map(str, where)), problem[1]))
+    return found
 
 
 def _build_labels(path: Path, doc: YamlMapping, problems: list[Problem]) -> Labels:

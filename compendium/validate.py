@@ -13,6 +13,7 @@ from typing import Any
 from compendium.config import Edition, check_fields
 from compendium.countries import country_names, is_known_country
 from compendium.fonts import FACES
+from compendium.limits import text_problem
 from compendium.model import Period, Problem, Record, SourceRef, YearMonth
 from compendium.sources import RecordFile
 from compendium.spelling import did_you_mean
@@ -21,14 +22,6 @@ log = logging.getLogger(__name__)
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-MAX_PARAGRAPH_CHARS = 20_000
-"""Longer than any real paragraph (the longest in the inventory is ~1,300 characters)."""
-MAX_BODY_CHARS = 60_000
-"""Longer than any real record (the longest shipped is ~4,200 characters): about 20 pages."""
-MAX_MARKS_IN_WORD = 40
-"""Markdown marks (``*``, ``_``, a backtick, brackets) a word may hold. A word is laid out
-in one piece, and WeasyPrint's time to break a line grows with the square of the inline
-boxes in it: a line of ``*a*a*a…`` of 8,000 characters took 22 s, the same in words 0.1 s."""
 MAX_GLYPH_WARNINGS = 10
 """Characters the fonts lack said per record (a text in another script has hundreds)."""
 SURELY_COVERED = frozenset(
@@ -36,7 +29,6 @@ SURELY_COVERED = frozenset(
         0x12C, 0x12D, 0x132, 0x133, 0x14A, 0x14B, 0x166, 0x167)] + list("‐–—‘’‚“”„†‡•…‰€™"))
 """Characters the body's typeface has (checked by tests/test_bad_input.py): most records
 use no other, and need not load the font's table."""
-MARK = re.compile(r"[*_`\[\]<>~]")
 
 RECORD_FIELDS: dict[str, tuple[type, bool]] = {
     "id": (str, True), "kind": (str, True), "entity": (str, True), "sources": (list, True),
@@ -224,32 +216,10 @@ def _check_body(file: RecordFile, rid: str) -> list[Problem]:
     if not file.body.strip():
         return [Problem(str(file.path), file.body_line, rid, "body",
                         "empty; expected the record's text after the front matter")]
-    if len(file.body) > MAX_BODY_CHARS:
-        return [Problem(str(file.path), file.body_line, rid, "body",
-                        f"{len(file.body):,} characters of text; expected at most "
-                        f"{MAX_BODY_CHARS:,} (split the record)")]
-    for offset, paragraph in enumerate(file.body.split("\n")):
-        if len(paragraph) > MAX_PARAGRAPH_CHARS:
-            return [Problem(str(file.path), file.body_line + offset, rid, "body",
-                            f"a line of {len(paragraph):,} characters; expected at most "
-                            f"{MAX_PARAGRAPH_CHARS:,}")]
-        marked = _most_marked_word(paragraph)
-        if marked is not None:
-            return [Problem(str(file.path), file.body_line + offset, rid, "body",
-                            f"a word with {marked[0]:,} Markdown marks (`{marked[1]}…`); "
-                            f"expected at most {MAX_MARKS_IN_WORD} in a word without spaces")]
+    problem = text_problem(file.body)
+    if problem is not None:
+        return [Problem(str(file.path), file.body_line + problem[0], rid, "body", problem[1])]
     return []
-
-
-def _most_marked_word(line: str) -> tuple[int, str] | None:
-    """Return the marks and start of the first word of ``line`` with too many marks."""
-    if len(MARK.findall(line)) <= MAX_MARKS_IN_WORD:
-        return None  # the usual line: no word to look at
-    for word in line.split():
-        marks = len(MARK.findall(word))
-        if marks > MAX_MARKS_IN_WORD:
-            return marks, word[:20]
-    return None
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -149,7 +149,7 @@ RECORD_CASES: dict[str, tuple[bytes, str]] = {
                                  "without spaces"),
     "100 KB of text": (record(**{"Text of the record.": "\n".join(["*a* " * 2500] * 10)}),
                        "sources/x.md:8: r1: body: 100,009 characters of text; expected at most "
-                       "60,000 (split the record)"),
+                       "60,000 (split the text)"),
     "number as a nested key": (record("period: {1: 2016-03}\n"), "sources/x.md:7: r1: period: "
                                "unknown key `1`"),
 }
@@ -235,6 +235,10 @@ PROJECT_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
                               "you mean `aliases`?; expected name and aliases"),
     "select rule keyed by a number": (edit("entities: [IOM]", "1: [IOM]"),
                                       "compendium.yml:34: chapter iom: select.1: unknown rule"),
+    "an introduction of Markdown marks": (edit("Each entity chapter opens", "*a" * 3000),
+                                          "compendium.yml:18: -: introduction: a word with "
+                                          "3,000 Markdown marks (`*a*a*a*a*a*a*a*a*a*a…`); "
+                                          "expected at most 40 in a word without spaces"),
     "impossible date in the glossary": (edit("AIDS: acquired immunodeficiency syndrome",
                                              "AIDS: 2016-02-30", "glossary.yml"),
                                         "glossary.yml:4: -: AIDS: `2016-02-30` is not a date "

@@ -18,7 +18,7 @@ from compendium.acronyms import DEFINITION, USE, WORD, defined_in
 from compendium.changes import TOKEN
 from compendium.countries import countries_named
 from compendium.html import RAW_TAG
-from compendium.validate import MARK
+from compendium.limits import MARK
 from tests.test_fuzz import SETTINGS
 
 SIZE = 60_000
