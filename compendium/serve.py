@@ -290,15 +290,30 @@ def serve(request: BuildRequest, port: int, stop: threading.Event | None = None)
           "(Ctrl-C to stop)", flush=True)
     stop = stop or threading.Event()
     try:
-        for _ in watchfiles.watch(*watched(request), stop_event=stop, debounce=50, step=20,
-                                  watch_filter=_not_output(request), raise_interrupt=False):
-            pdf.interrupt()  # now, not after the HTML: it would slow the HTML down
-            preview.rebuild()
-            pdf.ask()
+        while not stop.is_set():
+            follow_changes(request, preview, pdf, stop)
     finally:
         server.shutdown()
         pdf.close()
     return 0
+
+
+def follow_changes(request: BuildRequest, preview: Preview, pdf: PdfRebuilds,
+                   stop: threading.Event) -> None:
+    """Rebuild after each change, until ``stop`` or until a watched file was replaced.
+
+    A file is watched by its inode: an editor that saves by writing a new file and renaming
+    it over the old (vim, many others) leaves the watch on the old one, and the next save
+    would go unseen. After such a change the caller watches again, the new file included."""
+    files = {str(p) for p in watched(request) if p.is_file()}
+    for changes in watchfiles.watch(*watched(request), stop_event=stop, debounce=50, step=20,
+                                    watch_filter=_not_output(request), raise_interrupt=False):
+        pdf.interrupt()  # now, not after the HTML: it would slow the HTML down
+        preview.rebuild()
+        pdf.ask()
+        if any(path in files for _, path in changes):
+            return
+    stop.set()  # the watch ended: interrupted (Ctrl-C) or asked to stop
 
 
 def _not_output(request: BuildRequest) -> watchfiles.DefaultFilter:

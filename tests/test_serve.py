@@ -335,3 +335,31 @@ def test_a_fixed_draft_comes_back_at_the_same_place(
     after = page.evaluate(where)
     page.close()
     assert abs(after - before) < 2 and before < 100  # entry-5 at the top, before and after
+
+
+def test_saves_by_rename_are_followed(preview: tuple[str, int, Any], project: Path) -> None:
+    """Editors that save by renaming a new file over the old (vim, ...) are followed on
+    every save, not only the first (a file is watched by its inode)."""
+    _, port, process = preview
+    config = project / "compendium.yml"
+    good = config.read_text(encoding="utf-8")
+
+    def save(text: str) -> None:
+        temporary = project / ".compendium.yml.swp"
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, config)
+
+    def shows(words: str) -> bool:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if words in ask(port)[1].decode("utf-8", "replace"):
+                return True
+            time.sleep(0.2)
+        return False
+
+    for _ in range(2):
+        save(good.replace("edition: 2026", "edition: twenty"))
+        assert shows("`twenty` is text; expected a whole number")
+        save(good)
+        assert shows("Entry 3, paragraph 4.")
+    assert process.poll() is None
