@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import watchfiles
 
@@ -61,6 +62,8 @@ RELOAD_SCRIPT = """<script>
 </script>"""
 IDLE_SECONDS = 5
 """How long the preview keeps a connection that sends nothing (a browser asks again)."""
+MAX_CONNECTIONS = 64
+"""Connections served at once."""
 
 
 @dataclass
@@ -261,6 +264,33 @@ def handler_for(preview: Preview) -> type[http.server.BaseHTTPRequestHandler]:
     return Handler
 
 
+class PreviewServer(http.server.ThreadingHTTPServer):
+    """A thread per connection, at most MAX_CONNECTIONS at once: a connection beyond them is
+    closed at once (a browser opens six; hundreds of idle ones would each hold a thread)."""
+
+    daemon_threads = True
+    request_queue_size = 128  # the listen backlog: a burst of connections is not refused
+
+    def __init__(self, address: tuple[str, int],
+                 handler: type[http.server.BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve ``request`` in a thread of its own if a slot is free, else close it."""
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Serve the request, then free its slot."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
 def is_local_host(host: str, port: int | str) -> bool:
     """Return whether a request's Host header names this machine on the preview's port."""
     return host in {f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]")}
@@ -278,7 +308,7 @@ def serve(request: BuildRequest, port: int, stop: threading.Event | None = None)
     """Serve the preview until interrupted (or ``stop`` is set)."""
     preview = Preview(request)
     try:  # the port first: a busy one should not wait for a build to be said
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler_for(preview))
+        server = PreviewServer(("127.0.0.1", port), handler_for(preview))
     except OSError as exc:
         raise CompendiumError(f"cannot serve on 127.0.0.1 port {port}: {exc.strerror}; is "
                               "another preview running? Choose another with --port") from exc
