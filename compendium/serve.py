@@ -15,6 +15,7 @@ import gc
 import html
 import http.server
 import logging
+import signal
 import threading
 import time
 from collections.abc import Iterable
@@ -319,6 +320,8 @@ def serve(request: BuildRequest, port: int, stop: threading.Event | None = None)
     print(f"Serving the draft at http://127.0.0.1:{server.server_address[1]}/ "
           "(Ctrl-C to stop)", flush=True)
     stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():  # `kill`: stop as on Ctrl-C
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         while not stop.is_set():
             follow_changes(request, preview, pdf, stop)
