@@ -52,6 +52,10 @@ def _write_set(out_dir: Path, files: Mapping[str, bytes]) -> tuple[Path, ...]:
     targets = {name: _inside(root, name) for name in files}
     with _WRITING, _locked(root):
         sets = root / SETS
+        if sets.is_symlink() or (sets.exists() and not sets.is_dir()):
+            # Old sets are deleted in there: never follow a link to somewhere else.
+            raise OutputError(f"{sets}: not a folder of the output folder; expected the "
+                              "folder where builds keep their outputs (remove it)")
         sets.mkdir(exist_ok=True)
         previous = _current(root)
         _remove_orphans(root / CURRENT)  # a link a killed build was switching to
@@ -98,7 +102,9 @@ def _current(root: Path) -> Path | None:
     link = root / CURRENT
     if not link.is_symlink() or not link.is_dir():
         return None
-    return link.resolve()
+    folder = link.resolve()
+    # Only a set of this folder is carried over: a link to elsewhere would copy its files.
+    return folder if folder.parent == (root / SETS).resolve() else None
 
 
 def _write_file(target: Path, data: bytes) -> None:
@@ -181,7 +187,7 @@ def _remove_old_sets(sets: Path, keep: set[str]) -> None:
     and what killed builds left. (Under the lock: no other build is writing one.)"""
     for entry in os.listdir(sets):
         if entry not in keep:
-            shutil.rmtree(sets / entry, ignore_errors=True)
+            _remove(sets / entry)
 
 
 def write_atomically(target: Path, data: bytes) -> None:

@@ -183,3 +183,23 @@ def test_a_live_build_temporary_file_is_left_alone(project: Path,
     dead.write_bytes(b"partial")
     assert build_process(project).wait() == 0
     assert alive.exists() and not dead.exists()
+
+
+def test_links_planted_in_the_output_folder_are_not_followed(
+        project: Path, make_record: RecordFactory, tmp_path: Path) -> None:
+    """Old sets are deleted and the current one carried over: never through a link to
+    elsewhere (a shared or checked-out out/ could hold one)."""
+    make_record()
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("mine")
+    out = project / "out"
+    out.mkdir()
+    (out / ".sets").symlink_to(precious)
+    assert build_process(project).wait() == 1
+    assert (precious / "keep.txt").read_text() == "mine"
+    (out / ".sets").unlink()
+    (out / "current").symlink_to(precious)
+    assert build_process(project).wait() == 0
+    assert (precious / "keep.txt").read_text() == "mine"
+    assert not (out / "keep.txt").exists() and (out / "compendium.pdf").is_file()
