@@ -149,7 +149,7 @@ def _read_mapping(path: Path, problems: list[Problem]) -> YamlMapping:
 
 def _load_yaml_file(path: Path, what: str, problems: list[Problem]) -> YamlMapping:
     """Parse a YAML file, recording why it cannot be read (an empty mapping then)."""
-    if not path.is_file():
+    if not path.exists():
         problems.append(Problem(str(path), 0, "-", "-", f"{what} not found"))
         return YamlMapping({}, {}, {})
     text = read_text(path)

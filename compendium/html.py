@@ -36,7 +36,7 @@ from compendium.config import Edition, Labels
 from compendium.logcapture import captured_warnings
 from compendium.markdown import entities_line
 from compendium.model import NO_PAGES, Chapter, Pagination, Record
-from compendium.templating import TemplateEnvironment, template_errors
+from compendium.templating import ProjectLoader, TemplateEnvironment, template_errors
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +317,7 @@ def with_changes(document: Document, changes: Changes) -> Document:
 @functools.lru_cache(maxsize=8)
 def template_environment(templates: Path) -> jinja2.Environment:
     """Return a strict, autoescaping Jinja environment for the HTML templates."""
-    env = TemplateEnvironment(loader=jinja2.FileSystemLoader(templates),
+    env = TemplateEnvironment(loader=ProjectLoader(templates),
                               undefined=jinja2.StrictUndefined,
                               autoescape=jinja2.select_autoescape(["html", "j2"],
                                                                   default_for_string=True),

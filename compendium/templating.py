@@ -7,7 +7,9 @@ shows it in the page instead of stopping.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import stat
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -15,6 +17,7 @@ from typing import Any
 
 import jinja2
 import jinja2.sandbox
+from jinja2.loaders import split_template_path
 
 from compendium.errors import RenderError
 
@@ -38,6 +41,30 @@ class TemplateEnvironment(jinja2.sandbox.ImmutableSandboxedEnvironment):
         if operator == "*" and _size(left) * _size(right) > MAX_PRODUCT:
             raise jinja2.exceptions.SecurityError("the product is too large")
         return super().call_binop(context, operator, left, right)
+
+
+MAX_TEMPLATE_BYTES = 1024 * 1024
+"""Larger than any template a project needs."""
+
+
+class ProjectLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader, refusing what is not a plain file of a sensible size (a template
+    linked to /dev/zero would be read forever)."""
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
+        """Return the template's source, after checking what its file is."""
+        for folder in self.searchpath:
+            path = os.path.join(folder, *split_template_path(template))
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue  # not here: Jinja looks further, and says if it is nowhere
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_TEMPLATE_BYTES:
+                raise jinja2.TemplateError(f"{path}: not a plain file under "
+                                           f"{MAX_TEMPLATE_BYTES:,} bytes; expected a template")
+            break
+        return super().get_source(environment, template)
 
 
 def _size(value: Any) -> int:

@@ -405,7 +405,26 @@ def _non_utf8_name(project: Path) -> None:
         file.write(record())
 
 
+def _linked_to_zero(name: str) -> Callable[[Path], None]:
+    """Return a change making the project file ``name`` a link to a device without end."""
+    def change(project: Path) -> None:
+        (project / name).unlink()
+        (project / name).symlink_to("/dev/zero")
+    return change
+
+
 FOLDER_CASES: dict[str, tuple[Callable[[Path], None], tuple[str, ...], str]] = {
+    "a template linked to /dev/zero": (_linked_to_zero("templates/record.html.j2"),
+                                       ("build", "--format", "html"),
+                                       "templates/record.html.j2: not a plain file under "
+                                       "1,048,576 bytes; expected a template"),
+    "a stylesheet linked to /dev/zero": (_linked_to_zero("styles/print.css"),
+                                         ("build", "--format", "pdf"),
+                                         "styles/print.css:0: -: -: not a regular file; "
+                                         "expected a text file"),
+    "the config linked to /dev/zero": (_linked_to_zero("compendium.yml"), ("check",),
+                                       "compendium.yml:0: -: -: not a regular file; "
+                                       "expected a text file"),
     "out is a file": (write("out", b"x"), ("build", "--format", "html"),
                       "error: out: cannot write the outputs: File exists; expected a folder "
                       "you can write to, with room (the outputs there are the previous "
