@@ -68,3 +68,14 @@ def test_a_page_of_thousands_of_entries_imports_in_linear_time(tmp_path: Path) -
     started = time.monotonic()
     assert run_cli(ROOT, "import", str(page), "--into", str(tmp_path / "into")) == 0
     assert time.monotonic() - started < 30
+
+
+def test_a_page_whose_name_is_not_utf8_is_named_and_skipped(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name = os.path.join(os.fsencode(tmp_path), b"page-\xff.txt")
+    with open(name, "wb") as page:
+        page.write(SEED.read_bytes())
+    assert run_cli(ROOT, "import", os.fsdecode(name), "--into", str(tmp_path / "into")) == 1
+    err = capsys.readouterr().err
+    assert "page-\\udcff.txt: file name is not UTF-8; expected a UTF-8 name" in err
+    assert "Traceback" not in err

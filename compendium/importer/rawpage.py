@@ -90,6 +90,8 @@ def clean_line(raw: str) -> tuple[str, list[tuple[str, str]]]:
 
 def _decode(path: Path) -> str:
     """Return the page's text, or raise ImportFailure saying why it is not a text page."""
+    if not path.name.isascii() and not _is_utf8(path.name):  # records list the page's name
+        raise ImportFailure(f"{path}: file name is not UTF-8; expected a UTF-8 name")
     try:
         if stat.S_ISFIFO(path.stat().st_mode):  # opening a pipe waits for a writer
             raise ImportFailure(f"{path}: a pipe; expected a scraped inventory page")
@@ -110,3 +112,12 @@ def _decode(path: Path) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportFailure(f"{path}:{line}: not UTF-8 text") from None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _is_utf8(name: str) -> bool:
+    """Return whether a file name decoded from the disk was UTF-8 (no escaped bytes)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
