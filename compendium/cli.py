@@ -122,15 +122,20 @@ def _request(args: argparse.Namespace) -> BuildRequest:
     if getattr(args, "since", None) and not draft:
         raise CompendiumError("--since marks changes in a draft; it cannot be combined "
                               "with --publication")
-    out = getattr(args, "out", Path("out")).resolve()
-    sources = args.sources.resolve()
-    if out.is_relative_to(sources):  # the next build would read the chapters as records
-        raise CompendiumError(f"--out {args.out}: the output folder is inside the sources "
-                              f"folder {args.sources}; expected a folder apart (out/)")
+    if hasattr(args, "out"):  # build and serve; check writes nothing
+        _check_out_folder(args.out, args.sources)
     return BuildRequest(config=args.config, sources=args.sources,
                         out=getattr(args, "out", Path("out")), formats=formats,
                         draft=draft, since=getattr(args, "since", None), archive=archive,
                         use_cache=getattr(args, "use_cache", True))
+
+
+def _check_out_folder(out: Path, sources: Path) -> None:
+    """Refuse an output folder inside the sources: the next build would read the chapters
+    it wrote as records."""
+    if out.resolve().is_relative_to(sources.resolve()):
+        raise CompendiumError(f"--out {out}: the output folder is inside the sources folder "
+                              f"{sources}; expected a folder apart (out/)")
 
 
 def _build(args: argparse.Namespace) -> int:
