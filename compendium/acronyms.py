@@ -8,10 +8,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-DEFINITION = re.compile(r"\(([A-Z][A-Za-z]*[A-Z](?:-[A-Z]+)?)s?\)")
+# Every repetition is bounded (an acronym is short): Python's engine backtracks, and an
+# unbounded `[A-Za-z&-]*` took a minute per MB of `-Ab-Ab…`, trying each capital as a start
+# and scanning to the end of the run. Bounded, the work per character is at most 30 steps.
+DEFINITION = re.compile(r"\(([A-Z][A-Za-z]{0,30}[A-Z](?:-[A-Z]{1,30})?)s?\)")
 """An acronym in brackets, the way the text introduces one: "... Matrix (DTM)"."""
 WORD = re.compile(r"[\w’'-]+")
-USE = re.compile(r"\b([A-Z][A-Za-z&-]*[A-Z])s?\b")
+USE = re.compile(r"\b([A-Z][A-Za-z&-]{0,30}[A-Z])s?\b")
 """An acronym used in the text (a plural "s" left out)."""
 SMALL_WORDS = frozenset(
     ["a", "an", "and", "at", "by", "de", "des", "du", "et", "for", "für", "in", "la", "le", "of",

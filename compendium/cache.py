@@ -162,7 +162,15 @@ class Cache:
         if self.folder is None or (_WRITES.looked and _WRITES.bytes < PRUNE_AFTER):
             return 0
         _WRITES.bytes, _WRITES.looked = 0, True
-        entries = list(_entries(self.folder))
+        try:
+            return self._prune(self.folder, limit)
+        except OSError as exc:  # a cache that cannot be pruned slows builds, never breaks them
+            log.info("cache not pruned: %s", exc)
+            return 0
+
+    def _prune(self, folder: Path, limit: int | None) -> int:
+        """Prune ``folder`` (see prune)."""
+        entries = list(_entries(folder))
         total = sum(size for _, size, _ in entries)
         limit = CACHE_LIMIT if limit is None else limit
         if total <= limit:

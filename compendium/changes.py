@@ -13,8 +13,9 @@ ADDED, CHANGED, REMOVED, MOVED = "added", "changed", "removed", "moved"
 STATUSES = (ADDED, CHANGED, REMOVED, MOVED)
 """In the order the summary counts them; ``moved`` is a record the chapter rules moved."""
 
-TOKEN = re.compile(r"<[^>]*>|[^\s<]+|\s+")
-"""An HTML tag, a word, or a run of white space: the units a change is marked in."""
+TOKEN = re.compile(r"<[^<>]*>|<|[^\s<]+|\s+")
+"""An HTML tag, a word, or a run of white space: the units a change is marked in. (A tag
+stops at the next ``<``: scanning to the end for each of ``<<<…`` would be quadratic.)"""
 ID_ATTRIBUTE = re.compile(r'\s+id="[^"]*"')
 NOTHING = "none"
 """How a field with no value reads in the change list."""

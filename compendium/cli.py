@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import io
 import logging
 import sys
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from compendium.errors import CompendiumError, InvalidInput
 from compendium.model import BuildStats
 from compendium.pipeline import BUILD_STAGES, CHECK_STAGES, FORMATS, BuildRequest, run
 from compendium.progress import Progress
+from compendium.provenance import source_date_epoch
 from compendium.sources import NOTE
 
 log = logging.getLogger("compendium")
@@ -20,6 +22,11 @@ log = logging.getLogger("compendium")
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the verb named in ``argv``; return the process exit code."""
+    for stream in (sys.stdout, sys.stderr):  # a message may quote any file name or text
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+    source_date_epoch()  # a SOURCE_DATE_EPOCH that is not a date is dropped, here and for
+    # every library the build loads
     args = _parser().parse_args(_default_verb(list(sys.argv[1:] if argv is None else argv)))
     logging.basicConfig(level=logging.INFO if args.verbose else NOTE,
                         format="%(levelname)s: %(message)s")
@@ -35,6 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CompendiumError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # the machine refused a read or write the checks did not foresee
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # Ctrl-C: outputs are written whole or not at all
+        print("stopped.", file=sys.stderr)
+        return 130
 
 
 def _default_verb(argv: list[str]) -> list[str]:
@@ -77,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
                                            "every change")
     _add_common(serve)
     serve.add_argument("--out", type=Path, default=Path("out"), help="output folder (out/)")
-    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (8000)")
     serve.set_defaults(run=_serve)
     _add_import(verbs)
     _add_round(verbs)
@@ -131,6 +144,13 @@ def _round(args: argparse.Namespace) -> int:
     print(f"kept round {args.name} in {folder}; compare a later draft with "
           f"`build.py build --since {args.name}`")
     return 0
+
+
+def _port(text: str) -> int:
+    """Return ``text`` as a TCP port number, or tell argparse what is wrong with it."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a port; expected 1 to 65535")
+    return int(text)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -187,10 +207,20 @@ def _request(args: argparse.Namespace) -> BuildRequest:
     if getattr(args, "since", None) and not draft:
         raise CompendiumError("--since marks changes in a draft; it cannot be combined "
                               "with --publication")
+    if hasattr(args, "out"):  # build and serve; check writes nothing
+        _check_out_folder(args.out, args.sources)
     return BuildRequest(config=args.config, sources=args.sources,
                         out=getattr(args, "out", Path("out")), formats=formats,
                         draft=draft, since=getattr(args, "since", None), archive=archive,
                         use_cache=getattr(args, "use_cache", True))
+
+
+def _check_out_folder(out: Path, sources: Path) -> None:
+    """Refuse an output folder inside the sources: the next build would read the chapters
+    it wrote as records."""
+    if out.resolve().is_relative_to(sources.resolve()):
+        raise CompendiumError(f"--out {out}: the output folder is inside the sources folder "
+                              f"{sources}; expected a folder apart (out/)")
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from compendium.errors import InvalidInput
+from compendium.limits import text_problem
 from compendium.model import Entity, Problem
 from compendium.sources import read_text
 from compendium.spelling import did_you_mean
@@ -219,7 +220,7 @@ def _read_mapping(path: Path, problems: list[Problem]) -> YamlMapping:
 
 def _load_yaml_file(path: Path, what: str, problems: list[Problem]) -> YamlMapping:
     """Parse a YAML file, recording why it cannot be read (an empty mapping then)."""
-    if not path.is_file():
+    if not path.exists():
         problems.append(Problem(str(path), 0, "-", "-", f"{what} not found"))
         return YamlMapping({}, {}, {})
     text = read_text(path)
@@ -229,7 +230,7 @@ def _load_yaml_file(path: Path, what: str, problems: list[Problem]) -> YamlMappi
     try:
         return load_mapping(text)
     except YamlProblem as exc:
-        problems.append(Problem(str(path), exc.line, "-", "-", exc.message))
+        problems.append(Problem(str(path), exc.line, "-", exc.field, exc.message))
         return YamlMapping({}, {}, {})
 
 
@@ -299,6 +300,7 @@ def _build_edition(path: Path, doc: YamlMapping, entities: tuple[Entity, ...],
     if "introduction" in texts and "introduction" in m:
         problems.append(Problem(str(path), doc.line_of("introduction"), "-", "introduction",
                                 "given twice, here and in front_matter; expected one"))
+    problems.extend(_markdown_problems(path, doc))
     if problems:
         return None
     return Edition(path=path, title=m["title"], edition=m["edition"], publisher=m["publisher"],
@@ -345,6 +347,26 @@ def _read_front_matter(path: Path, doc: YamlMapping,
         else:
             texts.append((name, text))
     return texts
+
+
+def _markdown_problems(path: Path, doc: YamlMapping) -> list[Problem]:
+    """Return a problem for the introduction or a chapter's intro past what the layout
+    takes in linear time (see limits)."""
+    chapters = doc.values.get("chapters")
+    texts: list[tuple[tuple[str | int, ...], object]] = [
+        (("introduction",), doc.values.get("introduction"))]
+    if isinstance(chapters, list):
+        texts += [(("chapters", i, "intro"), c.get("intro")) for i, c in enumerate(chapters)
+                  if isinstance(c, dict)]
+    found = []
+    for where, text in texts:
+        if not isinstance(text, str):
+            continue  # told by the field's type check
+        problem = text_problem(text)
+        if problem is not None:  # a block (`|`) starts on the line after its key
+            line = doc.line_of(*where) + problem[0] + ("\n" in text)
+            found.append(Problem(str(path), line, "-", ".".join(map(str, where)), problem[1]))
+    return found
 
 
 def _build_labels(path: Path, doc: YamlMapping, problems: list[Problem]) -> Labels:
@@ -459,6 +481,24 @@ def _load_entities(path: Path, problems: list[Problem]) -> tuple[Entity, ...]:
             problems.append(Problem(str(path), raw.line_of(acronym), acronym, "name",
                                     "missing; expected `name: Full Name`"))
             continue
+        problems.extend(_entity_problems(path, raw, acronym, value))
         aliases = value.get("aliases", [])
-        entities.append(Entity(acronym, value["name"], tuple(str(a) for a in aliases)))
+        entities.append(Entity(acronym, value["name"], tuple(str(a) for a in aliases)
+                               if isinstance(aliases, list) else ()))
     return tuple(entities)
+
+
+def _entity_problems(path: Path, raw: YamlMapping, acronym: str,
+                     value: dict[str, Any]) -> list[Problem]:
+    """Return the problems of one entity's fields besides its name."""
+    found = []
+    aliases = value.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        found.append(Problem(str(path), raw.line_of(acronym, "aliases"), acronym, "aliases",
+                             f"{_describe(aliases)}; expected a list of names such as "
+                             "[EU-UN Spotlight Initiative, Spotlight]"))
+    found += [Problem(str(path), raw.line_of(acronym, key), acronym, key,
+                      f"unknown field{did_you_mean(key, ('name', 'aliases'))}; "
+                      "expected name and aliases")
+              for key in value if key not in ("name", "aliases")]
+    return found

@@ -29,3 +29,8 @@ class ImportFailure(CompendiumError):
 
 class BuildStopped(CompendiumError):
     """Raised when a build stops because a newer one supersedes it (the preview's PDF)."""
+
+
+class OutputError(CompendiumError):
+    """Raised by output when the output folder cannot be written (a file in its place, no
+    permission, a full disk); the outputs there are left as they were."""

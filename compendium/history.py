@@ -193,7 +193,7 @@ def _manifest(path: Path) -> dict[str, object]:
         if not isinstance(document, dict) or document.get("format") != MANIFEST_FORMAT:
             raise ValueError(f"format {document.get('format')!r}")
         return document
-    except (ValueError, AttributeError, UnicodeDecodeError) as exc:
+    except (ValueError, AttributeError, UnicodeDecodeError, RecursionError, OSError) as exc:
         raise _not_a_manifest(path, exc) from None
 
 
@@ -211,7 +211,7 @@ def _manifest_texts(path: Path, document: Mapping[str, object] | None = None) ->
         if not isinstance(records, dict):
             raise TypeError("records is not a mapping")
         return {str(k): str(v["text"]) for k, v in records.items()}
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise _not_a_manifest(path, exc) from None
 
 
@@ -228,6 +228,17 @@ def _git_texts(commit: str, sources: Path) -> dict[str, str]:
     """Return the record texts of ``sources`` at ``commit``, by path below it."""
     prefix = git_output(sources, "rev-parse", "--show-prefix").decode().strip()
     archive = git_output(sources, "archive", "--format=tar", commit, "--", ".")
+    if not archive:  # the commit is older than the sources folder: every record is new since
+        return {}
+    try:
+        return _tar_texts(archive, prefix)
+    except tarfile.TarError as exc:
+        raise CompendiumError(f"--since {commit[:12]}: git gave no readable archive of the "
+                              f"sources ({exc})") from None
+
+
+def _tar_texts(archive: bytes, prefix: str) -> dict[str, str]:
+    """Return the record texts a tar archive of the sources holds, by path below them."""
     texts = {}
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         for member in tar.getmembers():

@@ -43,7 +43,7 @@ from compendium.logcapture import captured_warnings
 from compendium.markdown import entities_line
 from compendium.model import NO_PAGES, Chapter, Pagination, Record, text_direction
 from compendium.nobreak import NameIndex, mark_html, registry_names
-from compendium.templating import template_errors
+from compendium.templating import ProjectLoader, TemplateEnvironment, template_errors
 
 if TYPE_CHECKING:
     from compendium.comments import PlacedComment
@@ -420,11 +420,11 @@ def with_changes(document: Document, changes: Changes) -> Document:
 @functools.lru_cache(maxsize=8)
 def template_environment(templates: Path) -> jinja2.Environment:
     """Return a strict, autoescaping Jinja environment for the HTML templates."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates),
-                             undefined=jinja2.StrictUndefined,
-                             autoescape=jinja2.select_autoescape(["html", "j2"],
-                                                                 default_for_string=True),
-                             trim_blocks=True, lstrip_blocks=True)
+    env = TemplateEnvironment(loader=ProjectLoader(templates),
+                              undefined=jinja2.StrictUndefined,
+                              autoescape=jinja2.select_autoescape(["html", "j2"],
+                                                                  default_for_string=True),
+                              trim_blocks=True, lstrip_blocks=True)
     env.filters["entities_line"] = entities_line
     env.filters["years"] = years_of
     env.filters["long_date"] = long_date

@@ -12,7 +12,7 @@ import jinja2
 from compendium.config import Edition
 from compendium.headings import EntryHeading, entry_heading, reference_name
 from compendium.model import Chapter, Record
-from compendium.templating import template_errors
+from compendium.templating import ProjectLoader, TemplateEnvironment, template_errors
 
 ATX_HEADING = re.compile(r"^(#{1,6})(?=\s)")
 FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -42,9 +42,9 @@ def chapter_markdown(template: jinja2.Template, chapter: Chapter, edition: Editi
 @functools.lru_cache(maxsize=8)
 def _environment(templates: Path) -> jinja2.Environment:
     """Return a strict Jinja environment for Markdown (no HTML escaping: it is not HTML)."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates),
-                             undefined=jinja2.StrictUndefined, autoescape=False,
-                             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env = TemplateEnvironment(loader=ProjectLoader(templates),
+                              undefined=jinja2.StrictUndefined, autoescape=False,
+                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["nest"] = nest_headings
     env.filters["entities_line"] = entities_line
     env.filters["entry_heading"] = _entry_heading

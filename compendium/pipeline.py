@@ -31,7 +31,7 @@ from compendium.pdf.run import PrintRun
 from compendium.pdf.workers import Workers
 from compendium.progress import QUIET, Progress
 from compendium.provenance import source_state
-from compendium.sources import RecordFile, read_record_files
+from compendium.sources import RecordFile, read_record_files, read_text
 from compendium.validate import (
     source_page_problems,
     unprintable_problems,
@@ -232,7 +232,7 @@ def render_html_edition(build: Build) -> Build:
         document = with_changes(document, build.changes)
     document = _with_open_comments(document, build.request.sources)
     css = "\n".join(_style(build, name) for name in ("common.css", "screen.css"))
-    script = (_templates(build) / "reader.js").read_text(encoding="utf-8")
+    script = project_text(_templates(build) / "reader.js")
     html = render_html(document, _templates(build), "html", inline_css=css, script=script)
     html = html.replace(FONTS_PLACEHOLDER, embedded_font_css(html, build.cache), 1)
     return _add_outputs(build, {HTML_NAME: html.encode()})
@@ -311,6 +311,8 @@ def make_print_job(build: Build) -> PrintJob:
     """Return what the PDF renderer needs for this build."""
     assert build.edition is not None and build.document is not None
     document = replace(build.document, chapters=build.chapters)
+    for name in ("common.css", "print.css"):  # the workers read them: say here what is wrong
+        _style(build, name)
     return PrintJob(document, _templates(build), PdfJob(
         html="", project=build.request.project,
         stylesheets=tuple(build.request.project / "styles" / n
@@ -460,4 +462,13 @@ def _templates(build: Build) -> Path:
 
 def _style(build: Build, name: str) -> str:
     """Return the text of one of the project's stylesheets."""
-    return (build.request.project / "styles" / name).read_text(encoding="utf-8")
+    return project_text(build.request.project / "styles" / name)
+
+
+def project_text(path: Path) -> str:
+    """Return the text of a file of the project (a stylesheet, the reader's script), or
+    raise InvalidInput saying why it cannot be read (missing, unreadable, not UTF-8)."""
+    text = read_text(path)
+    if isinstance(text, Problem):
+        raise InvalidInput([text])
+    return text

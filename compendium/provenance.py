@@ -29,20 +29,37 @@ class SourceState:
 def source_state(sources: Path, files: Sequence[tuple[Path, str]]) -> SourceState:
     """Return the state of ``sources``, whose record files are given as (path, text)."""
     commit, committed = _clean_commit(sources)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        date = datetime.fromtimestamp(int(epoch), UTC)
+    epoch = source_date_epoch()
+    if epoch is not None:
+        date = epoch
     elif committed is not None:
         date = committed
     else:
         latest = max((path.stat().st_mtime for path, _ in files), default=0.0)
-        date = datetime.fromtimestamp(int(latest), UTC)
+        date = datetime.fromtimestamp(min(max(int(latest), 0), LATEST_EPOCH), UTC)
     if commit:
         return SourceState(date, f"git {commit}")
     digest = hashlib.sha256()
     for path, text in sorted(files, key=lambda file: file[0].parts):
         digest.update(relative_name(path, sources).encode() + b"\0" + text.encode())
     return SourceState(date, f"sha256 {digest.hexdigest()[:12]} (uncommitted)")
+
+
+LATEST_EPOCH = 253_402_300_799
+"""9999-12-31T23:59:59Z, the last moment a four-digit year can print."""
+
+
+def source_date_epoch() -> datetime | None:
+    """Return the date SOURCE_DATE_EPOCH sets (whole seconds since 1970), or None when it is
+    unset or not such a number: the reproducible-builds rule is to ignore a bad value, not to
+    fail on it."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.isascii() or not epoch.isdigit() or len(epoch) > 12 or \
+            int(epoch) > LATEST_EPOCH:
+        # Gone for the libraries that read it too (matplotlib's int() would fail on it).
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+        return None
+    return datetime.fromtimestamp(int(epoch), UTC)
 
 
 def _clean_commit(sources: Path) -> tuple[str, datetime | None]:

@@ -15,12 +15,14 @@ import gc
 import html
 import http.server
 import logging
+import signal
 import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import watchfiles
 
@@ -33,6 +35,24 @@ log = logging.getLogger(__name__)
 RELOAD_SCRIPT = """<script>
 (function () {  // live preview: reload when the server has a newer build than this page
   const shown = "%d";
+  // Where the reader is: the record at the top of the window and how far it is scrolled.
+  // A problems page in between keeps it, so a fixed draft comes back at the same place.
+  const draft = document.querySelector("article.record") !== null;
+  const place = () => {
+    const top = [...document.querySelectorAll("article.record")]
+      .find(r => r.getBoundingClientRect().bottom > 0);
+    return top ? {id: top.id, offset: top.getBoundingClientRect().top} : null;
+  };
+  const saved = JSON.parse(sessionStorage.getItem("preview-place") || "null");
+  history.scrollRestoration = "manual";  // the browser's would put back the problems page's
+  const restore = () => {
+    const target = saved && document.getElementById(saved.id);
+    if (target) scrollTo(0, target.getBoundingClientRect().top + scrollY - saved.offset);
+    addEventListener("scroll", () =>
+      sessionStorage.setItem("preview-place", JSON.stringify(place())), {passive: true});
+  };
+  // Once laid out with its fonts: the place is measured in the final layout.
+  if (draft) addEventListener("load", () => document.fonts.ready.then(restore));
   setInterval(async () => {
     try {
       const now = await (await fetch("/__version", {cache: "no-store"})).text();
@@ -41,6 +61,10 @@ RELOAD_SCRIPT = """<script>
   }, 400);
 })();
 </script>"""
+IDLE_SECONDS = 5
+"""How long the preview keeps a connection that sends nothing (a browser asks again)."""
+MAX_CONNECTIONS = 64
+"""Connections served at once."""
 
 
 @dataclass
@@ -67,9 +91,17 @@ class Preview:
         except CompendiumError as exc:
             page = problems_page([str(exc)])
             summary = f"error: {exc}"
+        except Exception as exc:  # a bug: the preview says so in the page and keeps going
+            log.exception("HTML not rebuilt: unexpected error")
+            page = problems_page([f"unexpected error (a bug in the compendium compiler; "
+                                  f"please report it): {type(exc).__name__}: {exc}"])
+            summary = "error: unexpected, see above"
         with self.lock:
             self.version += 1
             script = (RELOAD_SCRIPT % self.version).encode()
+            # The draft's policy forbids every connection; the preview's script asks this
+            # server (and only it) for the latest version.
+            page = page.replace(b"connect-src 'none'", b"connect-src 'self'", 1)
             self.page = page.replace(b"</body>", script + b"\n</body>", 1)
         self.seconds = time.perf_counter() - started
         print(summary, flush=True)
@@ -118,7 +150,7 @@ class PdfRebuilds:
             self._changed.notify_all()
         self._thread.join()
         if self._workers is not None:
-            self._workers.shutdown(wait=False)
+            self._workers.stop()
 
     def _loop(self) -> None:
         while True:
@@ -172,7 +204,9 @@ def settle_memory() -> None:
 def problems_page(problems: Iterable[str]) -> bytes:
     """Return an HTML page listing build problems (escaped: they quote record text)."""
     items = "\n".join(f"<li><code>{html.escape(p)}</code></li>" for p in problems)
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Build '
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            f'script-src \'unsafe-inline\'; connect-src \'self\'"><title>Build '
             f'problems</title></head><body><main><h1>The compendium cannot be built</h1>'
             f'<p>Fix these and save: the page reloads by itself.</p><ul class="problems">'
             f'{items}</ul></main></body></html>').encode()
@@ -182,33 +216,85 @@ def handler_for(preview: Preview) -> type[http.server.BaseHTTPRequestHandler]:
     """Return a request handler serving ``preview``."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
+        timeout = IDLE_SECONDS  # an idle connection lets its thread go
+
         def do_GET(self) -> None:
-            path = self.path.split("?")[0]
+            self._answer(head=False)
+
+        def do_HEAD(self) -> None:
+            self._answer(head=True)
+
+        def _answer(self, head: bool) -> None:
+            if not is_local_host(self.headers.get("Host", ""), self.connection.getsockname()[1]):
+                # A page elsewhere whose name was pointed at 127.0.0.1 (DNS rebinding) must
+                # not read the draft: only the names of this machine are answered.
+                self.send_error(421, "this preview answers http://127.0.0.1 only")
+                return
+            found = self._body(self.path.split("?")[0])
+            if found is None:
+                self.send_error(404)
+            else:
+                self._send(*found, head=head)
+
+        def _body(self, path: str) -> tuple[bytes, str] | None:
+            pdf = preview.request.out / "compendium.pdf"
             if path in ("/", "/compendium.html"):
                 with preview.lock:
-                    self._send(preview.page, "text/html; charset=utf-8")
-            elif path == "/__version":
-                self._send(str(preview.version).encode(), "text/plain")
-            elif path == "/compendium.pdf" and (preview.request.out / "compendium.pdf").is_file():
-                self._send((preview.request.out / "compendium.pdf").read_bytes(),
-                           "application/pdf")
-            else:
-                self.send_error(404)
+                    return preview.page, "text/html; charset=utf-8"
+            if path == "/__version":
+                return str(preview.version).encode(), "text/plain"
+            if path == "/compendium.pdf":
+                with contextlib.suppress(OSError):
+                    return pdf.read_bytes(), "application/pdf"
+            return None
 
-        def _send(self, body: bytes, kind: str) -> None:
+        def _send(self, body: bytes, kind: str, head: bool) -> None:
             self.send_response(200)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
             # The browser may have gone away (reload, closed tab): nothing to do then.
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.wfile.write(body)
+            with contextlib.suppress(OSError):
+                if not head:
+                    self.wfile.write(body)
 
         def log_message(self, *args: object) -> None:
             pass  # one line per rebuild is enough on the editor's terminal
 
     return Handler
+
+
+class PreviewServer(http.server.ThreadingHTTPServer):
+    """A thread per connection, at most MAX_CONNECTIONS at once: a connection beyond them is
+    closed at once (a browser opens six; hundreds of idle ones would each hold a thread)."""
+
+    daemon_threads = True
+    request_queue_size = 128  # the listen backlog: a burst of connections is not refused
+
+    def __init__(self, address: tuple[str, int],
+                 handler: type[http.server.BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve ``request`` in a thread of its own if a slot is free, else close it."""
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Serve the request, then free its slot."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+def is_local_host(host: str, port: int | str) -> bool:
+    """Return whether a request's Host header names this machine on the preview's port."""
+    return host in {f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]")}
 
 
 def watched(request: BuildRequest) -> list[Path]:
@@ -224,7 +310,7 @@ def serve(request: BuildRequest, port: int, stop: threading.Event | None = None)
     """Serve the preview until interrupted (or ``stop`` is set)."""
     preview = Preview(request)
     try:  # the port first: a busy one should not wait for a build to be said
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler_for(preview))
+        server = PreviewServer(("127.0.0.1", port), handler_for(preview))
     except OSError as exc:
         raise CompendiumError(f"cannot serve on 127.0.0.1 port {port}: {exc.strerror}; is "
                               "another preview running? Choose another with --port") from exc
@@ -235,16 +321,33 @@ def serve(request: BuildRequest, port: int, stop: threading.Event | None = None)
     print(f"Serving the draft at http://127.0.0.1:{server.server_address[1]}/ "
           "(Ctrl-C to stop)", flush=True)
     stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():  # `kill`: stop as on Ctrl-C
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        for _ in watchfiles.watch(*watched(request), stop_event=stop, debounce=50, step=20,
-                                  watch_filter=_not_output(request), raise_interrupt=False):
-            pdf.interrupt()  # now, not after the HTML: it would slow the HTML down
-            preview.rebuild()
-            pdf.ask()
+        while not stop.is_set():
+            follow_changes(request, preview, pdf, stop)
     finally:
         server.shutdown()
         pdf.close()
     return 0
+
+
+def follow_changes(request: BuildRequest, preview: Preview, pdf: PdfRebuilds,
+                   stop: threading.Event) -> None:
+    """Rebuild after each change, until ``stop`` or until a watched file was replaced.
+
+    A file is watched by its inode: an editor that saves by writing a new file and renaming
+    it over the old (vim, many others) leaves the watch on the old one, and the next save
+    would go unseen. After such a change the caller watches again, the new file included."""
+    files = {str(p) for p in watched(request) if p.is_file()}
+    for changes in watchfiles.watch(*watched(request), stop_event=stop, debounce=50, step=20,
+                                    watch_filter=_not_output(request), raise_interrupt=False):
+        pdf.interrupt()  # now, not after the HTML: it would slow the HTML down
+        preview.rebuild()
+        pdf.ask()
+        if any(path in files for _, path in changes):
+            return
+    stop.set()  # the watch ended: interrupted (Ctrl-C) or asked to stop
 
 
 def _not_output(request: BuildRequest) -> watchfiles.DefaultFilter:

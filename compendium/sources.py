@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 from compendium.model import Problem
 from compendium.yamldoc import YamlMapping, YamlProblem, load_mapping
@@ -49,8 +50,27 @@ class RecordFile:
 
 
 def find_record_files(root: Path) -> list[Path]:
-    """Return every ``*.md`` file under ``root``, sorted, skipping data folders."""
-    return [Path(p) for p in _walk(str(root)) if p.endswith(".md")]
+    """Return every ``*.md`` record file under ``root``, sorted, skipping data folders."""
+    return [p for p in walk_records(root) if isinstance(p, Path)]
+
+
+def walk_records(root: Path) -> Iterator[Path | Problem]:
+    """Yield every ``*.md`` record file under ``root`` in order, and a Problem for each
+    folder or name that cannot be read (a symlink loop, a name that is not UTF-8)."""
+    for found in _walk(str(root), set()):
+        if isinstance(found, Problem) or found.endswith(".md"):
+            yield _named(found) if isinstance(found, str) else found
+
+
+def _named(path: str) -> Path | Problem:
+    """Return ``path``, or the problem of a name that is not UTF-8 (the manifest, the
+    messages and the HTML could not carry it)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return Problem(shown, 0, "-", "-", "file name is not UTF-8; expected a UTF-8 name")
+    return Path(path)
 
 
 def is_note_name(path: str) -> bool:
@@ -59,18 +79,37 @@ def is_note_name(path: str) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in NOT_RECORDS)
 
 
-def _walk(folder: str) -> Iterator[str]:
+def _walk(folder: str, seen: set[tuple[int, int]]) -> Iterator[str | Problem]:
     """Yield the files below ``folder`` in the order of their paths' parts, not entering
-    skipped or hidden folders. (os.scandir: no stat per file, which a preview would pay for
-    every record on every edit.)"""
-    with os.scandir(folder) as found:
-        entries = sorted(found, key=lambda entry: entry.name)
+    skipped or hidden folders, nor a folder twice (a symlink loop). (os.scandir: no stat per
+    file, which a preview would pay for every record on every edit.)"""
+    try:
+        where = os.stat(folder)
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda entry: entry.name)
+    except OSError as exc:
+        yield Problem(folder, 0, "-", "-", f"cannot read the folder: {exc.strerror}")
+        return
+    if (where.st_dev, where.st_ino) in seen:
+        yield Problem(folder, 0, "-", "-", "a symlink loop: this folder is already read "
+                                           "under another name; expected no loop")
+        return
+    seen.add((where.st_dev, where.st_ino))
     for entry in entries:
-        if entry.is_dir():
+        if _is_folder(entry):
             if entry.name not in SKIPPED_FOLDERS and not entry.name.startswith("."):
-                yield from _walk(entry.path)
-        elif entry.is_file():
+                yield from _walk(entry.path, seen)
+        elif entry.is_symlink() or entry.is_file():  # a broken link: read_text says why
             yield entry.path
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """Return whether ``entry`` is a folder (a link to itself, which cannot be followed, is
+    not: reading it says why)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def relative_name(path: Path, root: Path) -> str:
@@ -87,8 +126,9 @@ def read_record_files(root: Path) -> tuple[list[RecordFile], list[Problem]]:
     files: list[RecordFile] = []
     problems: list[Problem] = []
     notes: list[str] = []
-    for path in find_record_files(root):
-        result = None if is_note_name(str(path)) else read_record_file(path)
+    for path in walk_records(root):
+        result = path if isinstance(path, Problem) else \
+            None if is_note_name(str(path)) else read_record_file(path)
         if result is None:
             notes.append(str(path))
         elif isinstance(result, Problem):
@@ -131,7 +171,7 @@ def parse_record(path: Path, text: str) -> RecordFile | Problem | None:
     try:
         front = load_mapping("\n".join(lines[1:closing]), first_line=2)
     except YamlProblem as exc:
-        return Problem(str(path), exc.line, "-", "-", exc.message)
+        return Problem(str(path), exc.line, "-", exc.field, exc.message)
     body = "\n".join(lines[closing + 1:]).strip("\n")
     return RecordFile(path, front, body, closing + 2, text)
 
@@ -154,6 +194,8 @@ def read_text(path: Path) -> str | Problem:
         stat = path.stat()
     except OSError as exc:
         return Problem(str(path), 0, "-", "-", f"cannot read: {exc.strerror}")
+    if not S_ISREG(stat.st_mode):  # a device never ends, a pipe may never open
+        return Problem(str(path), 0, "-", "-", "not a regular file; expected a text file")
     signature = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
     seen = _READ.get(path)
     if seen is not None and seen[0] == signature:
@@ -170,9 +212,13 @@ def _read_text(path: Path, size: int) -> str | Problem:
         if size > MAX_FILE_BYTES:
             return Problem(str(path), 0, "-", "-",
                            f"file is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}")
-        data = path.read_bytes()
+        with open(path, "rb") as handle:  # at most the limit: the file may grow meanwhile
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return Problem(str(path), 0, "-", "-", f"cannot read: {exc.strerror}")
+    if len(data) > MAX_FILE_BYTES:
+        return Problem(str(path), 0, "-", "-", f"file is over {MAX_FILE_BYTES:,} bytes; "
+                                               f"expected at most {MAX_FILE_BYTES:,}")
     if not data.strip():
         return Problem(str(path), 0, "-", "-", "empty file; expected front matter and text")
     if b"\x00" in data:

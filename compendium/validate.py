@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -12,6 +13,7 @@ from typing import Any
 from compendium.config import Edition, check_fields
 from compendium.countries import country_names, is_known_country
 from compendium.fonts import unprintable
+from compendium.limits import text_problem
 from compendium.model import (
     PROVENANCE_KINDS,
     Period,
@@ -24,10 +26,10 @@ from compendium.model import (
 from compendium.sources import RecordFile
 from compendium.spelling import did_you_mean
 
+log = logging.getLogger(__name__)
+
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-MAX_PARAGRAPH_CHARS = 20_000
-"""Longer than any real paragraph (the longest in the inventory is ~1,300 characters)."""
 
 RECORD_FIELDS: dict[str, tuple[type, bool]] = {
     "id": (str, True), "kind": (str, True), "entity": (str, True), "sources": (list, False),
@@ -363,11 +365,9 @@ def _check_body(file: RecordFile, rid: str) -> list[Problem]:
     if not file.body.strip():
         return [Problem(str(file.path), file.body_line, rid, "body",
                         "empty; expected the record's text after the front matter")]
-    for offset, paragraph in enumerate(file.body.split("\n")):
-        if len(paragraph) > MAX_PARAGRAPH_CHARS:
-            return [Problem(str(file.path), file.body_line + offset, rid, "body",
-                            f"a line of {len(paragraph):,} characters; expected at most "
-                            f"{MAX_PARAGRAPH_CHARS:,}")]
+    problem = text_problem(file.body)
+    if problem is not None:
+        return [Problem(str(file.path), file.body_line + problem[0], rid, "body", problem[1])]
     return []
 
 

@@ -37,12 +37,21 @@ class YamlMapping:
         return self.node_lines.get(path, min(self.key_lines.values(), default=1))
 
 
+MAX_INT_DIGITS = 18
+"""Digits of the longest whole number a field may hold (no count or year comes near)."""
+SCALAR_KINDS = {"int": "a whole number", "float": "a number", "bool": "true or false",
+                "timestamp": "a date", "null": "nothing"}
+"""How an editor would say what each tagged scalar must be."""
+
+
 class YamlProblem(Exception):
     """Raised by load_mapping when the text is not a plain YAML mapping."""
 
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, field: str = "-") -> None:
         self.line = line
         self.message = message
+        self.field = field
+        """The value's path of keys, e.g. ``period.start`` ("-" when it is the document)."""
         super().__init__(f"line {line}: {message}")
 
 
@@ -67,7 +76,7 @@ def load_mapping(text: str, first_line: int = 1) -> YamlMapping:
     values = _construct(node, first_line)
     key_lines = {str(k.value): first_line + k.start_mark.line for k, _ in node.value}
     node_lines = dict(_node_lines(node, (), first_line))
-    return YamlMapping({str(k): v for k, v in values.items()}, key_lines, node_lines)
+    return YamlMapping(values, key_lines, node_lines)
 
 
 def _is_tab_at(text: str, line: int, column: int) -> bool:
@@ -141,13 +150,79 @@ def _children(node: yaml.Node, depth: int) -> list[tuple[yaml.Node, int]]:
 
 def _construct(node: yaml.Node, first_line: int) -> dict[Any, Any]:
     """Turn a checked node tree into Python values."""
+    _check_scalars(node, first_line)
     loader = _Loader("")
     try:
         value = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else node.start_mark.line)
+        raise YamlProblem(line, f"YAML error: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(first_line + node.start_mark.line, f"YAML error: {exc}") from None
     finally:
         loader.dispose()
     if not isinstance(value, dict):
         raise YamlProblem(first_line, "expected a mapping of `field: value` lines")
+    return {str(k): _text_keys(v) for k, v in value.items()}
+
+
+def _text_keys(value: Any) -> Any:
+    """Return ``value`` with every mapping's keys as text (``1:`` and ``null:`` too), so that
+    every reader of a field name may take it for a string."""
+    if isinstance(value, dict):
+        return {str(k): _text_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_text_keys(v) for v in value]
     return value
+
+
+def _check_scalars(root: yaml.Node, first_line: int) -> None:
+    """Refuse a scalar YAML cannot turn into its value (``2016-02-30``, ``!!int x``, a number
+    of 5,000 digits), naming its field and line, before the constructor raises on it."""
+    stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())]
+    loader = _Loader("")
+    try:
+        _check_nodes(stack, loader, first_line)
+    finally:
+        loader.dispose()
+
+
+def _check_nodes(stack: list[tuple[yaml.Node, tuple[str, ...]]], loader: yaml.SafeLoader,
+                 first_line: int) -> None:
+    """Check every scalar below the nodes of ``stack`` (see _check_scalars)."""
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((v, (*path, str(k.value))) for k, v in node.value)
+            stack.extend((k, path) for k, _ in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((v, (*path, str(i))) for i, v in enumerate(node.value))
+        elif isinstance(node, yaml.ScalarNode):
+            problem = scalar_problem(node, loader)
+            if problem is not None:
+                raise YamlProblem(first_line + node.start_mark.line, problem,
+                                  ".".join(path) or "-")
+
+
+def scalar_problem(node: yaml.ScalarNode, loader: yaml.SafeLoader) -> str | None:
+    """Return why YAML cannot make a value of ``node`` (None when it can)."""
+    kind = node.tag.removeprefix("tag:yaml.org,2002:")
+    if kind not in SCALAR_KINDS:
+        return None
+    shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+    expected = (f"expected {SCALAR_KINDS[kind]}, or text in quotes "
+                f"(\"{shown}\")")
+    too_big = f"`{shown}` is too large a number; expected at most {MAX_INT_DIGITS} digits"
+    if kind == "int" and len(node.value) > 2 * MAX_INT_DIGITS:  # before int() reads it
+        return too_big
+    try:
+        value = loader.construct_object(node)
+    # The constructors raise what their parsing meets (ValueError for 2016-02-30,
+    # KeyError for `!!bool x`, AttributeError for `!!timestamp x`, ...): all mean bad input.
+    except Exception as exc:
+        reason = str(exc).split("\n")[0] if isinstance(exc, ValueError) else "not in its form"
+        return f"`{shown}` is not {SCALAR_KINDS[kind]} ({reason}); {expected}"
+    if isinstance(value, int) and abs(value) >= 10 ** MAX_INT_DIGITS:
+        return too_big
+    return None

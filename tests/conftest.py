@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,18 @@ def copy_project(target: Path, sources: Path | None = None) -> Path:
     else:  # the raw pages records cite: a build checks that they exist
         shutil.copytree(ROOT / "sources" / "raw", target / "sources" / "raw")
     return target
+
+
+def read_outputs(out: Path) -> dict[str, bytes]:
+    """Return every output a reader finds by the documented paths of ``out``
+    (``compendium.pdf``, ``chapters/…``: links into the current set), by relative path."""
+    found: dict[str, bytes] = {}
+    for top in sorted(out.iterdir()):
+        if top.name.startswith(".") or top.name == "current":
+            continue  # the sets themselves, the lock, links being switched
+        paths = sorted(top.iterdir()) if top.is_dir() else [top]
+        found.update({str(p.relative_to(out)): p.read_bytes() for p in paths if p.is_file()})
+    return found
 
 
 def run_cli(project: Path, *args: str) -> int:
@@ -139,6 +152,24 @@ def browser() -> Iterator[Any]:
             "--disable-component-update", "--disable-sync", "--no-first-run"])
         yield browser
         browser.close()
+
+
+def wait_for(page: Any, expression: str, timeout: float = 15_000) -> None:
+    """Poll a JavaScript ``expression`` in ``page`` until it is true (Playwright's
+    wait_for_function evaluates a string, which the draft's Content-Security-Policy forbids;
+    page.evaluate is the browser's own). A reload meanwhile is waited out."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Error:  # the page is being replaced: ask the next one
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never true in the page: {expression}")
+        time.sleep(0.05)
 
 
 def browser_text(browser: Any, html: Path, selector: str = "body") -> str:

@@ -44,20 +44,28 @@ def build_process(project: Path, *hook: str) -> subprocess.Popen[bytes]:
                             stderr=subprocess.PIPE)
 
 
-def outputs(project: Path) -> dict[str, bytes]:
-    """Return every file in the output folder, temporary ones included, by relative path."""
-    out = project / "out"
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file()}
+def outputs(project: Path, out_name: str = "out") -> dict[str, bytes]:
+    """Return every file a reader finds by the output folder's documented paths
+    (``compendium.pdf``, ``chapters/…``, temporary files beside them included)."""
+    out = project / out_name
+    found: dict[str, bytes] = {}
+    for top in sorted(out.iterdir()):
+        if top.name in ("current", ".lock") or (top.name.startswith(".") and top.is_dir()):
+            continue  # the sets themselves, and links to them being switched
+        paths = sorted(top.iterdir()) if top.is_dir() else [top]
+        found.update({str(p.relative_to(out)): p.read_bytes() for p in paths if p.is_file()})
+    return found
 
 
 def assert_whole(found: dict[str, bytes], old: dict[str, bytes], new: dict[str, bytes]) -> None:
-    """Every output is the complete old or the complete new version; no partial file shows."""
+    """The outputs are the complete old set or the complete new set: no partial file, and
+    no mix of new chapters with the old PDF (a later --since would compare wrongly)."""
     visible = {name: data for name, data in found.items() if not name.rpartition("/")[2]
                .startswith(".")}
     assert set(visible) == set(old)
-    for name, data in visible.items():
-        assert data in (old[name], new[name]), f"{name} is neither the old nor the new output"
+    mixed = {name for name in visible if visible[name] != old[name]} - {
+        name for name in visible if visible[name] != new[name]}
+    assert visible in (old, new), f"a mix: {sorted(mixed)} new, the rest old"
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +85,7 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, by
     new_out = project.parent / "new-out"
     assert subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--out",
                            str(new_out)], cwd=project, check=False).returncode == 0
-    new = {str(p.relative_to(new_out)): p.read_bytes() for p in new_out.rglob("*")
-           if p.is_file()}
+    new = outputs(project.parent, "new-out")
     assert old.keys() == new.keys() and old != new
     return project, old, new
 
@@ -89,12 +96,16 @@ def edited_project(states: tuple[Path, dict[str, bytes], dict[str, bytes]],
     """Return a fresh copy of the edited project, its outputs still the old ones."""
     project, old, new = states
     copy = tmp_path / "project"
-    shutil.copytree(project, copy)  # keeps modification times, so the build date holds
+    # Keeps modification times, so the build date holds, and the output folder's links.
+    shutil.copytree(project, copy, symlinks=True)
     return copy, old, new
 
 
+# The set is written (a sync per file and folder), its link made, switched to by a rename,
+# then the sets before the one before are removed: a kill at each step.
 @pytest.mark.parametrize(("point", "k"), [
-    ("replace", 0), ("replace", 2), ("replace", 5), ("fsync", 0), ("fsync", 4)])
+    ("fsync", 0), ("fsync", 2), ("fsync", 4), ("fsync", 6), ("fsync", 8), ("symlink", 0),
+    ("rmdir", 0)])
 def test_killed_at_a_write_leaves_whole_outputs(
         edited_project: tuple[Path, dict[str, bytes], dict[str, bytes]], point: str,
         k: int) -> None:
@@ -103,8 +114,7 @@ def test_killed_at_a_write_leaves_whole_outputs(
     assert process.wait() == -signal.SIGKILL
     assert_whole(outputs(project), old, new)
     check_pdf(project / "out" / "compendium.pdf")
-    assert build_process(project).wait() == 0
-    assert outputs(project) == new  # the next build succeeds and cleans the dead one's files
+    assert_next_build_succeeds(project, new)  # and cleans the dead one's files
 
 
 @pytest.mark.parametrize("delay", [0.4, 0.9, 1.4])
@@ -117,8 +127,17 @@ def test_killed_after_a_delay_leaves_whole_outputs(
     process.wait()
     assert_whole(outputs(project), old, new)
     check_pdf(project / "out" / "compendium.pdf")
-    assert build_process(project).wait() == 0
+    assert_next_build_succeeds(project, new)
+
+
+def assert_next_build_succeeds(project: Path, new: dict[str, bytes]) -> None:
+    """Build again: it succeeds, gives the new outputs and leaves no temporary file."""
+    process = build_process(project)
+    assert process.wait() == 0, process.stderr.read() if process.stderr else ""
     assert outputs(project) == new
+    out = project / "out"
+    assert [p.name for p in out.iterdir() if p.name.endswith((".tmp", ".old"))] == []
+    assert len(list((out / ".sets").iterdir())) <= 2  # the new set, and the one before
 
 
 def processes_of(project: Path) -> list[int]:
@@ -165,3 +184,23 @@ def test_a_live_build_temporary_file_is_left_alone(project: Path,
     dead.write_bytes(b"partial")
     assert build_process(project).wait() == 0
     assert alive.exists() and not dead.exists()
+
+
+def test_links_planted_in_the_output_folder_are_not_followed(
+        project: Path, make_record: RecordFactory, tmp_path: Path) -> None:
+    """Old sets are deleted and the current one carried over: never through a link to
+    elsewhere (a shared or checked-out out/ could hold one)."""
+    make_record()
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("mine")
+    out = project / "out"
+    out.mkdir()
+    (out / ".sets").symlink_to(precious)
+    assert build_process(project).wait() == 1
+    assert (precious / "keep.txt").read_text() == "mine"
+    (out / ".sets").unlink()
+    (out / "current").symlink_to(precious)
+    assert build_process(project).wait() == 0
+    assert (precious / "keep.txt").read_text() == "mine"
+    assert not (out / "keep.txt").exists() and (out / "compendium.pdf").is_file()

@@ -6,7 +6,10 @@ Each case is run through both `check` and `build`; `build` must stop before writ
 from __future__ import annotations
 
 import html
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +17,7 @@ import pytest
 
 from compendium.pipeline import BuildRequest
 from compendium.serve import Preview
-from tests.conftest import run_cli
+from tests.conftest import ROOT, RecordFactory, run_cli
 
 SOURCE = "  - {page: 000_d693a286f112ada1.txt, lines: \"1\"}"
 """A line of a raw page the project has (a build checks that the page exists)."""
@@ -123,6 +126,39 @@ RECORD_CASES: dict[str, tuple[bytes, str]] = {
                              "r1: name: missing; a profile needs the entity's full name"),
     "empty body": (record(**{"Text of the record.\n": ""}), "sources/x.md:8: r1: body: empty; "
                    "expected the record's text after the front matter"),
+    "impossible day": (record("x: 2016-02-30\n"), "sources/x.md:7: x: `2016-02-30` is not "
+                       "a date (day is out of range for month); expected a date, or text in "
+                       "quotes (\"2016-02-30\")"),
+    "impossible month in a list": (record("themes: [a, 2016-13-01]\n"), "sources/x.md:7: "
+                                   "themes.1: `2016-13-01` is not a date (month must be in "
+                                   "1..12); expected a date, or text in quotes "
+                                   "(\"2016-13-01\")"),
+    "tagged int": (record("round: !!int x\n"), "sources/x.md:7: round: `x` is not a whole "
+                   "number (invalid literal for int() with base 10: 'x'); expected a whole "
+                   "number, or text in quotes (\"x\")"),
+    "tagged float": (record("round: !!float\n"), "sources/x.md:7: round: `` is not a "
+                     "number (not in its form); expected a number, or text in quotes (\"\")"),
+    "tagged timestamp": (record("period: {start: !!timestamp x}\n"), "sources/x.md:7: "
+                         "period.start: `x` is not a date (not in its form); expected a date, "
+                         "or text in quotes (\"x\")"),
+    "tagged bool": (record("x: !!bool maybe\n"), "sources/x.md:7: x: `maybe` is not true "
+                    "or false (not in its form); expected true or false, or text in quotes "
+                    "(\"maybe\")"),
+    "number of 5,000 digits": (record("round: " + "9" * 5000 + "\n"), "sources/x.md:7: "
+                               "round: `9999999999999999999999999999999999999...` is too large "
+                               "a number; expected at most 18 digits"),
+    "hex number of 5,000 digits": (record("round: 0x" + "f" * 5000 + "\n"), "sources/x.md:7: "
+                                   "round: `0xfffffffffffffffffffffffffffffffffff...` is too "
+                                   "large a number; expected at most 18 digits"),
+    "a word of Markdown marks": (record(**{"Text of the record.": "Text.\n" + "*a" * 5000}),
+                                 "sources/x.md:9: r1: body: a word with 5,000 Markdown marks "
+                                 "(`*a*a*a*a*a*a*a*a*a*a…`); expected at most 40 in a word "
+                                 "without spaces"),
+    "100 KB of text": (record(**{"Text of the record.": "\n".join(["*a* " * 2500] * 10)}),
+                       "sources/x.md:8: r1: body: 100,009 characters of text; expected at most "
+                       "60,000 (split the text)"),
+    "number as a nested key": (record("period: {1: 2016-03}\n"), "sources/x.md:7: r1: period: "
+                               "unknown key `1`"),
 }
 
 
@@ -184,6 +220,37 @@ PROJECT_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "entity without a name": (write("entities.yml", b"IOM: International\n"),
                               "entities.yml:1: IOM: name: missing; expected `name: Full Name`"),
     "sources folder missing": (remove("sources"), "sources: sources folder not found"),
+        "impossible date in the config": (edit("edition: 2026", "edition: 2016-02-30"),
+                                      "compendium.yml:7: edition: `2016-02-30` is not a date "
+                                      "(day is out of range for month); expected a date, or "
+                                      "text in quotes (\"2016-02-30\")"),
+    "huge edition year": (edit("edition: 2026", "edition: " + "2" * 4400),
+                          "compendium.yml:7: edition: `2222222222222222222222222222222222222"
+                          "...` is too large a number; expected at most 18 digits"),
+    "aliases not a list": (edit("aliases: [EU-UN Spotlight Initiative, Spotlight]",
+                                "aliases: 5", "entities.yml"),
+                           "entities.yml:6: Spotlight Initiative: aliases: `5` is a number; "
+                           "expected a list of names such as [EU-UN Spotlight Initiative, "
+                           "Spotlight]"),
+    "alias a number": (edit("aliases: [EU-UN Spotlight Initiative, Spotlight]",
+                            "aliases: [5]", "entities.yml"),
+                       "entities.yml:6: Spotlight Initiative: aliases: `[5]` is a list; "
+                       "expected a list of names such as [EU-UN Spotlight Initiative, "
+                       "Spotlight]"),
+    "misspelt entity field": (edit("aliases: [EU", "alias: [EU", "entities.yml"),
+                              "entities.yml:6: Spotlight Initiative: alias: unknown field; did "
+                              "you mean `aliases`?; expected name and aliases"),
+    "select rule keyed by a number": (edit("entities: [IOM]", "1: [IOM]"),
+                                      "compendium.yml:34: chapter iom: select.1: unknown rule"),
+    "an introduction of Markdown marks": (edit("Each entity chapter opens", "*a" * 3000),
+                                          "compendium.yml:18: introduction: a word with "
+                                          "3,000 Markdown marks (`*a*a*a*a*a*a*a*a*a*a…`); "
+                                          "expected at most 40 in a word without spaces"),
+    "impossible date in the glossary": (edit("AIDS: acquired immunodeficiency syndrome",
+                                             "AIDS: 2016-02-30", "glossary.yml"),
+                                        "glossary.yml:4: AIDS: `2016-02-30` is not a date "
+                                        "(day is out of range for month); expected a date, or "
+                                        "text in quotes (\"2016-02-30\")"),
 }
 
 
@@ -249,6 +316,16 @@ TEMPLATE_CASES: dict[str, tuple[str, str, str, str]] = {
                        "record.html.j2:{line}: template error: "),
     "missing template": ("record-label.html.j2", "", "",
                          "record-label.html.j2: template not found"),
+    "division by zero": ("compendium.html.j2", "{% if script %}", "{{ 1/0 }}{% if script %}",
+                         "compendium.html.j2:{line}: template error: ZeroDivisionError: "),
+    "sandbox escape": ("compendium.html.j2", "{% if script %}",
+                       "{{ cycler.__init__.__globals__.os.popen('id').read() }}{% if script %}",
+                       "compendium.html.j2:{line}: template error: "),
+    "huge product": ("chapter.md.j2", "{{ chapter.title }}", "{{ chapter.title * 10**9 }}",
+                     "chapter.md.j2:{line}: template error: "),
+    "template not UTF-8": ("record.html.j2", "{{ record.id }}", "{{ record.id }}\udcff",
+                           "record.html.j2: template is not UTF-8 (invalid start byte); "
+                           "expected UTF-8 text"),
 }
 
 
@@ -265,7 +342,7 @@ def test_a_broken_template_is_named_with_its_line(
         text = template.read_text()
         assert old in text
         line = text[:text.index(old) + len(old)].count("\n") + 1  # where the change ends
-        template.write_text(text.replace(old, new, 1))
+        template.write_bytes(text.replace(old, new, 1).encode("utf-8", "surrogateescape"))
         expected = expected.format(line=line)
     else:
         template.unlink()
@@ -277,3 +354,183 @@ def test_a_broken_template_is_named_with_its_line(
                                    sources=project / "sources", out=project / "out"))
     preview.rebuild()
     assert html.escape(f"templates/{expected}") in preview.page.decode()
+
+
+def test_nested_lists_publish_and_a_missing_glyph_names_its_record(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    """The bullets of inner lists are characters the fonts have, so a publication build
+    passes; a character the fonts lack is told with its record, file and line."""
+    make_record(id="nested", body="Intro.\n\n- one\n  - two\n    - three\n      - four\n- five")
+    assert run_cli(project, "build", "--publication", "--format", "pdf") == 0
+    capsys.readouterr()
+    shutil.rmtree(project / "out")
+    path = make_record(id="glyphs", body="Text.\n\nThe ∰ sign.")
+    assert run_cli(project, "build", "--publication", "--format", "pdf") == 1
+    err = capsys.readouterr().err
+    line = path.read_text(encoding="utf-8").split("\n").index("The ∰ sign.") + 1
+    assert f"sources/glyphs.md:{line}: glyphs: text: no font of the compendium can print ∰ " \
+           "(U+2230)" in err
+    assert not (project / "out").exists()
+
+
+@pytest.mark.parametrize("epoch", ["abc", "-5", "1e9", "1.5", "", "99999999999999",
+                                   "2" * 30, "٣٣"])
+def test_an_odd_source_date_epoch_is_ignored(project: Path, make_record: RecordFactory,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str],
+                                            epoch: str) -> None:
+    make_record()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    assert run_cli(project, "build", "--format", "html") == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_since_a_commit_older_than_the_sources_marks_every_record_added(
+        project: Path, make_record: RecordFactory) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@x", *args],
+                       cwd=project, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "compendium.yml")
+    git("commit", "-qm", "the config first")
+    make_record(id="later")
+    git("add", ".")
+    git("commit", "-qm", "then the sources")
+    assert run_cli(project, "build", "--format", "html", "--since", "HEAD~1") == 0
+    html = (project / "out" / "compendium.html").read_text(encoding="utf-8")
+    assert 'id="later"' in html and "change-added" in html
+
+
+def _symlink(name: str, target: str) -> Callable[[Path], None]:
+    """Return a change making ``name`` (in the project) a symbolic link to ``target``."""
+    return lambda project: (project / name).symlink_to(target)
+
+
+def _non_utf8_name(project: Path) -> None:
+    (project / "sources" / "ok.md").write_bytes(record())
+    with open(os.path.join(os.fsencode(project / "sources"), b"caf\xe9.md"), "wb") as file:
+        file.write(record())
+
+
+def _linked_to_zero(name: str) -> Callable[[Path], None]:
+    """Return a change making the project file ``name`` a link to a device without end."""
+    def change(project: Path) -> None:
+        (project / name).unlink()
+        (project / name).symlink_to("/dev/zero")
+    return change
+
+
+FOLDER_CASES: dict[str, tuple[Callable[[Path], None], tuple[str, ...], str]] = {
+    "a template linked to /dev/zero": (_linked_to_zero("templates/record.html.j2"),
+                                       ("build", "--format", "html"),
+                                       "templates/record.html.j2: not a plain file under "
+                                       "1,048,576 bytes; expected a template"),
+    "a stylesheet linked to /dev/zero": (_linked_to_zero("styles/print.css"),
+                                         ("build", "--format", "pdf"),
+                                         "styles/print.css: not a regular file; "
+                                         "expected a text file"),
+    "the config linked to /dev/zero": (_linked_to_zero("compendium.yml"), ("check",),
+                                       "compendium.yml: not a regular file; "
+                                       "expected a text file"),
+    "out is a file": (write("out", b"x"), ("build", "--format", "html"),
+                      "error: out: cannot write the outputs: File exists; expected a folder "
+                      "you can write to, with room (the outputs there are the previous "
+                      "build's)"),
+    "a symlink loop under sources": (_symlink("sources/loop", "."), ("check",),
+                                     "sources/loop: a symlink loop: this folder is "
+                                     "already read under another name; expected no loop"),
+    "a record linked to itself": (_symlink("sources/self.md", "self.md"), ("check",),
+                                  "sources/self.md: cannot read: Too many levels of "
+                                  "symbolic links"),
+    "a file name not UTF-8": (_non_utf8_name, ("check",),
+                              "sources/caf\ufffd.md: file name is not UTF-8; expected "
+                              "a UTF-8 name"),
+    "reader.js missing": (remove("templates/reader.js"), ("build", "--format", "html"),
+                          "templates/reader.js: cannot read: No such file or "
+                          "directory"),
+    "print.css missing": (remove("styles/print.css"), ("build", "--format", "pdf"),
+                          "styles/print.css: cannot read: No such file or directory"),
+    "stylesheet not UTF-8": (write("styles/screen.css", b"p { color: red }\n\xff\n"),
+                             ("build", "--format", "html"),
+                             "styles/screen.css:2: not UTF-8 (byte 0xff); expected UTF-8 "
+                             "text"),
+}
+
+
+@pytest.mark.parametrize(("change", "args", "expected"), FOLDER_CASES.values(),
+                         ids=FOLDER_CASES)
+def test_bad_folders_and_project_files(project: Path, capsys: pytest.CaptureFixture[str],
+                                       change: Callable[[Path], None], args: tuple[str, ...],
+                                       expected: str) -> None:
+    """Links, names, folders and the project's own files: one located message, no
+    traceback, and nothing written."""
+    (project / "sources" / "ok.md").write_bytes(record())
+    change(project)
+    assert run_cli(project, *args) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert expected in err, err
+    assert not (project / "out").is_dir()
+
+
+def test_a_cache_that_is_a_file_never_fails_a_build(project: Path) -> None:
+    (project / "sources" / "ok.md").write_bytes(record())
+    (project / ".cache").write_bytes(b"not a folder")
+    assert run_cli(project, "build") == 0
+    assert (project / "out" / "compendium.pdf").stat().st_size > 1000
+
+
+FULL_DISK = """
+import resource, signal, sys
+sys.path.insert(0, {root!r})
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))
+from compendium.cli import main
+sys.exit(main(["build", "--format", "html"]))
+"""
+
+
+def test_a_full_disk_keeps_the_previous_outputs(project: Path) -> None:
+    """A write that fails (here: past a file size limit, as on a full disk) stops the build
+    with a message; the outputs readers see are the previous build's, whole."""
+    (project / "sources" / "ok.md").write_bytes(record())
+    assert run_cli(project, "build", "--format", "html") == 0
+    before = (project / "out" / "compendium.html").read_bytes()
+    (project / "sources" / "ok.md").write_bytes(record(**{"Text of": "New text of"}))
+    result = subprocess.run([sys.executable, "-c", FULL_DISK.format(root=str(ROOT),
+                                                                    limit=100_000)],
+                            cwd=project, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "cannot write the outputs: File too large" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert (project / "out" / "compendium.html").read_bytes() == before
+    assert len(list((project / "out" / ".sets").iterdir())) == 1
+
+
+VERB_CASES: dict[str, tuple[tuple[str, ...], str]] = {
+    "port out of range": (("serve", "--port", "99999"), "`99999` is not a port; expected 1 to "
+                                                       "65535"),
+    "output inside the sources": (("build", "--out", "sources/out"), "error: --out "
+                                  "sources/out: the output folder is inside the sources folder "
+                                  "sources; expected a folder apart (out/)"),
+    "deeply nested manifest": (("build", "--since", "deep.json"), "error: --since deep.json: "
+                               "not a compendium manifest (maximum recursion depth exceeded"),
+    "import into a file": (("import", str(ROOT / "sources" / "raw" / "000_d693a286f112ada1.txt"),
+                            "--into", "deep.json"), "error: deep.json/"),
+}
+
+
+@pytest.mark.parametrize(("args", "expected"), VERB_CASES.values(), ids=VERB_CASES)
+def test_bad_options_are_told_plainly(project: Path, capsys: pytest.CaptureFixture[str],
+                                      args: tuple[str, ...], expected: str) -> None:
+    (project / "sources" / "ok.md").write_bytes(record())
+    (project / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    try:
+        code = run_cli(project, *args)
+    except SystemExit as exit:  # argparse's own refusal
+        code = int(str(exit.code))
+    assert code in (1, 2)
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err, err
+    assert not (project / "out").exists() and not (project / "sources" / "out").exists()

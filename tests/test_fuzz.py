@@ -6,21 +6,26 @@ rendered record text never carries an element or attribute that could run or fet
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
+import signal
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compendium.config import Edition, load_edition
-from compendium.errors import CompendiumError
+from compendium.config import CHAPTER_FIELDS, EDITION_FIELDS, Edition, load_edition
+from compendium.errors import CompendiumError, InvalidInput
 from compendium.html import make_markdown, render_body
 from compendium.importer.command import import_pages
 from compendium.sources import RecordFile, read_record_file
-from compendium.validate import validate_records
-from tests.conftest import ROOT
+from compendium.validate import RECORD_FIELDS, validate_records
+from tests.conftest import ROOT, copy_project, run_cli
 
 EDITION: Edition = load_edition(ROOT / "compendium.yml")
 SEEDS = sorted((ROOT / "sources" / "raw").glob("0*.txt"))
@@ -119,3 +124,212 @@ def test_importer_survives_random_bytes(data: bytes) -> None:
         except CompendiumError:
             return
         assert result.failures or result.records or not data.strip()
+
+
+# Any YAML value in any field of the three YAML files or a record's front matter: the
+# project's own problems, never a traceback. The values are written as YAML text, with the
+# scalars YAML itself cannot turn into values (impossible dates, tagged nonsense, numbers
+# past Python's 4,300 digits) among them.
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20),
+    st.dates().map(str), st.sampled_from([
+        "2016-02-30", "2016-13-01", "!!int x", "!!float", "!!float x", "!!timestamp x",
+        "!!bool x", "!!int", "!!null x", "9" * 5000, "!!int 0x" + "f" * 5000, "0x1F", "1e999",
+        ".nan", "2016-02-29 10:00:99", "'quoted'", "[]", "{}", "~", "!!str 5", "1:20",
+        "<<: 5", "? [a]", "- 1", "&a 1", "*a", "!!binary x", "!python/none ''", '"\\x00"',
+    ]).map(lambda raw: _Raw(raw)))
+
+
+class _Raw(str):
+    """YAML text written as it is, not quoted."""
+
+
+def to_yaml(value: object, indent: int = 0) -> str:
+    """Write ``value`` as block YAML, raw scalars left unquoted."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "\n" + "\n".join(f"{pad}{to_yaml(k)}: {to_yaml(v, indent + 2)}"
+                                for k, v in value.items())
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        return "\n" + "\n".join(f"{pad}- {to_yaml(v, indent + 2)}" for v in value)
+    if isinstance(value, _Raw):
+        return str(value)
+    return yaml.safe_dump(value, default_flow_style=True, width=10**9).removesuffix(
+        "\n...\n").strip()
+
+
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3),
+    st.dictionaries(st.one_of(st.text(min_size=1, max_size=8), st.integers(0, 9)), inner,
+                    max_size=3)), max_leaves=8)
+
+
+def fields(names: list[str]) -> st.SearchStrategy[dict[object, object]]:
+    """Return mappings of some of ``names`` (and other keys) to any value."""
+    known = st.sampled_from(names)
+    return st.dictionaries(st.one_of(known, known, known, st.text(min_size=1, max_size=8)),
+                           VALUES, max_size=6)
+
+
+def fuzz_project(folder: Path, edits: dict[str, str]) -> Path:
+    """Write a small project whose files are the shipped ones except ``edits``."""
+    for name in ("compendium.yml", "entities.yml", "glossary.yml"):
+        (folder / name).write_text(edits.get(name, (ROOT / name).read_text(encoding="utf-8")),
+                                   encoding="utf-8")
+    return folder / "compendium.yml"
+
+
+def only_own_problems(config: Path, record: str | None = None) -> None:
+    """Load the edition (and a record beside it): only InvalidInput may come out, and each
+    problem names its file."""
+    try:
+        edition = load_edition(config)
+    except InvalidInput as exc:
+        assert exc.problems and all(p.path for p in exc.problems)
+        return
+    if record is not None:
+        path = config.parent / "r.md"
+        path.write_text(record, encoding="utf-8")
+        loaded = read_record_file(path)
+        if isinstance(loaded, RecordFile):
+            validate_records([loaded], edition)
+
+
+def shipped_with(name: str, extra: dict[object, object]) -> str:
+    """Return the shipped YAML file ``name`` with ``extra`` top-level entries appended."""
+    return (ROOT / name).read_text(encoding="utf-8") + to_yaml(extra) + "\n"
+
+
+CONFIG_FIELDS = [*EDITION_FIELDS]
+CHAPTER = fields([*CHAPTER_FIELDS]).map(lambda c: {"slug": "x", "title": "t", **c})
+
+
+@SETTINGS
+@given(fields(CONFIG_FIELDS), st.lists(CHAPTER, max_size=2))
+def test_any_values_in_compendium_yml(values: dict[object, object],
+                                      chapters: list[object]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        body = {"title": "T", "edition": 2026, "publisher": "P", "chapters": chapters or
+                [{"slug": "x", "title": "t", "catch_all": True}], **values}
+        only_own_problems(fuzz_project(Path(folder), {"compendium.yml": to_yaml(body)}))
+
+
+@SETTINGS
+@given(st.dictionaries(st.text(min_size=1, max_size=8), st.one_of(
+    VALUES, fields(["name", "aliases"]).map(lambda e: {"name": "N", **e}),
+    VALUES.map(lambda aliases: {"name": "N", "aliases": aliases})), min_size=1, max_size=3))
+def test_any_values_in_entities_yml(extra: dict[object, object]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        only_own_problems(fuzz_project(Path(folder), {
+            "entities.yml": shipped_with("entities.yml", extra)}))
+
+
+@SETTINGS
+@given(st.dictionaries(st.text(min_size=1, max_size=8), VALUES, min_size=1, max_size=3))
+def test_any_values_in_glossary_yml(extra: dict[object, object]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        only_own_problems(fuzz_project(Path(folder), {
+            "glossary.yml": shipped_with("glossary.yml", extra)}))
+
+
+@SETTINGS
+@given(fields([*RECORD_FIELDS]))
+def test_any_values_in_a_record(values: dict[object, object]) -> None:
+    front = {"id": "r", "kind": "activity", "entity": "IOM",
+             "sources": [{"page": "p", "lines": "1"}], **values}
+    with tempfile.TemporaryDirectory() as folder:
+        only_own_problems(fuzz_project(Path(folder), {}),
+                          f"---{to_yaml(front)}\n---\nText.\n")
+
+
+# Templates, stylesheets and the whole build: a project whose template or stylesheet is
+# mutated at random builds, or stops with the project's own message and writes nothing;
+# never a traceback, never past a bound.
+TEMPLATE_FRAGMENTS = st.sampled_from([
+    "{{", "}}", "{%", "%}", "{#", "{{ 1/0 }}", "{{ x }}", "{% for %}", "{% endfor %}",
+    "{% if %}", "{{ record.nope }}", "{{ cycler.__init__.__globals__.os }}", "{{ ''.__class__ }}",
+    "{{ 'a' * 10**9 }}", "{{ 9 ** 999999 }}", "{{ range(10**9) | list }}", "{{ [].append(1) }}",
+    "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", "{% include 'nope.j2' %}",
+    "{% include 'compendium.html.j2' %}", "{{ '%d' % 'x' }}", "{{ {}.x.y }}", "{% raw %}",
+    "{{ 1 + 'a' }}", "{% set x = 1 %}", "\udcff", "{{ doc.nope() }}",
+])
+CSS_FRAGMENTS = st.sampled_from([
+    "}", "{", "@import url(http://127.0.0.1:9/x.css);", "url(file:///etc/passwd)", "@page {",
+    "body { background: url(http://127.0.0.1:9/b.png) }", "*/", "/*", "\\", "\x00", "\udcff",
+    "@font-face { font-family: X; src: url(x.woff) }", "::marker { content: '\\25E6' }",
+    "li { list-style: circle }", "p { font-size: 1e9px }", "p { columns: 999 }", "</style>",
+    "html { font-family: nonexistent }", "p { counter-increment: a 99999999999 }",
+])
+MUTATIONS = st.lists(st.tuples(st.integers(0, 100_000), st.integers(0, 20),
+                               st.one_of(TEMPLATE_FRAGMENTS, st.text(max_size=10))),
+                     min_size=1, max_size=4)
+CSS_MUTATIONS = st.lists(st.tuples(st.integers(0, 100_000), st.integers(0, 20),
+                                   st.one_of(CSS_FRAGMENTS, st.text(max_size=10))),
+                         min_size=1, max_size=4)
+BUILD_BOUND = 60
+"""Seconds a build of one record may take, whatever its templates or stylesheets say."""
+FEW = settings(SETTINGS, max_examples=max(5, SETTINGS.max_examples // 4))
+
+
+@contextlib.contextmanager
+def bounded(seconds: int) -> Iterator[None]:
+    """Fail, rather than hang, when the block takes longer than ``seconds``."""
+    def stop(*_: object) -> None:
+        raise TimeoutError(f"took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def build_mutated(name: str, edits: list[tuple[int, int, str]], *args: str) -> None:
+    """Build a one-record copy of the project with file ``name`` mutated: it must succeed,
+    or fail with the project's own message and no output written."""
+    with tempfile.TemporaryDirectory() as folder:
+        project = copy_project(Path(folder) / "p")
+        (project / "sources" / "r.md").write_text(VALID, encoding="utf-8")
+        target = project / name
+        target.write_bytes(mutate(target.read_text(encoding="utf-8"), edits).encode(
+            "utf-8", "surrogateescape"))
+        with bounded(BUILD_BOUND), contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()) as err:
+            code = run_cli(project, "build", "--no-cache", *args)
+        assert code in (0, 1), err.getvalue()
+        assert "Traceback" not in err.getvalue()
+        if code == 1:
+            assert err.getvalue().strip(), "refused without a message"
+            assert not (project / "out").exists(), "refused, yet wrote"
+
+
+@FEW
+@given(st.sampled_from(["templates/compendium.html.j2", "templates/record.html.j2",
+                        "templates/record-label.html.j2"]), MUTATIONS)
+def test_mutated_html_templates(name: str, edits: list[tuple[int, int, str]]) -> None:
+    build_mutated(name, edits, "--format", "html")
+
+
+@FEW
+@given(MUTATIONS)
+def test_mutated_markdown_template(edits: list[tuple[int, int, str]]) -> None:
+    build_mutated("templates/chapter.md.j2", edits, "--format", "html")
+
+
+@FEW
+@given(st.sampled_from(["styles/common.css", "styles/screen.css"]), CSS_MUTATIONS)
+def test_mutated_stylesheets_in_the_draft(name: str,
+                                          edits: list[tuple[int, int, str]]) -> None:
+    build_mutated(name, edits, "--format", "html")
+
+
+@settings(FEW, max_examples=max(3, SETTINGS.max_examples // 10))
+@given(CSS_MUTATIONS)
+def test_mutated_print_stylesheet(edits: list[tuple[int, int, str]]) -> None:
+    build_mutated("styles/print.css", edits, "--format", "pdf")

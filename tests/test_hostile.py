@@ -216,3 +216,26 @@ def test_renderer_does_read_the_project_own_files(tmp_path: Path) -> None:
     pdf = render_pdf(PdfJob(html='<img src="logo.png" alt="Logo" style="width: 2cm">',
                             project=tmp_path))
     assert sum(len(page.images) for page in pypdf.PdfReader(io.BytesIO(pdf.data)).pages) == 1
+
+
+def test_a_stylesheet_url_is_not_fetched_by_the_opened_draft(
+        project: Path, make_record: RecordFactory, server: Server, browser: Any) -> None:
+    """The draft's Content-Security-Policy lets nothing load from outside the file, even
+    what the project's own stylesheet or a template asks for."""
+    make_record()
+    screen = project / "styles" / "screen.css"
+    screen.write_text(screen.read_text(encoding="utf-8") + f"\nbody {{ background: url("
+                      f"{server.url}/background.png); }}\n@import url({server.url}/x.css);\n"
+                      f"@font-face {{ font-family: X; src: url({server.url}/font.woff); }}\n"
+                      "p { font-family: X; }\n", encoding="utf-8")
+    template = project / "templates" / "compendium.html.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "</body>", f'<img src="{server.url}/image.png"><script src="{server.url}/s.js">'
+                   "</script></body>"), encoding="utf-8")
+    assert run_cli(project, "build", "--format", "html") == 0
+    page = browser.new_page()
+    page.goto((project / "out" / "compendium.html").as_uri(), wait_until="networkidle")
+    shown = page.evaluate("() => document.fonts.ready.then(() => document.body.innerText)")
+    page.close()
+    assert "Some text about the work." in shown
+    assert server.requests == []

@@ -19,7 +19,7 @@ from compendium.html import years_of
 from compendium.model import Record
 from compendium.sources import read_record_files
 from compendium.validate import validate_records
-from tests.conftest import ROOT, copy_project, pdf_page_texts, run_cli
+from tests.conftest import ROOT, copy_project, pdf_page_texts, run_cli, wait_for
 
 TOOLS = ROOT / "tests" / "tools" / "node_modules"
 AXE = TOOLS / "axe-core" / "axe.min.js"
@@ -127,7 +127,7 @@ def test_filter_by_entity_year_country_and_words(reader: Reader) -> None:
     assert hidden_chapters >= 1  # chapters with nothing left are hidden too
 
     page.click("button[type=reset]")
-    page.wait_for_function("document.querySelectorAll('article.record[hidden]').length === 0")
+    wait_for(page, "document.querySelectorAll('article.record[hidden]').length === 0")
     assert reader.visible_ids() == {r.id for r in records}
 
 
@@ -152,7 +152,7 @@ def test_copy_link_gives_a_citation_any_copy_resolves(reader: Reader) -> None:
     fingerprint = page.inner_text(".fingerprint")
     heading = " ".join(page.inner_text(f"#{record.id}-heading").split())
     page.click(f"#{record.id} button.copy-link")
-    page.wait_for_function("document.querySelector('.copy-status').dataset.link")
+    wait_for(page, "document.querySelector('.copy-status').dataset.link")
     link = page.eval_on_selector(".copy-status", "e => e.dataset.link")
     assert link == f"{heading}: compendium.html#{record.id}, draft of sources {fingerprint}"
     assert "file:" not in link
@@ -160,15 +160,15 @@ def test_copy_link_gives_a_citation_any_copy_resolves(reader: Reader) -> None:
     assert page.is_visible(f"#{record.id} button.copy-link")
 
     page.click(f"#{record.id}-p1 a.para-link")
-    page.wait_for_function(f"document.querySelector('.copy-status').dataset.link.includes("
-                           f"'#{record.id}-p1,')")
+    wait_for(page, f"document.querySelector('.copy-status').dataset.link.includes("
+                   f"'#{record.id}-p1,')")
     cited = page.evaluate("navigator.clipboard.readText()")
     assert cited.startswith(f"{heading}, paragraph 1: compendium.html#{record.id}-p1")
     assert page.evaluate("location.hash") == f"#{record.id}-p1"
 
     page.evaluate("location.hash = ''")
     page.fill("#filter-text", link)
-    page.wait_for_function(f"location.hash === '#{record.id}'")
+    wait_for(page, f"location.hash === '#{record.id}'")
     assert reader.visible_ids() == {r.id for r in shipped_records()}
 
 

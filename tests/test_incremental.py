@@ -12,13 +12,12 @@ import pytest
 from compendium import cache, sources
 from compendium.cache import CACHE_FOLDER
 from compendium.pipeline import BuildRequest, run
-from tests.conftest import ROOT, pdf_page_texts, run_cli
+from tests.conftest import ROOT, pdf_page_texts, read_outputs, run_cli
 
 
 def outputs(out: Path) -> dict[str, bytes]:
     """Return every output file by relative path."""
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file()}
+    return read_outputs(out)
 
 
 def build(project: Path, use_cache: bool = True) -> tuple[dict[str, bytes], int, int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pypdf
 
-from tests.conftest import ROOT, copy_project
+from tests.conftest import ROOT, copy_project, read_outputs
 
 
 def build(project: Path, out: Path, **env: str) -> dict[str, bytes]:
@@ -17,8 +17,7 @@ def build(project: Path, out: Path, **env: str) -> dict[str, bytes]:
     environment = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"} | env
     subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--out", str(out)],
                    cwd=project, env=environment, check=True, capture_output=True)
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file()}
+    return read_outputs(out)
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:

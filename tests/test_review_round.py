@@ -15,7 +15,7 @@ import pytest
 from compendium.backmatter import plain_text
 from compendium.html import make_markdown, render_body
 from compendium.model import MONTH_ABBREVIATIONS
-from tests.conftest import ROOT, copy_project, run_cli
+from tests.conftest import ROOT, copy_project, run_cli, wait_for
 from tests.test_html_draft import Reader, axe_violations, nu_errors, shipped_records
 
 UNODC_CHAPTER = "United Nations Office on Drugs and Crime (UNODC)"
@@ -266,7 +266,7 @@ def test_copy_link_gives_the_review_url_when_the_config_names_it(browser: Any,
     opened.context.grant_permissions(["clipboard-read", "clipboard-write"])
     record = shipped_records()[3]
     opened.page.click(f"#{record.id} button.copy-link")
-    opened.page.wait_for_function("document.querySelector('.copy-status').dataset.link")
+    wait_for(opened.page, "document.querySelector('.copy-status').dataset.link")
     assert opened.page.evaluate("navigator.clipboard.readText()") == \
         f"https://drafts.example.org/compendium.html#{record.id}"
     opened.close()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -20,7 +23,7 @@ from compendium.pdf.workers import Workers
 from compendium.pipeline import PREVIEW_PDF_STAGES, BuildRequest, run
 from compendium.progress import Progress
 from compendium.serve import PdfRebuilds
-from tests.conftest import ROOT, RecordFactory, run_cli
+from tests.conftest import ROOT, RecordFactory, run_cli, wait_for
 
 
 def free_port() -> int:
@@ -61,16 +64,16 @@ def test_edits_reload_the_open_page_and_errors_show_in_it(
     assert "The first version of the text." in page.inner_text("main")
 
     record.write_text(record.read_text().replace("first version", "second version"))
-    page.wait_for_function("document.body.innerText.includes('The second version')",
+    wait_for(page, "document.body.innerText.includes('The second version')",
                            timeout=15_000)
 
     good = record.read_text()
     record.write_text(good.replace("entity: IOM", "entity: IMO"))
-    page.wait_for_function("document.title === 'Build problems'", timeout=15_000)
+    wait_for(page, "document.title === 'Build problems'", timeout=15_000)
     assert "unknown entity `IMO`; did you mean `IOM`?" in page.inner_text("ul.problems")
 
     record.write_text(good.replace("second version", "third version"))
-    page.wait_for_function("document.body.innerText.includes('The third version')",
+    wait_for(page, "document.body.innerText.includes('The third version')",
                            timeout=15_000)
     page.close()
     assert errors == []
@@ -142,7 +145,8 @@ def test_a_superseded_build_stops_and_writes_nothing(small_project: Path) -> Non
         run(request, PREVIEW_PDF_STAGES, workers=workers)  # the kept workers still work
     finally:
         workers.shutdown(wait=True)
-    assert sorted(p.name for p in out.iterdir()) == ["compendium.pdf"]  # the PDF alone
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".") and
+                  p.name != "current") == ["compendium.pdf"]  # the PDF alone
 
 
 def test_the_previews_pdf_thread_outlives_an_unexpected_error(
@@ -199,3 +203,176 @@ def test_a_busy_port_is_said_plainly(project: Path, make_record: RecordFactory,
     assert error == (f"error: cannot serve on 127.0.0.1 port {port}: Address already in use; "
                      "is another preview running? Choose another with --port\n")
     assert not (project / "out").exists()
+
+
+@pytest.fixture
+def preview(project: Path, make_record: RecordFactory) -> Iterator[tuple[str, int, Any]]:
+    """Start `build.py serve` (HTML only is awaited); return its URL, port and process."""
+    for n in range(8):
+        make_record(id=f"entry-{n}", body="\n\n".join([f"Entry {n}, paragraph {k}." for k in
+                                                          range(12)]))
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port",
+                                str(port)], cwd=project, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    assert process.stdout is not None
+    lines = []
+    while "Serving the draft at" not in "".join(lines[-1:]):
+        lines.append(process.stdout.readline())
+        assert lines[-1] or process.poll() is None, "".join(lines)
+    time.sleep(1)  # the watcher starts after the line is printed
+    yield f"http://127.0.0.1:{port}/", port, process
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=10)
+
+
+def ask(port: int, method: str = "GET", host: str | None = None) -> tuple[int, bytes, str]:
+    """Send one request to the preview; return its status, body and Content-Length."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.putrequest(method, "/", skip_host=True)
+    connection.putheader("Host", f"127.0.0.1:{port}" if host is None else host)
+    connection.endheaders()
+    response = connection.getresponse()
+    answer = response.status, response.read(), response.getheader("Content-Length") or ""
+    connection.close()
+    return answer
+
+
+def test_the_preview_answers_its_own_names_only_head_too_and_drops_idle_connections(
+        preview: tuple[str, int, Any]) -> None:
+    _, port, process = preview
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"):
+        status, body, _ = ask(port, host=host)
+        assert status == 200 and b"Entry 3, paragraph 4." in body
+    # A page elsewhere whose name now points at 127.0.0.1 (DNS rebinding) reads nothing.
+    for host in (f"attacker.example:{port}", "127.0.0.1", f"127.0.0.1:{port + 1}", ""):
+        status, body, _ = ask(port, host=host)
+        assert status == 421 and b"Entry" not in body
+    status, body, length = ask(port, "HEAD")
+    assert (status, body) == (200, b"") and int(length) > 1000
+    threads = len(list(Path(f"/proc/{process.pid}/task").iterdir()))
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(300)]
+    time.sleep(1)
+    # At most MAX_CONNECTIONS threads for them; the rest are closed at once.
+    assert len(list(Path(f"/proc/{process.pid}/task").iterdir())) <= \
+        threads + serve.MAX_CONNECTIONS
+    time.sleep(serve.IDLE_SECONDS + 1)
+    for connection in idle:
+        connection.settimeout(1)
+        with contextlib.suppress(ConnectionResetError):  # closed at once, before being read
+            assert connection.recv(1) == b""  # closed by the preview
+        connection.close()
+    assert ask(port)[0] == 200
+    assert len(list(Path(f"/proc/{process.pid}/task").iterdir())) <= threads + 2
+    assert process.poll() is None
+
+
+BREAKS = {
+    "template runtime error": ("templates/compendium.html.j2", "{% if script %}",
+                               "{{ 1/0 }}{% if script %}",
+                               "ZeroDivisionError"),
+    "non-UTF-8 stylesheet": ("styles/screen.css", "", "\udcff", "not UTF-8"),
+    "aliases: 5": ("entities.yml", "aliases: [EU-UN Spotlight Initiative, Spotlight]",
+                   "aliases: 5", "expected a list of names"),
+    "impossible date": ("compendium.yml", "edition: 2026", "edition: 2016-02-30",
+                        "day is out of range for month"),
+    "sandbox escape": ("templates/compendium.html.j2", "{% if script %}",
+                       "{{ cycler.__init__.__globals__.os.popen('id').read() }}{% if script %}",
+                       "template error"),
+}
+
+
+def test_the_preview_shows_every_problem_and_never_exits(
+        preview: tuple[str, int, Any], project: Path) -> None:
+    _, port, process = preview
+
+    def shown(words: str) -> str:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            page = ask(port)[1].decode("utf-8", "replace")
+            if words in page:
+                return page
+            time.sleep(0.2)
+        raise AssertionError(f"the page never showed {words!r}: {page[:2000]}")
+
+    for name, old, new, expected in BREAKS.values():
+        path = project / name
+        before = path.read_bytes()
+        text = before.decode("utf-8")
+        changed = text.replace(old, new, 1) if old else text + new
+        path.write_bytes(changed.encode("utf-8", "surrogateescape"))
+        assert "Build problems" in shown(expected)
+        path.write_bytes(before)
+        shown("Entry 3, paragraph 4.")
+    loop = project / "sources" / "loop"
+    loop.symlink_to(project / "sources")
+    assert "symlink loop" in shown("symlink loop")
+    loop.unlink()
+    shown("Entry 3, paragraph 4.")
+    assert process.poll() is None
+
+
+@pytest.mark.parametrize("how", ["Ctrl-C", "kill"])
+def test_ctrl_c_stops_the_preview_without_a_traceback(preview: tuple[str, int, Any],
+                                                      how: str) -> None:
+    process = preview[2]
+    time.sleep(3)  # the PDF workers started, and are laying out
+    if how == "Ctrl-C":
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal does: to the whole group
+    else:
+        process.terminate()
+    output, _ = process.communicate(timeout=30)
+    assert "Traceback" not in output and "leaked" not in output, output
+    assert process.returncode in (0, 130)
+
+
+def test_a_fixed_draft_comes_back_at_the_same_place(
+        preview: tuple[str, int, Any], project: Path, browser: Any) -> None:
+    url, _, _ = preview
+    page = browser.new_page(viewport={"width": 1000, "height": 600})
+    page.goto(url)
+    page.evaluate("document.getElementById('entry-5').scrollIntoView()")
+    page.wait_for_timeout(300)
+    where = "document.getElementById('entry-5').getBoundingClientRect().top"
+    before = page.evaluate(where)
+    config = project / "compendium.yml"
+    good = config.read_text(encoding="utf-8")
+    config.write_text(good.replace("edition: 2026", "edition: twenty"), encoding="utf-8")
+    wait_for(page, "document.title === 'Build problems'", timeout=20_000)
+    config.write_text(good, encoding="utf-8")
+    wait_for(page, "document.getElementById('entry-5') !== null", timeout=20_000)
+    page.wait_for_timeout(300)
+    after = page.evaluate(where)
+    page.close()
+    assert abs(after - before) < 2 and before < 100  # entry-5 at the top, before and after
+
+
+def test_saves_by_rename_are_followed(preview: tuple[str, int, Any], project: Path) -> None:
+    """Editors that save by renaming a new file over the old (vim, ...) are followed on
+    every save, not only the first (a file is watched by its inode)."""
+    _, port, process = preview
+    config = project / "compendium.yml"
+    good = config.read_text(encoding="utf-8")
+
+    def save(text: str) -> None:
+        temporary = project / ".compendium.yml.swp"
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, config)
+
+    def shows(words: str) -> bool:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if words in ask(port)[1].decode("utf-8", "replace"):
+                return True
+            time.sleep(0.2)
+        return False
+
+    for _ in range(2):
+        save(good.replace("edition: 2026", "edition: twenty"))
+        assert shows("`twenty` is text; expected a whole number")
+        save(good)
+        assert shows("Entry 3, paragraph 4.")
+    assert process.poll() is None

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from compendium.config import load_edition
-from compendium.errors import ImportFailure
+from compendium.config import Edition, load_edition
+from compendium.errors import ImportFailure, InvalidInput
 from compendium.importer.assemble import Assembly, assemble
 from compendium.importer.attribution import EntityFinder
 from compendium.importer.dedupe import fold
@@ -21,9 +21,10 @@ from compendium.importer.rawpage import RawPage, read_raw_page
 from compendium.importer.records import RecordText, make_ids, render_records
 from compendium.importer.report import make_report, report_json, report_markdown, totals
 from compendium.importer.writer import write_records
-from compendium.model import Entity
+from compendium.model import Entity, Problem
 from compendium.output import write_if_changed
-from compendium.sources import RecordFile, read_record_file
+from compendium.sources import RecordFile, parse_record, read_record_file
+from compendium.validate import validate_records
 
 SENTENCE_END = ('.', '!', '?', ':', ';', ')', '"', '”', '’', "'")
 
@@ -92,6 +93,23 @@ def _check_inventory_page(path: Path, page: RawPage, layout: Layout,
                             "(no field labels, no dated entries, no known entity named)")
 
 
+def refuse_invalid_records(records: Sequence[RecordText], edition: Edition,
+                           into: Path) -> None:
+    """Raise InvalidInput, before anything is written, when a record made from the pages is
+    one `check` would refuse (an empty text, a line too long, too many values ...)."""
+    files: list[RecordFile] = []
+    problems: list[Problem] = []
+    for record in records:
+        parsed = parse_record(into / record.path, record.text)
+        if isinstance(parsed, Problem):
+            problems.append(parsed)
+        elif parsed is not None:  # (None: notes, which the importer never writes)
+            files.append(parsed)
+    problems += validate_records(files, edition)[1]
+    if problems:
+        raise InvalidInput(problems)
+
+
 def _warn_if_cut(page: RawPage, work: Assembly) -> None:
     """Warn when a page's last line stops mid-sentence: the scrape may be cut off."""
     last = next((line for line in reversed(page.lines) if line.text), None)
@@ -106,6 +124,7 @@ def run_import(args: argparse.Namespace) -> int:
     result = import_pages(args.raw, edition.entities)
     for failure in result.failures:
         print(f"error: {failure}", file=sys.stderr)
+    refuse_invalid_records(result.records, edition, args.into)
     if args.check:
         return _report_check(result, args.into)
     _keep_raw_copies(args.raw, args.into, result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,14 +90,20 @@ def clean_line(raw: str) -> tuple[str, list[tuple[str, str]]]:
 
 def _decode(path: Path) -> str:
     """Return the page's text, or raise ImportFailure saying why it is not a text page."""
+    if not path.name.isascii() and not _is_utf8(path.name):  # records list the page's name
+        raise ImportFailure(f"{path}: file name is not UTF-8; expected a UTF-8 name")
     try:
-        data = path.read_bytes()
+        if stat.S_ISFIFO(path.stat().st_mode):  # opening a pipe waits for a writer
+            raise ImportFailure(f"{path}: a pipe; expected a scraped inventory page")
+        with open(path, "rb") as handle:  # at most the limit: /dev/zero never ends
+            data = handle.read(MAX_PAGE_BYTES + 1)
     except OSError as exc:
         raise ImportFailure(f"{path}: cannot read: {exc.strerror}") from None
     if not data.strip():
         raise ImportFailure(f"{path}: empty file; expected a scraped inventory page")
     if len(data) > MAX_PAGE_BYTES:
-        raise ImportFailure(f"{path}: {len(data):,} bytes; expected a page under 5 MB")
+        raise ImportFailure(f"{path}: more than {MAX_PAGE_BYTES:,} bytes; expected a page "
+                            "under 5 MB")
     if b"\x00" in data:
         raise ImportFailure(f"{path}: binary file; expected UTF-8 text")
     try:
@@ -105,3 +112,12 @@ def _decode(path: Path) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportFailure(f"{path}:{line}: not UTF-8 text") from None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _is_utf8(name: str) -> bool:
+    """Return whether a file name decoded from the disk was UTF-8 (no escaped bytes)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -82,6 +83,21 @@ class Workers:
             if pool.exception() is None:
                 pool.result().shutdown(wait=wait, cancel_futures=True)
 
+    def stop(self) -> None:
+        """End the workers and the joining process now, and wait until they are gone (the
+        preview is closing).
+
+        Not shutdown(wait=False): the executor's thread would close its wake-up pipe while
+        the interpreter's exit handler writes to it ("Bad file descriptor" printed at exit
+        after Ctrl-C). Ended first, the processes do not make the wait long."""
+        for pool in (self._pool, self._joiner):
+            if not pool.done() or pool.exception() is not None:
+                continue
+            executor = pool.result()
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.terminate()  # what they were laying out is not wanted any more
+            executor.shutdown(wait=True, cancel_futures=True)
+
 
 def start_pool() -> concurrent.futures.ProcessPoolExecutor:
     """Start one worker process per core, WeasyPrint loaded.
@@ -117,7 +133,10 @@ def watch_build(build: int) -> None:
 
     A build killed outright (SIGKILL, a stopped preview) cannot tell its workers; they hold
     their own queue's ends, so they would wait for work forever, and keep the fork server
-    alive with them."""
+    alive with them. Ctrl-C is the build's to handle: a worker ignores it, and goes when
+    the build lets it go (or ends)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     def watch() -> None:
         while True:
             time.sleep(1)

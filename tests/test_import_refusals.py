@@ -1,0 +1,81 @@
+"""The importer writes no record `check` would refuse, and reads no file without end."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+SEED = ROOT / "sources" / "raw" / "001_9c41119528698876.txt"
+
+
+def test_a_page_whose_record_check_would_refuse_writes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = SEED.read_text(encoding="utf-8").split("\n")
+    longest = max(range(len(lines)), key=lambda n: len(lines[n]))
+    lines[longest] += " word" * 5000
+    page = tmp_path / "long.txt"
+    page.write_text("\n".join(lines), encoding="utf-8")
+    into = tmp_path / "into"
+    assert run_cli(ROOT, "import", str(page), "--into", str(into)) == 1
+    err = capsys.readouterr().err
+    assert "body: a line of 26,1" in err and "expected at most 20,000" in err
+    assert err.rstrip().endswith("nothing was written.")
+    assert not into.exists()
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "fifo"])
+def test_a_file_without_end_is_refused_at_once(tmp_path: Path, device: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    if device == "fifo":
+        device = str(tmp_path / "pipe")
+        os.mkfifo(device)
+    started = time.monotonic()
+    assert run_cli(ROOT, "import", device, "--into", str(tmp_path / "into")) == 1
+    assert time.monotonic() - started < 10
+    err = capsys.readouterr().err
+    assert f"error: {device}: " in err and "expected a" in err and "Traceback" not in err
+
+
+def test_a_record_linked_to_a_device_is_refused(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "zero.md").symlink_to("/dev/zero")
+    assert run_cli(ROOT, "check", "--sources", str(tmp_path / "sources")) == 1
+    assert "zero.md: not a regular file; expected a text file" in \
+        capsys.readouterr().err
+
+
+def test_a_page_of_thousands_of_entries_imports_in_linear_time(tmp_path: Path) -> None:
+    """4,000 entries in the site's three forms (dated, plain, "View More"): a few seconds
+    when the importer is linear; the quadratic one the attack found took minutes."""
+    lines = ["International Organization for Migration", ""]
+    for n in range(4000):
+        text = (f"IOM entry number {n} supported {n * 7} survivors of violence in region "
+                f"{n % 97} with services and training.")
+        if n % 3 == 0:
+            lines += [f"Mar 20{10 + n % 10} - Sept 20{11 + n % 10} | IOM;", "", text, ""]
+        elif n % 3 == 1:
+            lines += [text, ""]
+        else:
+            lines += [text[:50], "View More" + text, ""]
+    page = tmp_path / "big.txt"
+    page.write_text("\n".join(lines), encoding="utf-8")
+    started = time.monotonic()
+    assert run_cli(ROOT, "import", str(page), "--into", str(tmp_path / "into")) == 0
+    assert time.monotonic() - started < 30
+
+
+def test_a_page_whose_name_is_not_utf8_is_named_and_skipped(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name = os.path.join(os.fsencode(tmp_path), b"page-\xff.txt")
+    with open(name, "wb") as page:
+        page.write(SEED.read_bytes())
+    assert run_cli(ROOT, "import", os.fsdecode(name), "--into", str(tmp_path / "into")) == 1
+    err = capsys.readouterr().err
+    assert "page-\\udcff.txt: file name is not UTF-8; expected a UTF-8 name" in err
+    assert "Traceback" not in err
