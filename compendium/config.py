@@ -6,6 +6,7 @@ import datetime
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -326,15 +327,45 @@ def _load_glossary(path: Path, problems: list[Problem]) -> tuple[tuple[str, str]
     return tuple(sorted(entries))
 
 
+ENTITY_FIELDS: dict[str, tuple[type, bool]] = {
+    "name": (str, True), "aliases": (list, False), "former_names": (list, False),
+    "fr": (list, False), "es": (list, False), "added_by": (str, False), "note": (str, False),
+}
+"""Fields of an entity in the registry; a name list may also be written as one name."""
+NAME_LISTS = ("aliases", "former_names", "fr", "es")
+"""Fields listing other names the pages use for the entity."""
+
+
+def _line_of(doc: YamlMapping, owner: str, key: str) -> int:
+    """Return the line of ``owner``'s field ``key`` in ``doc``."""
+    return doc.line_of(owner, key)
+
+
 def _load_entities(path: Path, problems: list[Problem]) -> tuple[Entity, ...]:
-    """Read the entity registry: acronyms mapped to a name and optional aliases."""
+    """Read the entity registry: acronyms mapped to a name and the other names pages use
+    (aliases, former names, French and Spanish names), each name owned by one entity."""
     raw = _load_yaml_file(path, "entity registry", problems)
     entities = []
+    owners: dict[str, str] = {}
     for acronym, value in raw.values.items():
         if not isinstance(value, dict) or not isinstance(value.get("name"), str):
             problems.append(Problem(str(path), raw.line_of(acronym), acronym, "name",
                                     "missing; expected `name: Full Name`"))
             continue
-        aliases = value.get("aliases", [])
-        entities.append(Entity(acronym, value["name"], tuple(str(a) for a in aliases)))
+        value = {k: [v] if k in NAME_LISTS and isinstance(v, str) else v
+                 for k, v in value.items()}
+        found = check_fields(str(path), value, ENTITY_FIELDS, str(acronym),
+                             partial(_line_of, raw, str(acronym)))
+        problems.extend(found)
+        if found:
+            continue
+        names = [str(n) for key in NAME_LISTS for n in value.get(key, [])]
+        for name in (str(acronym), value["name"], *names):
+            owner = owners.setdefault(name.casefold(), str(acronym))
+            if owner != acronym:
+                problems.append(Problem(str(path), raw.line_of(acronym), str(acronym), "name",
+                                        f"`{name}` also names {owner}; expected each name "
+                                        "to belong to one entity"))
+        aliases = tuple(dict.fromkeys(n for n in names if n not in (acronym, value["name"])))
+        entities.append(Entity(str(acronym), value["name"], aliases))
     return tuple(entities)

@@ -104,6 +104,8 @@ class Record:
     """Postal address (profiles)."""
     address: str | None = None
     """Address and websites block (profiles)."""
+    review: str | None = None
+    """What the editor must still settle (set by the importer; ``check`` lists it)."""
 
     @property
     def entities(self) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ RECORD_FIELDS: dict[str, tuple[type, bool]] = {
     "partners": (list, False), "period": (dict, False), "round": (int, False),
     "countries": (list, False), "chapter": (str, False), "themes": (list, False),
     "name": (str, False), "item_id": (str, False), "agency_id": (str, False),
-    "mail_address": (str, False), "address": (str, False),
+    "mail_address": (str, False), "address": (str, False), "review": (str, False),
 }
 KINDS = ("profile", "activity")
 
@@ -216,7 +216,7 @@ def _build_record(file: RecordFile) -> Record:
         round=v.get("round"), countries=tuple(v.get("countries", ())),
         chapter=v.get("chapter"), themes=tuple(v.get("themes", ())), name=v.get("name"),
         item_id=v.get("item_id"), agency_id=v.get("agency_id"),
-        mail_address=v.get("mail_address"), address=v.get("address"))
+        mail_address=v.get("mail_address"), address=v.get("address"), review=v.get("review"))
 
 
 def _build_period(raw: dict[str, Any] | None) -> Period | None:

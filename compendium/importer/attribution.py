@@ -1,9 +1,11 @@
-"""Say which entity an entry is about and which themes it belongs to."""
+"""Say which entity an entry is about and which themes it belongs to; learn the entities a
+page names that the registry does not know yet."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from compendium.model import Entity
 
@@ -16,25 +18,102 @@ MECHANISM_WORDS = re.compile(
     r"\b(network|task force|reference group|working group|joint programme|joint program|"
     r"UN Action|inter-agency (?:mechanism|group|network|standing committee))",
     re.IGNORECASE)
+UNATTRIBUTED = "Unattributed"
+"""Entity of the records holding text whose entity no rule could find: the editor's to sort."""
+_TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "–": "-", "‐": "-", "‑": "-",
+                             "\u00a0": " "})
+_SPACES = re.compile(r"\s+")
 
 
-class EntityFinder:
-    """Find the first entity a text names, by acronym, full name or alias."""
+def name_key(name: str) -> str:
+    """Return the form two spellings of one name share: case, quotes and spaces folded."""
+    return _SPACES.sub(" ", name.translate(_TYPOGRAPHY)).strip().casefold()
 
-    def __init__(self, entities: Sequence[Entity]) -> None:
-        names = {name: e.acronym for e in entities for name in (e.acronym, e.name, *e.aliases)}
-        self._acronyms = names
-        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        self._pattern = re.compile(rf"(?<![\w-])({alternatives})(?![\w-])")
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """An entity the import met on a page and the registry does not list."""
+
+    key: str
+    """The acronym records will use: the name as the page gives it."""
+    name: str
+    """Full name (the page's heading or Title field; else the key)."""
+    page: str
+    """Raw page where it was first met."""
+    line: int
+    """Line of that page."""
+    how: str
+    """What named it: a page heading, a dated entry's header, a profile's Icon, a logo."""
+    aliases: tuple[str, ...] = ()
+    """Other names the pages gave it."""
+
+
+@dataclass(slots=True)
+class Names:
+    """Every name of every entity: the registry's, then those learned from the pages."""
+
+    entities: Sequence[Entity]
+    """The registry."""
+    learned: dict[str, Learned] = field(default_factory=dict)
+    """Entities learned, by key, in the order met."""
+    _index: dict[str, str] = field(default_factory=dict)
+    _pattern: re.Pattern[str] | None = None
+
+    def __post_init__(self) -> None:
+        for e in self.entities:
+            for name in (e.acronym, e.name, *e.aliases):
+                self._index.setdefault(name_key(name), e.acronym)
+
+    def lookup(self, name: str) -> str | None:
+        """Return the acronym of the entity called ``name``, None when nobody is."""
+        return self._index.get(name_key(name))
+
+    def resolve(self, name: str, page: str, line: int, how: str) -> str:
+        """Return the acronym of ``name``, learning it as a new entity when unknown."""
+        return self.lookup(name) or self.learn(name, name, page, line, how)
+
+    def learn(self, key: str, name: str, page: str, line: int, how: str) -> str:
+        """Add an entity the registry lacks (``key`` and ``name`` may be one); return its key.
+        A key or name already known returns that entity, the other name becoming its alias."""
+        known = self.lookup(key) or self.lookup(name)
+        if known is not None:
+            self._alias(known, key if self.lookup(key) is None else name)
+            return known
+        self.learned[key] = Learned(key, name, page, line, how)
+        for each in (key, name):
+            self._index[name_key(each)] = key
+        self._pattern = None
+        return key
+
+    def _alias(self, acronym: str, name: str) -> None:
+        """Record ``name`` for a learned entity (registry entities are the editor's)."""
+        entity = self.learned.get(acronym)
+        if entity is None or self.lookup(name) is not None:
+            return
+        self._index[name_key(name)] = acronym
+        self._pattern = None
+        if entity.name == entity.key and " " in name and " " not in entity.key:
+            self.learned[acronym] = Learned(entity.key, name, entity.page, entity.line,
+                                            entity.how, entity.aliases)
+        else:
+            self.learned[acronym] = Learned(entity.key, entity.name, entity.page, entity.line,
+                                            entity.how, (*entity.aliases, name))
 
     def first_named(self, text: str) -> str | None:
         """Return the acronym of the entity named first in ``text``."""
-        match = self._pattern.search(text)
-        return self._acronyms[match[1]] if match else None
+        if self._pattern is None:
+            names = sorted({*self._surface_names()}, key=len, reverse=True)
+            alternatives = "|".join(re.escape(n) for n in names)
+            self._pattern = re.compile(rf"(?<![\w-])({alternatives})(?![\w-])")
+        match = self._pattern.search(text.translate(_TYPOGRAPHY))
+        return self.lookup(match[1]) if match else None
 
-    def resolve(self, name: str) -> str:
-        """Return the acronym for a name the registry knows, else the name as written."""
-        return self._acronyms.get(name, name)
+    def _surface_names(self) -> list[str]:
+        """Return every name as written (quotes folded), registry and learned."""
+        names = [n for e in self.entities for n in (e.acronym, e.name, *e.aliases)]
+        names += [n for e in self.learned.values() for n in (e.key, e.name, *e.aliases)
+                  if e.key != UNATTRIBUTED]
+        return [n.translate(_TYPOGRAPHY) for n in names]
 
 
 def themes_of(lead_paragraph: str, entity: str) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from collections.abc import Sequence
@@ -14,17 +15,23 @@ from markdown_it import MarkdownIt
 from compendium.config import load_edition
 from compendium.errors import ImportFailure
 from compendium.importer.assemble import Assembly, assemble
-from compendium.importer.attribution import EntityFinder
+from compendium.importer.attribution import Names
 from compendium.importer.dedupe import fold
-from compendium.importer.layout import Layout, read_layout
+from compendium.importer.layout import Layout, read_layout, split_label
+from compendium.importer.periods import parse_header
 from compendium.importer.rawpage import RawPage, read_raw_page
 from compendium.importer.records import RecordText, make_ids, render_records
+from compendium.importer.registry import add_learned, registry_path
 from compendium.importer.report import make_report, report_json, report_markdown, totals
-from compendium.importer.writer import write_records
+from compendium.importer.writer import find_records, write_records
 from compendium.model import Entity
 from compendium.output import write_if_changed
 from compendium.sources import RecordFile, read_record_file
 
+# Words of the inventory's subject in its three languages: a page with none of them, no
+# entity named and no field or dated entry is not a page of the inventory.
+SUBJECT_WORDS = re.compile(r"\b(?:violence|women|girls|gender|femmes|filles|genre|violencia|"
+                           r"mujeres|niñas|género)\b", re.IGNORECASE)
 SENTENCE_END = ('.', '!', '?', ':', ';', ')', '"', '”', '’', "'")
 
 
@@ -50,6 +57,8 @@ class ImportResult:
 
     pages: tuple[RawPage, ...]
     """Pages read."""
+    layouts: tuple[Layout, ...]
+    """What each page holds."""
     work: Assembly
     """Drafts and the accounting."""
     ids: tuple[str, ...]
@@ -58,38 +67,42 @@ class ImportResult:
     """Record files."""
     failures: tuple[str, ...]
     """Pages that could not be imported, with the reason."""
+    names: Names
+    """The registry's names and the entities learned from the pages."""
 
 
 def import_pages(paths: Sequence[Path], entities: Sequence[Entity]) -> ImportResult:
     """Read, lay out and assemble the pages; a bad page is reported and skipped."""
     read: list[tuple[RawPage, Layout]] = []
     failures: list[str] = []
-    finder = EntityFinder(entities)
+    names = Names(entities)
     for path in paths:
         try:
             page = read_raw_page(path)
-            layout = read_layout(page, entities)
-            _check_inventory_page(path, page, layout, finder)
+            _check_inventory_page(path, page, names)
         except ImportFailure as exc:
             failures.append(str(exc))
             continue
-        read.append((page, layout))
-    work = assemble(read, entities)
+        read.append((page, read_layout(page, names)))
+    work = assemble(read, names)
     for page, _ in read:
         _warn_if_cut(page, work)
     ids = make_ids(work)
-    return ImportResult(tuple(p for p, _ in read), work, tuple(ids),
-                        tuple(render_records(work, ids)), tuple(failures))
+    return ImportResult(tuple(p for p, _ in read), tuple(lay for _, lay in read), work,
+                        tuple(ids), tuple(render_records(work, ids)), tuple(failures), names)
 
 
-def _check_inventory_page(path: Path, page: RawPage, layout: Layout,
-                          finder: EntityFinder) -> None:
-    """Refuse a page with no trace of the inventory's layout or entities."""
-    has_structure = layout.profiles or any(s.header for s in layout.streams)
-    names_entity = any(finder.first_named(line.text) for line in page.lines if line.text)
-    if not has_structure and not names_entity:
-        raise ImportFailure(f"{path}: does not look like a page of the UN Women inventory "
-                            "(no field labels, no dated entries, no known entity named)")
+def _check_inventory_page(path: Path, page: RawPage, names: Names) -> None:
+    """Refuse a page with no trace of the inventory: no field label, no dated entry, no
+    entity named and not one word of its subject."""
+    for line in page.lines:
+        text = line.text
+        if text and (parse_header(text) or split_label(text)[1] or names.first_named(text)
+                     or SUBJECT_WORDS.search(text)):
+            return
+    raise ImportFailure(f"{path}: does not look like a page of the UN Women inventory "
+                        "(no field labels, no dated entries, no entity named, no word of "
+                        "its subject)")
 
 
 def _warn_if_cut(page: RawPage, work: Assembly) -> None:
@@ -108,18 +121,29 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"error: {failure}", file=sys.stderr)
     if args.check:
         return _report_check(result, args.into)
+    registry = registry_path(args.config)
+    for entity in add_learned(registry, list(result.names.learned.values())):
+        print(f"added: entity `{entity.key}` ({entity.name}) to {registry}: named by a "
+              f"{entity.how} on {entity.page}:{entity.line}; check its name", file=sys.stderr)
     _keep_raw_copies(args.raw, args.into, result)
     written = write_records(args.into, result.records, args.force)
-    reports = make_report(result.pages, result.work, result.ids)
+    reports = make_report(result.pages, result.layouts, result.work, result.ids)
     write_if_changed(args.into / "raw" / "import-report.md", report_markdown(reports).encode())
     write_if_changed(args.into / "raw" / "import-report.json", report_json(reports).encode())
     for path in written.kept_edits:
         print(f"kept: {args.into / path} was edited since the last import; "
               "not overwritten (use --force to replace it)", file=sys.stderr)
+    for path in written.deleted:
+        print(f"not restored: {args.into / path} was deleted since the last import "
+              "(use --force to restore it)", file=sys.stderr)
+    for path, draft in zip(written.paths, result.work.drafts, strict=True):
+        if draft.review:
+            print(f"review: {args.into / path}: {draft.review}", file=sys.stderr)
     t = totals(reports)
     print(f"imported {t['pages']} pages: {t['paragraphs_read']} paragraphs read, "
           f"{t['records']} records ({len(written.created)} new, {len(written.updated)} updated, "
-          f"{len(written.unchanged)} unchanged, {len(written.kept_edits)} kept edits), "
+          f"{len(written.unchanged)} unchanged, {len(written.kept_edits)} kept edits, "
+          f"{len(written.deleted)} deleted by the editor), "
           f"{t['duplicates_merged']} copies merged, {t['residue_dropped']} residue dropped; "
           f"report: {args.into / 'raw' / 'import-report.md'}")
     for page in reports:
@@ -152,9 +176,11 @@ def unaccounted_paragraphs(result: ImportResult, into: Path) -> list[str]:
     """Return ``page:line: text`` for each paragraph read that its record file does not hold."""
     texts: dict[int, list[str]] = {}
     missing = []
+    placed = find_records(into)
     for d in result.work.dispositions:
         if d.draft not in texts:
-            texts[d.draft] = record_paragraphs(into / result.records[d.draft].path)
+            record = result.records[d.draft]
+            texts[d.draft] = record_paragraphs(into / placed.get(record.id, record.path))
         folded = fold(d.text.removeprefix("- "))
         if not any(p.startswith(folded) or (folded.startswith(p) and d.duplicate and len(p) > 40)
                    for p in texts[d.draft]):

@@ -9,13 +9,34 @@ from pathlib import Path
 from compendium.errors import ImportFailure
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024
-RESIDUE_LINES = re.compile(
-    r"^(search|spotlight initiative logo|skip to (main )?content|menu|home|"
-    r"\d+\s+results?(\s+found)?|showing \d+\s*(-|–|to)\s*\d+ of \d+.*|page \d+ of \d+|"
-    r"load more|back to top|\d{1,2})$", re.IGNORECASE)
+# Lines that are the site's furniture, never content: each rule has a name the report gives.
+RESIDUE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(rf"^(?:{pattern})$", re.IGNORECASE)) for name, pattern in (
+        ("navigation link", r"search|rechercher|recherche|buscar|búsqueda|"
+                            r"skip to (?:main )?content|aller au contenu(?: principal)?|"
+                            r"ir al contenido(?: principal)?|menu|menú|home|accueil|inicio|"
+                            r"load more|back to top|retour en haut|volver arriba|"
+                            r"hide|masquer|ocultar|view less|"
+                            r"(?:« ?)?first|(?:‹ ?)?previous|next(?: ?›)?|last(?: ?»)?|"
+                            r"suivant|précédent|siguiente|anterior|reset|apply|filter|filters"),
+        ("language switcher", r"english|français|francais|español|espanol|"
+                              r"(?:english|français|español)(?:\s*[|/]?\s*"
+                              r"(?:english|français|español))+"),
+        ("result counter", r"\d+\s+(?:results?|résultats?|resultados?)(?:\s+found)?|"
+                           r"(?:showing\s+)?\d+\s*(?:-|–|to|à|a)\s*\d+\s+(?:of|sur|de)\s+\d+"
+                           r"(?:\s+(?:results?|résultats?|resultados?))?|"
+                           r"page \d+ (?:of|sur|de) \d+"),
+        ("page number or stray footnote digit", r"\d{1,3}"),
+    ))
+LOGO = re.compile(r"^(?P<name>[^\W\d_][^.!?]{1,80}?)\s+(?:logo|logotipo)$|"
+                  r"^(?:logo|logotipo)\s+(?:de\s+l[a']\s*|de\s+|del\s+|of\s+)?"
+                  r"(?P<after>[^\W\d_][^.!?]{1,80})$", re.IGNORECASE)
+"""An entity's logo: the profile block after it is that entity's (a shared block)."""
+# "Hide" closes an expanded entry; scraped, it is glued to the next entry's first word.
+HIDE_PREFIX = re.compile(r"^(?:Hide|Masquer|Ocultar)(?=[A-Z0-9“\"‘(])")
 # A footnote mark glued after sentence punctuation: "girls.3 Next" or "girls.12" at line end.
 FOOTNOTE = re.compile(r"(?<=[a-z)\]][.,;:])(\d{1,2})(?=\s|$)")
-SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
+SPACES = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +71,8 @@ class RawPage:
     """Cleaned lines, blank ones included (their layout carries meaning)."""
     residue: tuple[Residue, ...]
     """Everything dropped."""
-    spotlight_logo_lines: tuple[int, ...]
-    """Lines where "Spotlight Initiative Logo" stood: a Spotlight profile block follows."""
+    logos: tuple[tuple[int, str], ...]
+    """(line, entity name) of each "<Entity> Logo" line: that entity's profile block follows."""
 
 
 def read_raw_page(path: Path) -> RawPage:
@@ -59,14 +80,20 @@ def read_raw_page(path: Path) -> RawPage:
     text = _decode(path)
     lines: list[Line] = []
     residue: list[Residue] = []
-    logos: list[int] = []
+    logos: list[tuple[int, str]] = []
     for number, raw in enumerate(text.split("\n"), start=1):
         cleaned, dropped = clean_line(raw)
         residue += [Residue(number, d, why) for d, why in dropped]
-        if RESIDUE_LINES.match(cleaned):
-            if cleaned.lower() == "spotlight initiative logo":
-                logos.append(number)
-            residue.append(Residue(number, cleaned, "navigation or counter"))
+        if (hide := HIDE_PREFIX.match(cleaned)) is not None:
+            residue.append(Residue(number, hide[0], "Hide link glued to the next entry"))
+            cleaned = cleaned[hide.end():]
+        if (logo := LOGO.match(cleaned)) is not None:
+            logos.append((number, logo["name"] or logo["after"]))
+            residue.append(Residue(number, cleaned, "logo (names the block that follows)"))
+            cleaned = ""
+        rule = next((name for name, pattern in RESIDUE_RULES if pattern.match(cleaned)), None)
+        if rule is not None:
+            residue.append(Residue(number, cleaned, rule))
             cleaned = ""
         lines.append(Line(number, cleaned))
     if not any(line.text for line in lines):

@@ -107,6 +107,8 @@ def _front_matter(draft: Draft, rid: str, work: Assembly) -> dict[str, object]:
         front["period"] = period
     if draft.themes:
         front["themes"] = list(draft.themes)
+    if draft.review:
+        front["review"] = draft.review
     front["sources"] = [{"page": page, "lines": f"{a}-{b}" if a != b else str(a)}
                         for page, a, b in draft.sources]
     return front

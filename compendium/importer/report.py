@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from compendium.importer.assemble import Assembly
+from compendium.importer.layout import Layout
 from compendium.importer.rawpage import RawPage
 
 EXCERPT = 70
@@ -50,16 +51,21 @@ class PageReport:
     """Paragraphs merged as copies."""
     residue: list[Dropped] = field(default_factory=list)
     """What was dropped or cleaned."""
+    structure: list[Dropped] = field(default_factory=list)
+    """Headings read as the page's structure (entity sections, listing headings)."""
+    review: list[str] = field(default_factory=list)
+    """Ids of records with text from this page that the editor must attribute."""
     warnings: list[str] = field(default_factory=list)
     """What an editor should look at."""
 
 
-def make_report(pages: Sequence[RawPage], work: Assembly, ids: Sequence[str],
-                ) -> list[PageReport]:
+def make_report(pages: Sequence[RawPage], layouts: Sequence[Layout], work: Assembly,
+                ids: Sequence[str]) -> list[PageReport]:
     """Return one accounting per page."""
     reports = {p.name: PageReport(p.name) for p in pages}
-    for raw in pages:
+    for raw, layout in zip(pages, layouts, strict=True):
         reports[raw.name].residue = [Dropped(r.number, r.text, r.reason) for r in raw.residue]
+        reports[raw.name].structure = [Dropped(n, t, why) for n, t, why in layout.structure]
     for d in work.dispositions:
         report = reports[d.page]
         report.paragraphs_read += 1
@@ -67,6 +73,8 @@ def make_report(pages: Sequence[RawPage], work: Assembly, ids: Sequence[str],
             report.duplicates.append(Duplicate(d.line, d.text[:EXCERPT], ids[d.draft]))
         if ids[d.draft] not in report.records:
             report.records.append(ids[d.draft])
+            if work.drafts[d.draft].review:
+                report.review.append(ids[d.draft])
     for page, line, message in work.warnings:
         reports[page].warnings.append(f"line {line}: {message}")
     return list(reports.values())
@@ -79,6 +87,8 @@ def totals(reports: Sequence[PageReport]) -> dict[str, int]:
             "records": len({rid for r in reports for rid in r.records}),
             "duplicates_merged": sum(len(r.duplicates) for r in reports),
             "residue_dropped": sum(len(r.residue) for r in reports),
+            "headings": sum(len(r.structure) for r in reports),
+            "to_attribute": len({rid for r in reports for rid in r.review}),
             "warnings": sum(len(r.warnings) for r in reports)}
 
 
@@ -104,6 +114,12 @@ def report_markdown(reports: Sequence[PageReport]) -> str:
         lines += ["", f"- residue dropped: {len(r.residue)}", ""]
         lines += [f"  - line {d.line} ({d.reason}): {json.dumps(d.text, ensure_ascii=True)}"
                   for d in r.residue]
+        if r.structure:
+            lines += ["", f"- headings: {len(r.structure)}", ""]
+            lines += [f"  - line {d.line} ({d.reason}): {d.text}" for d in r.structure]
+        if r.review:
+            lines += ["", "- records whose entity the editor must set: "
+                      + ", ".join(f"`{i}`" for i in r.review)]
         if r.warnings:
             lines += ["", "- warnings:", *[f"  - {w}" for w in r.warnings]]
         lines.append("")
