@@ -8,7 +8,8 @@ from pathlib import Path
 
 from compendium.errors import ImportFailure
 
-MAX_PAGE_BYTES = 5 * 1024 * 1024
+MAX_PAGE_BYTES = 100 * 1024 * 1024
+"""A listing of 20,000 long entries is about 30 MB; past this it is not a scraped page."""
 # Lines that are the site's furniture, never content: each rule has a name the report gives.
 RESIDUE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(rf"^(?:{pattern})$", re.IGNORECASE)) for name, pattern in (
@@ -123,7 +124,7 @@ def _decode(path: Path) -> str:
     if not data.strip():
         raise ImportFailure(f"{path}: empty file; expected a scraped inventory page")
     if len(data) > MAX_PAGE_BYTES:
-        raise ImportFailure(f"{path}: {len(data):,} bytes; expected a page under 5 MB")
+        raise ImportFailure(f"{path}: {len(data):,} bytes; expected a page under 100 MB")
     if b"\x00" in data:
         raise ImportFailure(f"{path}: binary file; expected UTF-8 text")
     try:

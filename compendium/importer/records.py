@@ -20,6 +20,8 @@ URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>]+[^\s<>.,;:!?)\]'\"’”]")
 # Characters that would turn record text into Markdown syntax it never meant.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>])")
 ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's dumper when present (ten times faster, same text), else PyYAML's."""
 LINE_START_SYNTAX = re.compile(r"^(#{1,6}\s|>|\+\s|=+\s*$|\d+[.)]\s)")
 
 
@@ -84,8 +86,8 @@ def _render(draft: Draft, rid: str, work: Assembly) -> str:
     front = _front_matter(draft, rid, work)
     body = _profile_body(draft, work) if draft.kind == "profile" else _paragraphs(
         [work.index.texts[s] for s in draft.slots])
-    yaml_text = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000,
-                               default_flow_style=None)
+    yaml_text = yaml.dump(front, Dumper=DUMPER, sort_keys=False, allow_unicode=True,
+                          width=1000, default_flow_style=None)
     return f"---\n{yaml_text}---\n{body}\n"
 
 
