@@ -84,9 +84,12 @@ def assemble(pages: Sequence[tuple[RawPage, Layout]], names: Names) -> Assembly:
     for page, layout in pages:
         for block in layout.profiles:
             _add_profile(work, page.name, block, layout, names)
-        previous = layout.page_entity
+        previous = names.lookup(layout.page_entity) if layout.page_entity else None
         for stream in layout.streams:
             previous = _add_stream(work, page.name, stream, previous, names)
+    for draft in work.drafts:
+        if draft.kind == "profile" and not draft.name:
+            draft.name = names.full_name(draft.entity)
     return work
 
 
@@ -98,8 +101,11 @@ def _add_profile(work: Assembly, page: str, block: ProfileBlock, layout: Layout,
     if icon:
         entity: str | None = names.lookup(icon) or names.learn(
             icon, title or icon, page, line, "profile Icon and Title")
+        if title and entity is not None and (gone := names.merge(entity, title)) is not None:
+            _rename(work, gone, entity)
     else:
-        entity = block.entity_hint or layout.page_entity or (
+        hint = block.entity_hint or layout.page_entity
+        entity = (names.lookup(hint) or hint) if hint else (
             names.resolve(title, page, line, "profile Title") if title else None)
     review = None
     if entity is None:
@@ -115,6 +121,17 @@ def _add_profile(work: Assembly, page: str, block: ProfileBlock, layout: Layout,
         slots += _place(work, page, paras, number)
     lines = [p.line for ps in block.fields.values() for p in ps] + block.labels
     draft.sources.append((page, min(lines), max(lines)))
+
+
+def _rename(work: Assembly, old: str, new: str) -> None:
+    """Give the drafts of an entity merged into another the other's key."""
+    for draft in work.drafts:
+        if draft.entity == old:
+            draft.entity = new
+        draft.partners = tuple(dict.fromkeys(new if p == old else p for p in draft.partners
+                                             if (new if p == old else p) != draft.entity))
+    if old in work.profiles:
+        work.profiles.setdefault(new, work.profiles.pop(old))
 
 
 def _unattributed(names: Names, page: str, line: int, what: str) -> tuple[str, str]:
@@ -162,7 +179,7 @@ def _entities(page: str, stream: Stream, unit: Unit, previous: str | None,
                  for n in stream.header.entities]
         return found[0], tuple(dict.fromkeys(n for n in found[1:] if n != found[0]))
     if stream.entity_hint:
-        return stream.entity_hint, ()
+        return names.lookup(stream.entity_hint) or stream.entity_hint, ()
     named = names.first_named(unit.paras[0].text)
     return named or previous, ()
 

@@ -99,6 +99,32 @@ class Names:
             self.learned[acronym] = Learned(entity.key, entity.name, entity.page, entity.line,
                                             entity.how, (*entity.aliases, name))
 
+    def merge(self, acronym: str, name: str) -> str | None:
+        """Make ``name`` a name of ``acronym`` when it names another learned entity (a page
+        heading that turns out to be the full name in a profile's Title); return the key
+        that was merged away, if any."""
+        other = self.lookup(name)
+        if other is None or other == acronym or other not in self.learned:
+            return None
+        gone = self.learned.pop(other)
+        for each in (gone.key, gone.name, *gone.aliases):
+            self._index[name_key(each)] = acronym
+        self._pattern = None
+        entity = self.learned.get(acronym)
+        if entity is not None:
+            better = gone.name if entity.name == entity.key else entity.name
+            self.learned[acronym] = Learned(entity.key, better, entity.page, entity.line,
+                                            entity.how, (*entity.aliases, gone.key))
+        return other
+
+    def full_name(self, acronym: str) -> str:
+        """Return the full name of an entity, registry or learned."""
+        for e in self.entities:
+            if e.acronym == acronym:
+                return e.name
+        learned = self.learned.get(acronym)
+        return learned.name if learned is not None else acronym
+
     def first_named(self, text: str) -> str | None:
         """Return the acronym of the entity named first in ``text``."""
         if self._pattern is None:

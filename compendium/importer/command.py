@@ -122,9 +122,11 @@ def run_import(args: argparse.Namespace) -> int:
     if args.check:
         return _report_check(result, args.into)
     registry = registry_path(args.config)
-    for entity in add_learned(registry, list(result.names.learned.values())):
-        print(f"added: entity `{entity.key}` ({entity.name}) to {registry}: named by a "
-              f"{entity.how} on {entity.page}:{entity.line}; check its name", file=sys.stderr)
+    used = {e for d in result.work.drafts for e in (d.entity, *d.partners)}
+    learned = [e for e in result.names.learned.values() if e.key in used]
+    for entity in add_learned(registry, learned):
+        print(f"added: entity `{entity.key}` ({entity.name}) to {registry} ({entity.how}: "
+              f"{entity.page}:{entity.line}); check its name", file=sys.stderr)
     _keep_raw_copies(args.raw, args.into, result)
     written = write_records(args.into, result.records, args.force)
     reports = make_report(result.pages, result.layouts, result.work, result.ids)

@@ -45,11 +45,11 @@ def add_learned(path: Path, learned: Sequence[Learned]) -> list[Learned]:
 def _block(entity: Learned) -> str:
     """Return the registry lines of one learned entity, with a comment for the editor."""
     value: dict[str, object] = {"name": entity.name}
-    if entity.aliases:
-        value["aliases"] = list(entity.aliases)
+    aliases = [a for a in entity.aliases if a not in (entity.key, entity.name)]
+    if aliases:
+        value["aliases"] = aliases
     value["added_by"] = "import"
     value["note"] = f"met on {entity.page}:{entity.line} ({entity.how}); check the name"
     body = yaml.safe_dump({entity.key: value}, sort_keys=False, allow_unicode=True,
                           width=1000, default_flow_style=False)
-    return (f"# Added by the import: named by a {entity.how} on {entity.page}, line "
-            f"{entity.line}.\n{body}")
+    return f"# Added by the import ({entity.how}: {entity.page}, line {entity.line}).\n{body}"
