@@ -194,8 +194,9 @@ def _source_problems(raw: list[Any]) -> list[str]:
 
 
 def _check_body(file: RecordFile, rid: str) -> list[Problem]:
-    """Return a problem for an empty body or a paragraph too long to be real text."""
-    if not file.body.strip():
+    """Return a problem for an empty body (a profile may have only its fields, such as an
+    address) or a paragraph too long to be real text."""
+    if not file.body.strip() and file.front.values.get("kind") != "profile":
         return [Problem(str(file.path), file.body_line, rid, "body",
                         "empty; expected the record's text after the front matter")]
     for offset, paragraph in enumerate(file.body.split("\n")):

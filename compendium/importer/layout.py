@@ -62,6 +62,9 @@ ORG_NAME = re.compile(
 HEADING_MAX_CHARS = 160
 ADDRESS_FIELDS = frozenset({"address", "mail_address"})
 """Fields whose lines (a street, a city, "USA") are never headings."""
+ADDRESS_LINE_CHARS = 150
+ADDRESS_LINES = 8
+"""An address is a few short lines: a longer paragraph after one is an entry."""
 
 
 def is_heading_like(text: str) -> bool:
@@ -282,6 +285,8 @@ class _Walker:
             used.append(lines[index].number)
             continues = lines[index].text.endswith(";")
         header = Header(header.period, tuple(names), False)
+        for name in names:  # learned before any entry is attributed, on any page
+            self.names.resolve(name, self.page.name, used[0], "dated entry header")
         self.profile = self.field = None
         self.stream = Stream(header, self.section_entity, tuple(used))
         self.streams.append(self.stream)
@@ -324,12 +329,24 @@ class _Walker:
     def _add_piece(self, para: Para) -> None:
         if self.profile is not None and self.field is not None and self._is_field_text(para):
             self.profile.fields[self.field].append(para)
+            if self.field == "icon":
+                self._learn_icon(self.profile, para)
             return
         self.profile = self.field = None
         if self.stream is None:
             self.stream = Stream(None, self.section_entity)
             self.streams.append(self.stream)
         self.stream.paras.append(para)
+
+    def _learn_icon(self, block: ProfileBlock, icon: Para) -> None:
+        """A profile's Icon (with its Title) names its entity: learn it if nobody knows it,
+        and make a heading learned for the same entity one of its names."""
+        titles = block.fields.get("title", [])
+        title = titles[0].text if titles else None
+        entity = self.names.lookup(icon.text) or self.names.learn(
+            icon.text, title or icon.text, self.page.name, icon.line, "profile Icon and Title")
+        if title:
+            self.names.merge(entity, title)
 
     def _is_field_text(self, para: Para) -> bool:
         """Whether text still belongs to the open field rather than to entries after it."""
@@ -339,6 +356,8 @@ class _Walker:
             return not values
         if self.field == "resources":
             return bool(CITATION.search(para.text))
+        if self.field in ADDRESS_FIELDS:
+            return len(para.text) <= ADDRESS_LINE_CHARS and len(values) < ADDRESS_LINES
         return True
 
 
