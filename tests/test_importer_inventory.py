@@ -149,10 +149,12 @@ def test_french_and_spanish_pages_read_labels_months_and_entities(tmp_path: Path
     assert front["partners"] == ["UN Women", "PAHO"]
 
 
+@pytest.mark.parametrize("logo", [True, False], ids=["after-its-logo", "without-logo"])
 def test_a_renamed_agency_gets_its_own_profile_and_joins_the_registry(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], logo: bool) -> None:
     project = small_project(tmp_path / "p")
-    import_and_check(project, write_pages(tmp_path / "raw", {"renamed.txt": RENAMED}))
+    text = RENAMED if logo else RENAMED.replace("Spotlight Initiative Logo\n", "")
+    import_and_check(project, write_pages(tmp_path / "raw", {"renamed.txt": text}))
     assert "added: entity `FBO` (Foo Bar Organisation for Women)" in capsys.readouterr().err
     registry = yaml.safe_load((project / "entities.yml").read_text(encoding="utf-8"))
     assert registry["FBO"]["added_by"] == "import"

@@ -105,6 +105,7 @@ def _add_profile(work: Assembly, page: str, block: ProfileBlock, layout: Layout,
             _rename(work, gone, entity)
     else:
         hint = block.entity_hint or layout.page_entity
+        hint = hint if block.after_logo else _shared_block_entity(block, hint, names)
         entity = (names.lookup(hint) or hint) if hint else (
             names.resolve(title, page, line, "profile Title") if title else None)
     review = None
@@ -121,6 +122,20 @@ def _add_profile(work: Assembly, page: str, block: ProfileBlock, layout: Layout,
         slots += _place(work, page, paras, number)
     lines = [p.line for ps in block.fields.values() for p in ps] + block.labels
     draft.sources.append((page, min(lines), max(lines)))
+
+
+def _shared_block_entity(block: ProfileBlock, hint: str | None, names: Names) -> str | None:
+    """Return the entity a block without Icon or logo is about: the section's, unless its
+    paragraphs never name the section's entity and most of them name one other entity
+    first (a shared block, such as the Spotlight Initiative's, on another entity's page)."""
+    named = [names.first_named(p.text) for name, paras in block.fields.items()
+             if name not in FRONT_FIELDS for p in paras]
+    section = names.lookup(hint) if hint else None
+    others = [n for n in named if n is not None]
+    if not others or (section is not None and section in others):
+        return hint
+    top = max(dict.fromkeys(others), key=others.count)  # the first met wins a tie
+    return top if others.count(top) * 2 >= len(named) else hint
 
 
 def _rename(work: Assembly, old: str, new: str) -> None:

@@ -111,6 +111,8 @@ class ProfileBlock:
     """Paragraphs of each field, by field name."""
     labels: list[int] = field(default_factory=list)
     """Lines of the labels (for the source line range)."""
+    after_logo: bool = False
+    """Whether an entity's logo stood just before the block (then it is that entity's)."""
 
 
 @dataclass(slots=True)
@@ -299,7 +301,8 @@ class _Walker:
                 label == "item_id" and any(self.profile.fields.values()))):
             self.profile = None
         if self.profile is None:
-            self.profile = ProfileBlock(self._profile_entity(number))
+            entity, after_logo = self._profile_entity(number)
+            self.profile = ProfileBlock(entity, after_logo=after_logo)
             self.profiles.append(self.profile)
             self.stream = None
             self.block_start = number
@@ -307,15 +310,15 @@ class _Walker:
         self.profile.fields.setdefault(label, [])
         self.profile.labels.append(number)
 
-    def _profile_entity(self, number: int) -> str | None:
+    def _profile_entity(self, number: int) -> tuple[str | None, bool]:
         """A block right after an entity's logo (a shared block, such as Spotlight's) is that
-        entity's; otherwise the section's."""
+        entity's; otherwise the section's. Also say whether a logo decided."""
         floor = max(self.section_start, self.block_start)
         logos = [(n, name) for n, name in self.page.logos if floor <= n < number]
         if logos:
             n, name = logos[-1]
-            return self.names.resolve(name, self.page.name, n, "logo")
-        return self.section_entity
+            return self.names.resolve(name, self.page.name, n, "logo"), True
+        return self.section_entity, False
 
     def _add_text(self, line: Line) -> None:
         """Content text: a field value, or a paragraph of the current entry stream."""
