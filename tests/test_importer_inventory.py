@@ -382,3 +382,21 @@ def test_import_time_grows_linearly_with_the_page() -> None:
     with tempfile.TemporaryDirectory() as folder:
         small, large = seconds(500, Path(folder)), seconds(4000, Path(folder))
     assert large < small * 8 * 2.5  # 8 times the entries; quadratic would be 64 times
+
+
+def test_a_line_no_rule_reads_is_named_by_the_accounting(tmp_path: Path) -> None:
+    from compendium.importer.layout import Layout
+    from compendium.importer.rawpage import read_raw_page
+    from compendium.importer.report import unclaimed_lines
+
+    raw = Path(write_pages(tmp_path, {"p.txt": SEARCH})[0])
+    page = read_raw_page(raw)
+    names = Names(load_edition(ROOT / "compendium.yml").entities)
+    from compendium.importer.layout import read_layout
+
+    layout = read_layout(page, names)
+    assert unclaimed_lines(page, layout) == []
+    stream = layout.streams[0]
+    lost = stream.paras.pop(1)  # as if a rule had dropped a paragraph
+    assert [d.line for d in unclaimed_lines(page, Layout(
+        layout.profiles, layout.streams, layout.page_entity, layout.structure))] == [lost.line]

@@ -22,7 +22,13 @@ from compendium.importer.periods import parse_header
 from compendium.importer.rawpage import RawPage, read_raw_page
 from compendium.importer.records import RecordText, make_ids, render_records
 from compendium.importer.registry import add_learned, registry_path
-from compendium.importer.report import make_report, report_json, report_markdown, totals
+from compendium.importer.report import (
+    make_report,
+    report_json,
+    report_markdown,
+    totals,
+    unclaimed_lines,
+)
 from compendium.importer.writer import find_records, write_records
 from compendium.model import Entity
 from compendium.output import write_if_changed
@@ -149,6 +155,9 @@ def run_import(args: argparse.Namespace) -> int:
           f"{t['duplicates_merged']} copies merged, {t['residue_dropped']} residue dropped; "
           f"report: {args.into / 'raw' / 'import-report.md'}")
     for page in reports:
+        for lost in page.unclaimed:
+            print(f"warning: {page.page}:{lost.line}: read by no rule: {lost.text[:60]}",
+                  file=sys.stderr)
         for warning in page.warnings:
             print(f"warning: {page.page}: {warning}", file=sys.stderr)
     return 1 if result.failures else 0
@@ -165,8 +174,12 @@ def _keep_raw_copies(paths: Sequence[Path], into: Path, result: ImportResult) ->
 
 
 def _report_check(result: ImportResult, into: Path) -> int:
-    """Print each paragraph read that no record on disk holds; return the exit code."""
+    """Print each paragraph read that no record on disk holds, and each line of text no rule
+    read; return the exit code."""
     missing = unaccounted_paragraphs(result, into)
+    for page, layout in zip(result.pages, result.layouts, strict=True):
+        missing += [f"{page.name}:{d.line}: {d.text[:60]}… (read by no rule)"
+                    for d in unclaimed_lines(page, layout)]
     for line in missing:
         print(f"unaccounted: {line}", file=sys.stderr)
     read = len(result.work.dispositions)

@@ -322,7 +322,10 @@ class _Walker:
 
     def _add_text(self, line: Line) -> None:
         """Content text: a field value, or a paragraph of the current entry stream."""
-        for piece, marker in _split_view_more(line.text):
+        pieces = _split_view_more(line.text)
+        if not any(piece for piece, _ in pieces):
+            self.structure.append((line.number, line.text, "View More link"))
+        for piece, marker in pieces:
             if marker:
                 self.pending_marker = True
             if piece:
@@ -362,6 +365,18 @@ class _Walker:
         if self.field in ADDRESS_FIELDS:
             return len(para.text) <= ADDRESS_LINE_CHARS and len(values) < ADDRESS_LINES
         return True
+
+
+def claimed_lines(layout: Layout) -> set[int]:
+    """Return the page lines the layout read: headings, labels, headers and content."""
+    lines = {n for n, _, _ in layout.structure}
+    for block in layout.profiles:
+        lines.update(block.labels)
+        lines.update(p.line for paras in block.fields.values() for p in paras)
+    for stream in layout.streams:
+        lines.update(stream.header_lines)
+        lines.update(p.line for p in stream.paras)
+    return lines
 
 
 def _spells(acronym: str, name: str) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from compendium.importer.assemble import Assembly
-from compendium.importer.layout import Layout
+from compendium.importer.layout import Layout, claimed_lines
 from compendium.importer.rawpage import RawPage
 
 EXCERPT = 70
@@ -55,6 +55,8 @@ class PageReport:
     """Headings read as the page's structure (entity sections, listing headings)."""
     review: list[str] = field(default_factory=list)
     """Ids of records with text from this page that the editor must attribute."""
+    unclaimed: list[Dropped] = field(default_factory=list)
+    """Lines no rule read: neither residue, nor structure, nor content (should be none)."""
     warnings: list[str] = field(default_factory=list)
     """What an editor should look at."""
 
@@ -66,6 +68,7 @@ def make_report(pages: Sequence[RawPage], layouts: Sequence[Layout], work: Assem
     for raw, layout in zip(pages, layouts, strict=True):
         reports[raw.name].residue = [Dropped(r.number, r.text, r.reason) for r in raw.residue]
         reports[raw.name].structure = [Dropped(n, t, why) for n, t, why in layout.structure]
+        reports[raw.name].unclaimed = unclaimed_lines(raw, layout)
     for d in work.dispositions:
         report = reports[d.page]
         report.paragraphs_read += 1
@@ -80,6 +83,13 @@ def make_report(pages: Sequence[RawPage], layouts: Sequence[Layout], work: Assem
     return list(reports.values())
 
 
+def unclaimed_lines(page: RawPage, layout: Layout) -> list[Dropped]:
+    """Return the page's lines of text that no rule read (each is a paragraph lost)."""
+    claimed = claimed_lines(layout)
+    return [Dropped(line.number, line.text, "read by no rule") for line in page.lines
+            if line.text and line.number not in claimed]
+
+
 def totals(reports: Sequence[PageReport]) -> dict[str, int]:
     """Return the sums over all pages."""
     return {"pages": len(reports),
@@ -89,6 +99,7 @@ def totals(reports: Sequence[PageReport]) -> dict[str, int]:
             "residue_dropped": sum(len(r.residue) for r in reports),
             "headings": sum(len(r.structure) for r in reports),
             "to_attribute": len({rid for r in reports for rid in r.review}),
+            "unclaimed": sum(len(r.unclaimed) for r in reports),
             "warnings": sum(len(r.warnings) for r in reports)}
 
 
@@ -117,6 +128,9 @@ def report_markdown(reports: Sequence[PageReport]) -> str:
         if r.structure:
             lines += ["", f"- headings: {len(r.structure)}", ""]
             lines += [f"  - line {d.line} ({d.reason}): {d.text}" for d in r.structure]
+        if r.unclaimed:
+            lines += ["", f"- lines read by no rule: {len(r.unclaimed)}", ""]
+            lines += [f"  - line {d.line}: {d.text[:EXCERPT]}" for d in r.unclaimed]
         if r.review:
             lines += ["", "- records whose entity the editor must set: "
                       + ", ".join(f"`{i}`" for i in r.review)]
