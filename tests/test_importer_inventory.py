@@ -4,6 +4,7 @@ nothing lost or doubled, and re-imports that respect what the editor did."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -112,17 +113,20 @@ def page(name: str) -> str:
 DPKO, MEASURES, SEARCH = page("dpko"), page("measures"), page("search")
 FRENCH, SPANISH, RENAMED, NO_ENTITY = (page("french"), page("spanish"), page("renamed"),
                                        page("no-entity"))
+ECA = page("eca-spanish-site")
+GLUED_LABEL = re.compile(r"(?<=[.)])(?:Policy framework|Areas of Focus|Resources)$")
 
 def content_paragraphs(text: str) -> list[str]:
     """Return the lines of a test page that are content (long sentences), teasers left out."""
     lines = [line.removeprefix("Hide").split("Voir plus")[-1] for line in text.splitlines()]
-    return [line.split(" : ", 1)[-1] for line in lines if len(line) > 80
+    return [GLUED_LABEL.sub("", line.split(" : ", 1)[-1]) for line in lines if len(line) > 80
             and not line.endswith("…") and parse_header(line) is None]
 
 
-@pytest.mark.parametrize("page", [DPKO, MEASURES, SEARCH, FRENCH, SPANISH, RENAMED, NO_ENTITY],
+@pytest.mark.parametrize("page", [DPKO, MEASURES, SEARCH, FRENCH, SPANISH, RENAMED, NO_ENTITY,
+                                  ECA],
                          ids=["dpko", "measures", "search", "french", "spanish", "renamed",
-                              "no-entity"])
+                              "no-entity", "eca"])
 def test_each_layout_imports_every_paragraph_once_and_builds(tmp_path: Path, page: str) -> None:
     project = small_project(tmp_path / "p")
     paths = write_pages(tmp_path / "raw", {"page.txt": page})
@@ -130,6 +134,16 @@ def test_each_layout_imports_every_paragraph_once_and_builds(tmp_path: Path, pag
     paragraphs = content_paragraphs(page)
     paragraphs = [p.split("Áreas de trabajo")[-1] for p in paragraphs]
     assert paragraphs and times_found(project, paragraphs) == {}
+
+
+def test_labels_glued_to_sentences_and_a_resource_title_land_in_the_profile(
+        tmp_path: Path) -> None:
+    project = small_project(tmp_path / "p")
+    import_and_check(project, write_pages(tmp_path / "raw", {"eca.txt": ECA}))
+    body = (project / "sources/eca/eca-profile.md").read_text(encoding="utf-8")
+    assert "## Policy framework\n\nECA’s mandate" in body
+    assert "## Resources\n\n- The African Gender and Development Index" in body
+    assert "ABOUT 4 RESULTS" not in record_text(project)
 
 
 def test_french_and_spanish_pages_read_labels_months_and_entities(tmp_path: Path) -> None:

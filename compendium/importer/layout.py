@@ -62,6 +62,7 @@ ORG_NAME = re.compile(
 HEADING_MAX_CHARS = 160
 ADDRESS_FIELDS = frozenset({"address", "mail_address"})
 """Fields whose lines (a street, a city, "USA") are never headings."""
+RESOURCE_TITLE_CHARS = 200
 ADDRESS_LINE_CHARS = 150
 ADDRESS_LINES = 8
 """An address is a few short lines: a longer paragraph after one is an entry."""
@@ -248,6 +249,9 @@ class _Walker:
                 self._start_section(line, entity, index)
                 return True
             return False
+        in_field = self.profile is not None and self.field is not None
+        if in_field and self._is_field_text(Para(line.text, line.number)):
+            return False  # a resource's title, say, not a listing's heading
         if is_title_case(line.text) and parse_header(following) is not None:
             self.structure.append((line.number, line.text, "listing heading (groups the "
                                    "dated entries below)"))
@@ -360,8 +364,9 @@ class _Walker:
         values = self.profile.fields[self.field]
         if self.field in SINGLE_LINE_FIELDS:
             return not values
-        if self.field == "resources":
-            return bool(CITATION.search(para.text))
+        if self.field == "resources":  # a citation, or a title: short, not a sentence
+            return bool(CITATION.search(para.text)) or (
+                len(para.text) <= RESOURCE_TITLE_CHARS and not para.text.endswith("."))
         if self.field in ADDRESS_FIELDS:
             return len(para.text) <= ADDRESS_LINE_CHARS and len(values) < ADDRESS_LINES
         return True

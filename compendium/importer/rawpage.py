@@ -23,7 +23,9 @@ RESIDUE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("language switcher", r"english|français|francais|español|espanol|"
                               r"(?:english|français|español)(?:\s*[|/]?\s*"
                               r"(?:english|français|español))+"),
-        ("result counter", r"\d+\s+(?:results?|résultats?|resultados?)(?:\s+found)?|"
+        ("result counter", r"(?:about\s+|environ\s+|aproximadamente\s+|cerca de\s+)?"
+                           r"\d+\s+(?:results?|résultats?|resultados?)"
+                           r"(?:\s+(?:found|trouvés|encontrados))?|"
                            r"(?:showing\s+)?\d+\s*(?:-|–|to|à|a)\s*\d+\s+(?:of|sur|de)\s+\d+"
                            r"(?:\s+(?:results?|résultats?|resultados?))?|"
                            r"page \d+ (?:of|sur|de) \d+"),
