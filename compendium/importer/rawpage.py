@@ -31,10 +31,27 @@ RESIDUE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                            r"page \d+ (?:of|sur|de) \d+"),
         ("page number or stray footnote digit", r"\d{1,3}"),
     ))
-LOGO = re.compile(r"^(?P<name>[^\W\d_][^.!?]{1,80}?)\s+(?:logo|logotipo)$|"
-                  r"^(?:logo|logotipo)\s+(?:de\s+l[a']\s*|de\s+|del\s+|of\s+)?"
-                  r"(?P<after>[^\W\d_][^.!?]{1,80})$", re.IGNORECASE)
+LOGO = re.compile(r"^(?P<name>.{2,80}?)\s+(?:logo|logotipo)$|"
+                  r"^(?:logo|logotipo)\s+(?:de\s+l[a']\s*|de\s+|del\s+|of\s+)?(?P<after>.{2,80})$",
+                  re.IGNORECASE)
 """An entity's logo: the profile block after it is that entity's (a shared block)."""
+_NAME_CONNECTORS = frozenset({"of", "for", "the", "and", "on", "to", "in", "de", "des", "du",
+                              "la", "le", "les", "del", "y", "et"})
+
+
+def _logo_name(text: str) -> str | None:
+    """Return the entity a logo line names: words in capitals (connectors aside), at most 8."""
+    match = LOGO.match(text)
+    if match is None:
+        return None
+    name = match["name"] or match["after"]
+    words = name.split()
+    if len(words) > 8 or not any(w[0].isupper() for w in words) or not all(
+            w[0].isupper() or w[0].isdigit() or w in _NAME_CONNECTORS for w in words):
+        return None
+    return name
+
+
 # "Hide" closes an expanded entry; scraped, it is glued to the next entry's first word.
 HIDE_PREFIX = re.compile(r"^(?:Hide|Masquer|Ocultar)(?=[A-Z0-9“\"‘(])")
 # A footnote mark glued after sentence punctuation: "girls.3 Next" or "girls.12" at line end.
@@ -90,8 +107,8 @@ def read_raw_page(path: Path) -> RawPage:
         if (hide := HIDE_PREFIX.match(cleaned)) is not None:
             residue.append(Residue(number, hide[0], "Hide link glued to the next entry"))
             cleaned = cleaned[hide.end():]
-        if (logo := LOGO.match(cleaned)) is not None:
-            logos.append((number, logo["name"] or logo["after"]))
+        if (logo := _logo_name(cleaned)) is not None:
+            logos.append((number, logo))
             residue.append(Residue(number, cleaned, "logo (names the block that follows)"))
             cleaned = ""
         rule = next((name for name, pattern in RESIDUE_RULES if pattern.match(cleaned)), None)
