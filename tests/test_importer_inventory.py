@@ -223,6 +223,9 @@ LABEL_WORDS = {"en": ("Background", "Policy Framework", "Areas of Work", "Mail A
                "fr": ("Contexte", "Cadre politique", "Domaines de travail", "Adresse postale"),
                "es": ("Antecedentes", "Marco normativo", "Áreas de trabajo", "Dirección postal")}
 MONTHS = {"en": ("Mar", "Sept"), "fr": ("mars", "sept."), "es": ("marzo de", "sep")}
+VIEW_MORE = {"en": "View More", "fr": "Voir plus", "es": "Ver más"}
+SHARED = ("Launched in 2017 with an initial investment from the European Union, Spotlight "
+          "Initiative is the Secretary-General’s initiative to end violence against women.")
 
 
 @st.composite
@@ -253,9 +256,12 @@ def inventory_page(draw: Any) -> tuple[str, list[str]]:
     distinct: list[str] = []
     heading = draw(st.sampled_from(["none", "acronym", "name", "both"]))
     lines += {"none": [], "acronym": [acronym], "name": [name], "both": [acronym, name]}[heading]
+    if draw(st.booleans()):  # the Spotlight Initiative's block, shared by many pages
+        lines += ["Spotlight Initiative Logo", "Background", SHARED]
+        distinct.append(SHARED)
     if heading != "none" and draw(st.booleans()):
         fields = draw(st.permutations(range(4)))
-        style = draw(st.sampled_from(["own line", "colon", "glued"]))
+        style = draw(st.sampled_from(["own line", "colon", "glued", "glued at end"]))
         lines.append("Item ID")
         lines.append("{C9087B68-2F65-4C68-A6EB-F94C2C28298F}")
         for index in fields[:draw(st.integers(1, 4))]:
@@ -263,8 +269,12 @@ def inventory_page(draw: Any) -> tuple[str, list[str]]:
             text = (f"Route {counter[0]} des Morillons. Geneva. Switzerland" if index == 3
                     else draw(sentence(counter, acronym)))
             distinct.append(text)
-            lines += {"own line": [label, text], "colon": [f"{label}: {text}"],
-                      "glued": [label + text]}[style]
+            if style == "glued at end" and lines[-1].endswith("."):
+                lines[-1] += label
+                lines.append(text)
+            else:
+                lines += {"own line": [label, text], "colon": [f"{label}: {text}"],
+                          "glued": [label + text]}.get(style, [label, text])
         if draw(st.booleans()):
             lines += ["Agency Type", "Title", name, "Icon", acronym]
     months = MONTHS[language]
@@ -276,7 +286,7 @@ def inventory_page(draw: Any) -> tuple[str, list[str]]:
         text = draw(sentence(counter, lead))
         distinct.append(text)
         if draw(st.booleans()):
-            lines += [text[:draw(st.integers(45, len(text) - 5))], f"View More{text}"]
+            lines += [text[:draw(st.integers(45, len(text) - 5))], f"{VIEW_MORE[language]}{text}"]
         else:
             lines.append(text)
     if not any(parse_header(line) for line in lines):
