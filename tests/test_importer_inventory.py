@@ -20,7 +20,15 @@ from compendium.importer import writer
 from compendium.importer.attribution import Names
 from compendium.importer.command import import_pages
 from compendium.importer.periods import parse_header
-from tests.conftest import ROOT, fingerprint, run_cli
+from tests.conftest import (
+    ROOT,
+    browser_text,
+    copy_project,
+    fingerprint,
+    not_exactly_once,
+    pdf_text,
+    run_cli,
+)
 
 REGISTRY_FILES = ("compendium.yml", "entities.yml", "glossary.yml")
 
@@ -206,6 +214,19 @@ def test_a_page_with_no_trace_of_the_inventory_is_still_refused(tmp_path: Path) 
     result = import_pages([Path(write_pages(tmp_path, {"x.txt": "Fresh bread\nCakes.\n"})[0])],
                           load_edition(ROOT / "compendium.yml").entities)
     assert result.failures and "does not look like a page" in result.failures[0]
+
+
+def test_every_layout_reaches_the_html_and_the_pdf_once(tmp_path: Path, browser: Any) -> None:
+    project = copy_project(tmp_path / "p")
+    pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(PAGES.glob("*.txt"))}
+    import_and_check(project, write_pages(tmp_path / "raw", pages))
+    assert run_cli(project, "build", "--out", str(tmp_path / "out")) == 0
+    paragraphs = [p.split("Áreas de trabajo")[-1] for text in pages.values()
+                  for p in content_paragraphs(text)]
+    assert len(paragraphs) > 25
+    assert not_exactly_once(pdf_text(tmp_path / "out" / "compendium.pdf"), paragraphs) == {}
+    html = browser_text(browser, tmp_path / "out" / "compendium.html", "main")
+    assert not_exactly_once(html, paragraphs) == {}
 
 
 # --- Generated pages: every layout, entities in and out of the registry ------------------
@@ -424,3 +445,8 @@ def test_a_line_no_rule_reads_is_named_by_the_accounting(tmp_path: Path) -> None
     lost = stream.paras.pop(1)  # as if a rule had dropped a paragraph
     assert [d.line for d in unclaimed_lines(page, Layout(
         layout.profiles, layout.streams, layout.page_entity, layout.structure))] == [lost.line]
+
+
+def test_the_shipped_registry_has_no_entity_left_to_check() -> None:
+    registry = yaml.safe_load((ROOT / "entities.yml").read_text(encoding="utf-8"))
+    assert [key for key, value in registry.items() if "added_by" in value] == []

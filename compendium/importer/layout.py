@@ -60,6 +60,8 @@ ORG_NAME = re.compile(
     rf"\b(?:{_ORG})\s+(?:for|of|on|to|pour|de|des|du|sur|para|del|contre|contra|against)\b",
     re.IGNORECASE)
 HEADING_MAX_CHARS = 160
+ORG_NAME_CHARS = 120
+"""The longest entity names (the Special Representatives' offices) are about 100 characters."""
 ADDRESS_FIELDS = frozenset({"address", "mail_address"})
 """Fields whose lines (a street, a city, "USA") are never headings."""
 RESOURCE_TITLE_CHARS = 200
@@ -75,8 +77,10 @@ def is_heading_like(text: str) -> bool:
 
 
 def names_organization(text: str) -> bool:
-    """Whether a heading-like line reads as an entity's acronym or name."""
-    return bool(ACRONYM_HEADING.match(text) or ORG_NAME.search(text))
+    """Whether a heading-like line reads as an entity's acronym or name: an acronym, or a
+    short title-case name with an organization's word ("… Organization for …")."""
+    return bool(ACRONYM_HEADING.match(text)) or (
+        len(text) <= ORG_NAME_CHARS and is_title_case(text) and bool(ORG_NAME.search(text)))
 
 
 def is_title_case(text: str) -> bool:
