@@ -63,9 +63,19 @@ def times_found(project: Path, paragraphs: list[str]) -> dict[str, int]:
     return {p: n for p, n in counts.items() if n != 1}
 
 
+def files_of(project: Path) -> dict[Path, bytes]:
+    """Return every file the import may write: records, reports, the registry."""
+    return {p: p.read_bytes() for p in [*project.rglob("*"), project / "entities.yml"]
+            if p.is_file() and p.suffix != ".txt"}
+
+
 def import_and_check(project: Path, paths: list[str]) -> None:
-    """Import the pages into the project; the import, its check and the build's check pass."""
+    """Import the pages into the project; the import, its check and the build's check pass,
+    and importing them again changes no file."""
     assert run_cli(project, "import", *paths) == 0
+    first = files_of(project)
+    assert run_cli(project, "import", *paths) == 0
+    assert files_of(project) == first
     assert run_cli(project, "import", *paths, "--check") == 0
     assert run_cli(project, "check") == 0
 

@@ -21,7 +21,7 @@ from compendium.importer.layout import Layout, read_layout, split_label
 from compendium.importer.periods import parse_header
 from compendium.importer.rawpage import RawPage, read_raw_page
 from compendium.importer.records import RecordText, make_ids, render_records
-from compendium.importer.registry import add_learned, registry_path
+from compendium.importer.registry import add_learned, added_by_import, registry_path
 from compendium.importer.report import (
     make_report,
     report_json,
@@ -135,9 +135,13 @@ def run_import(args: argparse.Namespace) -> int:
               f"{entity.page}:{entity.line}); check its name", file=sys.stderr)
     _keep_raw_copies(args.raw, args.into, result)
     written = write_records(args.into, result.records, args.force)
-    reports = make_report(result.pages, result.layouts, result.work, result.ids)
-    write_if_changed(args.into / "raw" / "import-report.md", report_markdown(reports).encode())
-    write_if_changed(args.into / "raw" / "import-report.json", report_json(reports).encode())
+    reports = make_report(result.pages, result.layouts, result.work, result.ids,
+                          lambda key: result.names.lookup(key) or key)
+    to_check = {k: v for k, v in added_by_import(registry).items() if k in used}
+    write_if_changed(args.into / "raw" / "import-report.md",
+                     report_markdown(reports, to_check).encode())
+    write_if_changed(args.into / "raw" / "import-report.json",
+                     report_json(reports, to_check).encode())
     for path in written.kept_edits:
         print(f"kept: {args.into / path} was edited since the last import; "
               "not overwritten (use --force to replace it)", file=sys.stderr)

@@ -144,8 +144,9 @@ class Layout:
     """Entry streams in page order."""
     page_entity: str | None
     """Entity the page is about; None for a mixed listing."""
-    structure: tuple[tuple[int, str, str], ...] = ()
-    """(line, text, rule) of each heading read as structure, not content."""
+    structure: tuple[tuple[int, str, str, str], ...] = ()
+    """(line, text, rule, entity or "") of each line read as structure, not content; the
+    entity is the key it had when read (a later merge may rename it)."""
 
 
 def read_layout(page: RawPage, names: Names) -> Layout:
@@ -191,7 +192,7 @@ class _Walker:
         self.page, self.names = page, names
         self.profiles: list[ProfileBlock] = []
         self.streams: list[Stream] = []
-        self.structure: list[tuple[int, str, str]] = []
+        self.structure: list[tuple[int, str, str, str]] = []
         self.page_entity: str | None = None
         self.section_entity: str | None = None
         self.section_start = 0
@@ -245,7 +246,7 @@ class _Walker:
             if above is not None and above[0] == index - 1 and _spells(above[1], line.text):
                 entity = self.names.learn(above[1], line.text, self.page.name, line.number,
                                           "page heading")
-                self.structure.append((line.number, line.text, f"full name of {entity}"))
+                self.structure.append((line.number, line.text, "heading naming", entity))
                 return True
             if index == 0 or self._opens_section(following):
                 entity = self.names.learn(line.text, line.text, self.page.name, line.number,
@@ -258,7 +259,7 @@ class _Walker:
             return False  # a resource's title, say, not a listing's heading
         if is_title_case(line.text) and parse_header(following) is not None:
             self.structure.append((line.number, line.text, "listing heading (groups the "
-                                   "dated entries below)"))
+                                   "dated entries below)", ""))
             self.profile = self.field = self.stream = None
             return True
         return False
@@ -282,7 +283,7 @@ class _Walker:
         self.profile = self.field = None
         self.stream = None
         self.last_heading = (index, line.text)
-        self.structure.append((line.number, line.text, f"heading naming {entity}"))
+        self.structure.append((line.number, line.text, "heading naming", entity))
 
     def _start_header(self, lines: list[Line], index: int, header: Header) -> int:
         """A dated header, maybe with its entity list broken across lines."""
@@ -332,7 +333,7 @@ class _Walker:
         """Content text: a field value, or a paragraph of the current entry stream."""
         pieces = _split_view_more(line.text)
         if not any(piece for piece, _ in pieces):
-            self.structure.append((line.number, line.text, "View More link"))
+            self.structure.append((line.number, line.text, "View More link", ""))
         for piece, marker in pieces:
             if marker:
                 self.pending_marker = True
@@ -378,7 +379,7 @@ class _Walker:
 
 def claimed_lines(layout: Layout) -> set[int]:
     """Return the page lines the layout read: headings, labels, headers and content."""
-    lines = {n for n, _, _ in layout.structure}
+    lines = {n for n, _, _, _ in layout.structure}
     for block in layout.profiles:
         lines.update(block.labels)
         lines.update(p.line for paras in block.fields.values() for p in paras)

@@ -42,6 +42,18 @@ def add_learned(path: Path, learned: Sequence[Learned]) -> list[Learned]:
     return new
 
 
+def added_by_import(path: Path) -> dict[str, str]:
+    """Return the note of each entity the registry still marks ``added_by: import``."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return {}
+    if not isinstance(doc, dict):
+        return {}
+    return {str(k): str(v.get("note", "")) for k, v in doc.items()
+            if isinstance(v, dict) and v.get("added_by") == "import"}
+
+
 def _block(entity: Learned) -> str:
     """Return the registry lines of one learned entity, with a comment for the editor."""
     value: dict[str, object] = {"name": entity.name}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from compendium.importer.assemble import Assembly
@@ -62,12 +62,14 @@ class PageReport:
 
 
 def make_report(pages: Sequence[RawPage], layouts: Sequence[Layout], work: Assembly,
-                ids: Sequence[str]) -> list[PageReport]:
-    """Return one accounting per page."""
+                ids: Sequence[str], canonical: Callable[[str], str] = str) -> list[PageReport]:
+    """Return one accounting per page; ``canonical`` gives an entity's key as it ended up."""
     reports = {p.name: PageReport(p.name) for p in pages}
     for raw, layout in zip(pages, layouts, strict=True):
         reports[raw.name].residue = [Dropped(r.number, r.text, r.reason) for r in raw.residue]
-        reports[raw.name].structure = [Dropped(n, t, why) for n, t, why in layout.structure]
+        reports[raw.name].structure = [
+            Dropped(n, t, f"{why} {canonical(entity)}" if entity else why)
+            for n, t, why, entity in layout.structure]
         reports[raw.name].unclaimed = unclaimed_lines(raw, layout)
     for d in work.dispositions:
         report = reports[d.page]
@@ -103,19 +105,29 @@ def totals(reports: Sequence[PageReport]) -> dict[str, int]:
             "warnings": sum(len(r.warnings) for r in reports)}
 
 
-def report_json(reports: Sequence[PageReport]) -> str:
-    """Return the report for tools."""
-    return json.dumps({"totals": totals(reports), "pages": [asdict(r) for r in reports]},
-                      indent=1, ensure_ascii=False) + "\n"
+def report_json(reports: Sequence[PageReport], to_check: Mapping[str, str] | None = None,
+                ) -> str:
+    """Return the report for tools; ``to_check``: entities the import added to the registry
+    that the records use, with the registry's note."""
+    doc: dict[str, object] = {"totals": totals(reports)}
+    if to_check:
+        doc["entities_to_check"] = dict(to_check)
+    doc["pages"] = [asdict(r) for r in reports]
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
 
-def report_markdown(reports: Sequence[PageReport]) -> str:
+def report_markdown(reports: Sequence[PageReport], to_check: Mapping[str, str] | None = None,
+                    ) -> str:
     """Return the report for people."""
     t = totals(reports)
     lines = ["# Import report", "",
              f"{t['pages']} pages: {t['paragraphs_read']} content paragraphs read, "
              f"{t['records']} records, {t['duplicates_merged']} copies merged, "
              f"{t['residue_dropped']} pieces of residue dropped, {t['warnings']} warnings.", ""]
+    if to_check:
+        lines += ["## Entities the import added to the registry (check their names)", ""]
+        lines += [f"- `{key}`: {note}" for key, note in to_check.items()]
+        lines.append("")
     for r in reports:
         lines += [f"## {r.page}", "",
                   f"- content paragraphs read: {r.paragraphs_read}",
