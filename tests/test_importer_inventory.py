@@ -460,3 +460,13 @@ def test_a_line_no_rule_reads_is_named_by_the_accounting(tmp_path: Path) -> None
 def test_the_shipped_registry_has_no_entity_left_to_check() -> None:
     registry = yaml.safe_load((ROOT / "entities.yml").read_text(encoding="utf-8"))
     assert [key for key, value in registry.items() if "added_by" in value] == []
+
+
+def test_a_paragraph_longer_than_the_build_takes_on_one_line_still_builds(
+        tmp_path: Path) -> None:
+    words = " ".join(f"survivors{n % 97} shelter" for n in range(4500))
+    text = f"UNICEF supported women and girls: {words}."
+    assert len(text) > 45_000
+    project = small_project(tmp_path / "p")
+    import_and_check(project, write_pages(tmp_path / "raw", {"long.txt": text + "\n"}))
+    assert times_found(project, [text]) == {}

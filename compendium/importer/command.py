@@ -221,5 +221,7 @@ def record_paragraphs(path: Path) -> list[str]:
 def _plain_blocks(markdown: str) -> list[str]:
     """Return the text of each paragraph of a Markdown body, markup removed."""
     tokens = MarkdownIt("commonmark").parse(markdown)
-    return [(t.children and "".join(c.content for c in t.children if c.type in (
-        "text", "code_inline"))) or t.content for t in tokens if t.type == "inline"]
+    return [(t.children and "".join(" " if c.type == "softbreak" else c.content
+                                    for c in t.children if c.type in (
+                                        "text", "code_inline", "softbreak"))) or t.content
+            for t in tokens if t.type == "inline"]
