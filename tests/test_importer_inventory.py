@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.importer import page_lines
 from compendium.config import load_edition
 from compendium.importer import writer
 from compendium.importer.attribution import Names
 from compendium.importer.command import import_pages
+from compendium.importer.layout import read_layout
 from compendium.importer.periods import parse_header
+from compendium.importer.rawpage import read_raw_page
+from compendium.importer.report import unclaimed_lines
 from tests.conftest import (
     ROOT,
     browser_text,
@@ -423,8 +428,6 @@ def test_a_stopped_import_is_not_taken_for_edits(tmp_path: Path,
 # --- Import time is linear in the page's size ---------------------------------------------
 
 def test_import_time_grows_linearly_with_the_page() -> None:
-    from bench.importer import page_lines
-
     def seconds(entries: int, folder: Path) -> float:
         page = folder / f"p{entries}.txt"
         page.write_text("\n".join(page_lines(entries)) + "\n", encoding="utf-8")
@@ -433,28 +436,20 @@ def test_import_time_grows_linearly_with_the_page() -> None:
         return time.perf_counter() - start
 
     entities = load_edition(ROOT / "compendium.yml").entities
-    import tempfile
     with tempfile.TemporaryDirectory() as folder:
         small, large = seconds(500, Path(folder)), seconds(4000, Path(folder))
     assert large < small * 8 * 2.5  # 8 times the entries; quadratic would be 64 times
 
 
 def test_a_line_no_rule_reads_is_named_by_the_accounting(tmp_path: Path) -> None:
-    from compendium.importer.layout import Layout
-    from compendium.importer.rawpage import read_raw_page
-    from compendium.importer.report import unclaimed_lines
-
     raw = Path(write_pages(tmp_path, {"p.txt": SEARCH})[0])
     page = read_raw_page(raw)
     names = Names(load_edition(ROOT / "compendium.yml").entities)
-    from compendium.importer.layout import read_layout
-
     layout = read_layout(page, names)
     assert unclaimed_lines(page, layout) == []
     stream = layout.streams[0]
     lost = stream.paras.pop(1)  # as if a rule had dropped a paragraph
-    assert [d.line for d in unclaimed_lines(page, Layout(
-        layout.profiles, layout.streams, layout.page_entity, layout.structure))] == [lost.line]
+    assert [d.line for d in unclaimed_lines(page, layout)] == [lost.line]
 
 
 def test_the_shipped_registry_has_no_entity_left_to_check() -> None:
