@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from bench.importer import page_lines
 from compendium.config import load_edition
 from compendium.importer import writer
-from compendium.importer.attribution import Names
+from compendium.importer.attribution import Names, themes_of
 from compendium.importer.command import import_pages
 from compendium.importer.layout import read_layout
 from compendium.importer.periods import parse_header
@@ -187,6 +187,15 @@ def test_french_and_spanish_pages_read_labels_months_and_entities(tmp_path: Path
 
 
 @pytest.mark.parametrize("logo", [True, False], ids=["after-its-logo", "without-logo"])
+@pytest.mark.parametrize("text", [
+    "UNFPA co-chairs the task force on gender-based violence in emergencies in the region.",
+    "La CEPAL coordonne le groupe de travail sur les statistiques de genre de la région.",
+    "ONU Mujeres lidera el programa conjunto contra la violencia hacia las mujeres en Haití.",
+])
+def test_mechanisms_named_in_any_language_make_an_inter_agency_entry(text: str) -> None:
+    assert themes_of(text, "UNFPA") == ("inter-agency",)
+
+
 def test_a_renamed_agency_gets_its_own_profile_and_joins_the_registry(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], logo: bool) -> None:
     project = small_project(tmp_path / "p")

@@ -13,10 +13,14 @@ SPOTLIGHT_THEME = "spotlight"
 INTER_AGENCY_THEME = "inter-agency"
 SPOTLIGHT_WORDS = re.compile(r"\bSpotlight\b")
 # The mechanisms through which entities act together (issue: networks, task forces,
-# reference groups, working groups, joint programmes, UN Action).
+# reference groups, working groups, joint programmes, UN Action), in the site's three
+# languages.
 MECHANISM_WORDS = re.compile(
     r"\b(network|task force|reference group|working group|joint programme|joint program|"
-    r"UN Action|inter-agency (?:mechanism|group|network|standing committee))",
+    r"UN Action|inter-agency (?:mechanism|group|network|standing committee)|"
+    r"réseau interinstitutions|groupe de travail|équipe spéciale|programme conjoint|"
+    r"mécanisme interinstitutions|grupo de trabajo|programa conjunto|"
+    r"red interinstitucional|mecanismo interinstitucional|equipo de tareas)",
     re.IGNORECASE)
 UNATTRIBUTED = "Unattributed"
 """Entity of the records holding text whose entity no rule could find: the editor's to sort."""
