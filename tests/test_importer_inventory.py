@@ -186,7 +186,6 @@ def test_french_and_spanish_pages_read_labels_months_and_entities(tmp_path: Path
     assert front["partners"] == ["UN Women", "PAHO"]
 
 
-@pytest.mark.parametrize("logo", [True, False], ids=["after-its-logo", "without-logo"])
 @pytest.mark.parametrize("text", [
     "UNFPA co-chairs the task force on gender-based violence in emergencies in the region.",
     "La CEPAL coordonne le groupe de travail sur les statistiques de genre de la région.",
@@ -196,6 +195,7 @@ def test_mechanisms_named_in_any_language_make_an_inter_agency_entry(text: str) 
     assert themes_of(text, "UNFPA") == ("inter-agency",)
 
 
+@pytest.mark.parametrize("logo", [True, False], ids=["after-its-logo", "without-logo"])
 def test_a_renamed_agency_gets_its_own_profile_and_joins_the_registry(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], logo: bool) -> None:
     project = small_project(tmp_path / "p")
