@@ -299,8 +299,11 @@ def inventory_page(draw: Any) -> tuple[str, list[str]]:
     acronym, name = draw(entity(counter))
     lines: list[str] = []
     distinct: list[str] = []
-    heading = draw(st.sampled_from(["none", "acronym", "name", "both"]))
-    lines += {"none": [], "acronym": [acronym], "name": [name], "both": [acronym, name]}[heading]
+    heading = draw(st.sampled_from(["none", "acronym", "name", "both", "name (acronym)",
+                                    "acronym – name"]))
+    lines += {"none": [], "acronym": [acronym], "name": [name], "both": [acronym, name],
+              "name (acronym)": [f"{name} ({acronym})"],
+              "acronym – name": [f"{acronym} – {name}"]}[heading]
     if draw(st.booleans()):  # the Spotlight Initiative's block, shared by many pages
         lines += ["Spotlight Initiative Logo", "Background", SHARED]
         distinct.append(SHARED)

@@ -27,6 +27,9 @@ UNATTRIBUTED = "Unattributed"
 _TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "–": "-", "‐": "-", "‑": "-",
                              "\u00a0": " "})
 _SPACES = re.compile(r"\s+")
+_ACRONYM = r"[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:[-/ ][A-Z][A-Za-z0-9]*)?"
+NAME_THEN_ACRONYM = re.compile(rf"^(?P<name>[^()]{{4,}}?)\s*\((?P<acronym>{_ACRONYM})\)$")
+ACRONYM_THEN_NAME = re.compile(rf"^(?P<acronym>{_ACRONYM})\s*(?:[-–—:])\s*(?P<name>[^()]{{4,}})$")
 
 
 def name_key(name: str) -> str:
@@ -71,6 +74,16 @@ class Names:
     def lookup(self, name: str) -> str | None:
         """Return the acronym of the entity called ``name``, None when nobody is."""
         return self._index.get(name_key(name))
+
+    def lookup_heading(self, text: str) -> str | None:
+        """Return the entity a heading names, also when it gives name and acronym together:
+        ``Full Name (ACR)``, ``ACR – Full Name``, ``ACR: Full Name``."""
+        found = self.lookup(text)
+        if found is None and (parts := split_name_and_acronym(text)) is not None:
+            name, acronym = parts
+            found = self.lookup(name) or (self.lookup(acronym) if _is_strict_name(name)
+                                          else None)
+        return found
 
     def resolve(self, name: str, page: str, line: int, how: str) -> str:
         """Return the acronym of ``name``, learning it as a new entity when unknown."""
@@ -144,6 +157,23 @@ class Names:
         names += [n for e in self.learned.values() for n in (e.key, e.name, *e.aliases)
                   if e.key != UNATTRIBUTED]
         return [n.translate(_TYPOGRAPHY) for n in names]
+
+
+def split_name_and_acronym(text: str) -> tuple[str, str] | None:
+    """Return (full name, acronym) of ``Full Name (ACR)``, ``ACR – Full Name`` or
+    ``ACR: Full Name``; None for any other text."""
+    if (m := NAME_THEN_ACRONYM.match(text)) is not None:
+        return m["name"], m["acronym"]
+    if (m := ACRONYM_THEN_NAME.match(text)) is not None:
+        return m["name"], m["acronym"]
+    return None
+
+
+def _is_strict_name(text: str) -> bool:
+    """Whether every longer word of ``text`` is capitalised, as in an entity's name (a
+    sentence that ends on "(UNICEF)" is not a heading)."""
+    words = text.split()
+    return len(words) <= 12 and all(w[0].isupper() for w in words if len(w) > 3)
 
 
 def themes_of(lead_paragraph: str, entity: str) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from compendium.importer.attribution import Names, name_key
+from compendium.importer.attribution import Names, name_key, split_name_and_acronym
 from compendium.importer.periods import Header, is_entity_continuation, parse_header
 from compendium.importer.rawpage import Line, RawPage
 
@@ -217,7 +217,7 @@ class _Walker:
         if self._awaits_single_value() and label is None:
             self._add_text(line)
             return index + 1
-        entity = self.names.lookup(line.text)
+        entity = self.names.lookup_heading(line.text)
         if entity is not None:
             self._start_section(line, entity, index)
             return index + 1
@@ -249,7 +249,8 @@ class _Walker:
                 self.structure.append((line.number, line.text, "heading naming", entity))
                 return True
             if index == 0 or self._opens_section(following):
-                entity = self.names.learn(line.text, line.text, self.page.name, line.number,
+                name, key = split_name_and_acronym(line.text) or (line.text, line.text)
+                entity = self.names.learn(key, name, self.page.name, line.number,
                                           "page heading")
                 self._start_section(line, entity, index)
                 return True
