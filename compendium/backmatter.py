@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from compendium.config import Edition
 from compendium.countries import countries_named
-from compendium.importer.rawpage import RESIDUE_LINES
+from compendium.importer.rawpage import RESIDUE_RULES
 from compendium.model import Chapter, Record
 
 
@@ -102,8 +102,8 @@ def _source_page(page: str, records: tuple[Record, ...],
     lines = _raw_lines(page, records)
     address = next((m.group().rstrip(".,;)") for line in lines[:20]
                     if (m := ADDRESS.search(line))), "")
-    title = next((line for line in lines[:20]
-                  if not ADDRESS.fullmatch(line) and not RESIDUE_LINES.match(line)), "")
+    title = next((line for line in lines[:20] if not ADDRESS.fullmatch(line)
+                  and not any(rule.match(line) for _, rule in RESIDUE_RULES)), "")
     if not title or len(title) > MAX_TITLE_CHARS:
         title = _entities_title(records)
     elif entity_names.get(title, title) != title:

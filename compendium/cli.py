@@ -240,10 +240,14 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     """Validate everything and say so."""
     build, _ = run(_request(args), CHECK_STAGES)
+    flagged = [r for r in build.records if r.review]
+    for record in flagged:
+        print(f"note: {record.path}:{record.line}: {record.id}: review: {record.review}")
+    notes = f", {len(flagged)} to review" if flagged else ""
     warned = (f", {len(build.warnings)} warning(s) above (a --publication build stops on them)"
               if build.warnings else "")
     print(f"ok: {len(build.records)} records in {len(build.chapters)} chapters, no problems"
-          f"{warned}")
+          f"{notes}{warned}")
     return 0
 
 

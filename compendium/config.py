@@ -6,6 +6,7 @@ import datetime
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -472,33 +473,64 @@ def _load_glossary(path: Path, problems: list[Problem]) -> tuple[tuple[str, str]
     return tuple(sorted(entries))
 
 
+ENTITY_FIELDS: dict[str, tuple[type, bool]] = {
+    "name": (str, True), "aliases": (list, False), "former_names": (list, False),
+    "fr": (list, False), "es": (list, False), "added_by": (str, False), "note": (str, False),
+}
+"""Fields of an entity in the registry; a name list may also be written as one name."""
+NAME_LISTS = ("aliases", "former_names", "fr", "es")
+"""Fields listing other names the pages use for the entity."""
+
+
+def _line_of(doc: YamlMapping, owner: str, key: str) -> int:
+    """Return the line of ``owner``'s field ``key`` in ``doc``."""
+    return doc.line_of(owner, key)
+
+
 def _load_entities(path: Path, problems: list[Problem]) -> tuple[Entity, ...]:
-    """Read the entity registry: acronyms mapped to a name and optional aliases."""
+    """Read the entity registry: acronyms mapped to a name and the other names pages use
+    (aliases, former names, French and Spanish names), each name owned by one entity."""
     raw = _load_yaml_file(path, "entity registry", problems)
     entities = []
+    owners: dict[str, str] = {}
     for acronym, value in raw.values.items():
         if not isinstance(value, dict) or not isinstance(value.get("name"), str):
             problems.append(Problem(str(path), raw.line_of(acronym), acronym, "name",
                                     "missing; expected `name: Full Name`"))
             continue
-        problems.extend(_entity_problems(path, raw, acronym, value))
-        aliases = value.get("aliases", [])
-        entities.append(Entity(acronym, value["name"], tuple(str(a) for a in aliases)
-                               if isinstance(aliases, list) else ()))
+        value = {k: [v] if k in NAME_LISTS and isinstance(v, str) else v
+                 for k, v in value.items()}
+        # A faulty field is reported, and the entity still known by its good names: the
+        # chapters and records naming it are not refused for it as well.
+        found = check_fields(str(path), value, ENTITY_FIELDS, str(acronym),
+                             partial(_line_of, raw, str(acronym)))
+        found += [p for p in _name_problems(path, raw, str(acronym), value)
+                  if p.field not in {f.field for f in found}]
+        problems.extend(found)
+        faulty = {p.field for p in found}
+        names = [n for key in NAME_LISTS if key not in faulty for n in value.get(key, [])]
+        for name in (str(acronym), value["name"], *names):
+            owner = owners.setdefault(name.casefold(), str(acronym))
+            if owner != acronym:
+                problems.append(Problem(str(path), raw.line_of(acronym), str(acronym), "name",
+                                        f"`{name}` also names {owner}; expected each name "
+                                        "to belong to one entity"))
+        aliases = tuple(dict.fromkeys(n for n in names if n not in (acronym, value["name"])))
+        entities.append(Entity(str(acronym), value["name"], aliases))
     return tuple(entities)
 
 
-def _entity_problems(path: Path, raw: YamlMapping, acronym: str,
-                     value: dict[str, Any]) -> list[Problem]:
-    """Return the problems of one entity's fields besides its name."""
+def _name_problems(path: Path, raw: YamlMapping, acronym: str,
+                   value: dict[str, Any]) -> list[Problem]:
+    """Return a problem for each list of names (aliases, former names, French and Spanish
+    forms) that is not a list of text."""
     found = []
-    aliases = value.get("aliases", [])
-    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-        found.append(Problem(str(path), raw.line_of(acronym, "aliases"), acronym, "aliases",
-                             f"{_describe(aliases)}; expected a list of names such as "
-                             "[EU-UN Spotlight Initiative, Spotlight]"))
-    found += [Problem(str(path), raw.line_of(acronym, key), acronym, key,
-                      f"unknown field{did_you_mean(key, ('name', 'aliases'))}; "
-                      "expected name and aliases")
-              for key in value if key not in ("name", "aliases")]
+    for key in NAME_LISTS:
+        names = value.get(key, [])
+        odd = [names] if not isinstance(names, list) else \
+            [n for n in names if not isinstance(n, str)][:1]
+        if odd:
+            found.append(Problem(str(path), raw.line_of(acronym, key), acronym, key,
+                                 f"{_describe(odd[0])}; expected a list of names such as "
+                                 "[EU-UN Spotlight Initiative, Spotlight]"))
     return found

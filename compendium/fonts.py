@@ -6,6 +6,7 @@ import base64
 import functools
 import hashlib
 import io
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,15 +92,30 @@ BASE_CHARACTERS = frozenset(chr(c) for c in range(0x20, 0x7F))
 """Always embedded, so what a reviewer types in the search box shows in the text's face."""
 
 
-def font_face_css() -> str:
-    """Return @font-face rules pointing at the packaged font files.
+SCRIPT_TEXT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
+                         "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+"""A character of a script only the script faces have (Hebrew, Arabic, Chinese)."""
+
+
+def needs_script_faces(text: str) -> bool:
+    """Return whether ``text`` has a character only the script faces print.
+
+    Declared, those faces are copied by WeasyPrint into a folder of its own for every
+    process that lays out (92 MB with the Chinese collections): only when the text needs
+    them."""
+    return SCRIPT_TEXT.search(text) is not None
+
+
+def font_face_css(scripts: bool = True) -> str:
+    """Return @font-face rules pointing at the packaged font files (the script faces'
+    only if ``scripts``).
 
     A face of a collection is named by its family (``local()``): WeasyPrint would take a
     collection's first face (Japanese forms) where the text is Chinese."""
     return "\n".join(
         f'@font-face {{ font-family: "{f.family}"; src: {_source(f)}; '
         f"font-weight: {f.weight}; font-style: {f.style}; }}"
-        for f in all_faces())
+        for f in (all_faces() if scripts else FACES))
 
 
 def _source(face: Face) -> str:

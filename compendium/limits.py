@@ -7,8 +7,11 @@ import re
 
 MAX_PARAGRAPH_CHARS = 20_000
 """Longer than any real paragraph (the longest in the inventory is ~1,300 characters)."""
-MAX_TEXT_CHARS = 60_000
-"""Longer than any real record (the longest shipped is ~4,200 characters): about 20 pages."""
+MAX_TEXT_CHARS = 250_000
+"""Far longer than any real record (the longest shipped is ~4,200 characters): about 80
+pages. Ordinary text lays out in time linear in its length; what is not linear (long lines,
+marks in a word) has bounds of its own below. The importer writes a long paragraph of a raw
+page on several lines, and must never be refused a page's text."""
 MAX_MARKS_IN_WORD = 40
 """Markdown marks (``*``, ``_``, a backtick, brackets) a word may hold. A word is laid out
 in one piece, and WeasyPrint's time to break a line grows with the square of the inline

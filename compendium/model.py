@@ -144,6 +144,8 @@ class Record:
     """Unfinished: shown marked in drafts, left out of publication builds."""
     lang: str | None = None
     """BCP 47 language of the text when it is not the edition's, e.g. ``fr`` or ``ar``."""
+    review: str | None = None
+    """What the editor must still settle (set by the importer; ``check`` lists it)."""
 
     @property
     def entities(self) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Iterable
 
 SIMILAR = 0.75
@@ -17,10 +18,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     by_fold = {c.casefold(): c for c in choices}
     folded = word.casefold()
     allowed = max(1, (len(folded) + 1) // 3)
-    scored = sorted((distance(folded, c), c) for c in by_fold
-                    if abs(len(c) - len(folded)) <= allowed)
+    # Of equally near names, the one with the same letters: "IMO" is "IOM" swapped.
+    scored = sorted((distance(folded, c), _unshared(folded, c), c)
+                    for c in by_fold if abs(len(c) - len(folded)) <= allowed)
     if scored and scored[0][0] <= allowed:
-        return f"; did you mean `{by_fold[scored[0][1]]}`?"
+        return f"; did you mean `{by_fold[scored[0][2]]}`?"
     similar = difflib.get_close_matches(folded, list(by_fold), n=1, cutoff=SIMILAR)
     if similar:
         return f"; did you mean `{by_fold[similar[0]]}`?"
@@ -44,3 +46,9 @@ def distance(a: str, b: str) -> int:
                 current[j] = min(current[j], before[j - 2] + 1)
         before, row = row, current
     return row[len(b)]
+
+
+def _unshared(a: str, b: str) -> int:
+    """Return how many letters the one word has and the other lacks, counted both ways."""
+    first, second = Counter(a), Counter(b)
+    return sum(((first - second) + (second - first)).values())

@@ -38,6 +38,7 @@ RECORD_FIELDS: dict[str, tuple[type, bool]] = {
     "countries": (list, False), "chapter": (str, False), "themes": (list, False),
     "name": (str, False), "item_id": (str, False), "agency_id": (str, False),
     "mail_address": (str, False), "address": (str, False), "title": (str, False),
+    "review": (str, False),
 }
 MAX_TITLE_CHARS = 160
 """A heading of two printed lines at most."""
@@ -361,8 +362,9 @@ def raw_page_lines(path: Path) -> int | None:
 
 
 def _check_body(file: RecordFile, rid: str) -> list[Problem]:
-    """Return a problem for an empty body or a paragraph too long to be real text."""
-    if not file.body.strip():
+    """Return a problem for an empty body (a profile may have only its fields, such as an
+    address) or a paragraph too long to be real text."""
+    if not file.body.strip() and file.front.values.get("kind") != "profile":
         return [Problem(str(file.path), file.body_line, rid, "body",
                         "empty; expected the record's text after the front matter")]
     problem = text_problem(file.body)
@@ -384,7 +386,7 @@ def _build_record(file: RecordFile) -> Record:
         mail_address=v.get("mail_address"), address=v.get("address"),
         title=" ".join(v["title"].split()) if isinstance(v.get("title"), str) else None,
         provenance=_build_provenance(v.get("provenance")), draft=bool(v.get("draft", False)),
-        lang=v.get("lang"))
+        lang=v.get("lang"), review=v.get("review"))
 
 
 def _build_provenance(raw: dict[str, Any] | None) -> Provenance | None:

@@ -315,18 +315,19 @@ def test_a_build_prints_every_script_in_its_own_font_and_direction(
 def test_new_entity_and_record_skeletons_pass_check_and_stay_out_of_the_publication(
         project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
     make_record(id="existing")
-    assert run_cli(project, "new", "record", "--entity", "ILO") == 1
-    assert "unknown entity `ILO`; expected an acronym from entities.yml, or add one with " \
-           "`build.py new entity" in capsys.readouterr().err
-    assert run_cli(project, "new", "entity", "ILO", "--name",
-                   "International Labour Organization") == 0
-    assert run_cli(project, "new", "entity", "ILO", "--name", "Again") == 1
-    assert run_cli(project, "new", "record", "--entity", "ILO") == 0
-    assert run_cli(project, "new", "record", "--entity", "ILO") == 0
-    made = sorted(p.name for p in (project / "sources" / "ilo").iterdir())
+    assert run_cli(project, "new", "record", "--entity", "IPU") == 1
+    err = capsys.readouterr().err
+    assert "unknown entity `IPU`" in err and "expected an acronym from entities.yml, or add " \
+           "one with `build.py new entity" in err
+    assert run_cli(project, "new", "entity", "IPU", "--name",
+                   "Inter-Parliamentary Union") == 0
+    assert run_cli(project, "new", "entity", "IPU", "--name", "Again") == 1
+    assert run_cli(project, "new", "record", "--entity", "IPU") == 0
+    assert run_cli(project, "new", "record", "--entity", "IPU") == 0
+    made = sorted(p.name for p in (project / "sources" / "ipu").iterdir())
     month = datetime.date.today().strftime("%Y-%m")
-    assert made == [f"ilo-{month}-new-activity-2.md", f"ilo-{month}-new-activity.md",
-                    "ilo-profile.md"]
+    assert made == [f"ipu-{month}-new-activity-2.md", f"ipu-{month}-new-activity.md",
+                    "ipu-profile.md"]
     capsys.readouterr()
     assert run_cli(project, "check") == 0
     assert "ok: 4 records" in capsys.readouterr().out

@@ -185,7 +185,7 @@ class StopAtFirstPart(Progress):
         self.stop = stop
 
     def step(self, text: str) -> None:
-        if text.startswith("PDF part"):
+        if text.startswith("PDF laid out"):
             self.stop.set()
 
 
@@ -276,7 +276,7 @@ BREAKS = {
                                "ZeroDivisionError"),
     "non-UTF-8 stylesheet": ("styles/screen.css", "", "\udcff", "not UTF-8"),
     "aliases: 5": ("entities.yml", "aliases: [EU-UN Spotlight Initiative, Spotlight]",
-                   "aliases: 5", "expected a list of names"),
+                   "aliases: 5", "expected a list such as"),
     "impossible date": ("compendium.yml", "edition: 2026", "edition: 2016-02-30",
                         "day is out of range for month"),
     "sandbox escape": ("templates/compendium.html.j2", "{% if script %}",

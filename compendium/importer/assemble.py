@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from compendium.importer.attribution import EntityFinder, themes_of
+from compendium.importer.attribution import UNATTRIBUTED, Names, themes_of
 from compendium.importer.dedupe import ParagraphIndex
 from compendium.importer.entries import Unit, group_entries, one_entry
 from compendium.importer.layout import Layout, Para, ProfileBlock, Stream
 from compendium.importer.rawpage import RawPage
-from compendium.model import Entity, Period
+from compendium.model import Period
 
 PROFILE_SECTIONS = (("background", "Background"), ("policy_framework", "Policy framework"),
                     ("areas_of_focus", "Areas of focus"), ("areas_of_work", "Areas of work"),
@@ -40,6 +40,8 @@ class Draft:
     """Entity full name (profiles)."""
     sources: list[tuple[str, int, int]] = field(default_factory=list)
     """(page, first line, last line) of each place the record came from."""
+    review: str | None = None
+    """Why the editor must look at the record (its entity could not be found)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,33 +74,47 @@ class Assembly:
     """Every content paragraph read and where it went."""
     warnings: list[tuple[str, int, str]] = field(default_factory=list)
     """(page, line, message) of things an editor should look at."""
+    profiles: dict[str, int] = field(default_factory=dict)
+    """Draft index of each entity's profile."""
 
 
-def assemble(pages: Sequence[tuple[RawPage, Layout]], entities: Sequence[Entity]) -> Assembly:
+def assemble(pages: Sequence[tuple[RawPage, Layout]], names: Names) -> Assembly:
     """Turn the pages' layouts into record drafts, in page order."""
     work = Assembly()
-    finder = EntityFinder(entities)
     for page, layout in pages:
         for block in layout.profiles:
-            _add_profile(work, page.name, block, layout, finder)
-        previous = layout.page_entity
+            _add_profile(work, page.name, block, layout, names)
+        previous = names.lookup(layout.page_entity) if layout.page_entity else None
         for stream in layout.streams:
-            previous = _add_stream(work, page.name, stream, previous, finder)
+            previous = _add_stream(work, page.name, stream, previous, names)
+    for draft in work.drafts:
+        if draft.kind == "profile" and not draft.name:
+            draft.name = names.full_name(draft.entity)
     return work
 
 
 def _add_profile(work: Assembly, page: str, block: ProfileBlock, layout: Layout,
-                 finder: EntityFinder) -> None:
+                 names: Names) -> None:
     """Merge a profile block into its entity's profile draft."""
-    icon = _single(block, "icon")
-    entity = finder.resolve(icon) if icon else (block.entity_hint or layout.page_entity)
+    icon, title = _single(block, "icon"), _single(block, "title")
+    line = block.labels[0] if block.labels else 0
+    if icon:
+        entity: str | None = names.lookup(icon) or names.learn(
+            icon, title or icon, page, line, "profile Icon and Title")
+        if title and entity is not None and (gone := names.merge(entity, title)) is not None:
+            _rename(work, gone, entity)
+    else:
+        hint = block.entity_hint or layout.page_entity
+        hint = hint if block.after_logo else _shared_block_entity(block, hint, names)
+        entity = (names.lookup(hint) or hint) if hint else (
+            names.resolve(title, page, line, "profile Title") if title else None)
+    review = None
     if entity is None:
-        line = block.labels[0] if block.labels else 0
-        work.warnings.append((page, line, "profile block names no entity; fields skipped"))
-        return
+        entity, review = _unattributed(names, page, line, "profile block")
     number = _profile_draft(work, entity)
     draft = work.drafts[number]
-    draft.name = draft.name or _single(block, "title")
+    draft.name = draft.name or title
+    draft.review = draft.review or review
     for name, paras in block.fields.items():
         if name in ("icon", "title"):
             continue
@@ -106,6 +122,39 @@ def _add_profile(work: Assembly, page: str, block: ProfileBlock, layout: Layout,
         slots += _place(work, page, paras, number)
     lines = [p.line for ps in block.fields.values() for p in ps] + block.labels
     draft.sources.append((page, min(lines), max(lines)))
+
+
+def _shared_block_entity(block: ProfileBlock, hint: str | None, names: Names) -> str | None:
+    """Return the entity a block without Icon or logo is about: the section's, unless its
+    paragraphs never name the section's entity and most of them name one other entity
+    first (a shared block, such as the Spotlight Initiative's, on another entity's page)."""
+    named = [names.first_named(p.text) for name, paras in block.fields.items()
+             if name not in FRONT_FIELDS for p in paras]
+    section = names.lookup(hint) if hint else None
+    others = [n for n in named if n is not None]
+    if not others or (section is not None and section in others):
+        return hint
+    top = max(dict.fromkeys(others), key=others.count)  # the first met wins a tie
+    return top if others.count(top) * 2 >= len(named) else hint
+
+
+def _rename(work: Assembly, old: str, new: str) -> None:
+    """Give the drafts of an entity merged into another the other's key."""
+    for draft in work.drafts:
+        if draft.entity == old:
+            draft.entity = new
+        draft.partners = tuple(dict.fromkeys(new if p == old else p for p in draft.partners
+                                             if (new if p == old else p) != draft.entity))
+    if old in work.profiles:
+        work.profiles.setdefault(new, work.profiles.pop(old))
+
+
+def _unattributed(names: Names, page: str, line: int, what: str) -> tuple[str, str]:
+    """Return the placeholder entity and the note for text no rule could attribute."""
+    entity = names.learn(UNATTRIBUTED, "Entity not identified by the import", page, line,
+                         "text whose entity no rule could find")
+    return entity, (f"the import could not tell which entity this {what} is about "
+                    f"({page}:{line}); set `entity` and delete this line")
 
 
 def _single(block: ProfileBlock, name: str) -> str | None:
@@ -116,43 +165,42 @@ def _single(block: ProfileBlock, name: str) -> str | None:
 
 def _profile_draft(work: Assembly, entity: str) -> int:
     """Return the index of the entity's profile draft, creating it."""
-    for i, draft in enumerate(work.drafts):
-        if draft.kind == "profile" and draft.entity == entity:
-            return i
-    work.drafts.append(Draft("profile", entity))
-    return len(work.drafts) - 1
+    if entity not in work.profiles:
+        work.profiles[entity] = len(work.drafts)
+        work.drafts.append(Draft("profile", entity))
+    return work.profiles[entity]
 
 
 def _add_stream(work: Assembly, page: str, stream: Stream, previous: str | None,
-                finder: EntityFinder) -> str | None:
+                names: Names) -> str | None:
     """Add the entries of a stream; return the entity of its last entry."""
     units = [one_entry(stream.paras)] if stream.header else group_entries(stream.paras)
     for unit in units:
-        entity, partners = _entities(stream, unit, previous, finder)
+        entity, partners = _entities(page, stream, unit, previous, names)
+        review = None
         if entity is None:
-            line = unit.paras[0].line
-            work.warnings.append((page, line, "entry names no known entity and follows none; "
-                                              "not imported: add its entity to entities.yml"))
-            continue
-        _add_unit(work, page, stream, unit, entity, partners)
-        previous = entity
+            entity, review = _unattributed(names, page, unit.paras[0].line, "entry")
+        _add_unit(work, page, stream, unit, entity, partners, review)
+        previous = entity if review is None else previous
     return previous
 
 
-def _entities(stream: Stream, unit: Unit, previous: str | None,
-              finder: EntityFinder) -> tuple[str | None, tuple[str, ...]]:
+def _entities(page: str, stream: Stream, unit: Unit, previous: str | None,
+              names: Names) -> tuple[str | None, tuple[str, ...]]:
     """Return the lead entity and partners of an entry."""
     if stream.header and stream.header.entities:
-        names = [finder.resolve(n) for n in stream.header.entities]
-        return names[0], tuple(dict.fromkeys(n for n in names[1:] if n != names[0]))
+        line = stream.header_lines[0]
+        found = [names.resolve(n, page, line, "dated entry header")
+                 for n in stream.header.entities]
+        return found[0], tuple(dict.fromkeys(n for n in found[1:] if n != found[0]))
     if stream.entity_hint:
-        return stream.entity_hint, ()
-    named = finder.first_named(unit.paras[0].text)
+        return names.lookup(stream.entity_hint) or stream.entity_hint, ()
+    named = names.first_named(unit.paras[0].text)
     return named or previous, ()
 
 
 def _add_unit(work: Assembly, page: str, stream: Stream, unit: Unit, entity: str,
-              partners: tuple[str, ...]) -> None:
+              partners: tuple[str, ...], review: str | None) -> None:
     """Add one entry: a new draft, or one more source of the draft it wholly repeats."""
     first, last = unit.lines
     lines = (min(first, *stream.header_lines), last) if stream.header_lines else (first, last)
@@ -163,7 +211,7 @@ def _add_unit(work: Assembly, page: str, stream: Stream, unit: Unit, entity: str
         number = len(work.drafts)
         period = stream.header.period if stream.header else None
         work.drafts.append(Draft("activity", entity, partners, period,
-                                 themes_of(unit.paras[0].text, entity)))
+                                 themes_of(unit.paras[0].text, entity), review=review))
     work.drafts[number].sources.append((page, *lines))
     work.drafts[number].slots += _place(work, page, unit.paras, number)
     for merged in unit.merged:

@@ -1,9 +1,11 @@
-"""Say which entity an entry is about and which themes it belongs to."""
+"""Say which entity an entry is about and which themes it belongs to; learn the entities a
+page names that the registry does not know yet."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from compendium.model import Entity
 
@@ -11,30 +13,167 @@ SPOTLIGHT_THEME = "spotlight"
 INTER_AGENCY_THEME = "inter-agency"
 SPOTLIGHT_WORDS = re.compile(r"\bSpotlight\b")
 # The mechanisms through which entities act together (issue: networks, task forces,
-# reference groups, working groups, joint programmes, UN Action).
+# reference groups, working groups, joint programmes, UN Action), in the site's three
+# languages.
 MECHANISM_WORDS = re.compile(
     r"\b(network|task force|reference group|working group|joint programme|joint program|"
-    r"UN Action|inter-agency (?:mechanism|group|network|standing committee))",
+    r"UN Action|inter-agency (?:mechanism|group|network|standing committee)|"
+    r"réseau interinstitutions|groupe de travail|équipe spéciale|programme conjoint|"
+    r"mécanisme interinstitutions|grupo de trabajo|programa conjunto|"
+    r"red interinstitucional|mecanismo interinstitucional|equipo de tareas)",
     re.IGNORECASE)
+UNATTRIBUTED = "Unattributed"
+"""Entity of the records holding text whose entity no rule could find: the editor's to sort."""
+_TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "–": "-", "‐": "-", "‑": "-",
+                             "\u00a0": " "})
+_SPACES = re.compile(r"\s+")
+_ACRONYM = r"[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:[-/ ][A-Z][A-Za-z0-9]*)?"
+NAME_THEN_ACRONYM = re.compile(rf"^(?P<name>[^()]{{4,}}?)\s*\((?P<acronym>{_ACRONYM})\)$")
+ACRONYM_THEN_NAME = re.compile(rf"^(?P<acronym>{_ACRONYM})\s*(?:[-–—:])\s*(?P<name>[^()]{{4,}})$")
 
 
-class EntityFinder:
-    """Find the first entity a text names, by acronym, full name or alias."""
+def name_key(name: str) -> str:
+    """Return the form two spellings of one name share: case, quotes and spaces folded."""
+    return _SPACES.sub(" ", name.translate(_TYPOGRAPHY)).strip().casefold()
 
-    def __init__(self, entities: Sequence[Entity]) -> None:
-        names = {name: e.acronym for e in entities for name in (e.acronym, e.name, *e.aliases)}
-        self._acronyms = names
-        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        self._pattern = re.compile(rf"(?<![\w-])({alternatives})(?![\w-])")
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """An entity the import met on a page and the registry does not list."""
+
+    key: str
+    """The acronym records will use: the name as the page gives it."""
+    name: str
+    """Full name (the page's heading or Title field; else the key)."""
+    page: str
+    """Raw page where it was first met."""
+    line: int
+    """Line of that page."""
+    how: str
+    """What named it: a page heading, a dated entry's header, a profile's Icon, a logo."""
+    aliases: tuple[str, ...] = ()
+    """Other names the pages gave it."""
+
+
+@dataclass(slots=True)
+class Names:
+    """Every name of every entity: the registry's, then those learned from the pages."""
+
+    entities: Sequence[Entity]
+    """The registry."""
+    learned: dict[str, Learned] = field(default_factory=dict)
+    """Entities learned, by key, in the order met."""
+    _index: dict[str, str] = field(default_factory=dict)
+    _pattern: re.Pattern[str] | None = None
+
+    def __post_init__(self) -> None:
+        for e in self.entities:
+            for name in (e.acronym, e.name, *e.aliases):
+                self._index.setdefault(name_key(name), e.acronym)
+
+    def lookup(self, name: str) -> str | None:
+        """Return the acronym of the entity called ``name``, None when nobody is."""
+        return self._index.get(name_key(name))
+
+    def lookup_heading(self, text: str) -> str | None:
+        """Return the entity a heading names, also when it gives name and acronym together:
+        ``Full Name (ACR)``, ``ACR – Full Name``, ``ACR: Full Name``."""
+        found = self.lookup(text)
+        if found is None and (parts := split_name_and_acronym(text)) is not None:
+            name, acronym = parts
+            found = self.lookup(name) or (self.lookup(acronym) if _is_strict_name(name)
+                                          else None)
+        return found
+
+    def resolve(self, name: str, page: str, line: int, how: str) -> str:
+        """Return the acronym of ``name``, learning it as a new entity when unknown."""
+        return self.lookup(name) or self.learn(name, name, page, line, how)
+
+    def learn(self, key: str, name: str, page: str, line: int, how: str) -> str:
+        """Add an entity the registry lacks (``key`` and ``name`` may be one); return its key.
+        A key or name already known returns that entity, the other name becoming its alias."""
+        known = self.lookup(key) or self.lookup(name)
+        if known is not None:
+            self._alias(known, key if self.lookup(key) is None else name)
+            return known
+        self.learned[key] = Learned(key, name, page, line, how)
+        for each in (key, name):
+            self._index[name_key(each)] = key
+        self._pattern = None
+        return key
+
+    def _alias(self, acronym: str, name: str) -> None:
+        """Record ``name`` for a learned entity (registry entities are the editor's)."""
+        entity = self.learned.get(acronym)
+        if entity is None or self.lookup(name) is not None:
+            return
+        self._index[name_key(name)] = acronym
+        self._pattern = None
+        if entity.name == entity.key and " " in name and " " not in entity.key:
+            self.learned[acronym] = Learned(entity.key, name, entity.page, entity.line,
+                                            entity.how, entity.aliases)
+        else:
+            self.learned[acronym] = Learned(entity.key, entity.name, entity.page, entity.line,
+                                            entity.how, (*entity.aliases, name))
+
+    def merge(self, acronym: str, name: str) -> str | None:
+        """Make ``name`` a name of ``acronym`` when it names another learned entity (a page
+        heading that turns out to be the full name in a profile's Title); return the key
+        that was merged away, if any."""
+        other = self.lookup(name)
+        if other is None or other == acronym or other not in self.learned:
+            return None
+        gone = self.learned.pop(other)
+        for each in (gone.key, gone.name, *gone.aliases):
+            self._index[name_key(each)] = acronym
+        self._pattern = None
+        entity = self.learned.get(acronym)
+        if entity is not None:
+            better = gone.name if entity.name == entity.key else entity.name
+            self.learned[acronym] = Learned(entity.key, better, entity.page, entity.line,
+                                            entity.how, (*entity.aliases, gone.key))
+        return other
+
+    def full_name(self, acronym: str) -> str:
+        """Return the full name of an entity, registry or learned."""
+        for e in self.entities:
+            if e.acronym == acronym:
+                return e.name
+        learned = self.learned.get(acronym)
+        return learned.name if learned is not None else acronym
 
     def first_named(self, text: str) -> str | None:
         """Return the acronym of the entity named first in ``text``."""
-        match = self._pattern.search(text)
-        return self._acronyms[match[1]] if match else None
+        if self._pattern is None:
+            names = sorted({*self._surface_names()}, key=len, reverse=True)
+            alternatives = "|".join(re.escape(n) for n in names)
+            self._pattern = re.compile(rf"(?<![\w-])({alternatives})(?![\w-])")
+        match = self._pattern.search(text.translate(_TYPOGRAPHY))
+        return self.lookup(match[1]) if match else None
 
-    def resolve(self, name: str) -> str:
-        """Return the acronym for a name the registry knows, else the name as written."""
-        return self._acronyms.get(name, name)
+    def _surface_names(self) -> list[str]:
+        """Return every name as written (quotes folded), registry and learned."""
+        names = [n for e in self.entities for n in (e.acronym, e.name, *e.aliases)]
+        names += [n for e in self.learned.values() for n in (e.key, e.name, *e.aliases)
+                  if e.key != UNATTRIBUTED]
+        return [n.translate(_TYPOGRAPHY) for n in names]
+
+
+def split_name_and_acronym(text: str) -> tuple[str, str] | None:
+    """Return (full name, acronym) of ``Full Name (ACR)``, ``ACR – Full Name`` or
+    ``ACR: Full Name``; None for any other text."""
+    if (m := NAME_THEN_ACRONYM.match(text)) is not None:
+        return m["name"], m["acronym"]
+    if (m := ACRONYM_THEN_NAME.match(text)) is not None:
+        return m["name"], m["acronym"]
+    return None
+
+
+def _is_strict_name(text: str) -> bool:
+    """Whether every longer word of ``text`` is capitalised, as in an entity's name (a
+    sentence that ends on "(UNICEF)" is not a heading)."""
+    words = text.split()
+    return len(words) <= 12 and all(w[0].isupper() for w in words if len(w) > 3)
 
 
 def themes_of(lead_paragraph: str, entity: str) -> tuple[str, ...]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -14,18 +15,30 @@ from markdown_it import MarkdownIt
 from compendium.config import Edition, load_edition
 from compendium.errors import ImportFailure, InvalidInput
 from compendium.importer.assemble import Assembly, assemble
-from compendium.importer.attribution import EntityFinder
+from compendium.importer.attribution import Names
 from compendium.importer.dedupe import fold
-from compendium.importer.layout import Layout, read_layout
+from compendium.importer.layout import Layout, read_layout, split_label
+from compendium.importer.periods import parse_header
 from compendium.importer.rawpage import RawPage, read_raw_page
 from compendium.importer.records import RecordText, make_ids, render_records
-from compendium.importer.report import make_report, report_json, report_markdown, totals
-from compendium.importer.writer import write_records
+from compendium.importer.registry import add_learned, added_by_import, registry_path
+from compendium.importer.report import (
+    make_report,
+    report_json,
+    report_markdown,
+    totals,
+    unclaimed_lines,
+)
+from compendium.importer.writer import find_records, write_records
 from compendium.model import Entity, Problem
 from compendium.output import write_if_changed
 from compendium.sources import RecordFile, parse_record, read_record_file
 from compendium.validate import validate_records
 
+# Words of the inventory's subject in its three languages: a page with none of them, no
+# entity named and no field or dated entry is not a page of the inventory.
+SUBJECT_WORDS = re.compile(r"\b(?:violence|women|girls|gender|femmes|filles|genre|violencia|"
+                           r"mujeres|niñas|género)\b", re.IGNORECASE)
 SENTENCE_END = ('.', '!', '?', ':', ';', ')', '"', '”', '’', "'")
 
 
@@ -51,6 +64,8 @@ class ImportResult:
 
     pages: tuple[RawPage, ...]
     """Pages read."""
+    layouts: tuple[Layout, ...]
+    """What each page holds."""
     work: Assembly
     """Drafts and the accounting."""
     ids: tuple[str, ...]
@@ -59,38 +74,42 @@ class ImportResult:
     """Record files."""
     failures: tuple[str, ...]
     """Pages that could not be imported, with the reason."""
+    names: Names
+    """The registry's names and the entities learned from the pages."""
 
 
 def import_pages(paths: Sequence[Path], entities: Sequence[Entity]) -> ImportResult:
     """Read, lay out and assemble the pages; a bad page is reported and skipped."""
     read: list[tuple[RawPage, Layout]] = []
     failures: list[str] = []
-    finder = EntityFinder(entities)
+    names = Names(entities)
     for path in paths:
         try:
             page = read_raw_page(path)
-            layout = read_layout(page, entities)
-            _check_inventory_page(path, page, layout, finder)
+            _check_inventory_page(path, page, names)
         except ImportFailure as exc:
             failures.append(str(exc))
             continue
-        read.append((page, layout))
-    work = assemble(read, entities)
+        read.append((page, read_layout(page, names)))
+    work = assemble(read, names)
     for page, _ in read:
         _warn_if_cut(page, work)
     ids = make_ids(work)
-    return ImportResult(tuple(p for p, _ in read), work, tuple(ids),
-                        tuple(render_records(work, ids)), tuple(failures))
+    return ImportResult(tuple(p for p, _ in read), tuple(lay for _, lay in read), work,
+                        tuple(ids), tuple(render_records(work, ids)), tuple(failures), names)
 
 
-def _check_inventory_page(path: Path, page: RawPage, layout: Layout,
-                          finder: EntityFinder) -> None:
-    """Refuse a page with no trace of the inventory's layout or entities."""
-    has_structure = layout.profiles or any(s.header for s in layout.streams)
-    names_entity = any(finder.first_named(line.text) for line in page.lines if line.text)
-    if not has_structure and not names_entity:
-        raise ImportFailure(f"{path}: does not look like a page of the UN Women inventory "
-                            "(no field labels, no dated entries, no known entity named)")
+def _check_inventory_page(path: Path, page: RawPage, names: Names) -> None:
+    """Refuse a page with no trace of the inventory: no field label, no dated entry, no
+    entity named and not one word of its subject."""
+    for line in page.lines:
+        text = line.text
+        if text and (parse_header(text) or split_label(text)[1] or names.first_named(text)
+                     or SUBJECT_WORDS.search(text)):
+            return
+    raise ImportFailure(f"{path}: does not look like a page of the UN Women inventory "
+                        "(no field labels, no dated entries, no entity named, no word of "
+                        "its subject)")
 
 
 def refuse_invalid_records(records: Sequence[RecordText], edition: Edition,
@@ -124,24 +143,48 @@ def run_import(args: argparse.Namespace) -> int:
     result = import_pages(args.raw, edition.entities)
     for failure in result.failures:
         print(f"error: {failure}", file=sys.stderr)
-    refuse_invalid_records(result.records, edition, args.into)
+    used = {e for d in result.work.drafts for e in (d.entity, *d.partners)}
+    learned = [e for e in result.names.learned.values() if e.key in used]
+    # Checked as `check` will see them: with the entities the import adds to the registry.
+    known = replace(edition, entities=edition.entities + tuple(
+        Entity(e.key, e.name) for e in learned
+        if e.key not in {k.acronym for k in edition.entities}))
+    refuse_invalid_records(result.records, known, args.into)
     if args.check:
         return _report_check(result, args.into)
+    registry = registry_path(args.config)
+    for entity in add_learned(registry, learned):
+        print(f"added: entity `{entity.key}` ({entity.name}) to {registry} ({entity.how}: "
+              f"{entity.page}:{entity.line}); check its name", file=sys.stderr)
     _keep_raw_copies(args.raw, args.into, result)
     written = write_records(args.into, result.records, args.force)
-    reports = make_report(result.pages, result.work, result.ids)
-    write_if_changed(args.into / "raw" / "import-report.md", report_markdown(reports).encode())
-    write_if_changed(args.into / "raw" / "import-report.json", report_json(reports).encode())
+    reports = make_report(result.pages, result.layouts, result.work, result.ids,
+                          lambda key: result.names.lookup(key) or key)
+    to_check = {k: v for k, v in added_by_import(registry).items() if k in used}
+    write_if_changed(args.into / "raw" / "import-report.md",
+                     report_markdown(reports, to_check).encode())
+    write_if_changed(args.into / "raw" / "import-report.json",
+                     report_json(reports, to_check).encode())
     for path in written.kept_edits:
         print(f"kept: {args.into / path} was edited since the last import; "
               "not overwritten (use --force to replace it)", file=sys.stderr)
+    for path in written.deleted:
+        print(f"not restored: {args.into / path} was deleted since the last import "
+              "(use --force to restore it)", file=sys.stderr)
+    for path, draft in zip(written.paths, result.work.drafts, strict=True):
+        if draft.review:
+            print(f"review: {args.into / path}: {draft.review}", file=sys.stderr)
     t = totals(reports)
     print(f"imported {t['pages']} pages: {t['paragraphs_read']} paragraphs read, "
           f"{t['records']} records ({len(written.created)} new, {len(written.updated)} updated, "
-          f"{len(written.unchanged)} unchanged, {len(written.kept_edits)} kept edits), "
+          f"{len(written.unchanged)} unchanged, {len(written.kept_edits)} kept edits, "
+          f"{len(written.deleted)} deleted by the editor), "
           f"{t['duplicates_merged']} copies merged, {t['residue_dropped']} residue dropped; "
           f"report: {args.into / 'raw' / 'import-report.md'}")
     for page in reports:
+        for lost in page.unclaimed:
+            print(f"warning: {page.page}:{lost.line}: read by no rule: {lost.text[:60]}",
+                  file=sys.stderr)
         for warning in page.warnings:
             print(f"warning: {page.page}: {warning}", file=sys.stderr)
     return 1 if result.failures else 0
@@ -158,8 +201,12 @@ def _keep_raw_copies(paths: Sequence[Path], into: Path, result: ImportResult) ->
 
 
 def _report_check(result: ImportResult, into: Path) -> int:
-    """Print each paragraph read that no record on disk holds; return the exit code."""
+    """Print each paragraph read that no record on disk holds, and each line of text no rule
+    read; return the exit code."""
     missing = unaccounted_paragraphs(result, into)
+    for page, layout in zip(result.pages, result.layouts, strict=True):
+        missing += [f"{page.name}:{d.line}: {d.text[:60]}… (read by no rule)"
+                    for d in unclaimed_lines(page, layout)]
     for line in missing:
         print(f"unaccounted: {line}", file=sys.stderr)
     read = len(result.work.dispositions)
@@ -171,9 +218,11 @@ def unaccounted_paragraphs(result: ImportResult, into: Path) -> list[str]:
     """Return ``page:line: text`` for each paragraph read that its record file does not hold."""
     texts: dict[int, list[str]] = {}
     missing = []
+    placed = find_records(into)
     for d in result.work.dispositions:
         if d.draft not in texts:
-            texts[d.draft] = record_paragraphs(into / result.records[d.draft].path)
+            record = result.records[d.draft]
+            texts[d.draft] = record_paragraphs(into / placed.get(record.id, record.path))
         folded = fold(d.text.removeprefix("- "))
         if not any(p.startswith(folded) or (folded.startswith(p) and d.duplicate and len(p) > 40)
                    for p in texts[d.draft]):
@@ -195,5 +244,7 @@ def record_paragraphs(path: Path) -> list[str]:
 def _plain_blocks(markdown: str) -> list[str]:
     """Return the text of each paragraph of a Markdown body, markup removed."""
     tokens = MarkdownIt("commonmark").parse(markdown)
-    return [(t.children and "".join(c.content for c in t.children if c.type in (
-        "text", "code_inline"))) or t.content for t in tokens if t.type == "inline"]
+    return [(t.children and "".join(" " if c.type == "softbreak" else c.content
+                                    for c in t.children if c.type in (
+                                        "text", "code_inline", "softbreak"))) or t.content
+            for t in tokens if t.type == "inline"]

@@ -21,7 +21,11 @@ def fold(text: str) -> str:
 
 def is_same_paragraph(a: str, b: str) -> bool:
     """Return whether ``a`` and ``b`` are one paragraph: equal, or one a teaser of the other."""
-    fa, fb = fold(a), fold(b)
+    return same_folded(fold(a), fold(b))
+
+
+def same_folded(fa: str, fb: str) -> bool:
+    """Return whether two folded paragraphs are one: equal, or one a teaser of the other."""
     if fa == fb:
         return True
     short, long = sorted((fa, fb), key=len)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from compendium.importer.dedupe import fuller, is_same_paragraph
+from compendium.importer.dedupe import fold, fuller, same_folded
 from compendium.importer.layout import Para
 
 
@@ -36,14 +36,21 @@ class Unit:
 
 
 def group_entries(paras: Sequence[Para]) -> list[Unit]:
-    """Split undated paragraphs into entries: each "View More" unit, then each lone paragraph."""
+    """Split undated paragraphs into entries: each "View More" unit, then each lone paragraph.
+
+    Linear in the number of paragraphs: a teaser run is looked for only back to the last
+    unit and forward to the next marker, and only from a paragraph the first full one
+    repeats."""
     units: list[Unit] = []
     taken = [False] * len(paras)
+    folded = [fold(p.text) for p in paras]
+    markers = [i for i, p in enumerate(paras) if p.after_marker]
     floor = 0
-    for marker in (i for i, p in enumerate(paras) if p.after_marker):
+    for n, marker in enumerate(markers):
         if marker < floor:
             continue
-        teaser = _teaser_length(paras, marker, floor)
+        limit = (markers[n + 1] if n + 1 < len(markers) else len(paras)) - marker
+        teaser = _teaser_length(folded, marker, floor, limit)
         full = _full_length(paras, marker, teaser)
         units.append(_fold_teaser(paras[marker - teaser:marker], paras[marker:marker + full]))
         for i in range(marker - teaser, marker + full):
@@ -64,16 +71,15 @@ def one_entry(paras: Sequence[Para]) -> Unit:
     return Unit(tuple(paras_merged), tuple(merged))
 
 
-def _teaser_length(paras: Sequence[Para], marker: int, floor: int) -> int:
-    """Return how many paragraphs before ``marker`` are teasers of those from ``marker`` on."""
+def _teaser_length(folded: Sequence[str], marker: int, floor: int, limit: int) -> int:
+    """Return how many paragraphs before ``marker`` are teasers of those from ``marker`` on
+    (``limit``: paragraphs from ``marker`` to the next marker). ``folded``: folded texts."""
     best = 0
-    for size in range(1, marker - floor + 1):
+    for size in range(1, min(marker - floor, limit) + 1):
         start = marker - size
-        if marker + size > len(paras) or any(p.after_marker for p in paras[marker + 1:
-                                                                            marker + size]):
-            break
-        if all(is_same_paragraph(paras[start + j].text, paras[marker + j].text)
-               for j in range(size)):
+        if not same_folded(folded[start], folded[marker]):
+            continue
+        if all(same_folded(folded[start + j], folded[marker + j]) for j in range(1, size)):
             best = size
     return best
 
@@ -103,19 +109,17 @@ def _fold_teaser(teaser: Sequence[Para], full: Sequence[Para]) -> Unit:
 
 
 def _lone_entries(paras: Sequence[Para], taken: list[bool]) -> list[Unit]:
-    """Make an entry of each paragraph no "View More" unit took, with its list items."""
+    """Make an entry of each paragraph no "View More" unit took, with the list items right
+    after it."""
     units: list[list[Para]] = []
+    previous_free = False
     for para, is_taken in zip(paras, taken, strict=True):
         if is_taken:
+            previous_free = False
             continue
-        if para.is_bullet and units and _follows(paras, units[-1][-1], para):
+        if para.is_bullet and units and previous_free:
             units[-1].append(para)
         else:
             units.append([para])
+        previous_free = True
     return [Unit(tuple(u)) for u in units]
-
-
-def _follows(paras: Sequence[Para], previous: Para, para: Para) -> bool:
-    """Return whether ``para`` comes right after ``previous`` among the stream's paragraphs."""
-    index = next(i for i, p in enumerate(paras) if p is para)
-    return index > 0 and paras[index - 1] is previous

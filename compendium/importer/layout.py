@@ -3,30 +3,90 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from compendium.importer.attribution import Names, name_key, split_name_and_acronym
 from compendium.importer.periods import Header, is_entity_continuation, parse_header
 from compendium.importer.rawpage import Line, RawPage
-from compendium.model import Entity
 
-SPOTLIGHT = "Spotlight Initiative"
-LABELS = {
-    "item id": "item_id", "unagency id": "agency_id", "policy framework": "policy_framework",
-    "background": "background", "mail address": "mail_address",
-    "address/websites": "address", "areas of work": "areas_of_work",
-    "areas of focus": "areas_of_focus", "resources": "resources", "agency type": "agency_type",
-    "title": "title", "icon": "icon",
+# Field labels as the English, French and Spanish versions of the site write them.
+LABEL_NAMES: dict[str, tuple[str, ...]] = {
+    "item_id": ("item id",),
+    "agency_id": ("unagency id", "un agency id"),
+    "policy_framework": ("policy framework", "cadre politique", "cadre stratégique",
+                         "cadre de politique", "cadre d'action", "marco normativo",
+                         "marco de políticas", "marco de política", "marco político",
+                         "marco estratégico"),
+    "background": ("background", "contexte", "historique", "antecedentes", "contexto"),
+    "mail_address": ("mail address", "mailing address", "adresse postale",
+                     "dirección postal", "direccion postal"),
+    "address": ("address/websites", "address/website", "adresse/sites web",
+                "adresse/sites internet", "dirección/sitios web", "direccion/sitios web"),
+    "areas_of_work": ("areas of work", "domaines de travail", "domaines d'activité",
+                      "áreas de trabajo", "areas de trabajo", "esferas de trabajo"),
+    "areas_of_focus": ("areas of focus", "domaines d'intervention", "domaines prioritaires",
+                       "áreas de interés", "áreas de enfoque", "áreas prioritarias",
+                       "esferas prioritarias"),
+    "resources": ("resources", "ressources", "recursos"),
+    "agency_type": ("agency type", "type d'entité", "type d'organisme", "type d'agence",
+                    "tipo de organismo", "tipo de entidad", "tipo de agencia"),
+    "title": ("title", "titre", "título", "titulo"),
+    "icon": ("icon", "icône", "icone", "icono", "ícono"),
 }
+LABELS = {name: field for field, names in LABEL_NAMES.items() for name in names}
 SINGLE_LINE_FIELDS = frozenset({"item_id", "agency_id", "agency_type", "title", "icon"})
-_LABEL_ALTERNATIVES = "|".join(re.escape(k) for k in sorted(LABELS, key=len, reverse=True))
-GLUED_AT_END = re.compile(rf"^(?P<text>.*[.!?)”\"’])\s*(?P<label>{_LABEL_ALTERNATIVES})$",
-                          re.IGNORECASE)
-GLUED_AT_START = re.compile(rf"^(?P<label>{_LABEL_ALTERNATIVES})(?P<text>[A-Z0-9{{].*)$",
-                            re.IGNORECASE)
-VIEW_MORE = re.compile(r"\s*View More\s*", re.IGNORECASE)
+_LABELS_LONGEST = sorted(LABELS, key=len, reverse=True)
+_LABEL_ALTERNATIVES = "|".join(re.escape(k) for k in _LABELS_LONGEST)
+LABEL_COLON = re.compile(rf"^(?P<label>{_LABEL_ALTERNATIVES})\s*:\s*(?P<text>\S.*)$",
+                         re.IGNORECASE)
+SENTENCE_PUNCTUATION = ".!?)”\"’"
+# "View More" (and the French and Spanish links) stands before the full text of an entry.
+VIEW_MORE = re.compile(r"View More|Voir plus|Ver más", re.IGNORECASE)
 CITATION = re.compile(r"https?://|www\.|\((?:[A-Z][a-z]+ )?(?:19|20)\d{2}\)|(?:19|20)\d{2}\)?\.?$"
-                      r"|^Please refer")
+                      r"|^Please refer|^Veuillez|^Véase|^Consulte")
+# A heading names an entity when it reads as an organization's name or an acronym.
+ACRONYM_HEADING = re.compile(r"^(?:[A-Z][A-Z0-9]{1,9}(?:[-/][A-Z0-9]{2,9}){0,2}|"
+                             r"UN[- ][A-Z][a-z]+)$")
+_ORG = (r"organi[sz]ation|organización|organismo|office|bureau|oficina|department|"
+        r"département|departamento|programme|program|programa|fund|fonds|fondo|commission|"
+        r"comisión|agency|agence|entity|entité|entidad|initiative|iniciativa|network|réseau|"
+        r"division|división|institute|institut|instituto|union|unión|bank|banque|banco|"
+        r"council|conseil|consejo|secretariat|secrétariat|secretaría|centre|center|centro|"
+        r"university|université|universidad|mission|misión|campaign|campagne|campaña|"
+        r"college|conference|conférence|conferencia|partnership|alliance|task force|group")
+ORG_NAME = re.compile(
+    rf"^(?:the |l[ae'] ?|el )?(?:united nations|nations unies|naciones unidas|un |onu )|"
+    rf"\b(?:{_ORG})$|"
+    rf"\b(?:{_ORG})\s+(?:for|of|on|to|pour|de|des|du|sur|para|del|contre|contra|against)\b",
+    re.IGNORECASE)
+HEADING_MAX_CHARS = 160
+ORG_NAME_CHARS = 120
+"""The longest entity names (the Special Representatives' offices) are about 100 characters."""
+ADDRESS_FIELDS = frozenset({"address", "mail_address"})
+"""Fields whose lines (a street, a city, "USA") are never headings."""
+RESOURCE_TITLE_CHARS = 200
+ADDRESS_LINE_CHARS = 150
+ADDRESS_LINES = 8
+"""An address is a few short lines: a longer paragraph after one is an entry."""
+
+
+def is_heading_like(text: str) -> bool:
+    """Whether a line could be a heading: short, no sentence punctuation at its end."""
+    return (len(text) <= HEADING_MAX_CHARS and text[:1].isupper() and len(text.split()) <= 20
+            and not text.endswith((".", "!", "?", ";", ":", ",")) and not text.startswith("- "))
+
+
+def names_organization(text: str) -> bool:
+    """Whether a heading-like line reads as an entity's acronym or name: an acronym, or a
+    short title-case name with an organization's word ("… Organization for …")."""
+    return bool(ACRONYM_HEADING.match(text)) or (
+        len(text) <= ORG_NAME_CHARS and is_title_case(text) and bool(ORG_NAME.search(text)))
+
+
+def is_title_case(text: str) -> bool:
+    """Whether most longer words of ``text`` start with a capital, as listing headings do."""
+    words = [w for w in text.split() if len(w) > 3]
+    return bool(words) and sum(w[0].isupper() for w in words) * 3 >= len(words) * 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +116,8 @@ class ProfileBlock:
     """Paragraphs of each field, by field name."""
     labels: list[int] = field(default_factory=list)
     """Lines of the labels (for the source line range)."""
+    after_logo: bool = False
+    """Whether an entity's logo stood just before the block (then it is that entity's)."""
 
 
 @dataclass(slots=True)
@@ -82,47 +144,64 @@ class Layout:
     """Entry streams in page order."""
     page_entity: str | None
     """Entity the page is about; None for a mixed listing."""
+    structure: tuple[tuple[int, str, str, str], ...] = ()
+    """(line, text, rule, entity or "") of each line read as structure, not content; the
+    entity is the key it had when read (a later merge may rename it)."""
 
 
-def read_layout(page: RawPage, entities: Sequence[Entity]) -> Layout:
-    """Split a cleaned page into profile blocks and entry streams."""
-    return _Walker(page, _name_index(entities)).walk()
+def read_layout(page: RawPage, names: Names) -> Layout:
+    """Split a cleaned page into profile blocks and entry streams, learning into ``names``
+    the entities its headings name that nobody knew."""
+    return _Walker(page, names).walk()
 
 
-def _name_index(entities: Sequence[Entity]) -> dict[str, str]:
-    """Map every name a heading line may use (case-folded) to the entity acronym."""
-    index: dict[str, str] = {}
-    for e in entities:
-        for name in (e.acronym, e.name, *e.aliases):
-            index[name.casefold()] = e.acronym
-    return index
+def _label(text: str) -> str | None:
+    """Return the field of a label written alone (maybe with a colon), else None."""
+    key = name_key(text.removesuffix(":")).replace(" / ", "/")
+    return LABELS.get(key)
 
 
-def split_label(text: str) -> tuple[str, str | None, str]:
-    """Return (text before, label field or None, text after) for a line holding a label."""
-    if text.casefold() in LABELS:
-        return "", LABELS[text.casefold()], ""
-    if (m := GLUED_AT_END.match(text)) is not None:
-        return m["text"], LABELS[m["label"].casefold()], ""
-    if (m := GLUED_AT_START.match(text)) is not None and m["label"][0].isupper():
-        return "", LABELS[m["label"].casefold()], m["text"]
+def split_label(text: str, in_profile: bool = False) -> tuple[str, str | None, str]:
+    """Return (text before, label field or None, text after) for a line holding a label.
+
+    Labels stand alone, before a colon, glued to the end of the previous sentence or to
+    the start of their value; inside a profile, also before their value and a space."""
+    if (field_name := _label(text)) is not None:
+        return "", field_name, ""
+    if (m := LABEL_COLON.match(text)) is not None:
+        return "", LABELS[name_key(m["label"])], m["text"]
+    folded = text.casefold()
+    for label in _LABELS_LONGEST:
+        if folded.endswith(label) and len(text) > len(label):
+            before = text[:-len(label)].rstrip()
+            if before and before[-1] in SENTENCE_PUNCTUATION:
+                return before, LABELS[label], ""
+        if folded.startswith(label) and len(text) > len(label) and text[0].isupper():
+            after = text[len(label):]
+            if after[0].isupper() or after[0].isdigit() or after[0] == "{":
+                return "", LABELS[label], after
+            if in_profile and after[0] == " " and after[1:2].isupper() | after[1:2].isdigit():
+                return "", LABELS[label], after[1:]
     return text, None, ""
 
 
 class _Walker:
     """Walk a page's lines once, keeping the state of where we are."""
 
-    def __init__(self, page: RawPage, names: dict[str, str]) -> None:
+    def __init__(self, page: RawPage, names: Names) -> None:
         self.page, self.names = page, names
         self.profiles: list[ProfileBlock] = []
         self.streams: list[Stream] = []
+        self.structure: list[tuple[int, str, str, str]] = []
         self.page_entity: str | None = None
         self.section_entity: str | None = None
         self.section_start = 0
+        self.block_start = 0
         self.profile: ProfileBlock | None = None
         self.field: str | None = None
         self.stream: Stream | None = None
         self.pending_marker = False
+        self.last_heading: tuple[int, str] | None = None
 
     def walk(self) -> Layout:
         lines = [line for line in self.page.lines if line.text]
@@ -130,20 +209,23 @@ class _Walker:
         while index < len(lines):
             index = self._step(lines, index)
         return Layout(tuple(self.profiles), tuple(s for s in self.streams if s.paras),
-                      self.page_entity)
+                      self.page_entity, tuple(self.structure))
 
     def _step(self, lines: list[Line], index: int) -> int:
         line = lines[index]
-        if self._awaits_single_value() and split_label(line.text)[1] is None:
+        before, label, after = split_label(line.text, self.profile is not None)
+        if self._awaits_single_value() and label is None:
             self._add_text(line)
             return index + 1
-        if line.text.casefold() in self.names:
-            self._start_section(line, self.names[line.text.casefold()])
+        entity = self.names.lookup_heading(line.text)
+        if entity is not None:
+            self._start_section(line, entity, index)
             return index + 1
         header = parse_header(line.text)
         if header is not None:
             return self._start_header(lines, index, header)
-        before, label, after = split_label(line.text)
+        if label is None and self._heading(lines, index):
+            return index + 1
         if before:
             self._add_text(Line(line.number, before))
         if label is not None:
@@ -152,17 +234,57 @@ class _Walker:
                 self._add_text(Line(line.number, after))
         return index + 1
 
+    def _heading(self, lines: list[Line], index: int) -> bool:
+        """Read an unknown heading: an entity's name (learned), the full name under an
+        entity's acronym, or the title of a group of dated entries. False for content."""
+        line = lines[index]
+        if not is_heading_like(line.text) or self.field in ADDRESS_FIELDS:
+            return False
+        following = lines[index + 1].text if index + 1 < len(lines) else ""
+        if names_organization(line.text):
+            above = self.last_heading
+            if above is not None and above[0] == index - 1 and _spells(above[1], line.text):
+                entity = self.names.learn(above[1], line.text, self.page.name, line.number,
+                                          "page heading")
+                self.structure.append((line.number, line.text, "heading naming", entity))
+                return True
+            if index == 0 or self._opens_section(following):
+                name, key = split_name_and_acronym(line.text) or (line.text, line.text)
+                entity = self.names.learn(key, name, self.page.name, line.number,
+                                          "page heading")
+                self._start_section(line, entity, index)
+                return True
+            return False
+        in_field = self.profile is not None and self.field is not None
+        if in_field and self._is_field_text(Para(line.text, line.number)):
+            return False  # a resource's title, say, not a listing's heading
+        if is_title_case(line.text) and parse_header(following) is not None:
+            self.structure.append((line.number, line.text, "listing heading (groups the "
+                                   "dated entries below)", ""))
+            self.profile = self.field = self.stream = None
+            return True
+        return False
+
+    def _opens_section(self, following: str) -> bool:
+        """Whether the line after a heading starts what a section holds."""
+        return (parse_header(following) is not None or _label(following) is not None
+                or (split_label(following)[1] is not None and not split_label(following)[0])
+                or self.names.lookup(following) is not None
+                or (is_heading_like(following) and names_organization(following)))
+
     def _awaits_single_value(self) -> bool:
         """Whether an open one-line field (Title, Icon, an ID) still waits for its value."""
         return (self.profile is not None and self.field in SINGLE_LINE_FIELDS
                 and not self.profile.fields[self.field])
 
-    def _start_section(self, line: Line, entity: str) -> None:
+    def _start_section(self, line: Line, entity: str, index: int) -> None:
         """A heading naming an entity: what follows is about it."""
         self.page_entity = self.page_entity or entity
         self.section_entity, self.section_start = entity, line.number
         self.profile = self.field = None
         self.stream = None
+        self.last_heading = (index, line.text)
+        self.structure.append((line.number, line.text, "heading naming", entity))
 
     def _start_header(self, lines: list[Line], index: int, header: Header) -> int:
         """A dated header, maybe with its entity list broken across lines."""
@@ -175,29 +297,45 @@ class _Walker:
             used.append(lines[index].number)
             continues = lines[index].text.endswith(";")
         header = Header(header.period, tuple(names), False)
+        for name in names:  # learned before any entry is attributed, on any page
+            self.names.resolve(name, self.page.name, used[0], "dated entry header")
         self.profile = self.field = None
         self.stream = Stream(header, self.section_entity, tuple(used))
         self.streams.append(self.stream)
         return index + 1
 
     def _start_field(self, number: int, label: str) -> None:
-        """A label: open a profile block if none is open, then the field."""
+        """A label: open a profile block if none is open (or the open one already has
+        this field: a second entity's block begins), then the field."""
+        if self.profile is not None and (self.profile.fields.get(label) or (
+                label == "item_id" and any(self.profile.fields.values()))):
+            self.profile = None
         if self.profile is None:
-            self.profile = ProfileBlock(self._profile_entity(number))
+            entity, after_logo = self._profile_entity(number)
+            self.profile = ProfileBlock(entity, after_logo=after_logo)
             self.profiles.append(self.profile)
             self.stream = None
+            self.block_start = number
         self.field = label
         self.profile.fields.setdefault(label, [])
         self.profile.labels.append(number)
 
-    def _profile_entity(self, number: int) -> str | None:
-        """Spotlight's shared block follows its logo; otherwise the section's entity."""
-        logos = [n for n in self.page.spotlight_logo_lines if self.section_start <= n < number]
-        return SPOTLIGHT if logos else self.section_entity
+    def _profile_entity(self, number: int) -> tuple[str | None, bool]:
+        """A block right after an entity's logo (a shared block, such as Spotlight's) is that
+        entity's; otherwise the section's. Also say whether a logo decided."""
+        floor = max(self.section_start, self.block_start)
+        logos = [(n, name) for n, name in self.page.logos if floor <= n < number]
+        if logos:
+            n, name = logos[-1]
+            return self.names.resolve(name, self.page.name, n, "logo"), True
+        return self.section_entity, False
 
     def _add_text(self, line: Line) -> None:
         """Content text: a field value, or a paragraph of the current entry stream."""
-        for piece, marker in _split_view_more(line.text):
+        pieces = _split_view_more(line.text)
+        if not any(piece for piece, _ in pieces):
+            self.structure.append((line.number, line.text, "View More link", ""))
+        for piece, marker in pieces:
             if marker:
                 self.pending_marker = True
             if piece:
@@ -207,6 +345,8 @@ class _Walker:
     def _add_piece(self, para: Para) -> None:
         if self.profile is not None and self.field is not None and self._is_field_text(para):
             self.profile.fields[self.field].append(para)
+            if self.field == "icon":
+                self._learn_icon(self.profile, para)
             return
         self.profile = self.field = None
         if self.stream is None:
@@ -214,15 +354,46 @@ class _Walker:
             self.streams.append(self.stream)
         self.stream.paras.append(para)
 
+    def _learn_icon(self, block: ProfileBlock, icon: Para) -> None:
+        """A profile's Icon (with its Title) names its entity: learn it if nobody knows it,
+        and make a heading learned for the same entity one of its names."""
+        titles = block.fields.get("title", [])
+        title = titles[0].text if titles else None
+        entity = self.names.lookup(icon.text) or self.names.learn(
+            icon.text, title or icon.text, self.page.name, icon.line, "profile Icon and Title")
+        if title:
+            self.names.merge(entity, title)
+
     def _is_field_text(self, para: Para) -> bool:
         """Whether text still belongs to the open field rather than to entries after it."""
         assert self.profile is not None and self.field is not None
         values = self.profile.fields[self.field]
         if self.field in SINGLE_LINE_FIELDS:
             return not values
-        if self.field == "resources":
-            return bool(CITATION.search(para.text))
+        if self.field == "resources":  # a citation, or a title: short, not a sentence
+            return bool(CITATION.search(para.text)) or (
+                len(para.text) <= RESOURCE_TITLE_CHARS and not para.text.endswith("."))
+        if self.field in ADDRESS_FIELDS:
+            return len(para.text) <= ADDRESS_LINE_CHARS and len(values) < ADDRESS_LINES
         return True
+
+
+def claimed_lines(layout: Layout) -> set[int]:
+    """Return the page lines the layout read: headings, labels, headers and content."""
+    lines = {n for n, _, _, _ in layout.structure}
+    for block in layout.profiles:
+        lines.update(block.labels)
+        lines.update(p.line for paras in block.fields.values() for p in paras)
+    for stream in layout.streams:
+        lines.update(stream.header_lines)
+        lines.update(p.line for p in stream.paras)
+    return lines
+
+
+def _spells(acronym: str, name: str) -> bool:
+    """Whether ``name`` can be the full name of the acronym-like heading above it."""
+    return bool(ACRONYM_HEADING.match(acronym)) and not ACRONYM_HEADING.match(name) and (
+        name_key(name)[:1] == name_key(acronym)[:1])
 
 
 def _split_view_more(text: str) -> list[tuple[str, bool]]:

@@ -7,14 +7,26 @@ from dataclasses import dataclass
 
 from compendium.model import Period, YearMonth
 
-MONTHS = {name: i for i, names in enumerate((
-    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-    ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-    ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
-_MONTH = r"(?:[A-Za-z]{3,9}\.?)\s+\d{4}"
-HEADER = re.compile(rf"^(?P<start>{_MONTH})(?:\s*[-–—]\s*(?P<end>{_MONTH}))?\s*"
-                    rf"(?:\|\s*(?P<entities>.*))?$")
-ENTITY_LIST = re.compile(r"^[A-Za-z][\w .&'’()-]{0,60}(?:;\s*[A-Za-z][\w .&'’()-]{0,60})*;?$")
+# Month names as the English, French and Spanish versions of the site write them, full or
+# abbreviated (accents optional: scrapes lose them).
+_MONTH_NAMES = (
+    ("jan", "january", "janv", "janvier", "ene", "enero"),
+    ("feb", "february", "fev", "fevr", "février", "févr", "fév", "fevrier", "febrero"),
+    ("mar", "march", "mars", "marzo"),
+    ("apr", "april", "avr", "avril", "abr", "abril"),
+    ("may", "mai", "mayo"),
+    ("jun", "june", "juin", "junio"),
+    ("jul", "july", "juil", "juillet", "julio"),
+    ("aug", "august", "août", "aout", "ago", "agosto"),
+    ("sep", "sept", "september", "septembre", "septiembre", "set", "setiembre"),
+    ("oct", "october", "octobre", "octubre"),
+    ("nov", "november", "novembre", "noviembre"),
+    ("dec", "december", "déc", "décembre", "decembre", "dic", "diciembre"))
+MONTHS = {name: i for i, names in enumerate(_MONTH_NAMES, start=1) for name in names}
+_MONTH = r"(?:[^\W\d_]{3,10}\.?)\s+(?:de\s+)?\d{4}"
+HEADER = re.compile(rf"^(?P<start>{_MONTH})(?:\s*(?:[-–—]|to|à|au|a)\s*(?P<end>{_MONTH}))?\s*"
+                    rf"(?:\|\s*(?P<entities>.*))?$", re.IGNORECASE)
+ENTITY_LIST = re.compile(r"^[^\W\d_][\w .&'’()/-]{0,80}(?:;\s*[^\W\d_][\w .&'’()/-]{0,80})*;?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +42,9 @@ class Header:
 
 
 def parse_month(text: str) -> YearMonth | None:
-    """Return the month of ``Mar 2014``, ``Sept 2010`` or ``March 2014``; None if not a month."""
-    parts = text.replace(".", "").split()
+    """Return the month of ``Mar 2014``, ``Sept 2010``, ``mars 2014`` or ``marzo de 2014``;
+    None if not a month."""
+    parts = [p for p in text.replace(".", "").split() if p.casefold() != "de"]
     if len(parts) != 2 or not parts[1].isdigit():
         return None
     month = MONTHS.get(parts[0].lower())
@@ -48,7 +61,9 @@ def parse_header(line: str) -> Header | None:
     if start is None or (match["end"] and end is None) or (end is not None and end < start):
         return None
     raw = (match["entities"] or "").strip()
-    return Header(Period(start, end), split_entities(raw), raw.endswith(";"))
+    # "… | IOM;" or a bare "… |" goes on with the entity list on the next line.
+    continues = raw.endswith(";") or (match["entities"] is not None and not raw)
+    return Header(Period(start, end), split_entities(raw), continues)
 
 
 def split_entities(text: str) -> tuple[str, ...]:

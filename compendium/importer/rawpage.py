@@ -9,14 +9,55 @@ from pathlib import Path
 
 from compendium.errors import ImportFailure
 
-MAX_PAGE_BYTES = 5 * 1024 * 1024
-RESIDUE_LINES = re.compile(
-    r"^(search|spotlight initiative logo|skip to (main )?content|menu|home|"
-    r"\d+\s+results?(\s+found)?|showing \d+\s*(-|–|to)\s*\d+ of \d+.*|page \d+ of \d+|"
-    r"load more|back to top|\d{1,2})$", re.IGNORECASE)
+MAX_PAGE_BYTES = 100 * 1024 * 1024
+"""A listing of 20,000 long entries is about 30 MB; past this it is not a scraped page."""
+# Lines that are the site's furniture, never content: each rule has a name the report gives.
+RESIDUE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(rf"^(?:{pattern})$", re.IGNORECASE)) for name, pattern in (
+        ("navigation link", r"search|rechercher|recherche|buscar|búsqueda|"
+                            r"skip to (?:main )?content|aller au contenu(?: principal)?|"
+                            r"ir al contenido(?: principal)?|menu|menú|home|accueil|inicio|"
+                            r"load more|back to top|retour en haut|volver arriba|"
+                            r"hide|masquer|ocultar|view less|"
+                            r"(?:« ?)?first|(?:‹ ?)?previous|next(?: ?›)?|last(?: ?»)?|"
+                            r"suivant|précédent|siguiente|anterior|reset|apply|filter|filters"),
+        ("language switcher", r"english|français|francais|español|espanol|"
+                              r"(?:english|français|español)(?:\s*[|/]?\s*"
+                              r"(?:english|français|español))+"),
+        ("result counter", r"(?:about\s+|environ\s+|aproximadamente\s+|cerca de\s+)?"
+                           r"\d+\s+(?:results?|résultats?|resultados?)"
+                           r"(?:\s+(?:found|trouvés|encontrados))?|"
+                           r"(?:showing\s+)?\d+\s*(?:-|–|to|à|a)\s*\d+\s+(?:of|sur|de)\s+\d+"
+                           r"(?:\s+(?:results?|résultats?|resultados?))?|"
+                           r"page \d+ (?:of|sur|de) \d+"),
+        ("page number or stray footnote digit", r"\d{1,3}"),
+    ))
+LOGO = re.compile(r"^(?P<name>.{2,80}?)\s+(?:logo|logotipo)$|"
+                  r"^(?:logo|logotipo)\s+(?:de\s+l[a']\s*|de\s+|del\s+|of\s+)?(?P<after>.{2,80})$",
+                  re.IGNORECASE)
+"""An entity's logo: the profile block after it is that entity's (a shared block)."""
+_NAME_CONNECTORS = frozenset({"of", "for", "the", "and", "on", "to", "in", "de", "des", "du",
+                              "la", "le", "les", "del", "y", "et"})
+
+
+def _logo_name(text: str) -> str | None:
+    """Return the entity a logo line names: words in capitals (connectors aside), at most 8."""
+    match = LOGO.match(text)
+    if match is None:
+        return None
+    name = match["name"] or match["after"]
+    words = name.split()
+    if len(words) > 8 or not any(w[0].isupper() for w in words) or not all(
+            w[0].isupper() or w[0].isdigit() or w in _NAME_CONNECTORS for w in words):
+        return None
+    return name
+
+
+# "Hide" closes an expanded entry; scraped, it is glued to the next entry's first word.
+HIDE_PREFIX = re.compile(r"^(?:Hide|Masquer|Ocultar)(?=[A-Z0-9“\"‘(])")
 # A footnote mark glued after sentence punctuation: "girls.3 Next" or "girls.12" at line end.
 FOOTNOTE = re.compile(r"(?<=[a-z)\]][.,;:])(\d{1,2})(?=\s|$)")
-SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
+SPACES = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +92,8 @@ class RawPage:
     """Cleaned lines, blank ones included (their layout carries meaning)."""
     residue: tuple[Residue, ...]
     """Everything dropped."""
-    spotlight_logo_lines: tuple[int, ...]
-    """Lines where "Spotlight Initiative Logo" stood: a Spotlight profile block follows."""
+    logos: tuple[tuple[int, str], ...]
+    """(line, entity name) of each "<Entity> Logo" line: that entity's profile block follows."""
 
 
 def read_raw_page(path: Path) -> RawPage:
@@ -60,14 +101,20 @@ def read_raw_page(path: Path) -> RawPage:
     text = _decode(path)
     lines: list[Line] = []
     residue: list[Residue] = []
-    logos: list[int] = []
+    logos: list[tuple[int, str]] = []
     for number, raw in enumerate(text.split("\n"), start=1):
         cleaned, dropped = clean_line(raw)
         residue += [Residue(number, d, why) for d, why in dropped]
-        if RESIDUE_LINES.match(cleaned):
-            if cleaned.lower() == "spotlight initiative logo":
-                logos.append(number)
-            residue.append(Residue(number, cleaned, "navigation or counter"))
+        if (hide := HIDE_PREFIX.match(cleaned)) is not None:
+            residue.append(Residue(number, hide[0], "Hide link glued to the next entry"))
+            cleaned = cleaned[hide.end():]
+        if (logo := _logo_name(cleaned)) is not None:
+            logos.append((number, logo))
+            residue.append(Residue(number, cleaned, "logo (names the block that follows)"))
+            cleaned = ""
+        rule = next((name for name, pattern in RESIDUE_RULES if pattern.match(cleaned)), None)
+        if rule is not None:
+            residue.append(Residue(number, cleaned, rule))
             cleaned = ""
         lines.append(Line(number, cleaned))
     if not any(line.text for line in lines):
@@ -102,8 +149,7 @@ def _decode(path: Path) -> str:
     if not data.strip():
         raise ImportFailure(f"{path}: empty file; expected a scraped inventory page")
     if len(data) > MAX_PAGE_BYTES:
-        raise ImportFailure(f"{path}: more than {MAX_PAGE_BYTES:,} bytes; expected a page "
-                            "under 5 MB")
+        raise ImportFailure(f"{path}: {len(data):,} bytes; expected a page under 100 MB")
     if b"\x00" in data:
         raise ImportFailure(f"{path}: binary file; expected UTF-8 text")
     try:

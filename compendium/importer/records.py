@@ -20,6 +20,10 @@ URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>]+[^\s<>.,;:!?)\]'\"’”]")
 # Characters that would turn record text into Markdown syntax it never meant.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>])")
 ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+WRAP_CHARS = 10_000
+"""Longest line a record body gets: half what the build accepts."""
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's dumper when present (ten times faster, same text), else PyYAML's."""
 LINE_START_SYNTAX = re.compile(r"^(#{1,6}\s|>|\+\s|=+\s*$|\d+[.)]\s)")
 
 
@@ -84,8 +88,8 @@ def _render(draft: Draft, rid: str, work: Assembly) -> str:
     front = _front_matter(draft, rid, work)
     body = _profile_body(draft, work) if draft.kind == "profile" else _paragraphs(
         [work.index.texts[s] for s in draft.slots])
-    yaml_text = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000,
-                               default_flow_style=None)
+    yaml_text = yaml.dump(front, Dumper=DUMPER, sort_keys=False, allow_unicode=True,
+                          width=1000, default_flow_style=None)
     return f"---\n{yaml_text}---\n{body}\n"
 
 
@@ -107,6 +111,8 @@ def _front_matter(draft: Draft, rid: str, work: Assembly) -> dict[str, object]:
         front["period"] = period
     if draft.themes:
         front["themes"] = list(draft.themes)
+    if draft.review:
+        front["review"] = draft.review
     front["sources"] = [{"page": page, "lines": f"{a}-{b}" if a != b else str(a)}
                         for page, a, b in draft.sources]
     return front
@@ -119,7 +125,7 @@ def _profile_body(draft: Draft, work: Assembly) -> str:
         texts = [work.index.texts[s] for s in draft.sections.get(name, [])]
         if not texts:
             continue
-        body = "\n".join(f"- {escape(t)}" for t in texts) if name == "resources" else (
+        body = "\n".join(wrap(f"- {escape(t)}") for t in texts) if name == "resources" else (
             _paragraphs(texts))
         parts.append(f"## {title}\n\n{body}")
     return "\n\n".join(parts)
@@ -127,13 +133,27 @@ def _profile_body(draft: Draft, work: Assembly) -> str:
 
 def _paragraphs(texts: Sequence[str]) -> str:
     """Join paragraphs with blank lines, keeping consecutive ``- `` items as one list."""
-    out = ""
+    out: list[str] = []
     for i, text in enumerate(texts):
         is_item = text.startswith("- ")
         line = f"- {escape(text[2:])}" if is_item else escape(text)
         separator = "\n" if is_item and i and texts[i - 1].startswith("- ") else "\n\n"
-        out += (separator if out else "") + line
-    return out
+        out += [separator if out else "", wrap(line)]
+    return "".join(out)
+
+
+def wrap(line: str) -> str:
+    """Break a line longer than WRAP_CHARS at spaces before a letter (Markdown joins the
+    lines into the same paragraph; the build refuses a line of 20,000 characters)."""
+    pieces: list[str] = []
+    while len(line) > WRAP_CHARS:
+        cut = next((i for i in range(WRAP_CHARS, WRAP_CHARS // 2, -1)
+                    if line[i] == " " and line[i + 1:i + 2].isalpha()), None)
+        if cut is None:
+            break
+        pieces.append(line[:cut])
+        line = line[cut + 1:]
+    return "\n".join([*pieces, line])
 
 
 def escape(text: str) -> str:

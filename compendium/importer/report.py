@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from compendium.importer.assemble import Assembly
+from compendium.importer.layout import Layout, claimed_lines
 from compendium.importer.rawpage import RawPage
 
 EXCERPT = 70
@@ -50,16 +51,26 @@ class PageReport:
     """Paragraphs merged as copies."""
     residue: list[Dropped] = field(default_factory=list)
     """What was dropped or cleaned."""
+    structure: list[Dropped] = field(default_factory=list)
+    """Headings read as the page's structure (entity sections, listing headings)."""
+    review: list[str] = field(default_factory=list)
+    """Ids of records with text from this page that the editor must attribute."""
+    unclaimed: list[Dropped] = field(default_factory=list)
+    """Lines no rule read: neither residue, nor structure, nor content (should be none)."""
     warnings: list[str] = field(default_factory=list)
     """What an editor should look at."""
 
 
-def make_report(pages: Sequence[RawPage], work: Assembly, ids: Sequence[str],
-                ) -> list[PageReport]:
-    """Return one accounting per page."""
+def make_report(pages: Sequence[RawPage], layouts: Sequence[Layout], work: Assembly,
+                ids: Sequence[str], canonical: Callable[[str], str] = str) -> list[PageReport]:
+    """Return one accounting per page; ``canonical`` gives an entity's key as it ended up."""
     reports = {p.name: PageReport(p.name) for p in pages}
-    for raw in pages:
+    for raw, layout in zip(pages, layouts, strict=True):
         reports[raw.name].residue = [Dropped(r.number, r.text, r.reason) for r in raw.residue]
+        reports[raw.name].structure = [
+            Dropped(n, t, f"{why} {canonical(entity)}" if entity else why)
+            for n, t, why, entity in layout.structure]
+        reports[raw.name].unclaimed = unclaimed_lines(raw, layout)
     for d in work.dispositions:
         report = reports[d.page]
         report.paragraphs_read += 1
@@ -67,9 +78,18 @@ def make_report(pages: Sequence[RawPage], work: Assembly, ids: Sequence[str],
             report.duplicates.append(Duplicate(d.line, d.text[:EXCERPT], ids[d.draft]))
         if ids[d.draft] not in report.records:
             report.records.append(ids[d.draft])
+            if work.drafts[d.draft].review:
+                report.review.append(ids[d.draft])
     for page, line, message in work.warnings:
         reports[page].warnings.append(f"line {line}: {message}")
     return list(reports.values())
+
+
+def unclaimed_lines(page: RawPage, layout: Layout) -> list[Dropped]:
+    """Return the page's lines of text that no rule read (each is a paragraph lost)."""
+    claimed = claimed_lines(layout)
+    return [Dropped(line.number, line.text, "read by no rule") for line in page.lines
+            if line.text and line.number not in claimed]
 
 
 def totals(reports: Sequence[PageReport]) -> dict[str, int]:
@@ -79,22 +99,35 @@ def totals(reports: Sequence[PageReport]) -> dict[str, int]:
             "records": len({rid for r in reports for rid in r.records}),
             "duplicates_merged": sum(len(r.duplicates) for r in reports),
             "residue_dropped": sum(len(r.residue) for r in reports),
+            "headings": sum(len(r.structure) for r in reports),
+            "to_attribute": len({rid for r in reports for rid in r.review}),
+            "unclaimed": sum(len(r.unclaimed) for r in reports),
             "warnings": sum(len(r.warnings) for r in reports)}
 
 
-def report_json(reports: Sequence[PageReport]) -> str:
-    """Return the report for tools."""
-    return json.dumps({"totals": totals(reports), "pages": [asdict(r) for r in reports]},
-                      indent=1, ensure_ascii=False) + "\n"
+def report_json(reports: Sequence[PageReport], to_check: Mapping[str, str] | None = None,
+                ) -> str:
+    """Return the report for tools; ``to_check``: entities the import added to the registry
+    that the records use, with the registry's note."""
+    doc: dict[str, object] = {"totals": totals(reports)}
+    if to_check:
+        doc["entities_to_check"] = dict(to_check)
+    doc["pages"] = [asdict(r) for r in reports]
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
 
-def report_markdown(reports: Sequence[PageReport]) -> str:
+def report_markdown(reports: Sequence[PageReport], to_check: Mapping[str, str] | None = None,
+                    ) -> str:
     """Return the report for people."""
     t = totals(reports)
     lines = ["# Import report", "",
              f"{t['pages']} pages: {t['paragraphs_read']} content paragraphs read, "
              f"{t['records']} records, {t['duplicates_merged']} copies merged, "
              f"{t['residue_dropped']} pieces of residue dropped, {t['warnings']} warnings.", ""]
+    if to_check:
+        lines += ["## Entities the import added to the registry (check their names)", ""]
+        lines += [f"- `{key}`: {note}" for key, note in to_check.items()]
+        lines.append("")
     for r in reports:
         lines += [f"## {r.page}", "",
                   f"- content paragraphs read: {r.paragraphs_read}",
@@ -104,6 +137,15 @@ def report_markdown(reports: Sequence[PageReport]) -> str:
         lines += ["", f"- residue dropped: {len(r.residue)}", ""]
         lines += [f"  - line {d.line} ({d.reason}): {json.dumps(d.text, ensure_ascii=True)}"
                   for d in r.residue]
+        if r.structure:
+            lines += ["", f"- headings: {len(r.structure)}", ""]
+            lines += [f"  - line {d.line} ({d.reason}): {d.text}" for d in r.structure]
+        if r.unclaimed:
+            lines += ["", f"- lines read by no rule: {len(r.unclaimed)}", ""]
+            lines += [f"  - line {d.line}: {d.text[:EXCERPT]}" for d in r.unclaimed]
+        if r.review:
+            lines += ["", "- records whose entity the editor must set: "
+                      + ", ".join(f"`{i}`" for i in r.review)]
         if r.warnings:
             lines += ["", "- warnings:", *[f"  - {w}" for w in r.warnings]]
         lines.append("")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,12 @@ from compendium.output import write_atomically, write_if_changed
 
 MANIFEST = "raw/import-manifest.json"
 """Hash of each file as the importer last wrote it, to tell hand edits from stale imports."""
+PENDING = "raw/import-pending.json"
+"""Hashes an import under way is about to write: left behind by an import that was stopped,
+it tells the files that import wrote from files an editor changed."""
+RECORD_ID = re.compile(r"^id:\s*['\"]?([a-z0-9-]+)['\"]?\s*$", re.MULTILINE)
+HEAD_CHARS = 4096
+"""The id is among the first fields of a record's front matter."""
 
 
 @dataclass(slots=True)
@@ -27,6 +34,10 @@ class WriteResult:
     """Files already as the import would write them."""
     kept_edits: list[str] = field(default_factory=list)
     """Files an editor changed since the import: left alone."""
+    deleted: list[str] = field(default_factory=list)
+    """Files an earlier import wrote and an editor deleted since: not brought back."""
+    paths: list[str] = field(default_factory=list)
+    """Where each record is (relative to the sources folder), in record order."""
 
 
 def sha256(data: bytes) -> str:
@@ -34,40 +45,88 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def find_records(into: Path) -> dict[str, str]:
+    """Return the path (relative to ``into``) of each record file by its id, wherever the
+    editor put it (``raw/`` holds no records)."""
+    found: dict[str, str] = {}
+    for path in sorted(into.rglob("*.md")):
+        relative = path.relative_to(into)
+        if relative.parts[0] == "raw":
+            continue
+        try:
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                head = handle.read(HEAD_CHARS)
+        except OSError:
+            continue
+        if head.startswith("---") and (match := RECORD_ID.search(head)) is not None:
+            found.setdefault(match[1], relative.as_posix())
+    return found
+
+
 def write_records(into: Path, records: Sequence[RecordText], force: bool) -> WriteResult:
-    """Write records below ``into``; keep files edited by hand unless ``force``."""
-    manifest = _read_manifest(into)
+    """Write records below ``into``; keep files edited or deleted by hand unless ``force``.
+
+    A record is looked for by its id first, so one the editor moved is updated where it
+    is. The hashes about to be written are noted first (PENDING), so the files of an import
+    that was stopped are known as the importer's, not taken for hand edits."""
+    manifest = _read_hashes(into / MANIFEST)
+    pending = {k: set(v) for k, v in _read_pending(into / PENDING).items()}
+    for record in records:
+        pending.setdefault(record.path, set()).add(sha256(record.text.encode("utf-8")))
+    write_atomically(into / PENDING, _json({k: sorted(v) for k, v in pending.items()}))
+    placed = find_records(into)
     result = WriteResult()
     for record in records:
-        target = into / record.path
+        where = placed.get(record.id, record.path)
         data = record.text.encode("utf-8")
-        outcome = _write_one(target, data, manifest.get(record.path), force)
-        getattr(result, outcome).append(record.path)
-        if outcome != "kept_edits":
+        ours = {manifest.get(record.path), *pending.get(record.path, set())} - {None}
+        outcome = _write_one(into / where, data, ours, record.path in manifest, force)
+        getattr(result, outcome).append(where)
+        result.paths.append(where)
+        if outcome not in ("kept_edits", "deleted"):
             manifest[record.path] = sha256(data)
-    write_if_changed(into / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-                     .encode())
+    write_if_changed(into / MANIFEST, _json(manifest))
+    (into / PENDING).unlink(missing_ok=True)
     return result
 
 
-def _write_one(target: Path, data: bytes, imported_hash: str | None, force: bool) -> str:
+def _write_one(target: Path, data: bytes, ours: set[str | None], imported_before: bool,
+               force: bool) -> str:
     """Write one file if it is safe; return which WriteResult list it belongs in."""
     if not target.exists():
+        if imported_before and not force:
+            return "deleted"
         write_atomically(target, data)
         return "created"
     current = target.read_bytes()
     if current == data:
         return "unchanged"
-    if sha256(current) != imported_hash and not force:
+    if sha256(current) not in ours and not force:
         return "kept_edits"
     write_atomically(target, data)
     return "updated"
 
 
-def _read_manifest(into: Path) -> dict[str, str]:
+def _json(value: object) -> bytes:
+    """Return ``value`` as the stable JSON these files use."""
+    return (json.dumps(value, indent=1, sort_keys=True) + "\n").encode()
+
+
+def _read_hashes(path: Path) -> dict[str, str]:
     """Return the manifest of the last import, empty when there is none or it is damaged."""
     try:
-        data = json.loads((into / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _read_pending(path: Path) -> dict[str, list[str]]:
+    """Return the hashes a stopped import was writing, empty when there was none."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): [str(h) for h in v] for k, v in data.items() if isinstance(v, list)}

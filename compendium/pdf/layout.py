@@ -16,7 +16,12 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from compendium.errors import RenderError
-from compendium.fonts import EMBEDDED_FONT_NAMES, FONT_DIRS, font_face_css
+from compendium.fonts import (
+    EMBEDDED_FONT_NAMES,
+    FONT_DIRS,
+    font_face_css,
+    needs_script_faces,
+)
 from compendium.logcapture import captured_warnings
 from compendium.pdf.jobs import PdfJob, RenderedPdf
 from compendium.pdf.tags import collapse_spans, mark_margins_as_artifacts
@@ -71,7 +76,7 @@ def typeset(job: PdfJob) -> RenderedPdf:
 
 def lay_out(job: PdfJob) -> Any:
     """Return the laid-out WeasyPrint document of ``job`` (pages, boxes, anchors)."""
-    styles = _parsed_styles(job.project, job.stylesheets)
+    styles = _parsed_styles(job.project, job.stylesheets, needs_script_faces(job.html))
     css = list(styles.sheets)
     if job.page_css:
         css.append(CSS(string=job.page_css, font_config=styles.fonts,
@@ -92,20 +97,21 @@ class _Styles:
     sheets: tuple[CSS, ...]
 
 
-_PARSED: dict[tuple[Path, tuple[bytes, ...]], _Styles] = {}
+_PARSED: dict[tuple[Path, tuple[bytes, ...], bool], _Styles] = {}
 """The last stylesheets parsed in this process (a worker lays out many parts with them)."""
 
 
-def _parsed_styles(project: Path, stylesheets: Sequence[Path]) -> _Styles:
-    """Return the font faces and ``stylesheets`` parsed, once per process and content.
+def _parsed_styles(project: Path, stylesheets: Sequence[Path], scripts: bool) -> _Styles:
+    """Return the font faces (the script faces' if ``scripts``) and ``stylesheets`` parsed,
+    once per process and content.
 
     Parsing them and registering the faces takes 0.03–0.06 s, which every part, folio sheet
     and stamp of the PDF would pay again; a parsed stylesheet is not changed by a layout."""
-    key = (project, tuple(p.read_bytes() for p in stylesheets))
+    key = (project, tuple(p.read_bytes() for p in stylesheets), scripts)
     if key not in _PARSED:
         fetcher = ProjectFetcher((project, *FONT_DIRS))
         fonts = FontConfiguration()
-        sheets = [CSS(string=font_face_css(), font_config=fonts, url_fetcher=fetcher)]
+        sheets = [CSS(string=font_face_css(scripts), font_config=fonts, url_fetcher=fetcher)]
         sheets += [CSS(string=data.decode("utf-8"), base_url=path.resolve().as_uri(),
                        font_config=fonts, url_fetcher=fetcher)
                    for path, data in zip(stylesheets, key[1], strict=True)]

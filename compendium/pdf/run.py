@@ -48,6 +48,11 @@ from compendium.pdf.parts import ROMAN_KINDS, WAITING_KINDS, Part, PartKind, par
 from compendium.pdf.workers import Workers
 from compendium.progress import Progress
 
+PART_WORDS = {"title": "title pages", "contents": "contents",
+              "preface": "acronyms, introduction and figures", "index": "index of entities",
+              "index-countries": "index of countries", "annex": "annex of sources",
+              "folio": "page numbers", "stamp": "draft stamp"}
+"""How the progress line names the parts of the PDF that are not chapters."""
 MAX_ROUNDS = 6
 """Layouts of a paginated part before its numbers are declared unsettled."""
 FOLIO_BLOCK = 50
@@ -156,7 +161,7 @@ class PrintRun:
         folios = [None if is_blank else folio for folio, is_blank in zip(folios, blank,
                                                                           strict=True)]
         stamp = self.laid["stamp"].pdf.data if self.job.stamp_css else None
-        self.progress.step(f"joining {len(pieces)} parts")
+        self.progress.step(f"putting the {len(pieces)} parts of the PDF together")
         if self.pool is None:  # every part came from the cache
             self.pool = Workers()
         joined = self.pool.join(pieces, [self.laid[n].pdf.data for n in sheets], folios,
@@ -216,8 +221,16 @@ class PrintRun:
             self.laid[name] = _Laid(html, pdf)
             done += 1
             total = done + len(self.pending)  # the contents may be sent again meanwhile
-            self.progress.step(f"PDF part {done}/{total}: {name} ({pdf.pages} pages)")
+            pages = f"{pdf.pages} page{'s' if pdf.pages != 1 else ''}"
+            self.progress.step(f"PDF laid out {done}/{total}: {self._described(name)} ({pages})")
             self._resend_contents()
+
+    def _described(self, name: str) -> str:
+        """Return what a part or sheet is, in the editor's words."""
+        part = next((p for p in self.parts if p.name == name), None)
+        if part is not None and part.chapter is not None:
+            return f"chapter {part.chapter.number}, {part.chapter.title}"
+        return PART_WORDS.get(part.kind if part else name.split("-")[0], name)
 
     def _resend_contents(self) -> None:
         """Send the contents out again, within the round, once the parts before the annex are

@@ -3,10 +3,13 @@ that joins them."""
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -31,18 +34,22 @@ class Workers:
             concurrent.futures.Future()
         self._joiner: concurrent.futures.Future[concurrent.futures.ProcessPoolExecutor] = \
             concurrent.futures.Future()
+        # WeasyPrint copies the fonts it is given into a folder of its own, which a worker,
+        # ended by os._exit, never removes: the workers keep them here, removed when they go.
+        self.scratch = tempfile.mkdtemp(prefix="compendium-pdf-")
+        atexit.register(shutil.rmtree, self.scratch, ignore_errors=True)
         threading.Thread(target=self._start, daemon=True, name="start-workers").start()
 
     def _start(self) -> None:
         try:
-            self._pool.set_result(start_pool())
+            self._pool.set_result(start_pool(self.scratch))
         except BaseException as exc:  # given to whoever waits for the pool
             self._pool.set_exception(exc)
         self._start_joiner()
 
     def _start_joiner(self) -> None:
         try:
-            self._joiner.set_result(start_joiner())
+            self._joiner.set_result(start_joiner(self.scratch))
         except BaseException as exc:
             self._joiner.set_exception(exc)
 
@@ -82,6 +89,8 @@ class Workers:
         for pool in (self._pool, self._joiner):
             if pool.exception() is None:
                 pool.result().shutdown(wait=wait, cancel_futures=True)
+        if wait:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     def stop(self) -> None:
         """End the workers and the joining process now, and wait until they are gone (the
@@ -97,9 +106,10 @@ class Workers:
             for process in list(getattr(executor, "_processes", {}).values()):
                 process.terminate()  # what they were laying out is not wanted any more
             executor.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def start_pool() -> concurrent.futures.ProcessPoolExecutor:
+def start_pool(scratch: str) -> concurrent.futures.ProcessPoolExecutor:
     """Start one worker process per core, WeasyPrint loaded.
 
     forkserver, not fork: workers start from a small clean process, not from a copy of a
@@ -108,34 +118,37 @@ def start_pool() -> concurrent.futures.ProcessPoolExecutor:
     otherwise import it (and the HTML side it imports) itself, 0.07 s apiece."""
     multiprocessing.get_context("forkserver").set_forkserver_preload(
         ["compendium.pdf.layout", "compendium.pdf.workers"])
-    return _forked(os.cpu_count() or 1)
+    return _forked(os.cpu_count() or 1, scratch)
 
 
-def start_joiner() -> concurrent.futures.ProcessPoolExecutor:
+def start_joiner(scratch: str) -> concurrent.futures.ProcessPoolExecutor:
     """Start the process that joins the parts (forked from the workers' server: nothing to
     import)."""
-    return _forked(1)
+    return _forked(1, scratch)
 
 
-def _forked(processes: int) -> concurrent.futures.ProcessPoolExecutor:
+def _forked(processes: int, scratch: str) -> concurrent.futures.ProcessPoolExecutor:
     """Return ``processes`` processes forked from the fork server, started now (without
-    waiting for them), each ending when the build does."""
+    waiting for them), each ending when the build does, their temporary files in
+    ``scratch``."""
     pool = concurrent.futures.ProcessPoolExecutor(
         max_workers=processes, mp_context=multiprocessing.get_context("forkserver"),
-        initializer=watch_build, initargs=(os.getpid(),))
+        initializer=watch_build, initargs=(os.getpid(), scratch))
     for _ in range(processes):
         pool.submit(os.getpid)
     return pool
 
 
-def watch_build(build: int) -> None:
-    """Make this worker exit when the build process ``build`` is gone.
+def watch_build(build: int, scratch: str) -> None:
+    """Make this worker keep its temporary files in ``scratch``, and exit when the build
+    process ``build`` is gone.
 
     A build killed outright (SIGKILL, a stopped preview) cannot tell its workers; they hold
     their own queue's ends, so they would wait for work forever, and keep the fork server
     alive with them. Ctrl-C is the build's to handle: a worker ignores it, and goes when
     the build lets it go (or ends)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tempfile.tempdir = scratch
 
     def watch() -> None:
         while True:
