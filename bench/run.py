@@ -6,7 +6,7 @@ Usage: python bench/run.py [SIZE ...] [--repeat N] [--cold-only]
 For each size it prints the median of N runs of:
   cold      full build (HTML and PDF) with an empty cache, in a new process
   weasy     WeasyPrint alone rendering the same edition as one HTML document (the build's
-            page numbers written in), in one new process, with one write_pdf
+            page numbers written in), in one new process, with one tagged write_pdf
   speed     pages per second of the cold build over pages per second of WeasyPrint alone
   bytes     size of the build's PDF over the size of WeasyPrint alone's
   html      one record edited -> HTML refreshed, in the running preview (as `serve` does)
@@ -52,7 +52,9 @@ from weasyprint.text.fonts import FontConfiguration
 html, *styles = sys.argv[1:]
 fonts = FontConfiguration()
 css = [CSS(filename=s, font_config=fonts) for s in styles]
-HTML(filename=html).write_pdf(sys.argv[1] + ".pdf", stylesheets=css, font_config=fonts)
+# Tagged, as the build's PDF is (PDF/UA needs the tag tree): the same kind of file.
+HTML(filename=html).write_pdf(sys.argv[1] + ".pdf", stylesheets=css, font_config=fonts,
+                             pdf_tags=True)
 """
 
 
