@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,12 +26,18 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_pdf(project)
 
 
-@pytest.fixture(scope="module", params=[40, 300])
+@pytest.fixture(scope="module", params=[(40, "A4"), (300, "A4"), (300, "letter")],
+                ids=["40-A4", "300-A4", "300-letter"])
 def synthetic(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return the PDF of a synthetic edition of ``param`` records (bench/generate.py)."""
-    project = tmp_path_factory.mktemp(f"synthetic{request.param}") / "p"
-    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(request.param),
+    """Return the PDF of a synthetic edition (bench/generate.py) of ``param`` records, on
+    ``param`` paper (a shorter page is where a figure or a block too tall shows first)."""
+    records, paper = request.param
+    project = tmp_path_factory.mktemp(f"synthetic{records}{paper}") / "p"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(records),
                     str(project)], check=True)
+    config = project / "compendium.yml"
+    config.write_text(re.sub(r"(?m)^paper: .*$", f"paper: {paper}",
+                             config.read_text(encoding="utf-8")), encoding="utf-8")
     return build_pdf(project)
 
 
