@@ -245,5 +245,11 @@ def _remember(key: str, payload: bytes) -> None:
             _MEMORY[key] = payload
 
 
+def forget_memory() -> None:
+    """Forget the entries kept in memory: only the disk remains, as for a new process."""
+    with _MEMORY_LOCK:
+        _MEMORY.clear()
+
+
 NO_CACHE = Cache(None)
 """The cache that remembers nothing (clean builds, tests of the uncached path)."""

@@ -36,6 +36,55 @@ class RenderedPdf:
     """Messages WeasyPrint logged (missing resources, unsupported CSS)."""
     blank: tuple[int, ...] = ()
     """Pages (from 0) left blank before a right-hand opening: they carry no page number."""
+    levels: tuple[int, ...] | None = None
+    """The bookmark level (CSS ``bookmark-level``) of each item of its outline, in order: a
+    piece that starts within its part nests its outline from its own first item."""
+
+
+@dataclass(frozen=True, slots=True)
+class LaidPart:
+    """A part of the print edition laid out: its pieces, in order, each a PDF of its own."""
+
+    pieces: tuple[RenderedPdf, ...]
+    """The pieces (flow.py): runs of pages, each laid out once and remembered."""
+    keys: tuple[str, ...] = ()
+    """The cache entry of each piece, in order (none for a PDF laid out whole)."""
+    lookups: tuple[int, int] = (0, 0)
+    """Hits and misses of the cache in the worker that laid the pieces out."""
+    fresh: int = 0
+    """Pages WeasyPrint laid out for it in this build (those of the pieces not remembered,
+    and those laid out again where a window ran out)."""
+
+    @property
+    def pages(self) -> int:
+        """Number of pages."""
+        return sum(piece.pages for piece in self.pieces)
+
+    @property
+    def anchors(self) -> dict[str, int]:
+        """The page (from 1) of every anchor, first occurrence winning."""
+        found: dict[str, int] = {}
+        before = 0
+        for piece in self.pieces:
+            for anchor, page in piece.anchors.items():
+                found.setdefault(anchor, before + page)
+            before += piece.pages
+        return found
+
+    @property
+    def blank(self) -> tuple[int, ...]:
+        """Pages (from 0) left blank before a right-hand opening."""
+        found: list[int] = []
+        before = 0
+        for piece in self.pieces:
+            found += [before + page for page in piece.blank]
+            before += piece.pages
+        return tuple(found)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What WeasyPrint said, each message once."""
+        return tuple(dict.fromkeys(w for piece in self.pieces for w in piece.warnings))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +114,13 @@ def render_pdf(job: PdfJob) -> RenderedPdf:
     from compendium.pdf.layout import typeset
 
     return typeset(job)
+
+
+def render_part(job: PdfJob, cache: Path | None) -> LaidPart:
+    """Lay out the part ``job`` as pieces remembered in ``cache`` (in a PDF worker)."""
+    from compendium.pdf.flow import lay_out_part
+
+    return lay_out_part(job, cache)
 
 
 def stamp_job(part: PdfJob, stamp_css: str) -> PdfJob:
@@ -106,7 +162,8 @@ def part_key(job: PdfJob) -> str:
 def pack_pdf(pdf: RenderedPdf) -> bytes:
     """Return ``pdf`` as a cache entry."""
     meta = json.dumps({"pages": pdf.pages, "anchors": dict(pdf.anchors),
-                       "warnings": list(pdf.warnings), "blank": list(pdf.blank)}).encode()
+                       "warnings": list(pdf.warnings), "blank": list(pdf.blank),
+                       "levels": None if pdf.levels is None else list(pdf.levels)}).encode()
     return len(meta).to_bytes(8, "big") + meta + pdf.data
 
 
@@ -114,5 +171,7 @@ def unpack_pdf(entry: bytes) -> RenderedPdf:
     """Return the PDF kept by pack_pdf."""
     size = int.from_bytes(entry[:8], "big")
     meta = json.loads(entry[8:8 + size])
+    levels = meta.get("levels")
     return RenderedPdf(entry[8 + size:], meta["pages"], meta["anchors"],
-                       tuple(meta["warnings"]), tuple(meta.get("blank", ())))
+                       tuple(meta["warnings"]), tuple(meta.get("blank", ())),
+                       None if levels is None else tuple(levels))

@@ -36,6 +36,8 @@ class Piece:
     """Its page count, as its worker reported it."""
     blank_before: bool
     """Whether a blank page goes before it (it opens on a right-hand page)."""
+    levels: tuple[int, ...] | None = None
+    """The bookmark level of each of its outline items (RenderedPdf.levels), if known."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +61,7 @@ def assemble(pieces: Sequence[Piece], sheets: Sequence[bytes], folios: Sequence[
     ``roman_pages`` pages are labelled i, ii, … and the rest 1, 2, …"""
     out = _open(pieces[0], 1)
     tree = _TagTree(out)
-    outline = list(_outline_items(out, out, 1))
+    outline = _leveled(_outline_items(out, out, 1), pieces[0].levels)
     dests = dict(_dests(out, out))
     for number, piece in enumerate(pieces[1:], start=2):
         if piece.blank_before:
@@ -71,7 +73,7 @@ def assemble(pieces: Sequence[Piece], sheets: Sequence[bytes], folios: Sequence[
                 warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
                 out.pages.extend(source.pages)
             tree.add(source, first)
-            outline += _outline_items(source, out, 1)
+            outline += _leveled(_outline_items(source, out, 1), piece.levels)
             for name, dest in _dests(source, out):
                 dests.setdefault(name, dest)
             _own_streams(out.pages[first:])
@@ -206,6 +208,20 @@ def _outline_items(source: pikepdf.Pdf, out: pikepdf.Pdf,
 
     with source.open_outline() as outline:
         yield from walk(outline.root, level)
+
+
+def _leveled(items: Iterator[tuple[int, str, Any]], levels: Sequence[int] | None
+             ) -> list[tuple[int, str, Any]]:
+    """Return ``items`` at ``levels``: a piece nests its own outline from its first item,
+    which may be a level down from its part's (a record within a chapter)."""
+    found = list(items)
+    if levels is None:
+        return found
+    if len(levels) != len(found):
+        raise RenderError(f"a piece of the PDF has {len(found)} outline items, "
+                          f"{len(levels)} bookmarks when laid out")
+    return [(level, title, destination)
+            for level, (_, title, destination) in zip(levels, found, strict=True)]
 
 
 def _write_outline(pdf: pikepdf.Pdf, items: Sequence[tuple[int, str, Any]]) -> None:

@@ -61,14 +61,14 @@ def typeset(job: PdfJob) -> RenderedPdf:
             document = lay_out(job)
             data = document.write_pdf(
                 pdf_variant=job.variant, pdf_tags=job.tagged, pdf_identifier=True,
-                attachments=_attachments(job), uncompressed_pdf=False,
+                attachments=attachments_of(job), uncompressed_pdf=False,
                 finisher=mark_margins_as_artifacts)
         # WeasyPrint raises many types, and a refused fetch as a BaseException (so that
         # its own handlers cannot swallow it); name the stage for the editor.
         except (Exception, FatalURLFetchingError) as exc:
             reason = f"{exc} ({exc.__cause__})" if exc.__cause__ else str(exc)
             raise RenderError(f"PDF rendering failed: {reason}") from exc
-    pdf, foreign = _slimmed(bytes(data))
+    pdf, foreign = slimmed(bytes(data))
     warnings.extend(foreign)
     return RenderedPdf(pdf, len(document.pages), anchor_pages(document), tuple(warnings),
                        blank_pages(document))
@@ -76,7 +76,7 @@ def typeset(job: PdfJob) -> RenderedPdf:
 
 def lay_out(job: PdfJob) -> Any:
     """Return the laid-out WeasyPrint document of ``job`` (pages, boxes, anchors)."""
-    styles = _parsed_styles(job.project, job.stylesheets, needs_script_faces(job.html))
+    styles = parsed_styles(job.project, job.stylesheets, needs_script_faces(job.html))
     css = list(styles.sheets)
     if job.page_css:
         css.append(CSS(string=job.page_css, font_config=styles.fonts,
@@ -89,7 +89,7 @@ def lay_out(job: PdfJob) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class _Styles:
+class Styles:
     """The font faces and project stylesheets, parsed, with the fonts they registered."""
 
     fetcher: ProjectFetcher
@@ -97,11 +97,11 @@ class _Styles:
     sheets: tuple[CSS, ...]
 
 
-_PARSED: dict[tuple[Path, tuple[bytes, ...], bool], _Styles] = {}
+_PARSED: dict[tuple[Path, tuple[bytes, ...], bool], Styles] = {}
 """The last stylesheets parsed in this process (a worker lays out many parts with them)."""
 
 
-def _parsed_styles(project: Path, stylesheets: Sequence[Path], scripts: bool) -> _Styles:
+def parsed_styles(project: Path, stylesheets: Sequence[Path], scripts: bool) -> Styles:
     """Return the font faces (the script faces' if ``scripts``) and ``stylesheets`` parsed,
     once per process and content.
 
@@ -116,7 +116,7 @@ def _parsed_styles(project: Path, stylesheets: Sequence[Path], scripts: bool) ->
                        font_config=fonts, url_fetcher=fetcher)
                    for path, data in zip(stylesheets, key[1], strict=True)]
         _PARSED.clear()  # one edition's styles at a time
-        _PARSED[key] = _Styles(fetcher, fonts, tuple(sheets))
+        _PARSED[key] = Styles(fetcher, fonts, tuple(sheets))
     return _PARSED[key]
 
 
@@ -142,7 +142,7 @@ def blank_pages(document: Any) -> tuple[int, ...]:
                  if page._page_box.page_type.blank)  # no public flag
 
 
-def _attachments(job: PdfJob) -> list[Attachment]:
+def attachments_of(job: PdfJob) -> list[Attachment]:
     """Return the files to embed, dated with the sources' date."""
     date = job.date or datetime(2000, 1, 1, tzinfo=UTC)
     return [Attachment(file_obj=io.BytesIO(data), name=name, description=description, created=date,
@@ -150,7 +150,7 @@ def _attachments(job: PdfJob) -> list[Attachment]:
             for name, data, description in job.attachments]
 
 
-def _slimmed(pdf: bytes) -> tuple[bytes, list[str]]:
+def slimmed(pdf: bytes) -> tuple[bytes, list[str]]:
     """Return ``pdf`` with its plain /Span tags collapsed (see tags.py), rewritten by qpdf,
     and a warning for each font in it that is not one of the compendium's.
 

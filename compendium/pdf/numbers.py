@@ -18,14 +18,14 @@ import pikepdf
 from compendium.cache import Cache, key_of
 from compendium.errors import RenderError
 from compendium.model import Pagination
-from compendium.pdf.jobs import PdfJob, PrintJob, RenderedPdf
+from compendium.pdf.jobs import LaidPart, PdfJob, PrintJob
 from compendium.pdf.parts import ROMAN_KINDS, Part
 
 CONTENTS_GUESS = 1
 """Pages of the contents before they are laid out."""
 
 
-def paginate(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Pagination:
+def paginate(parts: Sequence[Part], laid: Mapping[str, LaidPart]) -> Pagination:
     """Return the page number of every anchor: roman in the front matter, then arabic."""
     numbers: dict[str, int] = {}
     roman: dict[str, str] = {}
@@ -39,7 +39,7 @@ def paginate(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Paginati
 
 
 def places(parts: Sequence[Part],
-            laid: Mapping[str, RenderedPdf]) -> Iterator[tuple[Part, bool, int]]:
+            laid: Mapping[str, LaidPart]) -> Iterator[tuple[Part, bool, int]]:
     """Yield each part, whether a blank page goes before it (it opens on a right-hand page),
     and how many pages of its numbering come before it: roman from the cover, arabic from
     the first chapter (itself on a right-hand page, so both count sides alike). A part not
@@ -56,7 +56,7 @@ def places(parts: Sequence[Part],
         physical += pdf.pages if pdf else CONTENTS_GUESS if part.kind == "contents" else 0
 
 
-def arabic_pages(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> int:
+def arabic_pages(parts: Sequence[Part], laid: Mapping[str, LaidPart]) -> int:
     """Return how many arabic pages are known: up to the first part not laid out yet."""
     known = 0
     for part, _, before in places(parts, laid):

@@ -24,6 +24,10 @@ FOREIGN_LINK = "compendium:#"
 """How a part links to an anchor of another part: WeasyPrint drops links to anchors it does
 not see, so these go out as URIs that the join turns back into internal links."""
 
+PART_CSS = "@page { @bottom-center { content: none; } }"
+"""The page rules every part is laid out with: no page number (the join draws them, from
+folio sheets, once the pages before are known)."""
+
 PartKind = Literal["title", "contents", "preface", "chapters", "index", "index-countries",
                    "annex"]
 ROMAN_KINDS = ("title", "contents", "preface")

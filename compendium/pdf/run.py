@@ -26,6 +26,7 @@ from compendium.errors import BuildStopped, RenderError
 from compendium.html import PAGE_TEMPLATE
 from compendium.model import Pagination
 from compendium.pdf.jobs import (
+    LaidPart,
     PdfJob,
     PrintJob,
     RenderedPdf,
@@ -44,7 +45,15 @@ from compendium.pdf.numbers import (
     paginate,
     places,
 )
-from compendium.pdf.parts import ROMAN_KINDS, WAITING_KINDS, Part, PartKind, part_html, split_parts
+from compendium.pdf.parts import (
+    PART_CSS,
+    ROMAN_KINDS,
+    WAITING_KINDS,
+    Part,
+    PartKind,
+    part_html,
+    split_parts,
+)
 from compendium.pdf.workers import Workers
 from compendium.progress import Progress
 
@@ -61,10 +70,10 @@ FOLIO_BLOCK = 50
 
 @dataclass(slots=True)
 class _Laid:
-    """A part laid out from some HTML."""
+    """A part (or folio sheet, or stamp) laid out from some HTML."""
 
     html: str
-    pdf: RenderedPdf
+    pdf: LaidPart
 
 
 @dataclass(slots=True)
@@ -76,7 +85,7 @@ class PrintRun:
     progress: Progress
     parts: tuple[Part, ...] = ()
     laid: dict[str, _Laid] = field(default_factory=dict)
-    pending: dict[str, tuple[str, str, concurrent.futures.Future[RenderedPdf]]] = \
+    pending: dict[str, tuple[str, str, concurrent.futures.Future[LaidPart]]] = \
         field(default_factory=dict)
     pool: Workers | None = None
     stop: threading.Event | None = None
@@ -145,8 +154,7 @@ class PrintRun:
         laid = {n: laid.pdf for n, laid in self.laid.items()}
         _refuse_doubled(self.parts, laid, self.job.templates)
         pieces = list(_pieces(self.parts, laid))
-        body = next(i for i, p in enumerate(self.parts) if p.kind not in ROMAN_KINDS)
-        roman = sum(p.pages + p.blank_before for p in pieces[:body]) + pieces[body].blank_before
+        roman = roman_pages(self.parts, laid)
         arabic = sum(p.pages + p.blank_before for p in pieces) - roman
         blocks = [("lower-roman", first) for first in range(1, roman + 1, FOLIO_BLOCK)]
         after_roman = len(blocks)
@@ -157,14 +165,14 @@ class PrintRun:
         folios: list[Folio | None] = [None] + [
             Folio(n // FOLIO_BLOCK, n % FOLIO_BLOCK) for n in range(1, roman)] + [
             Folio(after_roman + n // FOLIO_BLOCK, n % FOLIO_BLOCK) for n in range(arabic)]
-        blank = blank_flags(pieces, [laid[p.name] for p in self.parts])
+        blank = blank_flags(self.parts, laid)
         folios = [None if is_blank else folio for folio, is_blank in zip(folios, blank,
                                                                           strict=True)]
-        stamp = self.laid["stamp"].pdf.data if self.job.stamp_css else None
+        stamp = self.laid["stamp"].pdf.pieces[0].data if self.job.stamp_css else None
         self.progress.step(f"putting the {len(pieces)} parts of the PDF together")
         if self.pool is None:  # every part came from the cache
             self.pool = Workers()
-        joined = self.pool.join(pieces, [self.laid[n].pdf.data for n in sheets], folios,
+        joined = self.pool.join(pieces, [self.laid[n].pdf.pieces[0].data for n in sheets], folios,
                                 roman, stamp)
         warnings = [w for part in self.parts for w in self.laid[part.name].pdf.warnings]
         return RenderedPdf(joined.data, joined.pages, pages.numbers,
@@ -179,10 +187,10 @@ class PrintRun:
         base = self.job.base
         first = part.kind == "title"  # the catalog's: attachments and their date
         job = replace(base, html=html,
-                      page_css=base.page_css + _part_css(part),
+                      page_css=base.page_css + PART_CSS,
                       attachments=base.attachments if first else (),
                       date=base.date if first else None)
-        self._submit_job(part.name, job)
+        self._submit_job(part.name, job, whole=False)
 
     def _ensure_folios(self, style: str, first: int) -> str:
         """Lay out the sheet of FOLIO_BLOCK page numbers in ``style`` from ``first`` unless it
@@ -196,20 +204,39 @@ class PrintRun:
         if name not in self.laid and name not in self.pending:
             self._submit_job(name, job)
 
-    def _submit_job(self, name: str, job: PdfJob) -> None:
-        """Take ``job`` from the cache, or send it to a worker."""
+    def _submit_job(self, name: str, job: PdfJob, whole: bool = True) -> None:
+        """Take ``job`` from the cache, or send it to a worker: laid out ``whole`` (a folio
+        sheet, the stamp), or as a part's pieces (flow.py)."""
         key = part_key(job)
-        found = self.cache.get(key)
+        found = self._cached(key, whole)
         if found is not None:
-            self.laid[name] = _Laid(job.html, unpack_pdf(found))
+            self.laid[name] = _Laid(job.html, found)
             return
         if self.pool is None:
             self.pool = Workers()
-        future = self.pool.submit(job)
+        future: concurrent.futures.Future[LaidPart]
+        if whole:
+            future = _as_part(self.pool.submit(job))
+        else:
+            future = self.pool.lay_out_part(job, self.cache.folder)
         # Kept as soon as it is laid out, even if this build is stopped before it needs it.
-        future.add_done_callback(functools.partial(_keep, self.cache, key))
+        future.add_done_callback(functools.partial(_keep, self.cache, key, whole))
         self.pending[name] = (job.html, key, future)
         self.sent.append(name)
+
+    def _cached(self, key: str, whole: bool) -> LaidPart | None:
+        """Return what was laid out for ``key`` before, if the cache has all of it."""
+        found = self.cache.get(key)
+        if found is None:
+            return None
+        if whole:
+            return LaidPart((unpack_pdf(found),))
+        keys = found.decode().split()
+        pieces = [self.cache.get(piece) for piece in keys]
+        if not keys or any(piece is None for piece in pieces):
+            return None
+        return LaidPart(tuple(unpack_pdf(piece) for piece in pieces if piece is not None),
+                        tuple(keys))
 
     def _collect(self) -> None:
         """Wait for every part sent out."""
@@ -256,7 +283,7 @@ class PrintRun:
             del self.pending[contents.name]
             self._submit(contents, html)
 
-    def _wait(self, future: concurrent.futures.Future[RenderedPdf]) -> RenderedPdf:
+    def _wait(self, future: concurrent.futures.Future[LaidPart]) -> LaidPart:
         """Return the part ``future`` lays out, unless the build is stopped first."""
         while self.stop is not None and not future.done():
             if self.stop.wait(0.02):
@@ -270,13 +297,46 @@ class PrintRun:
         return last_pagination(self.job, self.cache)
 
 
-def _keep(cache: Cache, key: str, future: concurrent.futures.Future[RenderedPdf]) -> None:
-    """Put the part ``future`` laid out in the cache (called when it is done)."""
-    if not future.cancelled() and future.exception() is None:
-        cache.put(key, pack_pdf(future.result()))
+def _keep(cache: Cache, key: str, whole: bool,
+          future: concurrent.futures.Future[LaidPart]) -> None:
+    """Put the part ``future`` lays out in the cache (called when it is done): a PDF laid
+    out whole, or the list of a part's pieces (which its worker put there)."""
+    if future.cancelled() or future.exception() is not None:
+        return
+    laid = future.result()
+    if whole:
+        cache.put(key, pack_pdf(laid.pieces[0]))
+        return
+    cache.used.update(laid.keys)
+    cache.hits += laid.lookups[0]
+    cache.misses += laid.lookups[1]
+    cache.put(key, "\n".join(laid.keys).encode())
+    cache.bind(key, laid.keys)
 
 
-def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, RenderedPdf],
+def _as_part(future: concurrent.futures.Future[RenderedPdf]
+             ) -> concurrent.futures.Future[LaidPart]:
+    """Return a future of ``future``'s PDF as a part of one piece."""
+    part: concurrent.futures.Future[LaidPart] = concurrent.futures.Future()
+
+    def done(laid: concurrent.futures.Future[RenderedPdf]) -> None:
+        if part.cancelled():  # the build stopped waiting for it
+            return
+        if laid.cancelled():
+            part.cancel()
+            part.set_running_or_notify_cancel()
+            return
+        error = laid.exception()
+        if error is not None:
+            part.set_exception(error)
+        else:
+            part.set_result(LaidPart((laid.result(),)))
+
+    future.add_done_callback(done)
+    return part
+
+
+def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, LaidPart],
                     templates: Path) -> None:
     """Refuse parts of which two hold the same anchor: the template printed something twice.
 
@@ -296,23 +356,31 @@ def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, RenderedPdf],
                     "contents for it.")
 
 
-def _pieces(parts: Sequence[Part], laid: Mapping[str, RenderedPdf]) -> Iterator[Piece]:
-    """Yield the parts as the assembly takes them, with their blank pages."""
+def _pieces(parts: Sequence[Part], laid: Mapping[str, LaidPart]) -> Iterator[Piece]:
+    """Yield the parts' pieces as the assembly takes them, a blank page before a part that
+    opens on a right-hand page."""
     for part, blank, _ in places(parts, laid):
-        pdf = laid[part.name]
-        yield Piece(pdf.data, pdf.pages, blank)
+        for n, pdf in enumerate(laid[part.name].pieces):
+            yield Piece(pdf.data, pdf.pages, blank and n == 0, pdf.levels)
 
 
-def _part_css(part: Part) -> str:
-    """Return the page rules of ``part``: no page number (the folio sheets draw those)."""
-    return "@page { @bottom-center { content: none; } }"
+def roman_pages(parts: Sequence[Part], laid: Mapping[str, LaidPart]) -> int:
+    """Return how many pages are numbered in roman numerals: those before the first chapter
+    (the blank verso before it included)."""
+    pages = 0
+    for part, blank, _ in places(parts, laid):
+        pages += blank
+        if part.kind not in ROMAN_KINDS:
+            return pages
+        pages += laid[part.name].pages
+    return pages
 
 
-def blank_flags(pieces: Sequence[Piece], laid: Sequence[RenderedPdf]) -> list[bool]:
+def blank_flags(parts: Sequence[Part], laid: Mapping[str, LaidPart]) -> list[bool]:
     """Return, for each page of the joined PDF, whether it is a verso left blank."""
     flags: list[bool] = []
-    for piece, pdf in zip(pieces, laid, strict=True):
-        flags += [True] * piece.blank_before
-        blank = set(pdf.blank)
-        flags += [n in blank for n in range(piece.pages)]
+    for part, blank, _ in places(parts, laid):
+        flags += [True] * blank
+        inside = set(laid[part.name].blank)
+        flags += [n in inside for n in range(laid[part.name].pages)]
     return flags

@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from compendium.pdf.jobs import PdfJob, RenderedPdf, render_pdf
+from compendium.pdf.jobs import LaidPart, PdfJob, RenderedPdf, render_part, render_pdf
 from compendium.pdf.joining import Assembled, Piece, assemble
 from compendium.pdf.numbers import Folio
 
@@ -56,6 +56,11 @@ class Workers:
     def submit(self, job: PdfJob) -> concurrent.futures.Future[RenderedPdf]:
         """Lay out ``job`` in a worker."""
         return self._pool.result().submit(render_pdf, job)
+
+    def lay_out_part(self, job: PdfJob, cache: Path | None) -> \
+            concurrent.futures.Future[LaidPart]:
+        """Lay out the part ``job`` in a worker, as pieces remembered in ``cache`` (flow.py)."""
+        return self._pool.result().submit(render_part, job, cache)
 
     def join(self, pieces: Sequence[Piece], sheets: Sequence[bytes],
              folios: Sequence[Folio | None], roman_pages: int,
@@ -117,7 +122,7 @@ def start_pool(scratch: str) -> concurrent.futures.ProcessPoolExecutor:
     imports this module too: the workers' initializer is in it, and each worker would
     otherwise import it (and the HTML side it imports) itself, 0.07 s apiece."""
     multiprocessing.get_context("forkserver").set_forkserver_preload(
-        ["compendium.pdf.layout", "compendium.pdf.workers"])
+        ["compendium.pdf.layout", "compendium.pdf.flow", "compendium.pdf.workers"])
     return _forked(os.cpu_count() or 1, scratch)
 
 

@@ -1,0 +1,179 @@
+"""A part laid out in pieces (pdf/flow.py) has exactly the pages one WeasyPrint render of
+its HTML gives it, whatever the windows, and after an edit, with most pieces remembered."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from compendium.cache import forget_memory
+from compendium.model import Pagination
+from compendium.pdf import flow
+from compendium.pdf.jobs import LaidPart, PdfJob
+from compendium.pdf.layout import lay_out, typeset
+from compendium.pdf.parts import PART_CSS, part_html, split_parts
+from compendium.pdf.resume import Checkpoint, PartSource, elements_on, opening_element, resumed
+from compendium.pdf.stream import PageStream
+from compendium.pipeline import BuildRequest, make_print_job, run, stages_until
+from tests.conftest import ROOT
+from tests.pageflow import read_pages
+
+Words = list[tuple[tuple[float, float, str], ...]]
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PdfJob]:
+    """Return the jobs of the parts of a synthetic edition of 300 records, by name."""
+    project = tmp_path_factory.mktemp("pieces") / "p"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "300", str(project)],
+                   check=True)
+    request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
+                           out=project / "out")
+    built, _ = run(request, stages_until("render record text"))
+    job = make_print_job(built)
+    return {part.name: replace(job.base, html=part_html(part, job.document, job.templates,
+                                                        Pagination()),
+                               page_css=job.base.page_css + PART_CSS)
+            for part in split_parts(job.document.chapters, job.document)}
+
+
+def cold(job: PdfJob, cache: Path) -> LaidPart:
+    """Lay out ``job`` in pieces with nothing remembered (not even in this process)."""
+    forget_memory()
+    return flow.lay_out_part(job, cache)
+
+
+def words_of(pdfs: list[bytes], folder: Path) -> Words:
+    """Return the words (x, y, text) of every page of ``pdfs``, read back by pdftotext."""
+    pages: Words = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, data in enumerate(pdfs):
+        path = folder / f"piece-{n}.pdf"
+        path.write_bytes(data)
+        pages += [page.words for page in read_pages(path)]
+    return pages
+
+
+def longest(parts: dict[str, PdfJob]) -> PdfJob:
+    return max((job for name, job in parts.items() if name.startswith("chapter-")),
+               key=lambda job: len(job.html))
+
+
+@pytest.mark.parametrize("name", ["longest chapter", "annex"])
+def test_pieces_have_the_pages_of_one_render(parts: dict[str, PdfJob], name: str,
+                                             tmp_path: Path) -> None:
+    job = longest(parts) if name == "longest chapter" else parts["annex"]
+    whole = words_of([typeset(job).data], tmp_path / "whole")
+    laid = cold(job, tmp_path / "cache")
+    assert len(laid.pieces) >= 2  # else nothing here is tested
+    assert words_of([p.data for p in laid.pieces], tmp_path) == whole
+    assert laid.pages == len(whole)
+
+
+def test_small_windows_give_the_same_pages(parts: dict[str, PdfJob], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A window of a few pages runs out again and again: each time the next one takes the
+    layout up from the last piece, and not a word moves."""
+    job = longest(parts)
+    monkeypatch.setattr(flow, "MAX_WINDOW", 12_000)
+    monkeypatch.setattr(flow, "FIRST_WINDOW", 12_000)
+    laid = cold(job, tmp_path / "cache")
+    assert laid.fresh > laid.pages  # windows ran out and were taken up again
+    whole = words_of([typeset(job).data], tmp_path / "whole")
+    assert words_of([p.data for p in laid.pieces], tmp_path) == whole
+
+
+PARAGRAPH = re.compile(r'<p id="([^"]+-p\d+)">')
+
+
+def edited(html: str, paragraph: int, words: str) -> tuple[str, str]:
+    """Return ``html`` with ``words`` added at the start of its ``paragraph``-th record
+    paragraph (counted from 0), and that paragraph's id."""
+    found = list(PARAGRAPH.finditer(html))[paragraph]
+    return html[:found.end()] + words + " " + html[found.end():], found[1]
+
+
+@pytest.mark.parametrize(("where", "words"), [
+    (0.3, "Revised."), (0.6, "Revised: " + "a longer note " * 12), (0.97, "Revised.")])
+def test_an_edit_lays_out_a_few_pages_and_gives_the_clean_bytes(
+        parts: dict[str, PdfJob], tmp_path: Path, where: float, words: str) -> None:
+    """An edit that moves no page break lays out again the piece it falls in and the next
+    (up to where the layout meets the last one again); one that adds lines lays out until
+    the page breaks fall where they fell before, which may be the end of the part. Either
+    way, the pieces are those of a clean layout, byte for byte."""
+    job = longest(parts)
+    before = cold(job, tmp_path / "cache")
+    html, paragraph = edited(job.html, int(len(PARAGRAPH.findall(job.html)) * where), words)
+    changed = replace(job, html=html)
+    again = flow.lay_out_part(changed, tmp_path / "cache")
+    clean = cold(changed, tmp_path / "clean")
+    assert [p.data for p in again.pieces] == [p.data for p in clean.pieces]
+    # Laid out again: the piece the edit falls in, up to where the next one starts (where
+    # the layout meets the last one again), and the page after.
+    piece = next(n for n, p in enumerate(before.pieces) if paragraph in p.anchors)
+    bound = sum(p.pages for p in before.pieces[piece:piece + 2]) + 2
+    if len(words) < 20:
+        assert again.fresh <= bound < before.pages, (again.fresh, bound, before.pages)
+    whole = words_of([typeset(changed).data], tmp_path / "whole")
+    assert words_of([p.data for p in again.pieces], tmp_path) == whole
+
+
+def page_words(stream_pages: list[object]) -> list[list[tuple[float, float, str]]]:
+    """Return the text boxes (x, y, text) of laid-out pages, margin boxes included."""
+    return [[(round(box.position_x, 2), round(box.position_y, 2), box.text)
+             for box in page._page_box.descendants()  # type: ignore[attr-defined]
+             if type(box).__name__ == "TextBox"] for page in stream_pages]
+
+
+@pytest.mark.parametrize("name", ["longest chapter", "annex", "preface"])
+def test_the_layout_resumed_at_any_checkpoint_is_the_parts(parts: dict[str, PdfJob],
+                                                            name: str) -> None:
+    """Every page that opens with an element of its own, whatever the element (a record, a
+    paragraph, a period, an item of the annex), laid out again from there alone: its pages
+    and the next two are those of the whole part, running heads included."""
+    job = {"longest chapter": longest(parts)}.get(name) or parts[name]
+    document = lay_out(job)
+    whole = page_words(document.pages)
+    stream = PageStream(job.html, job.project.as_uri() + "/", *_styles(job))
+    checkpoints: list[tuple[int, Checkpoint]] = []
+    seen: set[int] = set()
+    for number, page in enumerate(stream.pages(), start=1):
+        box = page._page_box
+        element = opening_element(box, seen) if number > 1 else None
+        seen |= elements_on(box)
+        if element is not None:
+            strings = tuple(sorted(stream.strings_before(number).items()))
+            checkpoints.append((number, Checkpoint(element, box.page_type.side == "right",
+                                                   strings)))
+    if name != "preface":
+        assert len(checkpoints) >= 5
+    source = PartSource(job.html)
+    step = max(1, len(checkpoints) // 12)  # a dozen, spread over the part
+    for number, checkpoint in checkpoints[::step]:
+        html, dropped = resumed(source, checkpoint, None)
+        again = PageStream(html, job.project.as_uri() + "/", *_styles(job))
+        pages = []
+        for n, page in enumerate(again.pages(), start=1):
+            if n > dropped:
+                pages.append(page)
+            if len(pages) == 3:
+                break
+        assert page_words(pages) == whole[number - 1:number + 2], (number, checkpoint)
+
+
+def _styles(job: PdfJob) -> tuple[object, list[object], object]:
+    from weasyprint import CSS
+
+    from compendium.fonts import needs_script_faces
+    from compendium.pdf.layout import parsed_styles
+    from compendium.pdf.resume import RESUMED_CSS
+
+    styles = parsed_styles(job.project, job.stylesheets, needs_script_faces(job.html))
+    sheets = [*styles.sheets, CSS(string=job.page_css + RESUMED_CSS, font_config=styles.fonts,
+                                  url_fetcher=styles.fetcher)]
+    return styles.fetcher, sheets, styles.fonts
