@@ -16,15 +16,12 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import struct
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
-
-if TYPE_CHECKING:
-    from fontTools.ttLib import TTFont
-
 
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 
@@ -115,20 +112,9 @@ def _merge(pdf: pikepdf.Pdf, fonts: list[Dictionary]) -> Dictionary | None:
     """Merge the subsets ``fonts`` of one face into the first; return it, or None."""
     if not all(_is_mergeable(f) for f in fonts):
         return None
-    # Loaded here, in the joining process: the build process never needs it.
-    from fontTools.ttLib import TTFont
-
-    # No timestamp: the same parts must give the same bytes.
-    programs = [TTFont(io.BytesIO(_data(f)), lazy=True, recalcTimestamp=False)
-                for f in fonts]
-    base_index = max(range(len(programs)), key=lambda i: len(programs[i].getGlyphOrder()))
-    base = programs[base_index]
-    for program in programs:
-        if program is not base and not _add_glyphs(base, program):
-            return None
-    buffer = io.BytesIO()
-    base.save(buffer)
-    data = buffer.getvalue()
+    data = merged_program([_data(f) for f in fonts])
+    if data is None:
+        return None
     target = fonts[0]
     descriptor = _descendant(target).FontDescriptor
     descriptor.FontFile2.write(data)
@@ -159,26 +145,89 @@ def _data(font: Dictionary) -> bytes:
     return b""
 
 
-def _add_glyphs(base: TTFont, other: TTFont) -> bool:
-    """Copy into ``base`` the outlines ``other`` has and ``base`` left empty.
+def merged_program(programs: list[bytes]) -> bytes | None:
+    """Return one TrueType font holding every glyph outline of ``programs`` (subsets of one
+    font, glyph ids kept), or None if they are not that.
 
-    By glyph id, not name: a subset names only the glyphs it keeps."""
-    order = base.getGlyphOrder()
-    theirs = other.getGlyphOrder()
-    if len(theirs) > len(order) or base["head"].unitsPerEm != other["head"].unitsPerEm:
-        return False  # not subsets of one font kept by glyph id
-    base_glyf, their_glyf = base["glyf"], other["glyf"]
-    base_hmtx, their_hmtx = base["hmtx"], other["hmtx"]
-    for ours, name in zip(order, theirs, strict=False):
-        if _is_empty(base_glyf.glyphs[ours]) and not _is_empty(their_glyf.glyphs[name]):
-            base_glyf.glyphs[ours] = their_glyf.glyphs[name]
-            base_hmtx[ours] = their_hmtx[name]
-    return True
+    Read and written as raw tables (glyf, loca, hmtx): decoding every glyph of every subset
+    with fontTools took 0.7 s of a join of 57 pieces, for outlines that are only copied."""
+    from fontTools.ttLib.sfnt import SFNTReader, SFNTWriter  # the joining process's only
+
+    try:
+        fonts = [_Outlines(SFNTReader(io.BytesIO(program))) for program in programs]
+    except (KeyError, ValueError, struct.error, AssertionError):
+        return None
+    base = max(fonts, key=lambda font: font.count)
+    if any(font.units != base.units for font in fonts):
+        return None  # not subsets of one font
+    glyf, loca, metrics = bytearray(), [0], []
+    for gid in range(base.count):
+        source = next((font for font in (base, *fonts) if font.has(gid)), base)
+        outline = source.glyph(gid)
+        glyf += outline + b"\0" * (-len(outline) % 4)
+        loca.append(len(glyf))
+        metrics.append(source.metric(gid))
+    tables = dict(base.tables)
+    tables["glyf"] = bytes(glyf)
+    tables["loca"] = struct.pack(f">{len(loca)}I", *loca)
+    tables["hmtx"] = b"".join(struct.pack(">Hh", *metric) for metric in metrics)
+    head = bytearray(tables["head"])
+    head[8:12] = b"\0\0\0\0"  # checkSumAdjustment: the writer sets it
+    head[50:52] = struct.pack(">h", 1)  # long offsets in loca
+    tables["head"] = bytes(head)
+    hhea = bytearray(tables["hhea"])
+    hhea[34:36] = struct.pack(">H", base.count)  # a full metric for every glyph
+    tables["hhea"] = bytes(hhea)
+    buffer = io.BytesIO()
+    writer = SFNTWriter(buffer, len(tables), base.flavor)
+    for tag in sorted(tables):
+        writer[tag] = tables[tag]
+    writer.close()
+    return buffer.getvalue()
 
 
-def _is_empty(glyph: Any) -> bool:
-    """Return whether a glyph of the glyf table has no outline (without decoding it)."""
-    return "data" not in vars(glyph) and getattr(glyph, "numberOfContours", 0) == 0
+class _Outlines:
+    """The raw outline tables of a TrueType font."""
+
+    def __init__(self, reader: Any) -> None:
+        tags = list(reader.keys())  # an SFNTReader is not iterable
+        self.tables: dict[str, bytes] = {tag: reader[tag] for tag in tags}
+        self.flavor = reader.sfntVersion
+        head, maxp = self.tables["head"], self.tables["maxp"]
+        self.units: int = struct.unpack(">H", head[18:20])[0]
+        self.count: int = struct.unpack(">H", maxp[4:6])[0]
+        long_offsets = struct.unpack(">h", head[50:52])[0] == 1
+        loca = self.tables["loca"]
+        self._loca: tuple[int, ...]
+        if long_offsets:
+            self._loca = struct.unpack(f">{self.count + 1}I", loca[:4 * (self.count + 1)])
+        else:
+            self._loca = tuple(2 * v for v in
+                               struct.unpack(f">{self.count + 1}H", loca[:2 * (self.count + 1)]))
+        self._glyf = self.tables["glyf"]
+        hmetrics = struct.unpack(">H", self.tables["hhea"][34:36])[0]
+        hmtx = self.tables["hmtx"]
+        pairs = struct.unpack(f">{2 * hmetrics}h", hmtx[:4 * hmetrics])
+        advances = [v & 0xFFFF for v in pairs[0::2]]
+        bearings = list(pairs[1::2])
+        rest = self.count - hmetrics
+        bearings += struct.unpack(f">{rest}h", hmtx[4 * hmetrics:4 * hmetrics + 2 * rest])
+        advances += [advances[-1]] * rest
+        self._metrics = list(zip(advances, bearings, strict=True))
+
+    def has(self, gid: int) -> bool:
+        """Return whether glyph ``gid`` has an outline here."""
+        return gid < self.count and bool(self._loca[gid + 1] > self._loca[gid])
+
+    def glyph(self, gid: int) -> bytes:
+        """Return the outline of glyph ``gid`` as stored (empty if none)."""
+        if gid >= self.count:
+            return b""
+        return bytes(self._glyf[self._loca[gid]:self._loca[gid + 1]])
+
+    def metric(self, gid: int) -> tuple[int, int]:
+        """Return (advance width, left side bearing) of glyph ``gid``."""
+        return self._metrics[gid] if gid < self.count else (0, 0)
 
 
 def _widths(array: Any) -> Iterator[tuple[int, Any]]:
