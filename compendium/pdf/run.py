@@ -249,6 +249,8 @@ class PrintRun:
             done += 1
             total = done + len(self.pending)  # the contents may be sent again meanwhile
             pages = f"{pdf.pages} page{'s' if pdf.pages != 1 else ''}"
+            if len(pdf.pieces) > 1 and pdf.fresh < pdf.pages:  # an edit's: the rest was kept
+                pages += f", {pdf.fresh} laid out again"
             self.progress.step(f"PDF laid out {done}/{total}: {self._described(name)} ({pages})")
             self._resend_contents()
 
