@@ -7,7 +7,13 @@ Read in this order:
   depends on where another falls.
 - ``jobs``: what a worker is asked to lay out and gives back, and how it is cached.
 - ``workers``: one process per core with WeasyPrint loaded, and one that joins.
-- ``layout``: WeasyPrint laying out a job (in a worker), fetching only the project's files.
+- ``flow``: a part laid out in a worker as pieces, each remembered: an edit lays out the
+  pieces it moves, and a long chapter is laid out in windows, never held whole.
+- ``resume``: checkpoints, the pages that open with an element of their own, from which a
+  part's layout is taken up again alone, with the same pages.
+- ``stream``: WeasyPrint laying out one page at a time (its own loop, as a generator).
+- ``layout``: WeasyPrint laying out a job whole (folio sheets, the stamp) and the styles and
+  fetcher every layout uses, reading only the project's files.
 - ``run``: the print run: sends the parts out, settles the page numbers the contents and
   indexes print, and joins.
 - ``numbers``: which page every anchor falls on (roman front matter, arabic from chapter 1,
