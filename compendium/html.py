@@ -220,7 +220,30 @@ def make_markdown() -> MarkdownIt:
     # markdown-it would silently leave `[x](javascript:...)` as text; let every link
     # through to _neutralise, which makes the unsafe ones inert *and* names the record.
     md.validateLink = lambda url: True  # type: ignore[method-assign]
+    # The record's own passes, after markdown-it's (inline, linkify, footnotes): they read
+    # the record's id, images and heading level from the env render_body parses with.
+    md.core.ruler.push("neutralise", lambda state: _neutralise(
+        state.tokens, _env(state.env).record_id, _env(state.env).images))
+    md.core.ruler.push("nest_headings", lambda state: _nest_headings(
+        state.tokens, _env(state.env).heading_level))
+    md.core.ruler.push("number_paragraphs", lambda state: _number_paragraphs(
+        state.tokens, _env(state.env).record_id))
     return md
+
+
+@dataclass(frozen=True, slots=True)
+class _RecordEnv:
+    """What the record passes need to know of the text being parsed."""
+
+    record_id: str
+    images: Mapping[str, str]
+    heading_level: int
+
+
+def _env(env: Mapping[str, Any]) -> _RecordEnv:
+    """Return the record passes' view of a parse's env (see render_body)."""
+    return _RecordEnv(str(env.get("docId", "")), env.get("images") or {},
+                      int(env.get("heading_level", 2)))
 
 
 def _footnote_backlink(self: Any, tokens: Sequence[Token], idx: int, options: Any,
@@ -236,13 +259,9 @@ def render_body(md: MarkdownIt, text: str, record_id: str, heading_level: int,
                 images: Mapping[str, str] | None = None) -> str:
     """Render one record's Markdown as safe HTML, headings starting at ``heading_level``;
     ``images`` are the `data:` URLs of the project's images (see images.py), by source."""
-    env = {"docId": record_id}  # footnote anchors unique on a page of many records
-    tokens = md.parse(text, env)
-    _neutralise(tokens, record_id, images or {})
-    _nest_headings(tokens, heading_level)
-    _number_paragraphs(tokens, record_id)
-    html = md.renderer.render(tokens, md.options, env)
-    return sanitize(html)
+    # docId: footnote anchors unique on a page of many records (the footnote plugin's key).
+    env = {"docId": record_id, "images": images or {}, "heading_level": heading_level}
+    return sanitize(md.render(text, env))
 
 
 def sanitize(html: str, marks: bool = False) -> str:
