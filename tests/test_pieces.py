@@ -177,3 +177,11 @@ def _styles(job: PdfJob) -> tuple[object, list[object], object]:
     sheets = [*styles.sheets, CSS(string=job.page_css + RESUMED_CSS, font_config=styles.fonts,
                                   url_fetcher=styles.fetcher)]
     return styles.fetcher, sheets, styles.fonts
+
+
+def test_an_id_given_twice_names_no_checkpoint() -> None:
+    source = PartSource('<html><body><p id="a">x</p><p id="b">y</p><p id="b">z</p>'
+                        '<p id="c">w</p></body></html>')
+    assert source.has("a") and source.has("c")
+    assert not source.has("b")
+    assert source.after("a", 1) == "c"  # the window's end is never a doubled id

@@ -232,7 +232,7 @@ class _Layout:
                 piece = _Piece(checkpoint, [opened])
             element = opening_element(box, seen) if piece.pages else None
             seen |= elements_on(box)
-            if element is None or not starts_piece(element):
+            if element is None or not self._source.has(element) or not starts_piece(element):
                 piece.pages.append(page)
                 continue
             side = box.page_type.side == "right"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -122,7 +123,10 @@ class PartSource:
         self._tree = lxml.html.document_fromstring(html)
         self._ids: list[str] = [str(element.get("id")) for element in self._tree.iter()
                                 if isinstance(element.tag, str) and element.get("id")]
-        self._index = {name: n for n, name in enumerate(self._ids)}
+        counts = Counter(self._ids)
+        # An id given twice (a template's mistake) names no checkpoint: which element would
+        # the layout be taken up from?
+        self._index = {name: n for n, name in enumerate(self._ids) if counts[name] == 1}
         self._head = html[:html.find("<body")]
 
     def offset(self, element: str | None) -> int:
@@ -134,7 +138,7 @@ class PartSource:
         ``element``, or None if the part ends before."""
         start = self.offset(element)
         for name in self._ids[self._index[element] + 1 if element is not None else 0:]:
-            if self._offsets.get(name, -1) >= start + size:
+            if name in self._index and self._offsets.get(name, -1) >= start + size:
                 return name
         return None
 
@@ -170,7 +174,7 @@ class PartSource:
         return "\0".join(shape)
 
     def has(self, element: str) -> bool:
-        """Return whether the part holds an element with id ``element``."""
+        """Return whether the part holds one element with id ``element`` (not two)."""
         return element in self._index
 
 
