@@ -210,7 +210,9 @@ def mark_changes(old_html: str, new_html: str) -> str:
         if op == "equal":
             out += new[j1:j2]
             continue
-        out += _wrap("del", [t for t in old[i1:i2] if not t.startswith("<")])
+        gone = "".join(t for t in old[i1:i2] if not t.startswith("<"))
+        if gone.strip():  # white space alone that went is not shown: the new text has its own
+            out.append(f"<del>{gone}</del>")
         out += _wrap_keeping_tags("ins", new[j1:j2])
     return "".join(out)
 

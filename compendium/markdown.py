@@ -15,7 +15,7 @@ from compendium.model import Chapter, Record
 from compendium.templating import ProjectLoader, TemplateEnvironment, template_errors
 
 ATX_HEADING = re.compile(r"^(#{1,6})(?=\s)")
-FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 
 
 def chapter_file_name(chapter: Chapter) -> str:
@@ -61,14 +61,22 @@ def _entry_heading(record: Record, own_entity: str, partners_word: str) -> Entry
 
 def nest_headings(markdown: str, depth: int) -> str:
     """Push the body's ATX headings ``depth`` levels down (at most h6), outside code fences."""
-    out, fenced = [], False
+    out: list[str] = []
+    fence = ""  # the open fence's marker, e.g. ``` or ~~~~; empty outside a fence
     for line in markdown.split("\n"):
-        if FENCE.match(line):
-            fenced = not fenced
-        elif not fenced:
+        if (found := FENCE.match(line)) is not None and (not fence or _closes(line, found, fence)):
+            fence = "" if fence else found[1]
+        elif not fence:
             line = ATX_HEADING.sub(lambda m: "#" * min(6, len(m[1]) + depth), line)
         out.append(line)
     return "\n".join(out)
+
+
+def _closes(line: str, found: re.Match[str], fence: str) -> bool:
+    """Return whether ``line`` closes the open ``fence``: as CommonMark says, a run of the same
+    character at least as long, with nothing after it (a ``` line is code inside a ~~~ fence)."""
+    marker = found[1]
+    return marker[0] == fence[0] and len(marker) >= len(fence) and not line[found.end():].strip()
 
 
 def entities_line(record: Record, partners_word: str = "with") -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +30,43 @@ FORMS = {
 def test_the_forms_the_inventory_uses() -> None:
     for text, (acronym, expansion) in FORMS.items():
         assert defined_in(text) == {acronym: expansion}, text
+
+
+DEFINED = [
+    # (text, the acronyms it defines with their expansions)
+    ("the United Nations (UN) and", {"UN": "United Nations"}),
+    ("United Nations Children's Fund (UNICEF)", {"UNICEF": "United Nations Children's Fund"}),
+    ("Inter-Agency Standing Committee (IASC)", {"IASC": "Inter-Agency Standing Committee"}),
+    ("Sustainable Development Goals (SDGs)", {"SDG": "Sustainable Development Goals"}),
+    ("Displacement\nTracking  Matrix (DTM)", {"DTM": "Displacement Tracking Matrix"}),
+    ("word " * 60 + "Displacement Tracking Matrix (DTM)",
+     {"DTM": "Displacement Tracking Matrix"}),
+    ("gender-based violence (GBV) and female genital mutilation (FGM)",
+     {"GBV": "gender-based violence", "FGM": "female genital mutilation"}),
+    ("the Committee on the Elimination of Discrimination against Women (CEDAW)",
+     {"CEDAW": "Committee on the Elimination of Discrimination against Women"}),
+    ("Sexual and Reproductive Health and Rights (SRH-R)",
+     {"SRH-R": "Sexual and Reproductive Health and Rights"}),
+    ("with La Strada International (LSI)", {"LSI": "La Strada International"}),
+    # The first definition wins.
+    ("gender-based violence (GBV), not Great Big Victory (GBV)", {"GBV": "gender-based violence"}),
+    # No words before it spell it, or too far before it (200 characters).
+    ("the matrix (DTM)", {}),
+    ("Violence Against Women (VAWG)", {}),
+    ("(DTM) Displacement Tracking Matrix", {}),
+    ("Displacement Tracking Matrix " + "x" * 200 + " (DTM)", {}),
+    # Not acronyms.
+    ("answer (a) or (b), see (A)", {}),
+    pytest.param("Office of the High Commissioner for Human Rights (OHCHR)",
+                 {"OHCHR": "Office of the High Commissioner for Human Rights"},
+                 marks=pytest.mark.xfail(strict=True, reason="the shortest run spelling it wins, "
+                                         "and it starts at the small word “of”")),
+]
+
+
+@pytest.mark.parametrize(("text", "defined"), DEFINED)
+def test_definitions_and_what_is_not_one(text: str, defined: dict[str, str]) -> None:
+    assert defined_in(text) == defined
 
 
 WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=9)

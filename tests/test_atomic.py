@@ -18,6 +18,8 @@ import pytest
 
 from tests.conftest import ROOT, RecordFactory, copy_project
 
+pytestmark = pytest.mark.slow
+
 KILL_AT = """
 import os, signal, sys
 sys.path.insert(0, {root!r})

@@ -270,30 +270,40 @@ def problems_of(project: Path, capsys: pytest.CaptureFixture[str], verb: str) ->
 
 
 def assert_reported_and_nothing_written(project: Path, capsys: pytest.CaptureFixture[str],
-                                        expected: str) -> None:
-    """`check` and `build` both report exactly ``expected``; `build` writes nothing."""
-    assert problems_of(project, capsys, "check") == [expected]
-    assert problems_of(project, capsys, "build") == [expected]
+                                        expected: str, verb: str) -> None:
+    """``verb`` (`check` or `build`) reports exactly ``expected``; nothing is written."""
+    assert problems_of(project, capsys, verb) == [expected]
     assert not (project / "out").exists()
+
+
+VERBS = [pytest.param("check"), pytest.param("build", marks=pytest.mark.slow)]
+"""Each case is run through both; `build` is slow (it starts the PDF workers first)."""
+
+
+def slow_if_build(args: tuple[str, ...]) -> tuple[pytest.MarkDecorator, ...]:
+    """Return the slow mark for a case that runs `build` (see VERBS), none otherwise."""
+    return (pytest.mark.slow,) if args[0] == "build" else ()
 
 
 def test_the_matrix_has_at_least_30_kinds() -> None:
     assert len(RECORD_CASES) + len(PROJECT_CASES) >= 30
 
 
+@pytest.mark.parametrize("verb", VERBS)
 @pytest.mark.parametrize(("content", "expected"), RECORD_CASES.values(), ids=RECORD_CASES)
 def test_bad_record_file(project: Path, capsys: pytest.CaptureFixture[str], content: bytes,
-                         expected: str) -> None:
+                         expected: str, verb: str) -> None:
     (project / "sources" / "x.md").write_bytes(content)
-    assert_reported_and_nothing_written(project, capsys, expected)
+    assert_reported_and_nothing_written(project, capsys, expected, verb)
 
 
+@pytest.mark.parametrize("verb", VERBS)
 @pytest.mark.parametrize(("change", "expected"), PROJECT_CASES.values(), ids=PROJECT_CASES)
 def test_bad_project_file(project: Path, capsys: pytest.CaptureFixture[str],
-                          change: Callable[[Path], None], expected: str) -> None:
+                          change: Callable[[Path], None], expected: str, verb: str) -> None:
     (project / "sources" / "ok.md").write_bytes(record())
     change(project)
-    assert_reported_and_nothing_written(project, capsys, expected)
+    assert_reported_and_nothing_written(project, capsys, expected, verb)
 
 
 def test_every_bad_file_reported_in_one_run(project: Path,
@@ -334,6 +344,7 @@ TEMPLATE_CASES: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "old", "new", "expected"), TEMPLATE_CASES.values(),
                          ids=TEMPLATE_CASES)
 def test_a_broken_template_is_named_with_its_line(
@@ -361,6 +372,7 @@ def test_a_broken_template_is_named_with_its_line(
     assert html.escape(f"templates/{expected}") in preview.page.decode()
 
 
+@pytest.mark.slow
 def test_nested_lists_publish_and_a_missing_glyph_names_its_record(
         project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
     """The bullets of inner lists are characters the fonts have, so a publication build
@@ -378,6 +390,7 @@ def test_nested_lists_publish_and_a_missing_glyph_names_its_record(
     assert not (project / "out").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("epoch", ["abc", "-5", "1e9", "1.5", "", "99999999999999",
                                    "2" * 30, "٣٣"])
 def test_an_odd_source_date_epoch_is_ignored(project: Path, make_record: RecordFactory,
@@ -390,6 +403,7 @@ def test_an_odd_source_date_epoch_is_ignored(project: Path, make_record: RecordF
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_since_a_commit_older_than_the_sources_marks_every_record_added(
         project: Path, make_record: RecordFactory) -> None:
     def git(*args: str) -> None:
@@ -463,8 +477,9 @@ FOLDER_CASES: dict[str, tuple[Callable[[Path], None], tuple[str, ...], str]] = {
 }
 
 
-@pytest.mark.parametrize(("change", "args", "expected"), FOLDER_CASES.values(),
-                         ids=FOLDER_CASES)
+@pytest.mark.parametrize(("change", "args", "expected"), [
+    pytest.param(*case, id=name, marks=slow_if_build(case[1]))
+    for name, case in FOLDER_CASES.items()])
 def test_bad_folders_and_project_files(project: Path, capsys: pytest.CaptureFixture[str],
                                        change: Callable[[Path], None], args: tuple[str, ...],
                                        expected: str) -> None:
@@ -479,6 +494,7 @@ def test_bad_folders_and_project_files(project: Path, capsys: pytest.CaptureFixt
     assert not (project / "out").is_dir()
 
 
+@pytest.mark.slow
 def test_a_cache_that_is_a_file_never_fails_a_build(project: Path) -> None:
     (project / "sources" / "ok.md").write_bytes(record())
     (project / ".cache").write_bytes(b"not a folder")
@@ -496,6 +512,7 @@ sys.exit(main(["build", "--format", "html"]))
 """
 
 
+@pytest.mark.slow
 def test_a_full_disk_keeps_the_previous_outputs(project: Path) -> None:
     """A write that fails (here: past a file size limit, as on a full disk) stops the build
     with a message; the outputs readers see are the previous build's, whole."""
@@ -526,7 +543,9 @@ VERB_CASES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-@pytest.mark.parametrize(("args", "expected"), VERB_CASES.values(), ids=VERB_CASES)
+@pytest.mark.parametrize(("args", "expected"), [
+    pytest.param(*case, id=name, marks=slow_if_build(case[0]))
+    for name, case in VERB_CASES.items()])
 def test_bad_options_are_told_plainly(project: Path, capsys: pytest.CaptureFixture[str],
                                       args: tuple[str, ...], expected: str) -> None:
     (project / "sources" / "ok.md").write_bytes(record())

@@ -24,6 +24,8 @@ from tests.conftest import (
     run_cli,
 )
 
+pytestmark = pytest.mark.slow
+
 DEFAULT_CHAPTERS = ["Spotlight Initiative", "International Organization for Migration (IOM)",
                     "United Nations Office on Drugs and Crime (UNODC)",
                     "Inter-agency coordination"]

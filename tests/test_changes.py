@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from compendium.changes import (
     Chapters,
     chapter_changes,
     compare,
+    mark_changes,
 )
 from compendium.model import Period, Record, YearMonth
 
@@ -105,3 +107,44 @@ def test_a_record_moved_by_its_own_edit_lists_the_chapter_among_its_fields() -> 
     assert [(f.field, f.old, f.new) for f in changes.fields["r1"]] == [
         ("Themes", "none", "spotlight"), ("Chapter", "Alpha", "Beta")]
     assert changes.edition == ()
+
+
+MARKED = [
+    # (earlier HTML, HTML now, HTML now with the change marked)
+    ("<p>a b c</p>", "<p>a b c</p>", "<p>a b c</p>"),
+    ("<p>a b c</p>", "<p>a x c</p>", "<p>a <del>b</del><ins>x</ins> c</p>"),
+    ("<p>a b c</p>", "<p>a c</p>", "<p>a <del>b </del>c</p>"),
+    ("<p>a c</p>", "<p>a b c</p>", "<p>a <ins>b </ins>c</p>"),
+    # Two changed words with only a space between read as one change ...
+    ("<p>A B end</p>", "<p>C D end</p>", "<p><del>A B</del><ins>C D</ins> end</p>"),
+    # ... but not across a word that stayed.
+    ("<p>one two three four</p>", "<p>ONE two THREE four</p>",
+     "<p><del>one</del><ins>ONE</ins> two <del>three</del><ins>THREE</ins> four</p>"),
+    # A paragraph inserted above renumbers the ids below: they are not changes.
+    ('<p id="r-p1">First.</p>\n<p id="r-p2">Second.</p>',
+     '<p id="r-p1">New.</p>\n<p id="r-p2">First.</p>\n<p id="r-p3">Second.</p>',
+     '<p id="r-p1"><ins>New.</ins></p>\n<p id="r-p2">First.</p>\n<p id="r-p3">Second.</p>'),
+    # New tags are kept, the words inside them marked; tags that went leave their words.
+    ("<p>a</p>", "<p>a <em>b</em></p>", "<p>a <em><ins>b</ins></em></p>"),
+    ("<p>a <em>b</em></p>", "<p>a</p>", "<p>a<del> b</del></p>"),
+    ("<ul><li>a</li></ul>", "<ul><li>a</li><li>b</li></ul>",
+     "<ul><li>a</li><li><ins>b</ins></li></ul>"),
+    # Markup alone changing (emphasis, a link's target) marks no word.
+    ("<p>Text</p>", "<p><strong>Text</strong></p>", "<p><strong>Text</strong></p>"),
+    ('<p><a href="https://a.org">link</a></p>', '<p><a href="https://b.org">link</a></p>',
+     '<p><a href="https://b.org">link</a></p>'),
+    # A record added, a record removed (its text struck, its tags gone).
+    ("", "<p>new</p>", "<p><ins>new</ins></p>"),
+    ("<p>old words</p>\n<p>more</p>", "", "<del>old words\nmore</del>"),
+    ("<p>x &lt; y</p>", "<p>x &gt; y</p>", "<p>x <del>&lt;</del><ins>&gt;</ins> y</p>"),
+    # White space that changed shows as the new white space alone (not the old beside it:
+    # in a code block that would add a line).
+    ("<p>a b</p>", "<p>a\nb</p>", "<p>a\nb</p>"),
+    ("<pre><code>x\n  y</code></pre>", "<pre><code>x\n    y</code></pre>",
+     "<pre><code>x\n    y</code></pre>"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "marked"), MARKED)
+def test_changed_words_are_marked_in_the_new_text(old: str, new: str, marked: str) -> None:
+    assert mark_changes(old, new) == marked

@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pypdf
+import pytest
 
 from tests.conftest import RecordFactory, fingerprint, pdf_text, run_cli
+
+pytestmark = pytest.mark.slow
 
 
 def chapter_of(html: str, record_id: str) -> str:

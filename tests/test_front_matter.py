@@ -51,6 +51,7 @@ def page_of(pages: list[str], words: str) -> int:
     return next(i for i, p in enumerate(pages, start=1) if fingerprint(words) in fingerprint(p))
 
 
+@pytest.mark.slow
 def test_title_page_on_a_right_hand_page_and_imprint_on_its_back(
         book: tuple[list[str], list[str]]) -> None:
     pages, _ = book
@@ -65,6 +66,7 @@ def test_title_page_on_a_right_hand_page_and_imprint_on_its_back(
         assert words in imprint, words
 
 
+@pytest.mark.slow
 def test_front_texts_in_order_and_in_the_contents(book: tuple[list[str], list[str]]) -> None:
     pages, labels = book
     order = [page_of(pages, w) for w in ("A foreword by the Head", "With thanks to every",
@@ -78,6 +80,7 @@ def test_front_texts_in_order_and_in_the_contents(book: tuple[list[str], list[st
     assert labels[order[0] - 1] in contents  # its roman page number
 
 
+@pytest.mark.slow
 def test_back_cover_is_the_last_left_hand_page(book: tuple[list[str], list[str]]) -> None:
     pages, _ = book
     assert len(pages) % 2 == 0
@@ -85,6 +88,7 @@ def test_back_cover_is_the_last_left_hand_page(book: tuple[list[str], list[str]]
     assert "Annex" not in pages[-1]
 
 
+@pytest.mark.slow
 def test_annex_names_pages_by_title_not_file(book: tuple[list[str], list[str]]) -> None:
     pages, _ = book
     annex = " ".join(" ".join(p.split()) for p in pages[page_of(pages, "Annex: sources") - 1:])
@@ -145,6 +149,7 @@ def test_no_chart_without_enough_data() -> None:
     assert not list(Charts(lone))  # one entity, nobody working together: nothing to show
 
 
+@pytest.mark.slow
 def test_charts_scale_in_the_html_and_keep_alt_text_out_of_print(shipped_build: Path) -> None:
     page = (shipped_build / "compendium.html").read_text()
     for svg in re.findall(r"<svg [^>]*>", page):
@@ -154,6 +159,7 @@ def test_charts_scale_in_the_html_and_keep_alt_text_out_of_print(shipped_build: 
     assert 'class="chart-source"' in page
 
 
+@pytest.mark.slow
 def test_a_chart_fits_a_phone_screen(shipped_build: Path, browser: Any) -> None:
     page = browser.new_page(viewport={"width": 360, "height": 740})
     page.goto((shipped_build / "compendium.html").as_uri())

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -78,6 +79,7 @@ def test_loader_survives_random_bytes(data: bytes) -> None:
     load(data)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(EDITS)
 def test_loader_survives_mutated_records(edits: list[tuple[int, int, str]]) -> None:
@@ -92,6 +94,7 @@ def test_rendered_text_is_inert_whatever_the_body(text: str) -> None:
     load(text.encode("utf-8", "surrogatepass"))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.sampled_from(SEEDS), EDITS)
 def test_importer_survives_mutated_pages_and_its_records_pass_check(
@@ -222,6 +225,7 @@ CONFIG_FIELDS = [*EDITION_FIELDS]
 CHAPTER = fields([*CHAPTER_FIELDS]).map(lambda c: {"slug": "x", "title": "t", **c})
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(fields(CONFIG_FIELDS), st.lists(CHAPTER, max_size=2))
 def test_any_values_in_compendium_yml(values: dict[object, object],
@@ -232,6 +236,7 @@ def test_any_values_in_compendium_yml(values: dict[object, object],
         only_own_problems(fuzz_project(Path(folder), {"compendium.yml": to_yaml(body)}))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.dictionaries(st.text(min_size=1, max_size=8), st.one_of(
     VALUES, fields(["name", "aliases"]).map(lambda e: {"name": "N", **e}),
@@ -242,6 +247,7 @@ def test_any_values_in_entities_yml(extra: dict[object, object]) -> None:
             "entities.yml": shipped_with("entities.yml", extra)}))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.dictionaries(st.text(min_size=1, max_size=8), VALUES, min_size=1, max_size=3))
 def test_any_values_in_glossary_yml(extra: dict[object, object]) -> None:
@@ -250,6 +256,7 @@ def test_any_values_in_glossary_yml(extra: dict[object, object]) -> None:
             "glossary.yml": shipped_with("glossary.yml", extra)}))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(fields([*RECORD_FIELDS]))
 def test_any_values_in_a_record(values: dict[object, object]) -> None:
@@ -323,6 +330,7 @@ def build_mutated(name: str, edits: list[tuple[int, int, str]], *args: str) -> N
             assert not (project / "out").exists(), "refused, yet wrote"
 
 
+@pytest.mark.slow
 @FEW
 @given(st.sampled_from(["templates/compendium.html.j2", "templates/record.html.j2",
                         "templates/record-label.html.j2"]), MUTATIONS)
@@ -330,12 +338,14 @@ def test_mutated_html_templates(name: str, edits: list[tuple[int, int, str]]) ->
     build_mutated(name, edits, "--format", "html")
 
 
+@pytest.mark.slow
 @FEW
 @given(MUTATIONS)
 def test_mutated_markdown_template(edits: list[tuple[int, int, str]]) -> None:
     build_mutated("templates/chapter.md.j2", edits, "--format", "html")
 
 
+@pytest.mark.slow
 @FEW
 @given(st.sampled_from(["styles/common.css", "styles/screen.css"]), CSS_MUTATIONS)
 def test_mutated_stylesheets_in_the_draft(name: str,
@@ -343,6 +353,7 @@ def test_mutated_stylesheets_in_the_draft(name: str,
     build_mutated(name, edits, "--format", "html")
 
 
+@pytest.mark.slow
 @settings(FEW, max_examples=max(3, SETTINGS.max_examples // 10))
 @given(CSS_MUTATIONS)
 def test_mutated_print_stylesheet(edits: list[tuple[int, int, str]]) -> None:

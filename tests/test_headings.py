@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -64,6 +65,7 @@ def test_reference_names_an_entry_by_title_else_its_lead() -> None:
                           "with") == "IOM with UNFPA, Mar 2014"
 
 
+@pytest.mark.slow
 def test_titles_groups_and_headings_in_the_edition(project: Path,
                                                    make_record: RecordFactory) -> None:
     make_record(id="titled", title="Training border officials", partners=["UNODC"],
@@ -112,6 +114,7 @@ def test_a_bad_title_is_named(project: Path, make_record: RecordFactory,
     assert "number: title: `12` is a number; expected text" in err
 
 
+@pytest.mark.slow
 def test_the_chapter_title_is_not_repeated_as_its_profile_heading(
         project: Path, make_record: RecordFactory) -> None:
     make_record(id="iom-profile", kind="profile", name="International Organization for "

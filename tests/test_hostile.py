@@ -21,6 +21,8 @@ from compendium.errors import RenderError
 from compendium.pdf.jobs import PdfJob, render_pdf
 from tests.conftest import RecordFactory, pdf_text, run_cli
 
+pytestmark = pytest.mark.slow
+
 # A 1x1 PNG: the image a hostile text would try to pull in.
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAh"
                        "Kmb6QAAAABJRU5ErkJggg==")

@@ -21,6 +21,8 @@ from compendium.sources import read_record_files
 from compendium.validate import validate_records
 from tests.conftest import ROOT, copy_project, pdf_page_texts, run_cli, wait_for
 
+pytestmark = pytest.mark.slow
+
 TOOLS = ROOT / "tests" / "tools" / "node_modules"
 AXE = TOOLS / "axe-core" / "axe.min.js"
 VNU = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"

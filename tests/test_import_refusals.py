@@ -51,6 +51,7 @@ def test_a_record_linked_to_a_device_is_refused(tmp_path: Path,
         capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_page_of_thousands_of_entries_imports_in_linear_time(tmp_path: Path) -> None:
     """4,000 entries in the site's three forms (dated, plain, "View More"): a few seconds
     when the importer is linear; the quadratic one the attack found took minutes."""

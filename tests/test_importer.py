@@ -53,11 +53,13 @@ def test_seed_pages_have_about_95_distinct_paragraphs() -> None:
     assert 90 <= len(seed_paragraphs()) <= 100
 
 
+@pytest.mark.slow
 def test_each_seed_paragraph_appears_exactly_once_in_the_pdf(shipped_build: Path) -> None:
     text = pdf_text(shipped_build / "compendium.pdf")
     assert not_exactly_once(text, seed_paragraphs()) == {}
 
 
+@pytest.mark.slow
 def test_each_seed_paragraph_appears_exactly_once_in_the_html(shipped_build: Path,
                                                               browser: Any) -> None:
     text = browser_text(browser, shipped_build / "compendium.html")
@@ -133,6 +135,7 @@ def test_cut_off_page_keeps_the_fuller_teaser(tmp_path: Path) -> None:
     assert body.endswith("in their respective contexts.")
 
 
+@pytest.mark.slow
 def test_shipped_sources_are_exactly_what_the_importer_writes(tmp_path: Path) -> None:
     into = tmp_path / "sources"
     assert run_cli(ROOT, "import", *map(str, SEEDS), "--into", str(into)) == 0
@@ -154,6 +157,7 @@ def snapshot(into: Path) -> dict[Path, tuple[bytes, int]]:
     return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in into.rglob("*.md")}
 
 
+@pytest.mark.slow
 def test_reimport_changes_no_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     into = imported(tmp_path)
     before = snapshot(into)
@@ -164,6 +168,7 @@ def test_reimport_changes_no_file(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert snapshot(into) == before
 
 
+@pytest.mark.slow
 def test_hand_edits_are_kept_unless_forced(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     into = imported(tmp_path)
@@ -179,6 +184,7 @@ def test_hand_edits_are_kept_unless_forced(tmp_path: Path,
     assert b"humane and orderly" in edited.read_bytes()
 
 
+@pytest.mark.slow
 def test_check_passes_then_fails_when_a_paragraph_goes_missing(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     into = imported(tmp_path)
@@ -280,6 +286,7 @@ def pages(draw: Any) -> tuple[list[str], list[str], list[str]]:
     return distinct + [shared[3]], one, two
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(generated=pages())

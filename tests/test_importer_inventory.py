@@ -241,6 +241,7 @@ def test_a_page_with_no_trace_of_the_inventory_is_still_refused(tmp_path: Path) 
     assert result.failures and "does not look like a page" in result.failures[0]
 
 
+@pytest.mark.slow
 def test_every_layout_reaches_the_html_and_the_pdf_once(tmp_path: Path, browser: Any) -> None:
     project = copy_project(tmp_path / "p")
     shutil.rmtree(project / "sources" / "raw")  # the shipped import's manifest: not this one
@@ -353,6 +354,7 @@ def inventory_page(draw: Any) -> tuple[str, list[str]]:
     return ("\n\n" if blank else "\n").join(lines) + "\n", distinct
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(generated=st.lists(inventory_page(), min_size=1, max_size=3))
@@ -378,6 +380,7 @@ def seeded(tmp_path: Path) -> Path:
     return project
 
 
+@pytest.mark.slow
 def test_a_deleted_record_is_reported_not_restored_unless_forced(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = seeded(tmp_path)
@@ -393,6 +396,7 @@ def test_a_deleted_record_is_reported_not_restored_unless_forced(
     assert gone.exists()
 
 
+@pytest.mark.slow
 def test_a_moved_record_is_found_by_its_id_and_updated_where_it_is(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = seeded(tmp_path)
@@ -412,6 +416,7 @@ def test_a_moved_record_is_found_by_its_id_and_updated_where_it_is(
     assert run_cli(project, "import", *paths, "--check") == 0
 
 
+@pytest.mark.slow
 def test_a_stopped_import_is_not_taken_for_edits(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
@@ -444,6 +449,7 @@ def test_a_stopped_import_is_not_taken_for_edits(tmp_path: Path,
 
 # --- Import time is linear in the page's size ---------------------------------------------
 
+@pytest.mark.slow
 def test_import_time_grows_linearly_with_the_page() -> None:
     def seconds(entries: int, folder: Path) -> float:
         page = folder / f"p{entries}.txt"

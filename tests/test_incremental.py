@@ -15,6 +15,8 @@ from compendium.cache import CACHE_FOLDER, TEMPORARY
 from compendium.pipeline import BuildRequest, run
 from tests.conftest import ROOT, pdf_page_texts, read_outputs, run_cli
 
+pytestmark = pytest.mark.slow
+
 
 def outputs(out: Path) -> dict[str, bytes]:
     """Return every output file by relative path."""

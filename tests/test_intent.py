@@ -11,6 +11,8 @@ import pytest
 
 from compendium.pdf.intent import SRGB, add_output_intent, srgb_profile
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def weasy_pdf() -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -50,6 +51,7 @@ def test_the_attacks_found_before_are_linear() -> None:
         assert seconds < BOUND, f"{name} took {seconds:.1f} s on {unit!r} repeated"
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(UNITS, UNITS)
 def test_every_pattern_on_record_text_is_linear(prefix: str, unit: str) -> None:

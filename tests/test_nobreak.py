@@ -11,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -100,6 +101,7 @@ def generated_text(seed: int, words: int = 900) -> str:
     return " ".join(rng.choice(pool) for _ in range(words)) + "."
 
 
+@pytest.mark.slow
 def test_the_pdf_breaks_no_protected_token(project: Path, make_record: RecordFactory) -> None:
     for n in range(4):
         make_record(body="\n\n".join(generated_text(10 * n + k, 180) for k in range(5)))

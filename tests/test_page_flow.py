@@ -12,6 +12,8 @@ import pytest
 from tests.conftest import ROOT, copy_project, pdf_page_texts, run_cli
 from tests.pageflow import margin_lines, page_flow, read_pages
 
+pytestmark = pytest.mark.slow
+
 
 def build_pdf(project: Path, *args: str) -> Path:
     """Build the PDF of ``project`` as the editor would; return it."""

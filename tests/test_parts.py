@@ -30,6 +30,8 @@ from tests.conftest import (
 from tests.test_build_e2e import record_texts
 from tests.test_publication import tagged_mcids
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def parted(tmp_path_factory: pytest.TempPathFactory) -> Path:

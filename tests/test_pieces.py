@@ -23,6 +23,8 @@ from compendium.pipeline import BuildRequest, make_print_job, run, stages_until
 from tests.conftest import ROOT
 from tests.pageflow import read_pages
 
+pytestmark = pytest.mark.slow
+
 Words = list[tuple[tuple[float, float, str], ...]]
 
 

@@ -7,9 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from compendium.pipeline import BUILD_STAGES, BuildRequest, run
 from compendium.progress import Progress
 from tests.conftest import ROOT, RecordFactory
+
+pytestmark = pytest.mark.slow
 
 
 class Terminal(io.StringIO):

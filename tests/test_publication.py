@@ -62,6 +62,7 @@ def xmp(pdf: Path) -> str:
 
 # --- Fonts -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_only_our_fonts_embedded_and_subset(publication: Path, shipped_build: Path) -> None:
     for pdf in (publication, shipped_build / "compendium.pdf"):
         rows = fonts_of(pdf)
@@ -73,6 +74,7 @@ def test_only_our_fonts_embedded_and_subset(publication: Path, shipped_build: Pa
             assert row[-5:-2] == ["yes", "yes", "yes"], row  # embedded, subset, unicode
 
 
+@pytest.mark.slow
 def test_a_character_our_fonts_lack_fails_publication(
         project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
         caplog: pytest.LogCaptureFixture) -> None:
@@ -120,6 +122,7 @@ def layout() -> Any:
     return laid_out()
 
 
+@pytest.mark.slow
 def test_entry_headings_stay_with_their_text(layout: Any) -> None:
     """No entry heading ends a page: its first line of text is on the same page."""
     found = blocks(layout)
@@ -135,6 +138,7 @@ def test_entry_headings_stay_with_their_text(layout: Any) -> None:
     assert separated == []
 
 
+@pytest.mark.slow
 def test_no_widows_or_orphans(layout: Any) -> None:
     """A paragraph split across pages leaves at least 3 lines on each (orphans/widows: 3)."""
     lines: dict[Any, list[int]] = {}
@@ -147,6 +151,7 @@ def test_no_widows_or_orphans(layout: Any) -> None:
     assert all(min(counts) >= 3 for counts in split.values()), split
 
 
+@pytest.mark.slow
 def test_text_is_hyphenated_in_english(publication: Path) -> None:
     raw = subprocess.run(["pdftotext", "-raw", str(publication), "-"], capture_output=True,
                          text=True, check=True).stdout
@@ -156,6 +161,7 @@ def test_text_is_hyphenated_in_english(publication: Path) -> None:
     assert len(soft) >= 5, soft
 
 
+@pytest.mark.slow
 def test_letter_paper_by_config_switch(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "p", sources=ROOT / "sources")
     config = project / "compendium.yml"
@@ -167,6 +173,7 @@ def test_letter_paper_by_config_switch(tmp_path: Path) -> None:
 
 # --- Front matter ----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_cover_title_page_and_contents(publication: Path) -> None:
     pages = pdf_page_texts(publication)
     assert "Compendium of United Nations" in pages[0]
@@ -189,6 +196,7 @@ def test_cover_title_page_and_contents(publication: Path) -> None:
         assert fingerprint(heading.split(". ", 1)[-1]) in fingerprint(start), heading
 
 
+@pytest.mark.slow
 def test_acronyms_from_text_and_glossary_only_if_used(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "p", sources=ROOT / "sources")
     with (project / "glossary.yml").open("a") as glossary:
@@ -220,6 +228,7 @@ def index_entries(pages: list[str], heading: str) -> list[tuple[str, list[str]]]
     return [(term, runs.split(", ")) for term, runs in entries]
 
 
+@pytest.mark.slow
 def test_index_page_numbers_point_at_the_term(publication: Path) -> None:
     pages = pdf_page_texts(publication)
     labels = page_labels(publication)
@@ -238,6 +247,7 @@ def test_index_page_numbers_point_at_the_term(publication: Path) -> None:
             assert any(fingerprint(key) in fingerprint(page) for key in keys), (term, number)
 
 
+@pytest.mark.slow
 def test_annex_lists_each_raw_page_and_its_records(publication: Path) -> None:
     """Each raw page is named by its first line (a title), not by its file name."""
     text = " ".join(pdf_page_texts(publication))
@@ -275,6 +285,7 @@ def structure(pdf: Path) -> list[tuple[str, str]]:
     return found
 
 
+@pytest.mark.slow
 def test_charts_in_the_pdf_with_alt_text(publication: Path) -> None:
     """The text alternative is in the tag tree, not printed under the chart."""
     figures = [alt for role, alt in structure(publication) if role == "/Figure"]
@@ -285,6 +296,7 @@ def test_charts_in_the_pdf_with_alt_text(publication: Path) -> None:
     assert "Horizontal stacked bars" not in " ".join(pdf_page_texts(publication))
 
 
+@pytest.mark.slow
 def test_charts_in_the_html_with_text_alternatives(shipped_build: Path, browser: Any) -> None:
     page = browser.new_page()
     page.goto((shipped_build / "compendium.html").as_uri())
@@ -309,6 +321,7 @@ def test_charts_follow_the_records() -> None:
 
 # --- Compliance ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_publication_is_tagged_pdf_ua(publication: Path) -> None:
     reader = pypdf.PdfReader(publication)
     root = reader.trailer["/Root"]
@@ -351,6 +364,7 @@ def tagged_mcids(pdf: Path) -> dict[int, set[int]]:
     return found
 
 
+@pytest.mark.slow
 def test_running_heads_and_page_numbers_are_artifacts(publication: Path) -> None:
     """All marked content is in the structure tree, but pagination, marked /Artifact."""
     reader = pypdf.PdfReader(publication)
@@ -368,6 +382,7 @@ def test_running_heads_and_page_numbers_are_artifacts(publication: Path) -> None
                 assert b"/MCID" not in form.get_object().get_data()
 
 
+@pytest.mark.slow
 def test_archive_is_pdf_a3u_with_records_and_manifest(archive: Path) -> None:
     reader = pypdf.PdfReader(archive)
     meta = xmp(archive)
@@ -385,6 +400,7 @@ def test_archive_is_pdf_a3u_with_records_and_manifest(archive: Path) -> None:
                           check=False).returncode == 0
 
 
+@pytest.mark.slow
 def test_archive_is_reproducible(archive: Path, tmp_path: Path) -> None:
     assert run_cli(ROOT, "build", "--pdfa", "--format", "pdf", "--out", str(tmp_path)) == 0
     assert (tmp_path / "compendium.pdf").read_bytes() == archive.read_bytes()
@@ -392,6 +408,7 @@ def test_archive_is_reproducible(archive: Path, tmp_path: Path) -> None:
 
 # --- Draft and publication -------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_draft_pages_carry_the_stamp_and_publication_pages_do_not(
         shipped_build: Path, publication: Path) -> None:
     draft = pdf_page_texts(shipped_build / "compendium.pdf")
@@ -399,6 +416,7 @@ def test_draft_pages_carry_the_stamp_and_publication_pages_do_not(
     assert not any("DRAFT" in page for page in pdf_page_texts(publication))
 
 
+@pytest.mark.slow
 def test_publication_fails_on_any_warning(project: Path, make_record: RecordFactory,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     make_record(id="with-markup", body="See <b>this</b> here.")  # (an image: a problem)

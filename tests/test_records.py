@@ -86,6 +86,7 @@ def test_sources_must_name_lines_of_a_raw_page_the_project_has(
     ]
 
 
+@pytest.mark.slow
 def test_the_annex_lists_hand_written_records_with_their_provenance(
         project: Path, make_record: RecordFactory) -> None:
     make_record(id="imported", body="Imported from a page.")
@@ -101,6 +102,7 @@ def test_the_annex_lists_hand_written_records_with_their_provenance(
 
 # --- rounds, drafts, notes ----------------------------------------------------------------
 
+@pytest.mark.slow
 def test_undated_records_of_a_round_go_under_that_round(
         project: Path, make_record: RecordFactory) -> None:
     make_record(id="newest", period={"start": "2012-05"})
@@ -118,6 +120,7 @@ def test_undated_records_of_a_round_go_under_that_round(
                      chapter)
 
 
+@pytest.mark.slow
 def test_a_draft_record_is_marked_in_drafts_and_left_out_of_the_publication(
         project: Path, make_record: RecordFactory) -> None:
     make_record(id="ready", body="Ready to publish.")
@@ -220,6 +223,7 @@ def test_images_only_from_the_images_folder_with_alt_text(
     ]
 
 
+@pytest.mark.slow
 def test_an_image_of_the_project_is_in_the_chapter_the_html_and_the_pdf_with_its_alt(
         project: Path, make_record: RecordFactory) -> None:
     (project / "images").mkdir()
@@ -262,6 +266,7 @@ def test_unprintable_characters_are_named() -> None:
     assert unprintable("tamil தமிழ and 🙂\u200f") == "தமழி🙂"  # marks and U+200F need none
 
 
+@pytest.mark.slow
 def test_check_reports_unprintable_text_once_per_record_and_publication_stops(
         project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
         caplog: pytest.LogCaptureFixture) -> None:
@@ -278,6 +283,7 @@ def test_check_reports_unprintable_text_once_per_record_and_publication_stops(
     assert "tamil" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_build_prints_every_script_in_its_own_font_and_direction(
         project: Path, make_record: RecordFactory, browser: Any,
         caplog: pytest.LogCaptureFixture) -> None:
@@ -312,6 +318,7 @@ def test_a_build_prints_every_script_in_its_own_font_and_direction(
 
 # --- skeletons --------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_new_entity_and_record_skeletons_pass_check_and_stay_out_of_the_publication(
         project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
     make_record(id="existing")

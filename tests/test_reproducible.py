@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 import pypdf
+import pytest
 
 from tests.conftest import ROOT, copy_project, read_outputs
+
+pytestmark = pytest.mark.slow
 
 
 def build(project: Path, out: Path, **env: str) -> dict[str, bytes]:

@@ -52,6 +52,7 @@ def round_one(tmp_path: Path) -> dict[str, Any]:
             "old_month": f"{old_period.group(2)}/{old_period.group(1)}"}
 
 
+@pytest.mark.slow
 def test_a_round_of_edits_shows_every_change_with_old_and_new_values(
         browser: Any, round_one: dict[str, Any]) -> None:
     project = round_one["project"]
@@ -130,6 +131,7 @@ def make_comment(page: Any, button: str, text: str) -> None:
     page.click(".comment-editor button[type=submit]")
 
 
+@pytest.mark.slow
 def test_a_comment_comes_back_at_its_paragraph_after_the_wording_changed(
         browser: Any, tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project", ROOT / "sources")
@@ -198,6 +200,7 @@ def test_a_comment_comes_back_at_its_paragraph_after_the_wording_changed(
     assert "Which year was this?" not in html and "Is this still running?" in html
 
 
+@pytest.mark.slow
 def test_the_word_edition_has_chapters_as_heading_1_and_every_record(tmp_path: Path) -> None:
     docx = pytest.importorskip("docx")
     out = tmp_path / "out"
@@ -232,6 +235,7 @@ def chapter_list() -> tuple[Any, ...]:
     return assign_chapters(shipped_records(), load_edition(ROOT / "compendium.yml"))
 
 
+@pytest.mark.slow
 def test_find_on_a_phone_shows_the_count_and_the_first_match(browser: Any,
                                                              shipped_build: Path) -> None:
     opened = Reader(browser, shipped_build / "compendium.html", width=390)
@@ -254,6 +258,7 @@ def test_find_on_a_phone_shows_the_count_and_the_first_match(browser: Any,
     opened.close()
 
 
+@pytest.mark.slow
 def test_copy_link_gives_the_review_url_when_the_config_names_it(browser: Any,
                                                                 tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project", ROOT / "sources")
@@ -279,6 +284,7 @@ def changes_text(project: Path) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html[start:html.index("</section>", start)]).split())
 
 
+@pytest.mark.slow
 def test_since_a_git_revision_reads_the_chapters_of_the_config_then(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project", ROOT / "sources")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
@@ -296,6 +302,7 @@ def test_since_a_git_revision_reads_the_chapters_of_the_config_then(tmp_path: Pa
     assert "moved by the chapter rules" in listed
 
 
+@pytest.mark.slow
 def test_a_manifest_from_before_chapters_were_kept_still_compares(round_one: dict[str, Any]
                                                                   ) -> None:
     project = round_one["project"]
@@ -330,6 +337,7 @@ def test_comments_verb_lists_the_ledger_per_record(tmp_path: Path,
     assert "--resolve nope: no comment has that id" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_records_that_named_a_chapter_since_removed_still_compare(tmp_path: Path) -> None:
     """Old records may name a chapter (or an entity) the config has dropped since: that is
     a change to list, not a problem in the old records."""
@@ -360,6 +368,7 @@ def test_a_review_url_that_is_not_a_web_address_is_a_problem(
         capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_record_comment_button_takes_the_words_selected_in_it(browser: Any,
                                                                    shipped_build: Path) -> None:
     record = next(r for r in shipped_records() if not r.is_profile and "\n\n" in r.body)

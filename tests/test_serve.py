@@ -54,6 +54,7 @@ def server(project: Path, make_record: RecordFactory) -> Iterator[tuple[str, Pat
     process.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_edits_reload_the_open_page_and_errors_show_in_it(
         server: tuple[str, Path], browser: Any, project: Path) -> None:
     url, record = server
@@ -94,6 +95,7 @@ def pdf_words(pdf: Path) -> str:
                           check=False).stdout
 
 
+@pytest.mark.slow
 def test_the_previews_pdf_follows_edits_and_is_the_clean_builds(small_project: Path) -> None:
     """The preview rebuilds the PDF in a thread, with worker processes it keeps between
     builds; after edits (one of them breaking a record), the PDF is byte for byte the one a
@@ -121,6 +123,7 @@ def test_the_previews_pdf_follows_edits_and_is_the_clean_builds(small_project: P
     assert pdf == (project / "clean" / "compendium.pdf").read_bytes()
 
 
+@pytest.mark.slow
 def test_a_superseded_build_stops_and_writes_nothing(small_project: Path) -> None:
     """A build asked to stop (a newer edit came) raises BuildStopped before its next stage or
     while it waits for parts, and leaves the outputs as they were."""
@@ -149,6 +152,7 @@ def test_a_superseded_build_stops_and_writes_nothing(small_project: Path) -> Non
                   p.name != "current") == ["compendium.pdf"]  # the PDF alone
 
 
+@pytest.mark.slow
 def test_the_previews_pdf_thread_outlives_an_unexpected_error(
         small_project: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
@@ -241,6 +245,7 @@ def ask(port: int, method: str = "GET", host: str | None = None) -> tuple[int, b
     return answer
 
 
+@pytest.mark.slow
 def test_the_preview_answers_its_own_names_only_head_too_and_drops_idle_connections(
         preview: tuple[str, int, Any]) -> None:
     _, port, process = preview
@@ -285,6 +290,7 @@ BREAKS = {
 }
 
 
+@pytest.mark.slow
 def test_the_preview_shows_every_problem_and_never_exits(
         preview: tuple[str, int, Any], project: Path) -> None:
     _, port, process = preview
@@ -315,6 +321,7 @@ def test_the_preview_shows_every_problem_and_never_exits(
     assert process.poll() is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["Ctrl-C", "kill"])
 def test_ctrl_c_stops_the_preview_without_a_traceback(preview: tuple[str, int, Any],
                                                       how: str) -> None:
@@ -329,6 +336,7 @@ def test_ctrl_c_stops_the_preview_without_a_traceback(preview: tuple[str, int, A
     assert process.returncode in (0, 130)
 
 
+@pytest.mark.slow
 def test_a_fixed_draft_comes_back_at_the_same_place(
         preview: tuple[str, int, Any], project: Path, browser: Any) -> None:
     url, _, _ = preview
@@ -350,6 +358,7 @@ def test_a_fixed_draft_comes_back_at_the_same_place(
     assert abs(after - before) < 2 and before < 100  # entry-5 at the top, before and after
 
 
+@pytest.mark.slow
 def test_saves_by_rename_are_followed(preview: tuple[str, int, Any], project: Path) -> None:
     """Editors that save by renaming a new file over the old (vim, ...) are followed on
     every save, not only the first (a file is watched by its inode)."""

@@ -57,6 +57,7 @@ def test_config_misspelt_and_missing_keys(project: Path,
         "compendium.yml:5: publisher: missing; expected a value"]
 
 
+@pytest.mark.slow
 def test_build_with_problems_writes_nothing(project: Path, make_record: RecordFactory,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     make_record(id="ok")

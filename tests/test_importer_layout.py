@@ -1,0 +1,51 @@
+"""Profile field labels on a raw page's line (importer/layout.py split_label): alone, before
+a colon, glued to the sentence before or to the value after."""
+
+from __future__ import annotations
+
+import pytest
+
+from compendium.importer.layout import split_label
+
+LABELLED = [
+    # (line, whether inside a profile, (text before, field, text after))
+    ("Background", False, ("", "background", "")),
+    ("Background:", False, ("", "background", "")),
+    ("resources", False, ("", "resources", "")),
+    ("Address / Websites", False, ("", "address", "")),
+    ("Background: The agency was founded in 1951.", False,
+     ("", "background", "The agency was founded in 1951.")),
+    ("Mail Address: 17 route des Morillons", False,
+     ("", "mail_address", "17 route des Morillons")),
+    ("Item ID: 5f3c", False, ("", "item_id", "5f3c")),
+    ("Contexte : texte", False, ("", "background", "texte")),
+    # Glued to the end of the sentence before.
+    ("The programme ended in 2019.Resources", False,
+     ("The programme ended in 2019.", "resources", "")),
+    ("Work ended (2019). Title", False, ("Work ended (2019).", "title", "")),
+    # Glued to the start of its value: a capital, a digit or a brace follows.
+    ("BackgroundThe agency was founded in 1951.", False,
+     ("", "background", "The agency was founded in 1951.")),
+    ("Resources2019 annual report", False, ("", "resources", "2019 annual report")),
+    ("Icon{logo}", False, ("", "icon", "{logo}")),
+    # The longest label is read: "Websites", not "Website" and a stray "s".
+    ("Address/WebsitesUN House, Geneva", False, ("", "address", "UN House, Geneva")),
+    ("Areas of WorkEducation", False, ("", "areas_of_work", "Education")),
+    # A label then a space and its value: only inside a profile.
+    ("Title Regional Office", True, ("", "title", "Regional Office")),
+    ("Title Regional Office", False, ("Title Regional Office", None, "")),
+    # Not labels.
+    ("Resources are scarce in the region.", True,
+     ("Resources are scarce in the region.", None, "")),
+    ("The programme endedResources", False, ("The programme endedResources", None, "")),
+    ("See the Title", False, ("See the Title", None, "")),
+    ("background information on the region", False,
+     ("background information on the region", None, "")),
+    ("", False, ("", None, "")),
+]
+
+
+@pytest.mark.parametrize(("line", "in_profile", "split"), LABELLED)
+def test_a_label_is_found_where_the_page_puts_it(line: str, in_profile: bool,
+                                                  split: tuple[str, str | None, str]) -> None:
+    assert split_label(line, in_profile) == split
