@@ -409,8 +409,18 @@ BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
     ("prune the cache", prune_cache),
 )
 
+
+
+def stages_except(*names: str) -> tuple[tuple[str, Stage], ...]:
+    """Return the build's stages but those named (a name no stage has is an error)."""
+    unknown = set(names) - {name for name, _ in BUILD_STAGES}
+    if unknown:
+        raise ValueError(f"no build stage named {', '.join(sorted(unknown))}")
+    return tuple(stage for stage in BUILD_STAGES if stage[0] not in names)
+
+
 PREVIEW_PDF_STAGES: tuple[tuple[str, Stage], ...] = (
-    *(stage for stage in BUILD_STAGES if stage[1] not in (render_markdown, write, prune_cache)),
+    *stages_except("render chapter Markdown", "write outputs", "prune the cache"),
     ("write the PDF", write_pdf),
     ("prune the cache", prune_cache),
 )
