@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from compendium.model import Record
 
 ADDED, CHANGED, REMOVED, MOVED = "added", "changed", "removed", "moved"
-STATUSES = (ADDED, CHANGED, REMOVED, MOVED)
-"""In the order the summary counts them; ``moved`` is a record the chapter rules moved."""
+"""A record's status since an earlier state; ``moved`` is a record the chapter rules moved."""
 
 TOKEN = re.compile(r"<[^<>]*>|<|[^\s<]+|\s+")
 """An HTML tag, a word, or a run of white space: the units a change is marked in. (A tag

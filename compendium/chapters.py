@@ -8,6 +8,7 @@ from itertools import groupby
 
 from compendium.config import ChapterSpec, Edition, Rule
 from compendium.model import Chapter, CrossReference, PeriodGroup, Problem, Record
+from compendium.sources import FRONT_MATTER_LINE
 
 UNDATED_ANCHOR = "undated"
 
@@ -33,7 +34,7 @@ def assign_chapters(records: Sequence[Record], edition: Edition) -> tuple[Chapte
 
 def placement_problems(records: Sequence[Record], edition: Edition) -> list[Problem]:
     """Return a problem for each record that no chapter would take."""
-    return [Problem(str(r.path), r.line, r.id, "chapter",
+    return [Problem(str(r.path), FRONT_MATTER_LINE, r.id, "chapter",
                     "no chapter selects this record and the config has no catch-all chapter; "
                     "expected a `chapter:` field or a matching rule")
             for r in records if not (r.chapter or choose_chapter(r, edition.chapters))]

@@ -15,7 +15,7 @@ from compendium.model import BuildStats
 from compendium.pipeline import BUILD_STAGES, CHECK_STAGES, FORMATS, BuildRequest, run
 from compendium.progress import Progress
 from compendium.provenance import source_date_epoch
-from compendium.sources import NOTE
+from compendium.sources import FRONT_MATTER_LINE, NOTE
 
 log = logging.getLogger("compendium")
 
@@ -242,7 +242,7 @@ def _check(args: argparse.Namespace) -> int:
     build, _ = run(_request(args), CHECK_STAGES)
     flagged = [r for r in build.records if r.review]
     for record in flagged:
-        print(f"note: {record.path}:{record.line}: {record.id}: review: {record.review}")
+        print(f"note: {record.path}:{FRONT_MATTER_LINE}: {record.id}: review: {record.review}")
     notes = f", {len(flagged)} to review" if flagged else ""
     warned = (f", {len(build.warnings)} warning(s) above (a --publication build stops on them)"
               if build.warnings else "")

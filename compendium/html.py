@@ -559,8 +559,3 @@ def svg_with_title(svg: str, title: str, slug: str) -> str:
 def _mark_safe(html: str) -> Any:
     """Mark HTML that render_body already sanitized as safe for the templates."""
     return markupsafe.Markup(html)
-
-
-def record_heading(record: Record, partners_word: str) -> str:
-    """Return the heading text of an activity: its entities."""
-    return entities_line(record, partners_word)

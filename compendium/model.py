@@ -108,9 +108,7 @@ class Record:
     body: str
     """The record's text, Markdown."""
     path: Path
-    """File the record was read from."""
-    line: int
-    """Line of that file where the front matter starts."""
+    """File the record was read from (its front matter starts on its first line)."""
     sources: tuple[SourceRef, ...] = ()
     """Raw pages and lines the record came from."""
     partners: tuple[str, ...] = ()

@@ -22,7 +22,7 @@ from compendium.charts import Chart, charts_wanted, period_of, shared_entries
 from compendium.fonts import FACES
 from compendium.model import Record
 
-INK, ACCENT, LIGHT = "#1d2329", "#0b5394", "#e8eef5"
+INK, ACCENT = "#1d2329", "#0b5394"
 # Typed Any: matplotlib's stubs want literal keys, which a shared style dict cannot give.
 STYLE: Any = {"svg.fonttype": "none", "svg.hashsalt": "compendium",
               "font.family": "Source Sans Pro", "font.size": 9, "axes.edgecolor": INK,

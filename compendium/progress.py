@@ -6,11 +6,8 @@ one-line summary.
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TextIO
 
 
@@ -35,34 +32,6 @@ class Progress:
             elapsed = time.perf_counter() - self.started
             self.stream.write(f"\x1b[2K{elapsed:6.1f}s {text}{end}")
             self.stream.flush()
-
-    @contextmanager
-    def renderer_pages(self) -> Iterator[None]:
-        """Show WeasyPrint's page-by-page progress while the block runs."""
-        if not self.enabled:
-            yield
-            return
-        logger = logging.getLogger("weasyprint.progress")
-        handler = _StepHandler(self)
-        logger.addHandler(handler)
-        level = logger.level
-        logger.setLevel(logging.INFO)
-        try:
-            yield
-        finally:
-            logger.removeHandler(handler)
-            logger.setLevel(level)
-
-
-class _StepHandler(logging.Handler):
-    """Forward WeasyPrint's progress messages ("Step 5 - Creating layout - Page 12")."""
-
-    def __init__(self, progress: Progress) -> None:
-        super().__init__(logging.INFO)
-        self.progress = progress
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.progress.step(record.getMessage())
 
 
 QUIET = Progress(enabled=False)

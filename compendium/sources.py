@@ -21,6 +21,9 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 SKIPPED_FOLDERS = frozenset({"raw"})
 """Folders of the sources tree that hold data, not records (the raw pages, import reports)."""
 FENCE = "---"
+FRONT_MATTER_LINE = 1
+"""Line where a record's front matter starts: parse_record refuses a file that starts
+otherwise. A problem with the record as a whole points there."""
 NOT_RECORDS = ("README.md", "_*", "*.notes.md")
 """Files under sources/ that are notes, never records: skipped (documented in
 docs/records.md)."""
@@ -162,14 +165,14 @@ def parse_record(path: Path, text: str) -> RecordFile | Problem | None:
         first = next((line for line in lines if line.strip()), "")
         if not FIELD_LINE.match(first):
             return None
-        return Problem(str(path), 1, "-", "-",
+        return Problem(str(path), FRONT_MATTER_LINE, "-", "-",
                        "no front matter; expected the file to start with a `---` line")
     closing = next((i for i in range(1, len(lines)) if lines[i].strip() == FENCE), None)
     if closing is None:
-        return Problem(str(path), 1, "-", "-",
+        return Problem(str(path), FRONT_MATTER_LINE, "-", "-",
                        "front matter never closed; expected a second `---` line")
     try:
-        front = load_mapping("\n".join(lines[1:closing]), first_line=2)
+        front = load_mapping("\n".join(lines[1:closing]), first_line=FRONT_MATTER_LINE + 1)
     except YamlProblem as exc:
         return Problem(str(path), exc.line, "-", exc.field, exc.message)
     body = "\n".join(lines[closing + 1:]).strip("\n")

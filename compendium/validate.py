@@ -378,7 +378,7 @@ def _build_record(file: RecordFile) -> Record:
     v = file.front.values
     return Record(
         id=v["id"], kind=v["kind"], entity=v["entity"], body=file.body, path=file.path,
-        line=1, sources=tuple(SourceRef(s["page"], str(s["lines"])) for s in v.get("sources", ())),
+        sources=tuple(SourceRef(s["page"], str(s["lines"])) for s in v.get("sources", ())),
         partners=tuple(v.get("partners", ())), period=_build_period(v.get("period")),
         round=v.get("round"), countries=tuple(v.get("countries", ())),
         chapter=v.get("chapter"), themes=tuple(v.get("themes", ())), name=v.get("name"),

@@ -119,7 +119,7 @@ def activities(count: int, seed: int = 1) -> list[Record]:
         year = rng.randint(1990, 2025)
         made.append(Record(
             id=f"r{n}", kind="activity", entity=rng.choice(entities), body="x",
-            path=Path("x.md"), line=1, partners=tuple(rng.sample(entities, rng.randint(0, 2))),
+            path=Path("x.md"), partners=tuple(rng.sample(entities, rng.randint(0, 2))),
             period=None if rng.random() < 0.3 else Period(YearMonth(year, 1))))
     return made
 
@@ -140,11 +140,11 @@ def test_charts_use_at_most_eight_colours_and_say_what_they_count(count: int) ->
 
 
 def test_no_chart_without_enough_data() -> None:
-    alone = [Record(id=r.id, kind="activity", entity=r.entity, body="x", path=r.path, line=1)
+    alone = [Record(id=r.id, kind="activity", entity=r.entity, body="x", path=r.path)
              for r in activities(9)]
     assert not Charts(alone)  # 9 entries, none shared
     few = [r for r in activities(40) if r.entity == "IOM"]
-    lone = [Record(id=r.id, kind="activity", entity="IOM", body="x", path=r.path, line=1,
+    lone = [Record(id=r.id, kind="activity", entity="IOM", body="x", path=r.path,
                    period=r.period) for r in few]
     assert not list(Charts(lone))  # one entity, nobody working together: nothing to show
 

@@ -19,7 +19,7 @@ ENTITIES = ["IOM", "UNODC", "UNFPA", "UNHCR", "FAO"]
 def record(**fields: object) -> Record:
     """Return an activity record with ``fields``."""
     values: dict[str, object] = {"id": "r", "kind": "activity", "entity": "IOM",
-                                 "body": "Text.", "path": Path("x.md"), "line": 1}
+                                 "body": "Text.", "path": Path("x.md")}
     values.update(fields)
     return Record(**values)  # type: ignore[arg-type]
 

@@ -22,7 +22,7 @@ def activity(record_id: str, period: str = "", round: int | None = None,
     months = [YearMonth(int(m[:4]), int(m[5:])) for m in period.split("..") if m]
     page, lines = source.split(":")
     return Record(id=record_id, kind="activity", entity="IOM", body="Text.",
-                  path=Path(f"{record_id}.md"), line=1, sources=(SourceRef(page, lines),),
+                  path=Path(f"{record_id}.md"), sources=(SourceRef(page, lines),),
                   period=Period(*months) if months else None, round=round)
 
 
