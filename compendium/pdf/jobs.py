@@ -110,7 +110,7 @@ class PdfJob:
 
 
 def render_pdf(job: PdfJob) -> RenderedPdf:
-    """Lay out ``job`` with WeasyPrint (in a PDF worker, where typeset.py is preloaded)."""
+    """Lay out ``job`` with WeasyPrint (in a PDF worker, where pdf/layout.py is preloaded)."""
     from compendium.pdf.layout import typeset
 
     return typeset(job)
@@ -125,7 +125,7 @@ def render_part(job: PdfJob, cache: Path | None) -> LaidPart:
 
 def stamp_job(part: PdfJob, stamp_css: str) -> PdfJob:
     """Return a job laying out one page with the draft stamp alone, drawn on every page."""
-    rules = "@page { @top-center { content: none; } @bottom-center { content: none; } }"
+    rules = "@page { @bottom-center { content: none; } }"
     return PdfJob(html='<html lang="en"><body></body></html>', project=part.project,
                   stylesheets=part.stylesheets,
                   page_css=f"{part.page_css}\n{rules}\n{stamp_css}", tagged=False)

@@ -28,7 +28,7 @@ from compendium.pdf.subsets import merge_subsets
 
 @dataclass(frozen=True, slots=True)
 class Piece:
-    """A laid-out part, as the assembly takes it."""
+    """A laid-out part, as the join takes it."""
 
     data: bytes
     """The part's PDF."""

@@ -82,7 +82,7 @@ def last_pagination(job: PrintJob, cache: Cache) -> Pagination:
 
 
 FOLIO_CSS = """
-@page { @top-center { content: none; } @bottom-center { content: counter(page, %s); } }
+@page { @bottom-center { content: counter(page, %s); } }
 @page :first { counter-reset: page %d; }
 @page :nth(2) { @bottom-center { content: %s; white-space: pre; } }
 """
@@ -91,7 +91,7 @@ FOLIO_CSS = """
 
 def folio_job(part: PdfJob, style: str, first: int, count: int) -> PdfJob:
     """Return a job laying out the folio sheet of ``count`` page numbers from ``first`` in
-    ``style`` (a CSS counter style), to be drawn over the parts' pages (see assembly.py).
+    ``style`` (a CSS counter style), to be drawn over the parts' pages (see joining.py).
 
     Two pages, not one a number: WeasyPrint spends 2.6 ms on a page (its margin boxes), so
     0.15 s on 50 numbers, where the sheet takes 0.02 s. Its page 1 shows ``first`` at the
@@ -128,7 +128,7 @@ def roman_numeral(number: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Folio:
-    """Where a page's number comes from: a line of one of the folio sheets (pdf.folio_job)."""
+    """Where a page's number comes from: a line of one of the folio sheets (folio_job)."""
 
     sheet: int
     """Index of the folio sheet."""
@@ -146,7 +146,7 @@ UNEXPECTED = {"Td", "TD", "T*", "'", '"'}
 
 def sheet_lines(sheet: pikepdf.Pdf) -> list[bytes]:
     """Return, for each line of a folio sheet's page 2, content drawing that line alone
-    where page 1 draws its one number (see pdf.folio_job).
+    where page 1 draws its one number (see folio_job).
 
     WeasyPrint sets each line with its own text matrix (Tm), centred in the same box as
     page 1's number: a line needs only page 1's baseline. The sheet is refused if it is not

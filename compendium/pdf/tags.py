@@ -5,7 +5,7 @@ WeasyPrint 70 wraps every run of text in a /Span element, and nests them as the 
 language, alternate or actual text, attributes or id) tells an assistive technology
 nothing that its parent does not: PDF/UA lets marked content sit in a paragraph directly.
 They were 173,000 of the 416,000 objects of a 10,000-record compendium, and qpdf holds
-every object of the joined file in memory until it writes it (see assembly.py).
+every object of the joined file in memory until it writes it (see joining.py).
 """
 
 from __future__ import annotations

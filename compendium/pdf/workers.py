@@ -65,7 +65,7 @@ class Workers:
     def join(self, pieces: Sequence[Piece], sheets: Sequence[bytes],
              folios: Sequence[Folio | None], roman_pages: int,
              stamp: bytes | None) -> Assembled:
-        """Join the parts (see assembly.assemble) in the process started for it, which then
+        """Join the parts (see joining.assemble) in the process started for it, which then
         ends; kept workers start the next one meanwhile.
 
         qpdf holds every object of the joined file until it writes it: about 0.2 MB a page,
