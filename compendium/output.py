@@ -220,14 +220,18 @@ def _remove_orphans(target: Path) -> None:
 
 
 def is_running(pid: int) -> bool:
-    """Return whether a process with this id exists."""
+    """Return whether process ``pid`` runs: it exists (another user's too) and is not a
+    zombie, dead but not yet reaped, which writes nothing more and must not be waited for."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass  # it exists, but is not ours to signal
+    try:  # Linux: the state follows the parenthesised command name
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc: that it exists is all that is known
 
 
 def remove_stale(folder: Path, keep: set[str]) -> None:

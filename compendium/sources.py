@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
+from typing import Literal
 
 from compendium.model import Problem
 from compendium.yamldoc import YamlMapping, YamlProblem, load_mapping
@@ -179,6 +180,43 @@ def parse_record(path: Path, text: str) -> RecordFile | Problem | None:
     return RecordFile(path, front, body, closing + 2, text)
 
 
+@dataclass(frozen=True, slots=True)
+class NotText:
+    """Why read_utf8 found no text in a file; each caller words it for its own readers."""
+
+    fault: Literal["cannot read", "too large", "empty", "binary", "not UTF-8"]
+    """Which check failed."""
+    detail: str = ""
+    """The system's reason (cannot read), or the first byte that is not UTF-8 (``0xff``)."""
+    line: int = 0
+    """Line of that byte, from 1; 0 for the other faults."""
+
+
+def read_utf8(path: Path, limit: int) -> str | NotText:
+    """Return the text of the UTF-8 file at ``path`` (a byte-order mark dropped, CRLF read
+    as LF), or why it has none: unreadable, over ``limit`` bytes, blank, binary, not UTF-8.
+
+    Reads at most ``limit`` + 1 bytes: a file may grow while it is read, and a device
+    such as /dev/zero never ends. (Record files and the importer's raw pages alike.)"""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        return NotText("cannot read", f"{exc.strerror}")
+    if len(data) > limit:
+        return NotText("too large")
+    if not data.strip():
+        return NotText("empty")
+    if b"\x00" in data:
+        return NotText("binary")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return NotText("not UTF-8", f"{data[exc.start]:#04x}",
+                       data[: exc.start].count(b"\n") + 1)
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
 _READ: dict[Path, tuple[tuple[int, int, int, int], str | Problem]] = {}
 """Each file's text (or problem) as last read, with the file's times, size and inode then."""
 SETTLED_NS = 2_000_000_000
@@ -211,25 +249,25 @@ def read_text(path: Path) -> str | Problem:
 
 def _read_text(path: Path, size: int) -> str | Problem:
     """Read the file's text (see read_text)."""
-    try:
-        if size > MAX_FILE_BYTES:
-            return Problem(str(path), 0, "-", "-",
-                           f"file is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}")
-        with open(path, "rb") as handle:  # at most the limit: the file may grow meanwhile
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        return Problem(str(path), 0, "-", "-", f"cannot read: {exc.strerror}")
-    if len(data) > MAX_FILE_BYTES:
-        return Problem(str(path), 0, "-", "-", f"file is over {MAX_FILE_BYTES:,} bytes; "
-                                               f"expected at most {MAX_FILE_BYTES:,}")
-    if not data.strip():
-        return Problem(str(path), 0, "-", "-", "empty file; expected front matter and text")
-    if b"\x00" in data:
-        return Problem(str(path), 0, "-", "-", "binary file; expected UTF-8 text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return Problem(str(path), line, "-", "-",
-                       f"not UTF-8 (byte {data[exc.start]:#04x}); expected UTF-8 text")
-    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+    if size > MAX_FILE_BYTES:
+        return Problem(str(path), 0, "-", "-",
+                       f"file is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}")
+    text = read_utf8(path, MAX_FILE_BYTES)
+    if isinstance(text, str):
+        return text
+    return Problem(str(path), text.line, "-", "-", _message_of(text))
+
+
+def _message_of(fault: NotText) -> str:
+    """Return what is wrong with a file read_text finds no text in, and what was expected."""
+    match fault.fault:
+        case "cannot read":
+            return f"cannot read: {fault.detail}"
+        case "too large":  # it grew after read_text looked at its size
+            return f"file is over {MAX_FILE_BYTES:,} bytes; expected at most {MAX_FILE_BYTES:,}"
+        case "empty":
+            return "empty file; expected front matter and text"
+        case "binary":
+            return "binary file; expected UTF-8 text"
+        case "not UTF-8":
+            return f"not UTF-8 (byte {fault.detail}); expected UTF-8 text"

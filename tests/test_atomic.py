@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from compendium.output import is_running
 from tests.conftest import ROOT, RecordFactory, copy_project
 
 pytestmark = pytest.mark.slow
@@ -186,6 +187,23 @@ def test_a_live_build_temporary_file_is_left_alone(project: Path,
     dead.write_bytes(b"partial")
     assert build_process(project).wait() == 0
     assert alive.exists() and not dead.exists()
+
+
+def test_a_process_runs_until_it_is_dead_not_until_it_is_reaped() -> None:
+    """A zombie (dead, its parent not yet told) writes nothing more: its files may go, and a
+    worker whose build is one stops waiting for it."""
+    child = subprocess.Popen(["true"])
+    try:
+        stat = Path(f"/proc/{child.pid}/stat")
+        for _ in range(500):
+            if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+            time.sleep(0.01)
+        assert not is_running(child.pid)
+    finally:
+        child.wait()
+    assert is_running(os.getpid())
+    assert not is_running(child.pid)
 
 
 def test_links_planted_in_the_output_folder_are_not_followed(

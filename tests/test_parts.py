@@ -13,7 +13,7 @@ import pytest
 from compendium.errors import RenderError
 from compendium.pdf import run as print_run
 from compendium.pdf.jobs import PdfJob, render_pdf
-from compendium.pdf.joining import Piece, assemble
+from compendium.pdf.joining import Piece, join_pieces
 from compendium.pdf.numbers import sheet_lines
 from compendium.pdf.parts import split_parts
 from compendium.pdf.tags import PLAIN_SPAN_KEYS
@@ -121,12 +121,12 @@ def test_parted_pdf_is_tagged_whole(parted: Path) -> None:
     subprocess.run(["qpdf", "--check", str(parted)], check=True, capture_output=True)
 
 
-def test_assembly_refuses_a_part_missing_pages(tmp_path: Path) -> None:
+def test_the_join_refuses_a_part_missing_pages(tmp_path: Path) -> None:
     part = render_pdf(PdfJob(html="<p>One</p><p style='break-before: page'>Two</p>",
                              project=tmp_path))
     assert part.pages == 2
     with pytest.raises(RenderError, match="part 1 has 2 pages in its file, 3 when laid out"):
-        assemble([Piece(part.data, 3, False)], [], [None, None, None], 0)
+        join_pieces([Piece(part.data, 3, False)], [], [None, None, None], 0)
 
 
 def test_a_template_printing_a_part_twice_is_refused(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compendium.errors import ImportFailure
+from compendium.sources import NotText, read_utf8
 
 MAX_PAGE_BYTES = 100 * 1024 * 1024
 """A listing of 20,000 long entries is about 30 MB; past this it is not a scraped page."""
@@ -142,22 +143,27 @@ def _decode(path: Path) -> str:
     try:
         if stat.S_ISFIFO(path.stat().st_mode):  # opening a pipe waits for a writer
             raise ImportFailure(f"{path}: a pipe; expected a scraped inventory page")
-        with open(path, "rb") as handle:  # at most the limit: /dev/zero never ends
-            data = handle.read(MAX_PAGE_BYTES + 1)
     except OSError as exc:
         raise ImportFailure(f"{path}: cannot read: {exc.strerror}") from None
-    if not data.strip():
-        raise ImportFailure(f"{path}: empty file; expected a scraped inventory page")
-    if len(data) > MAX_PAGE_BYTES:
-        raise ImportFailure(f"{path}: {len(data):,} bytes; expected a page under 100 MB")
-    if b"\x00" in data:
-        raise ImportFailure(f"{path}: binary file; expected UTF-8 text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportFailure(f"{path}:{line}: not UTF-8 text") from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = read_utf8(path, MAX_PAGE_BYTES)
+    if isinstance(text, NotText):
+        raise ImportFailure(_refusal(path, text))
+    return text.replace("\r", "\n")
+
+
+def _refusal(path: Path, fault: NotText) -> str:
+    """Return why the file at ``path`` is not a raw page, and what was expected."""
+    match fault.fault:
+        case "cannot read":
+            return f"{path}: cannot read: {fault.detail}"
+        case "too large":
+            return f"{path}: over {MAX_PAGE_BYTES:,} bytes; expected a page under 100 MB"
+        case "empty":
+            return f"{path}: empty file; expected a scraped inventory page"
+        case "binary":
+            return f"{path}: binary file; expected UTF-8 text"
+        case "not UTF-8":
+            return f"{path}:{fault.line}: not UTF-8 text"
 
 
 def _is_utf8(name: str) -> bool:

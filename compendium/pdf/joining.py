@@ -52,8 +52,9 @@ class Assembled:
     """Links whose target no part has."""
 
 
-def assemble(pieces: Sequence[Piece], sheets: Sequence[bytes], folios: Sequence[Folio | None],
-             roman_pages: int, stamp: bytes | None = None) -> Assembled:
+def join_pieces(pieces: Sequence[Piece], sheets: Sequence[bytes],
+                folios: Sequence[Folio | None], roman_pages: int,
+                stamp: bytes | None = None) -> Assembled:
     """Join ``pieces`` (the first gives the catalog: metadata, language, attachments).
 
     ``folios[i]`` is the number drawn over page i, from the folio ``sheets`` (none: no
