@@ -463,7 +463,8 @@ def render_html(document: Document, templates: Path, medium: str, inline_css: st
     ``pages`` gives the page numbers the PDF prints as text (contents, indexes).
     ``part`` renders one part of the PDF (see parts.py): ``title``, ``contents``, ``preface``,
     ``chapters`` (those of ``document``), ``index``, ``index-countries`` or ``annex``;
-    ``all`` is everything, as the HTML edition has it."""
+    ``all`` is everything, as the HTML edition has it. The page template renders each from
+    ``parts/<part>.html.j2``: a part without one is a RenderError naming that file."""
     env = template_environment(templates)
     labels = document.edition.labels
     names = edition_names(document.edition)

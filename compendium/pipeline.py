@@ -298,7 +298,7 @@ def start_pdf(build: Build) -> Build:
     unseen = replace(job.document, charts=NO_CHARTS)
     key = key_of("pdf", render_html(unseen, job.templates, "pdf"), job.document.charts.key,
                  part_key(job.base),
-                 *(p.read_bytes() for p in sorted(job.templates.iterdir()) if p.is_file()))
+                 *(p.read_bytes() for p in sorted(job.templates.rglob("*")) if p.is_file()))
     if build.cache.get(key) is not None:
         if build.pdf_pool is not None:  # nothing to lay out: let the workers go now
             build.pdf_pool.release(wait=False)

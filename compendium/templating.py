@@ -118,7 +118,7 @@ def _place(trace: TracebackType | None, templates: Path) -> str:
 
 def _undecodable(templates: Path) -> Path:
     """Return the first template that is not UTF-8 (the loader does not say which it read)."""
-    for path in sorted(templates.iterdir()):
+    for path in sorted(p for p in templates.rglob("*") if not p.is_dir()):
         try:
             path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError):

@@ -72,6 +72,10 @@ def test_a_sequence_of_edits_gives_the_clean_build_each_time(small_project: Path
     template.write_text(template.read_text().replace("edition</p>", "edition.</p>"))
     assert_same_as_clean(project)
 
+    annex = project / "templates" / "parts" / "annex.html.j2"  # a part's own template
+    annex.write_text(annex.read_text().replace("<main>", "<main>\n<p>Sources follow.</p>"))
+    assert_same_as_clean(project)
+
     style = project / "styles" / "print.css"
     style.write_text(style.read_text() + "\nh1 { letter-spacing: 0.01em; }\n")
     assert_same_as_clean(project)

@@ -131,21 +131,33 @@ def test_the_join_refuses_a_part_missing_pages(tmp_path: Path) -> None:
 
 def test_a_template_printing_a_part_twice_is_refused(
         small_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A template that does not know the ``title`` part (written before it existed) prints the
-    contents in its place: the build names the template and the doubled anchor, writes
+    """A ``title`` part that prints the contents too (as a template written before the parts
+    had files of their own did): the build names the template and the doubled anchor, writes
     nothing, and the PDF a good build wrote stays."""
     assert run_cli(small_project, "build", "--format", "pdf") == 0
     good = (small_project / "out" / "compendium.pdf").read_bytes()
     template = small_project / "templates" / "compendium.html.j2"
-    title_branch = '{% elif part == "title" %}\n{{ title_pages() }}\n'
-    assert title_branch in template.read_text()
-    template.write_text(template.read_text().replace(title_branch, ""))
+    parts = small_project / "templates" / "parts"
+    (parts / "title.html.j2").write_text((parts / "title.html.j2").read_text() +
+                                         (parts / "contents.html.j2").read_text())
     capsys.readouterr()
     assert run_cli(small_project, "build", "--format", "pdf") == 1
     error = capsys.readouterr().err
     assert f"error: {template}: the PDF parts 'title' and 'contents' both hold #toc-heading" \
         in error, error
     assert (small_project / "out" / "compendium.pdf").read_bytes() == good
+
+
+def test_a_part_without_its_template_is_refused(
+        small_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The page template renders each part from its own file: a part whose file is missing is
+    named, not rendered as another part."""
+    missing = small_project / "templates" / "parts" / "annex.html.j2"
+    missing.unlink()
+    assert run_cli(small_project, "build", "--format", "pdf") == 1
+    error = capsys.readouterr().err
+    assert f"error: {missing}: template not found" in error, error
+    assert not (small_project / "out" / "compendium.pdf").exists()
 
 
 def foot_words(pdf: Path) -> list[dict[str, tuple[float, float, float, float]]]:

@@ -343,8 +343,9 @@ def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, LaidPart],
     """Refuse parts of which two hold the same anchor: the template printed something twice.
 
     The join counts pages, so nothing goes missing silently; this is its counterpart for
-    nothing doubled. A template that does not know one of the part kinds (one written before
-    the kind existed) renders the rest of the page for it: the contents, a second time."""
+    nothing doubled. The shipped template renders each part from its own file, and a part
+    without one is refused; a project's own template may still render a part twice (one
+    written before the parts had files of their own fell through to the contents)."""
     owner: dict[str, str] = {}
     for part in parts:
         for anchor in laid[part.name].anchors:
@@ -353,9 +354,9 @@ def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, LaidPart],
                 raise RenderError(
                     f"{templates / PAGE_TEMPLATE}: the PDF parts {first!r} and "
                     f"{part.name!r} both hold #{anchor}: the template renders it twice. Does "
-                    f"it render each part kind ({', '.join(get_args(PartKind))}) on its own? "
-                    "A template written before one of them existed falls through to the "
-                    "contents for it.")
+                    f"it render each part kind ({', '.join(get_args(PartKind))}) on its own, "
+                    f"from {templates / 'parts'}/<kind>.html.j2? A template written before "
+                    "the parts had files of their own falls through to the contents.")
 
 
 def _pieces(parts: Sequence[Part], laid: Mapping[str, LaidPart]) -> Iterator[Piece]:
