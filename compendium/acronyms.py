@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 # Every repetition is bounded (an acronym is short): Python's engine backtracks, and an
-# unbounded `[A-Za-z&-]*` took a minute per MB of `-Ab-Ab…`, trying each capital as a start
-# and scanning to the end of the run. Bounded, the work per character is at most 30 steps.
+# unbounded `[A-Za-z&-]*` is quadratic on `-Ab-Ab…`, trying each capital as a start and
+# scanning to the end of the run. Bounded, the work per character is at most 30 steps.
 DEFINITION = re.compile(r"\(([A-Z][A-Za-z]{0,30}[A-Z](?:-[A-Z]{1,30})?)s?\)")
 """An acronym in brackets, the way the text introduces one: "... Matrix (DTM)"."""
 WORD = re.compile(r"[\w’'-]+")

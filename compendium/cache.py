@@ -123,7 +123,7 @@ class Cache:
 
         Not synced to disk, unlike the outputs (output.py): an entry a crash cuts short fails
         its checksum and is made again. (Syncing, and looking for a killed build's leftovers
-        beside every entry, cost a second of a cold build of 1,000 records.)"""
+        beside every entry, slowed a cold build for nothing.)"""
         assert self.folder is not None
         # Named by process and thread: the preview's HTML and PDF builds may write one entry
         # at once.

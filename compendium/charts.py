@@ -39,9 +39,8 @@ class Charts:
     """The compendium's charts, drawn in a thread of their own while the build goes on.
 
     Whether there are any is known at once (``{% if doc.charts %}``); going through them
-    waits for the drawing. Drawing them takes a second at 1,000 records (matplotlib loaded
-    included), which the PDF workers spent waiting for their first part: the chapters, which
-    show no chart, are now sent to them meanwhile."""
+    waits for the drawing, which is slow (matplotlib loaded included): the PDF workers are
+    sent the chapters, which show no chart, meanwhile."""
 
     def __init__(self, records: Sequence[Record], cache: Cache = NO_CACHE) -> None:
         activities = [r for r in records if not r.is_profile]

@@ -122,8 +122,8 @@ _WORD = re.compile(r"\w+")
 def _by_first_word() -> dict[str, tuple[str, ...]]:
     """Return the spellings grouped by their first word, longest first in each group.
 
-    One alternation of 700 names is slow in Python's regex engine (0.4 s for 1,000 records):
-    it tries every name at every letter. Looking up each word of the text is not, and the
+    One alternation of 700 names is slow in Python's regex engine: it tries every name at
+    every letter. Looking up each word of the text is not, and the
     time stays linear in the text (each word tries the few names starting with it)."""
     groups: dict[str, list[str]] = {}
     for spelling in country_names():

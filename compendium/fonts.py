@@ -226,7 +226,7 @@ ARTICLE = "<article"
 def _characters(text: str) -> frozenset[str]:
     """Return the characters of ``text``, the HTML edition: the union of those of its
     articles, each remembered, so that a preview looks only at the edited one (the whole
-    page's set took a tenth of an HTML refresh)."""
+    page's set is a large part of an HTML refresh)."""
     pieces = text.split(ARTICLE)
     found = frozenset().union(*map(_piece_characters, pieces))
     return found | frozenset(ARTICLE) if len(pieces) > 1 else found
@@ -262,10 +262,10 @@ def font_files_hash() -> str:
 def _subset(face: Face, characters: str) -> bytes:
     """Return ``face`` cut down to ``characters``, as WOFF.
 
-    HarfBuzz cuts it (1 ms a face, where fontTools took 0.2 s decompiling the layout
-    tables), keeping kerning and ligatures, dropping hinting. fontTools wraps the result as
-    WOFF: zlib takes 3 ms a face, WOFF2's Brotli 30 ms for a file a fifth smaller, and a
-    preview pays this for all 12 faces whenever an edit brings a new character."""
+    HarfBuzz cuts it (fontTools, far slower, decompiles the layout tables), keeping kerning
+    and ligatures, dropping hinting. fontTools wraps the result as WOFF, not WOFF2: Brotli
+    is ten times as slow as zlib for a file a fifth smaller, and a preview pays this for all
+    12 faces whenever an edit brings a new character."""
     # Imported here: only a build whose cache lacks the subset needs them.
     import uharfbuzz
     from fontTools.ttLib import TTFont

@@ -54,7 +54,7 @@ def manifest_json(sources: Path, files: Sequence[RecordFile], fingerprint: str,
 
     The bytes are ``json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True)``,
     joined from one remembered piece per record: a preview rebuilding after an edit encodes
-    only the edited record's text (the whole manifest took a quarter of an HTML refresh)."""
+    only the edited record's text (encoding the whole manifest is a large part of a refresh)."""
     entries = sorted((relative_name(f.path, sources), f.text) for f in files)
     records = ",\n".join(_manifest_entry(name, text) for name, text in entries)
     head = f'{{\n{_edition_entry(tuple(chapters))} "format": {MANIFEST_FORMAT},\n "records": '

@@ -113,8 +113,8 @@ def _own_streams(pages: Sequence[pikepdf.Page]) -> None:
     its encoded data, so that the part they came from can be closed at once.
 
     qpdf copies a stream's data only when the joined file is written, keeping every part
-    open until then, each part's objects parsed in memory besides their copies: 0.5 GB of
-    the join's 1.5 GB at 10,000 records."""
+    open until then, each part's objects parsed in memory besides their copies: a third of
+    the join's memory."""
     seen: set[tuple[int, int]] = set()
     stack: list[Any] = []
     for page in pages:  # what a page draws; of its links (thousands on an index page), only

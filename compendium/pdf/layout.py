@@ -156,7 +156,7 @@ def slimmed(pdf: bytes) -> tuple[bytes, list[str]]:
 
     qpdf's object streams hold a hundred objects each, where WeasyPrint writes one for the
     whole file: the join then parses only what it copies. (pikepdf, not pypdf, for the
-    fonts: pypdf parsed every object of a part full of links, 0.2 s for an annex slice.)"""
+    fonts: pypdf parses every object of a part, and a part full of links has many.)"""
     names: set[str] = set()
     with pikepdf.open(io.BytesIO(pdf)) as document:
         for page in document.pages:

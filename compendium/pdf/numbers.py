@@ -93,8 +93,8 @@ def folio_job(part: PdfJob, style: str, first: int, count: int) -> PdfJob:
     """Return a job laying out the folio sheet of ``count`` page numbers from ``first`` in
     ``style`` (a CSS counter style), to be drawn over the parts' pages (see joining.py).
 
-    Two pages, not one a number: WeasyPrint spends 2.6 ms on a page (its margin boxes), so
-    0.15 s on 50 numbers, where the sheet takes 0.02 s. Its page 1 shows ``first`` at the
+    Two pages, not one a number: WeasyPrint spends most of a page's time on its margin
+    boxes, so a page a number costs several times the sheet. Its page 1 shows ``first`` at the
     foot, where every page shows its number; page 2 shows them all there, one a line, each
     centred as on a page of its own. The join draws line n of page 2 moved to where page 1
     draws its number."""

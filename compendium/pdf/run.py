@@ -267,8 +267,8 @@ class PrintRun:
 
         The contents print where each part starts, the annex included: its start is known
         when the indexes are laid out, not the annex itself. In a cold build, contents sent
-        with the back matter print a guess for the annex; before, they were laid out again
-        in a round of their own, with one worker idle (0.2 s at 1,000 records)."""
+        with the back matter print a guess for the annex: sent again here if it was wrong,
+        within the round, rather than in a round of their own with one worker idle."""
         contents = next((p for p in self.parts if p.kind == "contents"), None)
         if contents is None or contents.name not in self.pending:
             return

@@ -1,7 +1,7 @@
 """WeasyPrint laying out a document one page at a time, and writing any run of its pages.
 
-``HTML.render`` keeps every page of a document until the PDF is written: 2.3 GB for a
-chapter of 4,000 records. Here each page is given as soon as it is laid out, margin boxes
+``HTML.render`` keeps every page of a document until the PDF is written, gigabytes for a
+long chapter. Here each page is given as soon as it is laid out, margin boxes
 included, and the caller writes the pages in pieces (flow.py) and lets them go. This is
 WeasyPrint's own loop (``layout_document``) turned into a generator, minus what the print
 stylesheets do not use: laying the pages out again for page-based counters

@@ -69,11 +69,10 @@ class Workers:
         """Join the parts (see joining.join_pieces) in the process started for it, which then
         ends; kept workers start the next one meanwhile.
 
-        qpdf holds every object of the joined file until it writes it: about 0.2 MB a page,
-        0.8 GB for the 3,449 pages of 10,000 records. In the build process, which holds the
-        records and both editions, that came on top of 0.4 GB; a process of its own gives it
-        all back when it ends. Started with the workers, it is ready when the parts are: one
-        started for the join took 0.09 s more (0.73 s against 0.6 s at 1,000 records)."""
+        qpdf holds every object of the joined file until it writes it. In the build process,
+        which holds the records and both editions, that would come on top of them; a process
+        of its own gives it all back when it ends. Started with the workers, it is ready when
+        the parts are: one started for the join would add its start to every build."""
         joiner = self._joiner.result()
         try:
             return joiner.submit(join_pieces, pieces, sheets, folios, roman_pages,
