@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from compendium.config import load_edition
 from compendium.importer.command import import_pages
+from compendium.records.config import load_edition
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ("survivors", "shelters", "police", "training", "justice", "data", "prevention",

@@ -14,8 +14,8 @@ from compendium.errors import CompendiumError, InvalidInput
 from compendium.model import BuildStats
 from compendium.pipeline import BUILD_STAGES, CHECK_STAGES, FORMATS, BuildRequest, run
 from compendium.progress import Progress
-from compendium.provenance import source_date_epoch
-from compendium.sources import FRONT_MATTER_LINE, NOTE
+from compendium.records.provenance import source_date_epoch
+from compendium.records.sources import FRONT_MATTER_LINE, NOTE
 
 log = logging.getLogger("compendium")
 
@@ -113,7 +113,7 @@ def _add_comments(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _comments(args: argparse.Namespace) -> int:
     """Merge comment files and resolutions into the ledger, then list it per record."""
-    from compendium import comments
+    from compendium.records import comments
 
     path = comments.ledger_path(args.sources)
     ledger, added = comments.merge(comments.read_ledger(path),
@@ -138,7 +138,7 @@ def _add_round(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 def _round(args: argparse.Namespace) -> int:
     """Keep the current draft as a named review round."""
-    from compendium.rounds import keep_round
+    from compendium.records.rounds import keep_round
 
     folder = keep_round(_request(args), args.name, args.replace)
     print(f"kept round {args.name} in {folder}; compare a later draft with "
@@ -186,7 +186,7 @@ def _add_new(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _new(args: argparse.Namespace) -> int:
     """Write a skeleton and say where."""
-    from compendium.scaffold import Project, new_entity, new_record
+    from compendium.records.scaffold import Project, new_entity, new_record
 
     project = Project(args.config, args.sources, datetime.date.today())
     if args.what == "record":

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import jinja2
 
-from compendium.config import Edition
-from compendium.headings import EntryHeading, entry_heading, reference_name
+from compendium.html.headings import EntryHeading, entry_heading, reference_name
+from compendium.html.templating import ProjectLoader, TemplateEnvironment, template_errors
 from compendium.model import Chapter, Record
-from compendium.templating import ProjectLoader, TemplateEnvironment, template_errors
+from compendium.records.config import Edition
 
 ATX_HEADING = re.compile(r"^(#{1,6})(?=\s)")
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")

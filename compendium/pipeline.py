@@ -12,16 +12,12 @@ from pathlib import Path
 from types import MappingProxyType
 
 from compendium.cache import CACHE_FOLDER, NO_CACHE, Cache, key_of
-from compendium.changes import Changes, Chapters, compare
-from compendium.chapters import assign_chapters, choose_chapter, placement_problems
-from compendium.charts import NO_CHARTS
-from compendium.config import Edition, load_edition
-from compendium.countries import with_countries
 from compendium.errors import BuildStopped, InvalidInput
 from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
-from compendium.history import MANIFEST_NAME, earlier_state, manifest_json
-from compendium.html import Document, Stamp, build_document, render_html, with_changes
-from compendium.images import image_problems, images_in
+from compendium.html.changes import Changes, Chapters, compare
+from compendium.html.charts import NO_CHARTS
+from compendium.html.document import Document, Stamp, build_document, render_html, with_changes
+from compendium.html.images import image_problems, images_in
 from compendium.logcapture import captured_warnings
 from compendium.markdown import render_chapters_markdown
 from compendium.model import NO_PAGES, BuildStats, Chapter, Pagination, Problem, Record
@@ -30,9 +26,13 @@ from compendium.pdf.jobs import PdfJob, PrintJob, css_string, pack_pdf, part_key
 from compendium.pdf.run import PrintRun
 from compendium.pdf.workers import Workers
 from compendium.progress import QUIET, Progress
-from compendium.provenance import source_state
-from compendium.sources import RecordFile, read_record_files, read_text
-from compendium.validate import (
+from compendium.records.chapters import assign_chapters, choose_chapter, placement_problems
+from compendium.records.config import Edition, load_edition
+from compendium.records.countries import with_countries
+from compendium.records.history import MANIFEST_NAME, earlier_state, manifest_json
+from compendium.records.provenance import source_state
+from compendium.records.sources import RecordFile, read_record_files, read_text
+from compendium.records.validate import (
     source_page_problems,
     unprintable_problems,
     validate_records,
@@ -240,7 +240,7 @@ def render_html_edition(build: Build) -> Build:
 
 def _with_open_comments(document: Document, sources: Path) -> Document:
     """Return the document with the ledger's open comments shown where they belong."""
-    from compendium.comments import ledger_path, place, read_ledger, with_comments_shown
+    from compendium.records.comments import ledger_path, place, read_ledger, with_comments_shown
 
     placed = place(read_ledger(ledger_path(sources)), document.bodies)
     if not placed:

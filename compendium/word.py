@@ -21,7 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
-from compendium.html import Document
+from compendium.html.document import Document
 from compendium.markdown import entities_line
 from compendium.model import Chapter, Record
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compendium.acronyms import acronym_list, defined_in
+from compendium.html.acronyms import acronym_list, defined_in
 from tests.conftest import ROOT
 
 FORMS = {

@@ -10,9 +10,9 @@ import pypdf
 import pytest
 from markdown_it import MarkdownIt
 
-from compendium.config import load_edition
-from compendium.sources import read_record_files
-from compendium.validate import validate_records
+from compendium.records.config import load_edition
+from compendium.records.sources import read_record_files
+from compendium.records.validate import validate_records
 from tests.conftest import (
     ROOT,
     browser_text,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compendium.changes import (
+from compendium.html.changes import (
     ADDED,
     CHANGED,
     MOVED,

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from compendium.comments import (
+from compendium.errors import CompendiumError, InvalidInput
+from compendium.html.document import make_markdown, render_body
+from compendium.records.comments import (
     OPEN,
     RESOLVED,
     Comment,
@@ -24,8 +26,6 @@ from compendium.comments import (
     with_comments_shown,
     write_ledger,
 )
-from compendium.errors import CompendiumError, InvalidInput
-from compendium.html import make_markdown, render_body
 
 VOCABULARY = ("women girls violence court police shelter survey law health school training "
               "justice data report network media village city region nation victim service "

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compendium.countries import countries_named, country_names, un_countries, un_name
-from compendium.spelling import did_you_mean
+from compendium.records.countries import countries_named, country_names, un_countries, un_name
+from compendium.records.spelling import did_you_mean
 
 
 @pytest.mark.parametrize(("text", "named"), [

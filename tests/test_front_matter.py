@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from compendium.charts import Charts
+from compendium.html.charts import Charts
 from compendium.model import Period, Record, YearMonth
 from tests.conftest import RecordFactory, fingerprint, page_labels, pdf_page_texts, run_cli
 

@@ -21,13 +21,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compendium.config import CHAPTER_FIELDS, EDITION_FIELDS, Edition, load_edition
 from compendium.errors import CompendiumError, InvalidInput
-from compendium.html import make_markdown, render_body
+from compendium.html.document import make_markdown, render_body
 from compendium.importer.command import ImportResult, import_pages
 from compendium.importer.registry import add_learned
-from compendium.sources import RecordFile, read_record_file
-from compendium.validate import RECORD_FIELDS, validate_records
+from compendium.records.config import CHAPTER_FIELDS, EDITION_FIELDS, Edition, load_edition
+from compendium.records.sources import RecordFile, read_record_file
+from compendium.records.validate import RECORD_FIELDS, validate_records
 from tests.conftest import ROOT, copy_project, run_cli
 
 EDITION: Edition = load_edition(ROOT / "compendium.yml")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compendium.headings import entry_heading, reference_name
+from compendium.html.headings import entry_heading, reference_name
 from compendium.model import Period, Record, YearMonth
 from tests.conftest import RecordFactory, run_cli
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from compendium.config import load_edition
-from compendium.countries import with_countries
-from compendium.html import years_of
+from compendium.html.document import years_of
 from compendium.model import Record
-from compendium.sources import read_record_files
-from compendium.validate import validate_records
+from compendium.records.config import load_edition
+from compendium.records.countries import with_countries
+from compendium.records.sources import read_record_files
+from compendium.records.validate import validate_records
 from tests.conftest import ROOT, copy_project, pdf_page_texts, run_cli, wait_for
 
 pytestmark = pytest.mark.slow

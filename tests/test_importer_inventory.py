@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.importer import page_lines
-from compendium.config import load_edition
 from compendium.importer import writer
 from compendium.importer.attribution import Names, themes_of
 from compendium.importer.command import import_pages
@@ -25,6 +24,7 @@ from compendium.importer.layout import read_layout
 from compendium.importer.periods import parse_header
 from compendium.importer.rawpage import read_raw_page
 from compendium.importer.report import unclaimed_lines
+from compendium.records.config import load_edition
 from tests.conftest import (
     ROOT,
     browser_text,

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from compendium import cache, sources
+from compendium import cache
 from compendium.cache import CACHE_FOLDER, TEMPORARY
 from compendium.pipeline import BuildRequest, run
+from compendium.records import sources
 from tests.conftest import ROOT, pdf_page_texts, read_outputs, run_cli
 
 pytestmark = pytest.mark.slow

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compendium.acronyms import DEFINITION, USE, WORD, defined_in
-from compendium.changes import TOKEN
-from compendium.countries import countries_named
-from compendium.html import RAW_TAG
-from compendium.limits import MARK
+from compendium.html.acronyms import DEFINITION, USE, WORD, defined_in
+from compendium.html.changes import TOKEN
+from compendium.html.document import RAW_TAG
+from compendium.records.countries import countries_named
+from compendium.records.limits import MARK
 from tests.test_fuzz import SETTINGS
 
 SIZE = 60_000

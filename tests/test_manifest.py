@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from compendium.history import _manifest_texts, manifest_json
-from compendium.sources import find_record_files, read_record_files
+from compendium.records.history import _manifest_texts, manifest_json
+from compendium.records.sources import find_record_files, read_record_files
 
 TEXTS = {
     "iom/b.md": '---\nid: b\n---\nQuotes " and \\ backslashes, tabs\there.\n',

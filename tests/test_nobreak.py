@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compendium.nobreak import mark_html, registry_names
+from compendium.html.nobreak import mark_html, registry_names
 from tests.conftest import RecordFactory, run_cli
 
 NAMES = registry_names(["Spotlight Initiative", "Spotlight", "UN Women",

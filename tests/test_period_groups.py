@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from compendium.chapters import group_by_period
-from compendium.config import Edition, Labels
 from compendium.model import Period, Record, SourceRef, YearMonth
+from compendium.records.chapters import group_by_period
+from compendium.records.config import Edition, Labels
 
 EDITION = Edition(path=Path("compendium.yml"), title="Compendium", edition=2024,
                   publisher="UN", chapters=(), entities=())

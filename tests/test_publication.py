@@ -15,10 +15,10 @@ from typing import Any
 import pypdf
 import pytest
 
-from compendium.charts import Charts
-from compendium.countries import country_names
+from compendium.html.charts import Charts
 from compendium.pdf.layout import lay_out
 from compendium.pipeline import BuildRequest, make_pdf_job, run, stages_until
+from compendium.records.countries import country_names
 from tests.conftest import (
     ROOT,
     RecordFactory,

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compendium.config import load_edition
 from compendium.fonts import unprintable
-from compendium.html import make_markdown, render_body
+from compendium.html.document import make_markdown, render_body
 from compendium.model import PROVENANCE_KINDS, Problem
-from compendium.sources import NOTE
-from compendium.validate import provenance_problems
+from compendium.records.config import load_edition
+from compendium.records.sources import NOTE
+from compendium.records.validate import provenance_problems
 from tests.conftest import ROOT, RecordFactory, pdf_text, run_cli
 
 TODAY = datetime.date(2026, 12, 1)

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from compendium.backmatter import plain_text
-from compendium.html import make_markdown, render_body
+from compendium.html.backmatter import plain_text
+from compendium.html.document import make_markdown, render_body
 from compendium.model import MONTH_ABBREVIATIONS
 from tests.conftest import ROOT, copy_project, run_cli, wait_for
 from tests.test_html_draft import Reader, axe_violations, nu_errors, shipped_records
@@ -229,8 +229,8 @@ def test_the_word_edition_has_chapters_as_heading_1_and_every_record(tmp_path: P
 
 def chapter_list() -> tuple[Any, ...]:
     """Return the shipped edition's chapters as the build assigns them."""
-    from compendium.chapters import assign_chapters
-    from compendium.config import load_edition
+    from compendium.records.chapters import assign_chapters
+    from compendium.records.config import load_edition
 
     return assign_chapters(shipped_records(), load_edition(ROOT / "compendium.yml"))
 

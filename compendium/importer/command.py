@@ -12,7 +12,6 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from compendium.config import Edition, load_edition
 from compendium.errors import ImportFailure, InvalidInput
 from compendium.importer.assemble import Assembly, assemble
 from compendium.importer.attribution import Names
@@ -32,8 +31,9 @@ from compendium.importer.report import (
 from compendium.importer.writer import find_records, write_records
 from compendium.model import Entity, Problem
 from compendium.output import write_if_changed
-from compendium.sources import RecordFile, parse_record, read_record_file
-from compendium.validate import validate_records
+from compendium.records.config import Edition, load_edition
+from compendium.records.sources import RecordFile, parse_record, read_record_file
+from compendium.records.validate import validate_records
 
 # Words of the inventory's subject in its three languages: a page with none of them, no
 # entity named and no field or dated entry is not a page of the inventory.

@@ -19,7 +19,7 @@ from compendium.cache import key_of
 from compendium.fonts import font_files_hash
 
 if TYPE_CHECKING:
-    from compendium.html import Document
+    from compendium.html.document import Document
 
 
 @dataclass(frozen=True, slots=True)

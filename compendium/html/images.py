@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from compendium.model import Problem
-from compendium.sources import RecordFile
+from compendium.records.sources import RecordFile
 
 IMAGES_FOLDER = "images"
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",

@@ -21,8 +21,9 @@ from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from compendium.acronyms import Acronym, acronym_list
-from compendium.backmatter import (
+from compendium.cache import NO_CACHE, Cache, key_of
+from compendium.html.acronyms import Acronym, acronym_list
+from compendium.html.backmatter import (
     IndexEntry,
     SourcePage,
     country_index,
@@ -32,21 +33,20 @@ from compendium.backmatter import (
     source_annex,
     written_records,
 )
-from compendium.cache import NO_CACHE, Cache, key_of
-from compendium.changes import CHANGED, MOVED, REMOVED, Changes, mark_changes
-from compendium.charts import NO_CHARTS, Charts
-from compendium.config import Edition, Labels
-from compendium.countries import country_names
-from compendium.headings import entry_heading, reference_name
-from compendium.images import image_sources, images_key
+from compendium.html.changes import CHANGED, MOVED, REMOVED, Changes, mark_changes
+from compendium.html.charts import NO_CHARTS, Charts
+from compendium.html.headings import entry_heading, reference_name
+from compendium.html.images import image_sources, images_key
+from compendium.html.nobreak import NameIndex, mark_html, registry_names
+from compendium.html.templating import ProjectLoader, TemplateEnvironment, template_errors
 from compendium.logcapture import captured_warnings
 from compendium.markdown import entities_line
 from compendium.model import NO_PAGES, Chapter, Pagination, Record, text_direction
-from compendium.nobreak import NameIndex, mark_html, registry_names
-from compendium.templating import ProjectLoader, TemplateEnvironment, template_errors
+from compendium.records.config import Edition, Labels
+from compendium.records.countries import country_names
 
 if TYPE_CHECKING:
-    from compendium.comments import PlacedComment
+    from compendium.records.comments import PlacedComment
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from compendium.errors import CompendiumError
-from compendium.history import MANIFEST_NAME, ROUNDS_FOLDER
 from compendium.output import write_outputs
 from compendium.pipeline import HTML_NAME, BuildRequest, run, stages_until
+from compendium.records.history import MANIFEST_NAME, ROUNDS_FOLDER
 
 ROUND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

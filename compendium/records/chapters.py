@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from itertools import groupby
 
-from compendium.config import ChapterSpec, Edition, Rule
 from compendium.model import Chapter, CrossReference, PeriodGroup, Problem, Record
-from compendium.sources import FRONT_MATTER_LINE
+from compendium.records.config import ChapterSpec, Edition, Rule
+from compendium.records.sources import FRONT_MATTER_LINE
 
 UNDATED_ANCHOR = "undated"
 

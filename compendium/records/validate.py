@@ -10,10 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from compendium.config import Edition, check_fields
-from compendium.countries import country_names, is_known_country
 from compendium.fonts import unprintable
-from compendium.limits import text_problem
 from compendium.model import (
     PROVENANCE_KINDS,
     Period,
@@ -23,8 +20,11 @@ from compendium.model import (
     SourceRef,
     YearMonth,
 )
-from compendium.sources import RecordFile
-from compendium.spelling import did_you_mean
+from compendium.records.config import Edition, check_fields
+from compendium.records.countries import country_names, is_known_country
+from compendium.records.limits import text_problem
+from compendium.records.sources import RecordFile
+from compendium.records.spelling import did_you_mean
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from compendium.sources import relative_name
+from compendium.records.sources import relative_name
 
 
 @dataclass(frozen=True, slots=True)

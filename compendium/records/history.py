@@ -19,13 +19,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from compendium.chapters import assign_chapters
-from compendium.config import ChapterSpec, Edition, load_edition
 from compendium.errors import CompendiumError, InvalidInput
 from compendium.model import Chapter, Entity, Record
-from compendium.provenance import git_output
-from compendium.sources import SKIPPED_FOLDERS, RecordFile, parse_record, relative_name
-from compendium.validate import validate_records
+from compendium.records.chapters import assign_chapters
+from compendium.records.config import ChapterSpec, Edition, load_edition
+from compendium.records.provenance import git_output
+from compendium.records.sources import SKIPPED_FOLDERS, RecordFile, parse_record, relative_name
+from compendium.records.validate import validate_records
 
 MANIFEST_NAME = "compendium.manifest.json"
 MANIFEST_FORMAT = 1

@@ -64,7 +64,7 @@ class Charts:
             # matplotlib (0.3 s to import) only when the cache lacks the charts: most builds,
             # the PDF workers' included, never load it. One drawing at a time: matplotlib's
             # settings are global.
-            from compendium.plots import plot_charts
+            from compendium.html.plots import plot_charts
 
             def draw() -> list[dict[str, Any]]:
                 with _DRAWING:

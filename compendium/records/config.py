@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from compendium.errors import InvalidInput
-from compendium.limits import text_problem
 from compendium.model import Entity, Problem
-from compendium.sources import read_text
-from compendium.spelling import did_you_mean
-from compendium.yamldoc import YamlMapping, YamlProblem, load_mapping
+from compendium.records.limits import text_problem
+from compendium.records.sources import read_text
+from compendium.records.spelling import did_you_mean
+from compendium.records.yamldoc import YamlMapping, YamlProblem, load_mapping
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PAPER_SIZES = ("A4", "letter")

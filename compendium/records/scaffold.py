@@ -13,13 +13,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from compendium.config import Edition, load_edition
 from compendium.errors import InvalidInput
 from compendium.model import Problem
-from compendium.sources import RecordFile, find_record_files, parse_record, read_record_file
-from compendium.spelling import did_you_mean
-from compendium.validate import validate_record
-from compendium.yamldoc import load_mapping
+from compendium.records.config import Edition, load_edition
+from compendium.records.sources import RecordFile, find_record_files, parse_record, read_record_file
+from compendium.records.spelling import did_you_mean
+from compendium.records.validate import validate_record
+from compendium.records.yamldoc import load_mapping
 
 ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]*(?: [A-Z][A-Za-z0-9-]*)*$")
 """An entity's short name as records use it: `ILO`, `UN Women`, `Spotlight Initiative`."""

@@ -15,7 +15,7 @@ from stat import S_ISREG
 from typing import Literal
 
 from compendium.model import Problem
-from compendium.yamldoc import YamlMapping, YamlProblem, load_mapping
+from compendium.records.yamldoc import YamlMapping, YamlProblem, load_mapping
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """A record larger than this is refused: no honest entry comes near it."""

@@ -11,10 +11,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from compendium.config import Edition
-from compendium.countries import countries_named
 from compendium.importer.rawpage import RESIDUE_RULES
 from compendium.model import Chapter, Record
+from compendium.records.config import Edition
+from compendium.records.countries import countries_named
 
 
 @dataclass(frozen=True, slots=True)

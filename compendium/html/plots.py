@@ -18,8 +18,8 @@ import matplotlib
 from matplotlib import font_manager
 from matplotlib.figure import Figure  # used without pyplot: no GUI backend is ever chosen
 
-from compendium.charts import Chart, charts_wanted, period_of, shared_entries
 from compendium.fonts import FACES
+from compendium.html.charts import Chart, charts_wanted, period_of, shared_entries
 from compendium.model import Record
 
 INK, ACCENT = "#1d2329", "#0b5394"

@@ -1,0 +1,19 @@
+"""The records side: from the project's files to validated records placed in chapters.
+
+Read in this order:
+
+- ``config``: the edition's declared configuration (``compendium.yml``, entities, glossary),
+  read with ``yamldoc`` (YAML with the line of every key), every problem reported at once.
+- ``sources``: finding and reading record files (front matter and Markdown body).
+- ``validate``: record files turned into Records, or the full list of what is wrong.
+- ``countries``: the countries a record concerns; ``chapters``: records placed in the
+  edition's chapters and ordered for reading.
+- ``provenance``, ``history``, ``rounds``: when and from what state the sources come, and
+  earlier states to compare with (``--since``); ``comments``: reviewers' comments kept with
+  the sources.
+- ``scaffold``: new records and entities written valid; ``spelling``: "did you mean";
+  ``limits``: how much text a record may hold.
+
+Problems found here are ``compendium.model.Problem`` values (file, line, field, message),
+collected and reported together by the pipeline.
+"""
