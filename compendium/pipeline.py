@@ -16,8 +16,9 @@ from compendium.errors import BuildStopped, InvalidInput
 from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
 from compendium.html.changes import Changes, Chapters, compare
 from compendium.html.charts import NO_CHARTS
-from compendium.html.document import Document, Stamp, build_document, render_html, with_changes
+from compendium.html.document import Document, Stamp, build_document, with_changes
 from compendium.html.images import image_problems, images_in
+from compendium.html.page import render_html
 from compendium.logcapture import captured_warnings
 from compendium.markdown import render_chapters_markdown
 from compendium.model import NO_PAGES, BuildStats, Chapter, Pagination, Problem, Record

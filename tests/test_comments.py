@@ -11,7 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from compendium.errors import CompendiumError, InvalidInput
-from compendium.html.document import make_markdown, render_body
+from compendium.html.text import make_markdown, render_body
 from compendium.records.comments import (
     OPEN,
     RESOLVED,

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compendium.errors import CompendiumError, InvalidInput
-from compendium.html.document import make_markdown, render_body
+from compendium.html.text import make_markdown, render_body
 from compendium.importer.command import ImportResult, import_pages
 from compendium.importer.registry import add_learned
 from compendium.records.config import CHAPTER_FIELDS, EDITION_FIELDS, Edition, load_edition

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from compendium.html.acronyms import DEFINITION, USE, WORD, defined_in
 from compendium.html.changes import TOKEN
-from compendium.html.document import RAW_TAG
+from compendium.html.text import RAW_TAG
 from compendium.records.countries import countries_named
 from compendium.records.limits import MARK
 from tests.test_fuzz import SETTINGS

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compendium.fonts import unprintable
-from compendium.html.document import make_markdown, render_body
+from compendium.html.text import make_markdown, render_body
 from compendium.model import PROVENANCE_KINDS, Problem
 from compendium.records.config import load_edition
 from compendium.records.sources import NOTE

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from compendium.html.backmatter import plain_text
-from compendium.html.document import make_markdown, render_body
+from compendium.html.text import make_markdown, render_body
 from compendium.model import MONTH_ABBREVIATIONS
 from tests.conftest import ROOT, copy_project, run_cli, wait_for
 from tests.test_html_draft import Reader, axe_violations, nu_errors, shipped_records

@@ -2,9 +2,11 @@
 
 Read in this order:
 
-- ``document``: where a record becomes HTML: its Markdown parsed with markdown-it (core
-  rules neutralise links and images, nest headings, number paragraphs), sanitised, and the
-  whole compendium rendered through the Jinja templates (``templates/``, one template per
+- ``text``: where a record becomes HTML: its Markdown parsed with markdown-it (core rules
+  neutralise links and images, nest headings, number paragraphs), then sanitised.
+- ``document``: the compendium as the templates see it (chapters, records' HTML, indexes,
+  acronyms, charts, change marks).
+- ``page``: the page rendered through the Jinja templates (``templates/``, one template per
   part of the PDF) for the HTML draft and the print edition.
 - ``headings``: how an entry is named; ``nobreak``: what hyphenation must not break;
   ``acronyms``: the list of acronyms; ``backmatter``: the indexes and the annex;

@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from compendium.html.document import Document, render_html
+from compendium.html.document import Document
+from compendium.html.page import render_html
 from compendium.model import Chapter, Pagination
 
 FOREIGN_LINK = "compendium:#"

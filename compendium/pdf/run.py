@@ -23,7 +23,7 @@ from typing import get_args
 
 from compendium.cache import Cache
 from compendium.errors import BuildStopped, RenderError
-from compendium.html.document import PAGE_TEMPLATE
+from compendium.html.page import PAGE_TEMPLATE
 from compendium.model import Pagination
 from compendium.pdf.jobs import (
     LaidPart,

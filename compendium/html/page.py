@@ -1,0 +1,137 @@
+"""The compendium's page rendered through the project's templates: the HTML edition, and
+each part of the PDF (templates/parts/), with what hyphenation must not break marked."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import markupsafe
+
+from compendium.html.backmatter import (
+    excerpt,
+    page_numbers,
+)
+from compendium.html.document import Document, long_date, svg_data_uri, svg_with_title, years_of
+from compendium.html.headings import entry_heading, reference_name
+from compendium.html.nobreak import NameIndex, mark_html, registry_names
+from compendium.html.templating import ProjectLoader, TemplateEnvironment, template_errors
+from compendium.markdown import entities_line
+from compendium.model import NO_PAGES, Chapter, Pagination, Record
+from compendium.records.config import Edition, Labels
+from compendium.records.countries import country_names
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger(__name__)
+
+
+PAGE_TEMPLATE = "compendium.html.j2"
+"""The template of the whole page: the HTML edition, and each part of the PDF."""
+
+
+@functools.lru_cache(maxsize=8)
+def template_environment(templates: Path) -> jinja2.Environment:
+    """Return a strict, autoescaping Jinja environment for the HTML templates."""
+    env = TemplateEnvironment(loader=ProjectLoader(templates),
+                              undefined=jinja2.StrictUndefined,
+                              autoescape=jinja2.select_autoescape(["html", "j2"],
+                                                                  default_for_string=True),
+                              trim_blocks=True, lstrip_blocks=True)
+    env.filters["entities_line"] = entities_line
+    env.filters["years"] = years_of
+    env.filters["long_date"] = long_date
+    env.filters["svg_with_title"] = svg_with_title
+    env.filters["page_numbers"] = page_numbers
+    env.filters["data_uri"] = svg_data_uri
+    env.filters["excerpt"] = excerpt
+    env.filters["reference_name"] = reference_name
+    return env
+
+
+def render_html(document: Document, templates: Path, medium: str, inline_css: str = "",
+                script: str = "", pages: Pagination = NO_PAGES,
+                part: str = "all") -> str:
+    """Render the compendium page for ``medium`` (``html`` or ``pdf``).
+
+    ``pages`` gives the page numbers the PDF prints as text (contents, indexes).
+    ``part`` renders one part of the PDF (see parts.py): ``title``, ``contents``, ``preface``,
+    ``chapters`` (those of ``document``), ``index``, ``index-countries`` or ``annex``;
+    ``all`` is everything, as the HTML edition has it. The page template renders each from
+    ``parts/<part>.html.j2``: a part without one is a RenderError naming that file."""
+    env = template_environment(templates)
+    labels = document.edition.labels
+    names = edition_names(document.edition)
+    with template_errors(templates):
+        record = functools.partial(record_html, env.get_template("record.html.j2"), medium,
+                                   labels, names)
+        label = functools.partial(record_label, env.get_template("record-label.html.j2"),
+                                  labels)
+        return env.get_template(PAGE_TEMPLATE).render(
+            doc=document, edition=document.edition, medium=medium, inline_css=inline_css,
+            script=script, pages=pages, part=part, labels=labels, safe=_mark_safe,
+            articles=functools.partial(articles, record, document), record_label=label,
+            unbreakable=functools.partial(_unbreakable, names=names))
+
+
+def edition_names(edition: Edition) -> NameIndex:
+    """Return the proper names hyphenation must leave whole: the registry's entities (names,
+    acronyms, aliases) and the countries."""
+    entities = [n for e in edition.entities for n in (e.acronym, e.name, *e.aliases)]
+    return registry_names(entities, country_names())
+
+
+def _unbreakable(html: str, names: NameIndex) -> markupsafe.Markup:
+    """Return safe HTML with what hyphenation must not break marked (see nobreak.py)."""
+    return markupsafe.Markup(mark_html(str(html), names))
+
+
+def articles(record: Callable[[Record, str, str, str, str, str], markupsafe.Markup],
+             document: Document, records: Sequence[Record],
+             chapter: Chapter | None = None) -> markupsafe.Markup:
+    """Return the articles of ``records``, one per line, each made by ``record``, headed as
+    in ``chapter`` (its own entity left out of the headings).
+
+    (One call for a whole group: a loop in the template cost 30 µs a record.)"""
+    own, title = (chapter.entity, chapter.title) if chapter else ("", "")
+    numbers = document.entry_numbers
+    return markupsafe.Markup("\n").join(
+        record(r, document.bodies[r.id], document.status.get(r.id, ""), own, title,
+               numbers.get(r.id, ""))
+        for r in records)
+
+
+@functools.lru_cache(maxsize=65_536)
+def record_html(template: jinja2.Template, medium: str, labels: Labels, names: NameIndex,
+                record: Record, body: str, status: str, own_entity: str,
+                chapter_title: str, number: str) -> markupsafe.Markup:
+    """Return one record's article: ``template`` sees only these arguments, so the article
+    is remembered by them, and a preview renders again only the records that changed (a
+    changed template is a new Template object: nothing of the old one is reused).
+
+    The article's heading leaves out ``own_entity`` (the chapter's), and a profile titled as
+    its chapter ``chapter_title`` is headed by the word for a profile; ``number`` is its
+    entry number (Chapter.entry_numbers)."""
+    heading = entry_heading(record, own_entity, labels.partners, excerpt(body, 8))
+    return markupsafe.Markup(template.render(
+        record=record, body=markupsafe.Markup(mark_html(body, names)), status=status,
+        medium=medium, labels=labels, heading=heading, chapter_title=chapter_title,
+        number=number,
+        unbreakable=functools.partial(_unbreakable, names=names)).strip("\n"))
+
+
+@functools.lru_cache(maxsize=65_536)
+def record_label(template: jinja2.Template, labels: Labels, record: Record,
+                 body: str) -> markupsafe.Markup:
+    """Return how a link to ``record`` reads (remembered, as record_html is)."""
+    return markupsafe.Markup(template.render(record=record, body=body, labels=labels))
+
+
+def _mark_safe(html: str) -> Any:
+    """Mark HTML that render_body already sanitized as safe for the templates."""
+    return markupsafe.Markup(html)
