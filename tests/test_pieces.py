@@ -132,13 +132,34 @@ def page_words(stream_pages: list[object]) -> list[list[tuple[float, float, str]
              if type(box).__name__ == "TextBox"] for page in stream_pages]
 
 
-@pytest.mark.parametrize("name", ["longest chapter", "annex", "preface"])
+FORCED = """<!DOCTYPE html><html lang="en"><body data-book="B"><main>
+<section class="chapter" id="s"><h1 id="s-h">Sections</h1>
+{}
+</section></main></body></html>"""
+"""A part whose sections open on a new page (or a right-hand one) with a top margin and a
+padding of their own: kept at a forced break, where an unforced one truncates them."""
+
+
+def forced_breaks(parts: dict[str, PdfJob]) -> PdfJob:
+    """Return a part of sections that each force a page break."""
+    text = " ".join(["Words that fill a few lines of a paragraph of the section."] * 9)
+    sections = "\n".join(
+        f'<section id="f{n}" style="break-before: {"right" if n % 3 else "page"}; '
+        f'margin-top: 14mm; padding-top: 3mm"><h2 id="f{n}-h">Section {n}</h2>'
+        + "".join(f'<p id="f{n}-p{k}">{text}</p>' for k in range(3 + n % 4)) + "</section>"
+        for n in range(12))
+    return replace(longest(parts), html=FORCED.format(sections))
+
+
+@pytest.mark.parametrize("name", ["longest chapter", "annex", "preface", "forced breaks"])
 def test_the_layout_resumed_at_any_checkpoint_is_the_parts(parts: dict[str, PdfJob],
                                                             name: str) -> None:
     """Every page that opens with an element of its own, whatever the element (a record, a
-    paragraph, a period, an item of the annex), laid out again from there alone: its pages
-    and the next two are those of the whole part, running heads included."""
-    job = {"longest chapter": longest(parts)}.get(name) or parts[name]
+    paragraph, a period, an item of the annex, a section after a forced break), laid out
+    again from there alone: its pages and the next two are those of the whole part, running
+    heads included."""
+    job = {"longest chapter": longest(parts),
+           "forced breaks": forced_breaks(parts)}.get(name) or parts[name]
     document = lay_out(job)
     whole = page_words(document.pages)
     stream = PageStream(job.html, job.project.as_uri() + "/", *_styles(job))
@@ -146,12 +167,12 @@ def test_the_layout_resumed_at_any_checkpoint_is_the_parts(parts: dict[str, PdfJ
     seen: set[int] = set()
     for number, page in enumerate(stream.pages(), start=1):
         box = page._page_box
-        element = opening_element(box, seen) if number > 1 else None
+        opening = opening_element(box, seen) if number > 1 else None
         seen |= elements_on(box)
-        if element is not None:
+        if opening is not None:
             strings = tuple(sorted(stream.strings_before(number).items()))
-            checkpoints.append((number, Checkpoint(element, box.page_type.side == "right",
-                                                   strings)))
+            checkpoints.append((number, Checkpoint(
+                opening.element, box.page_type.side == "right", strings, opening.forced)))
     if name != "preface":
         assert len(checkpoints) >= 5
     source = PartSource(job.html)

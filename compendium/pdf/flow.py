@@ -230,14 +230,15 @@ class _Layout:
                 if self._memo.find(checkpoint) is not None:
                     return pieces, checkpoint, True
                 piece = _Piece(checkpoint, [opened])
-            element = opening_element(box, seen) if piece.pages else None
+            opening = opening_element(box, seen) if piece.pages else None
             seen |= elements_on(box)
-            if element is None or not self._source.has(element) or not starts_piece(element):
+            if opening is None or not self._source.has(opening.element) or \
+                    not starts_piece(opening.element):
                 piece.pages.append(page)
                 continue
             side = box.page_type.side == "right"
             strings = tuple(sorted(stream.strings_before(number).items()))
-            pending = (Checkpoint(element, side, strings), page)
+            pending = (Checkpoint(opening.element, side, strings, opening.forced), page)
         if until is not None:  # the window ran out: the next one takes up the open piece
             return pieces, piece.start, False
         if pending is not None:

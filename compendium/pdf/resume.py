@@ -56,25 +56,42 @@ class Checkpoint:
     """Whether the page is a right-hand one."""
     strings: tuple[tuple[str, str], ...] = ()
     """The named strings (running heads) carried into the page, by name."""
+    forced: bool = False
+    """Whether the page opens after a forced break (the element's ``break-before``): the
+    margins at its top are then kept, not discarded."""
 
     def to_json(self) -> dict[str, Any]:
         """Return the checkpoint as JSON-able values (the memo keeps it)."""
         return {"element": self.element, "right": self.right,
-                "strings": [list(pair) for pair in self.strings]}
+                "strings": [list(pair) for pair in self.strings], "forced": self.forced}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Checkpoint:
         """Return the checkpoint ``to_json`` gave."""
         return cls(data["element"], bool(data["right"]),
-                   tuple((str(name), str(value)) for name, value in data["strings"]))
+                   tuple((str(name), str(value)) for name, value in data["strings"]),
+                   bool(data.get("forced", False)))
 
 
 START = Checkpoint(None, True)
 """The start of every part: a right-hand page (see parts.py)."""
 
 
-def opening_element(page_box: Any, seen: set[int]) -> str | None:
-    """Return the id of the element page ``page_box`` opens with, if it is a checkpoint.
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """The element a page opens with, where the layout can be taken up again."""
+
+    element: str
+    """Its id."""
+    forced: bool
+    """Whether a forced break (its ``break-before``) put it at the top of the page."""
+
+
+FORCED_BREAKS = ("page", "left", "right", "recto", "verso")
+
+
+def opening_element(page_box: Any, seen: set[int]) -> Opening | None:
+    """Return the element page ``page_box`` opens with, if the page is a checkpoint.
 
     ``seen`` holds the elements (``id()`` of WeasyPrint's) of the pages before: the element
     the page opens with is the first one, going down from the root along first children,
@@ -85,7 +102,9 @@ def opening_element(page_box: Any, seen: set[int]) -> str | None:
         if element is not None and id(element) not in seen \
                 and element.tag not in ("html", "body"):
             name = element.get("id")
-            return str(name) if name and _plain(box) else None
+            if not name or not _plain(box):
+                return None
+            return Opening(str(name), box.style["break_before"] in FORCED_BREAKS)
         if box.element_tag not in ("html", "body") and not _plain(box):
             return None
         flow = [child for child in getattr(box, "children", ())
@@ -195,7 +214,8 @@ def resumed(source: PartSource, at: Checkpoint, until: str | None) -> tuple[str,
         return _serialized(tree), 0
     target = tree.get_element_by_id(at.element)
     _hide_from(target, following=False)
-    _add_class(target, "pdf-resumed")
+    if not at.forced:  # an unforced break truncates the margins adjoining it; a forced one not
+        _add_class(target, "pdf-resumed")
     for ancestor in target.iterancestors():
         if ancestor.tag in ("html", "body"):
             break
