@@ -33,7 +33,14 @@ from compendium.errors import RenderError
 from compendium.fonts import needs_script_faces
 from compendium.logcapture import captured_warnings
 from compendium.pdf.jobs import LaidPart, PdfJob, RenderedPdf, pack_pdf, part_key, unpack_pdf
-from compendium.pdf.layout import PDFUA_XMP, attachments_of, parsed_styles, slimmed
+from compendium.pdf.layout import (
+    PDFUA_XMP,
+    anchor_pages,
+    attachments_of,
+    blank_pages,
+    parsed_styles,
+    slimmed,
+)
 from compendium.pdf.resume import (
     RESUMED_CSS,
     START,
@@ -44,6 +51,7 @@ from compendium.pdf.resume import (
     resumed,
 )
 from compendium.pdf.stream import PageStream
+from compendium.pdf.tags import mark_margins_as_artifacts
 
 PIECE_EVERY = 4
 """One checkpoint in this many starts a piece (about one page in two is a checkpoint): more
@@ -78,12 +86,21 @@ class _Memo:
         """The pieces laid out, with their keys, in order."""
         self.fresh = 0
         """Pages laid out."""
+        self.consulted: set[str] = set()
+        """The index entries looked at: prune must keep them for the next edit."""
+        self._found: dict[Checkpoint, _Found | None] = {}
 
     def _index_key(self, at: Checkpoint) -> str:
         return key_of("pdf-piece-at", self._job, self._source.context(at))
 
     def find(self, at: Checkpoint) -> _Found | None:
-        """Return the piece laid out before from ``at`` whose text is unchanged, if any."""
+        """Return the piece laid out before from ``at`` whose text is unchanged, if any
+        (looked up once a job: the layout asks at a boundary, the walk again after it)."""
+        if at not in self._found:
+            self._found[at] = self._look_up(at)
+        return self._found[at]
+
+    def _look_up(self, at: Checkpoint) -> _Found | None:
         index = self._index_key(at)
         for version in self._versions(index):
             if self._source.text_hash(at.element, self._end(version["end"])) != \
@@ -116,9 +133,11 @@ class _Memo:
                    "next": None if following is None else following.to_json()}
         versions = [version, *(v for v in self._versions(index) if v["piece"] != piece)]
         self._cache.put(index, json.dumps(versions[:KEPT_VERSIONS]).encode())
+        self._found[at] = None  # laid out anew: its text was not remembered
         self.kept.append((pdf, piece))
 
     def _versions(self, index: str) -> list[dict[str, Any]]:
+        self.consulted.add(index)
         found = self._cache.get(index)
         if found is None:
             return []
@@ -151,7 +170,7 @@ def lay_out_part(job: PdfJob, folder: Path | None) -> LaidPart:
         pieces += memo.kept
         memo.kept.clear()
     return LaidPart(tuple(pdf for pdf, _ in pieces), tuple(key for _, key in pieces),
-                    (cache.hits, cache.misses), memo.fresh)
+                    (cache.hits, cache.misses), memo.fresh, tuple(sorted(memo.consulted)))
 
 
 class _Layout:
@@ -254,11 +273,11 @@ class _Layout:
         data = stream.write(
             piece.pages, pdf_variant=job.variant, pdf_tags=job.tagged, pdf_identifier=True,
             attachments=attachments_of(job) if first else [], uncompressed_pdf=False,
-            finisher=_finisher())
+            finisher=mark_margins_as_artifacts)
         pdf, foreign = slimmed(data)
         rendered = RenderedPdf(
-            pdf, len(piece.pages), _anchor_pages(piece.pages), tuple([*warnings, *foreign]),
-            tuple(n for n, page in enumerate(piece.pages) if page._page_box.page_type.blank),
+            pdf, len(piece.pages), anchor_pages(piece.pages), tuple([*warnings, *foreign]),
+            blank_pages(piece.pages),
             tuple(level for page in piece.pages for level, *_ in page.bookmarks))
         end = last_element(opened._page_box) if opened is not None else None
         self._memo.keep(piece.start, rendered, following, end)
@@ -282,20 +301,6 @@ def starts_piece(element: str) -> bool:
     a clean one), and the pieces after an edit start where they started before."""
     digest = hashlib.sha256(element.encode()).digest()
     return int.from_bytes(digest[:4], "big") % PIECE_EVERY == 0
-
-
-def _finisher() -> Any:
-    from compendium.pdf.tags import mark_margins_as_artifacts
-
-    return mark_margins_as_artifacts
-
-
-def _anchor_pages(pages: Sequence[Any]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for number, page in enumerate(pages, start=1):
-        for anchor in page.anchors:
-            found.setdefault(anchor, number)
-    return found
 
 
 def last_element(page_box: Any) -> str | None:

@@ -70,8 +70,8 @@ def typeset(job: PdfJob) -> RenderedPdf:
             raise RenderError(f"PDF rendering failed: {reason}") from exc
     pdf, foreign = slimmed(bytes(data))
     warnings.extend(foreign)
-    return RenderedPdf(pdf, len(document.pages), anchor_pages(document), tuple(warnings),
-                       blank_pages(document))
+    return RenderedPdf(pdf, len(document.pages), anchor_pages(document.pages), tuple(warnings),
+                       blank_pages(document.pages))
 
 
 def lay_out(job: PdfJob) -> Any:
@@ -127,18 +127,19 @@ def _layout(html: str, project: Path, css: list[CSS], fetcher: ProjectFetcher,
         stylesheets=css, font_config=fonts)
 
 
-def anchor_pages(document: Any) -> dict[str, int]:
-    """Return the printed page number (from 1) of every anchor, first occurrence winning."""
-    pages: dict[str, int] = {}
-    for number, page in enumerate(document.pages, start=1):
+def anchor_pages(pages: Sequence[Any]) -> dict[str, int]:
+    """Return the page (from 1) of every anchor of WeasyPrint's ``pages``, first occurrence
+    winning."""
+    found: dict[str, int] = {}
+    for number, page in enumerate(pages, start=1):
         for anchor in page.anchors:
-            pages.setdefault(anchor, number)
-    return pages
+            found.setdefault(anchor, number)
+    return found
 
 
-def blank_pages(document: Any) -> tuple[int, ...]:
+def blank_pages(pages: Sequence[Any]) -> tuple[int, ...]:
     """Return the pages (from 0) WeasyPrint left blank to open something on a right page."""
-    return tuple(n for n, page in enumerate(document.pages)
+    return tuple(n for n, page in enumerate(pages)
                  if page._page_box.page_type.blank)  # no public flag
 
 

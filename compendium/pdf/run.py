@@ -309,11 +309,11 @@ def _keep(cache: Cache, key: str, whole: bool,
     if whole:
         cache.put(key, pack_pdf(laid.pieces[0]))
         return
-    cache.used.update(laid.keys)
+    cache.used.update([*laid.keys, *laid.memo])
     cache.hits += laid.lookups[0]
     cache.misses += laid.lookups[1]
     cache.put(key, "\n".join(laid.keys).encode())
-    cache.bind(key, laid.keys)
+    cache.bind(key, [*laid.keys, *laid.memo])
 
 
 def _as_part(future: concurrent.futures.Future[RenderedPdf]
