@@ -12,7 +12,7 @@ from pathlib import Path
 
 from compendium.errors import CompendiumError, InvalidInput
 from compendium.model import BuildStats
-from compendium.pipeline import BUILD_STAGES, CHECK_STAGES, FORMATS, BuildRequest, run
+from compendium.pipeline import BUILD_STAGES, FORMATS, BuildRequest, run, run_check
 from compendium.progress import Progress
 from compendium.records.provenance import source_date_epoch
 from compendium.records.sources import FRONT_MATTER_LINE, NOTE
@@ -239,14 +239,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     """Validate everything and say so."""
-    build, _ = run(_request(args), CHECK_STAGES)
-    flagged = [r for r in build.records if r.review]
+    sources, warnings = run_check(_request(args))
+    flagged = [r for r in sources.records if r.review]
     for record in flagged:
         print(f"note: {record.path}:{FRONT_MATTER_LINE}: {record.id}: review: {record.review}")
     notes = f", {len(flagged)} to review" if flagged else ""
-    warned = (f", {len(build.warnings)} warning(s) above (a --publication build stops on them)"
-              if build.warnings else "")
-    print(f"ok: {len(build.records)} records in {len(build.chapters)} chapters, no problems"
+    warned = (f", {len(warnings)} warning(s) above (a --publication build stops on them)"
+              if warnings else "")
+    print(f"ok: {len(sources.records)} records in {len(sources.chapters)} chapters, no problems"
           f"{notes}{warned}")
     return 0
 

@@ -1,4 +1,11 @@
-"""The build, as an ordered list of named stages: gather everything, then write."""
+"""The build, read top to bottom: prepare, then named stages; gather everything, then write.
+
+``prepare`` checks the sources and renders every record's text once, and hands the output
+stages a complete ``Build``; each stage adds outputs to it, and ``write`` writes them all
+at once, or nothing. The print edition's session (pdf/session.py) opens before the
+sources are read, so that its workers load WeasyPrint meanwhile, and closes after the
+last stage, whatever happens.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 
-from compendium.cache import CACHE_FOLDER, NO_CACHE, Cache, key_of
+from compendium.cache import CACHE_FOLDER, NO_CACHE, Cache
 from compendium.errors import BuildStopped, InvalidInput
 from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
 from compendium.html.changes import Changes, Chapters, compare
-from compendium.html.charts import NO_CHARTS
 from compendium.html.document import Document, Stamp, build_document, with_changes
 from compendium.html.images import image_problems, images_in
 from compendium.html.page import render_html
@@ -23,8 +29,8 @@ from compendium.logcapture import captured_warnings
 from compendium.markdown import render_chapters_markdown
 from compendium.model import NO_PAGES, BuildStats, Chapter, Pagination, Problem, Record
 from compendium.output import remove_stale, write_outputs
-from compendium.pdf.jobs import PdfJob, PrintJob, css_string, pack_pdf, part_key, unpack_pdf
-from compendium.pdf.run import PrintRun
+from compendium.pdf.jobs import PdfJob, PrintJob, css_string
+from compendium.pdf.session import PrintSession
 from compendium.pdf.workers import Workers
 from compendium.progress import QUIET, Progress
 from compendium.records.chapters import assign_chapters, choose_chapter, placement_problems
@@ -79,102 +85,141 @@ class BuildRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class Sources:
+    """The checked input: the edition's config and its records, each valid and placed."""
+
+    edition: Edition
+    """The loaded config."""
+    files: tuple[RecordFile, ...]
+    """Record files read (a publication leaves the unfinished ones out)."""
+    records: tuple[Record, ...]
+    """Validated records, with the countries their text names."""
+    chapters: tuple[Chapter, ...]
+    """The records in their chapters."""
+
+
+@dataclass(frozen=True, slots=True)
 class Build:
-    """The build's state as it passes from stage to stage."""
+    """What the output stages share: made whole by ``prepare``, then given more outputs."""
 
     request: BuildRequest
     """What was asked for."""
-    edition: Edition | None = None
-    """The loaded config."""
-    files: tuple[RecordFile, ...] = ()
-    """Record files read."""
-    records: tuple[Record, ...] = ()
-    """Validated records."""
-    chapters: tuple[Chapter, ...] = ()
-    """Records assigned to chapters."""
-    changes: Changes | None = None
-    """What changed since the state ``request.since`` names."""
-    reader_chapters: tuple[Chapter, ...] = ()
-    """Chapters of the HTML edition: as ``chapters``, plus removed records when comparing."""
-    document: Document | None = None
+    sources: Sources
+    """The checked input."""
+    document: Document
     """Record text rendered to safe HTML, ready for the templates."""
-    outputs: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
-    """Rendered files by path relative to the output folder."""
-    pages: int = 0
-    """Pages of the PDF."""
-    written: tuple[Path, ...] = ()
-    """Files written."""
-    warnings: tuple[str, ...] = ()
-    """Warnings logged so far (a publication build refuses to write with any)."""
+    reader: Document
+    """The HTML edition's document: ``document`` with what changed since ``--since``
+    marked, removed records struck through in place."""
+    source_date: datetime
+    """When the sources last changed (see provenance)."""
+    printing: PrintSession
+    """The print edition being laid out by worker processes while the HTML is made."""
     cache: Cache = NO_CACHE
     """Where products of earlier builds are reused from."""
     progress: Progress = QUIET
     """Where to report progress (a terminal, or nowhere)."""
-    source_date: datetime | None = None
-    """When the sources last changed (see provenance)."""
-    pdf_key: str | None = None
-    """The cache key of the whole PDF, made once by start_pdf."""
-    pdf_run: PrintRun | None = None
-    """The PDF being laid out by worker processes while the HTML is made."""
-    pdf_pool: Workers | None = None
-    """The worker processes, started first so that they load WeasyPrint meanwhile."""
-    stop: threading.Event | None = None
-    """Set when a newer build supersedes this one: it stops before its next stage."""
+    outputs: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
+    """Rendered files by path relative to the output folder."""
+    pages: int = 0
+    """Pages of the PDF (0 when none was made)."""
+    written: tuple[Path, ...] = ()
+    """Files written."""
+    warnings: tuple[str, ...] = ()
+    """Warnings logged so far (a publication build refuses to write with any)."""
 
 
 Stage = Callable[[Build], Build]
 
 
-def load_config(build: Build) -> Build:
-    """Read and validate the edition config."""
-    return replace(build, edition=load_edition(build.request.config))
+class Steps:
+    """Says each step as it starts: on the progress line, in the log. A stop asked for
+    meanwhile (the preview's newer build) ends the build before the next one."""
+
+    def __init__(self, total: int, progress: Progress = QUIET,
+                 stop: threading.Event | None = None) -> None:
+        self.total = total
+        self.done = 0
+        self.progress = progress
+        self.stop = stop
+
+    def __call__(self, name: str) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise BuildStopped(f"stopped before {name}: a newer build was asked for")
+        self.done += 1
+        log.info("%s", name)
+        self.progress.stage(self.done, self.total, name)
 
 
-def read_sources(build: Build) -> Build:
+CHECK_STEPS = ("load config", "read and validate sources", "find countries",
+               "assign chapters")
+PREPARE_STEPS = (*CHECK_STEPS, "compare with earlier sources", "render record text")
+
+
+def check(request: BuildRequest, step: Steps) -> Sources:
+    """Load the config and every record, raising InvalidInput with every problem at once."""
+    step("load config")
+    edition = load_edition(request.config)
+    step("read and validate sources")
+    files, records = read_sources(request, edition)
+    step("find countries")
+    records = tuple(with_countries(r) for r in records)
+    step("assign chapters")
+    return Sources(edition, files, records, assign_chapters(records, edition))
+
+
+def prepare(request: BuildRequest, step: Steps, printing: PrintSession,
+            cache: Cache = NO_CACHE) -> Build:
+    """Check the sources, compare them with an earlier state, and render every record's
+    text once for all editions: what every output stage needs."""
+    sources = check(request, step)
+    step("compare with earlier sources")
+    changes, reader_chapters = compare_with_earlier(request, sources)
+    step("render record text")
+    state = source_state(request.sources, [(f.path, f.text) for f in sources.files])
+    stamp = Stamp(state.date.strftime("%Y-%m-%dT%H:%M:%SZ"), state.fingerprint, request.draft)
+    document = build_document(reader_chapters, sources.edition, stamp, cache)
+    manifest = manifest_json(request.sources, sources.files, stamp.fingerprint,
+                             sources.chapters)
+    reader = document if changes is None else with_changes(document, changes)
+    return Build(request, sources, document, reader, state.date, printing, cache,
+                 step.progress, MappingProxyType({MANIFEST_NAME: manifest}))
+
+
+def read_sources(request: BuildRequest, edition: Edition) -> tuple[
+        tuple[RecordFile, ...], tuple[Record, ...]]:
     """Read every record file, then validate them all, raising every problem at once."""
-    assert build.edition is not None
-    files, problems = read_record_files(build.request.sources)
-    records, invalid = validate_records(files, build.edition)
-    problems += invalid + placement_problems(records, build.edition)
-    problems += source_page_problems(files, build.request.sources / "raw")
-    problems += image_problems(files, build.request.project)
+    files, problems = read_record_files(request.sources)
+    records, invalid = validate_records(files, edition)
+    problems += invalid + placement_problems(records, edition)
+    problems += source_page_problems(files, request.sources / "raw")
+    problems += image_problems(files, request.project)
     if problems:
         raise InvalidInput(problems)
     for problem in unprintable_problems(files):  # a draft shows the rest; a publication stops
         log.warning("%s", problem)
-    if not build.request.draft:  # unfinished records stay out of the publication
+    if not request.draft:  # unfinished records stay out of the publication
         unfinished = {r.path for r in records if r.draft}
         records = [r for r in records if r.path not in unfinished]
         files = [f for f in files if f.path not in unfinished]
-    return replace(build, files=tuple(files), records=tuple(records))
+    return tuple(files), tuple(records)
 
 
-def find_countries(build: Build) -> Build:
-    """Add to each record the countries its text names."""
-    return replace(build, records=tuple(with_countries(r) for r in build.records))
-
-
-def assign(build: Build) -> Build:
-    """Place each record in its chapter."""
-    assert build.edition is not None
-    chapters = assign_chapters(build.records, build.edition)
-    return replace(build, chapters=chapters, reader_chapters=chapters)
-
-
-def compare_with_earlier(build: Build) -> Build:
-    """Find what changed since ``--since``; removed records keep their place for the reader."""
-    if build.request.since is None:
-        return build
-    assert build.edition is not None
-    then = earlier_state(build.request.since, build.request.sources, build.edition)
+def compare_with_earlier(request: BuildRequest, sources: Sources) -> tuple[
+        Changes | None, tuple[Chapter, ...]]:
+    """Return what changed since ``--since`` (None without it) and the chapters the HTML
+    edition shows: removed records keep their place there, struck through."""
+    if request.since is None:
+        return None, sources.chapters
+    edition = sources.edition
+    then = earlier_state(request.since, request.sources, edition)
     before = tuple(with_countries(r) for r in then.records)
-    now = Chapters(tuple((c.slug, c.title) for c in build.chapters),
-                   {r.id: c.slug for c in build.chapters for r in c.records})
-    changes = compare(before, build.records, then.label, Chapters(then.chapters, then.placement),
-                      now)
-    shown = _removed_in_place(changes.removed, then.placement, build.edition)
-    reader = assign_chapters((*build.records, *shown), build.edition)
-    return replace(build, changes=changes, reader_chapters=reader)
+    now = Chapters(tuple((c.slug, c.title) for c in sources.chapters),
+                   {r.id: c.slug for c in sources.chapters for r in c.records})
+    changes = compare(before, sources.records, then.label,
+                      Chapters(then.chapters, then.placement), now)
+    shown = _removed_in_place(changes.removed, then.placement, edition)
+    return changes, assign_chapters((*sources.records, *shown), edition)
 
 
 def _removed_in_place(removed: tuple[Record, ...], placement: Mapping[str, str],
@@ -192,46 +237,37 @@ def _removed_in_place(removed: tuple[Record, ...], placement: Mapping[str, str],
     return tuple(kept)
 
 
+def start_pdf(build: Build) -> Build:
+    """Start laying out the PDF's parts in the workers, so the HTML is made meanwhile."""
+    if "pdf" in build.request.formats:
+        build.printing.start(make_print_job(build))
+    return build
+
+
 def render_markdown(build: Build) -> Build:
     """Render each chapter as a Markdown file."""
-    assert build.edition is not None
-    for chapter in build.chapters:
-        build.progress.step(f"chapter {chapter.number}/{len(build.chapters)}: {chapter.title} "
+    chapters = build.sources.chapters
+    for chapter in chapters:
+        build.progress.step(f"chapter {chapter.number}/{len(chapters)}: {chapter.title} "
                             f"({len(chapter.records)} records)")
-    pages = render_chapters_markdown(build.chapters, build.edition, _templates(build))
+    pages = render_chapters_markdown(chapters, build.sources.edition, _templates(build))
     return _add_outputs(build, {**{f"{CHAPTERS_DIR}/{name}": text.encode() for name, text in
                                    pages.items()}, **_chapter_images(build)})
 
 
 def _chapter_images(build: Build) -> dict[str, bytes]:
     """Return the images the records show, beside the chapter files that name them."""
-    shown = {image.src for c in build.chapters for r in c.records for image in images_in(r.body)}
+    shown = {image.src for c in build.sources.chapters for r in c.records
+             for image in images_in(r.body)}
     return {f"{CHAPTERS_DIR}/{src}": (build.request.project / src).read_bytes()
             for src in sorted(shown)}
-
-
-def render_text(build: Build) -> Build:
-    """Render every record's Markdown to safe HTML once, for both editions."""
-    assert build.edition is not None
-    state = source_state(build.request.sources, [(f.path, f.text) for f in build.files])
-    stamp = Stamp(state.date.strftime("%Y-%m-%dT%H:%M:%SZ"), state.fingerprint,
-                  build.request.draft)
-    document = build_document(build.reader_chapters, build.edition, stamp, build.cache)
-    manifest = manifest_json(build.request.sources, build.files, stamp.fingerprint,
-                             build.chapters)
-    return _add_outputs(replace(build, document=document, source_date=state.date),
-                        {MANIFEST_NAME: manifest})
 
 
 def render_html_edition(build: Build) -> Build:
     """Render the one-page HTML edition with its styles inlined."""
     if "html" not in build.request.formats:
         return build
-    assert build.document is not None
-    document = build.document
-    if build.changes is not None:
-        document = with_changes(document, build.changes)
-    document = _with_open_comments(document, build.request.sources)
+    document = _with_open_comments(build.reader, build.request.sources)
     css = "\n".join(_style(build, name) for name in ("common.css", "screen.css"))
     script = project_text(_templates(build) / "reader.js")
     html = render_html(document, _templates(build), "html", inline_css=css, script=script)
@@ -256,7 +292,6 @@ def render_word_edition(build: Build) -> Build:
         return build
     from compendium.word import DOCX_NAME, render_docx  # python-docx only when asked for
 
-    assert build.document is not None
     return _add_outputs(build, {DOCX_NAME: render_docx(build.document, build.source_date)})
 
 
@@ -265,60 +300,23 @@ def render_pdf_edition(build: Build) -> Build:
     with the records and the manifest attached when archiving."""
     if "pdf" not in build.request.formats:
         return build
-    if build.pdf_run is None and build.pdf_key is None:
-        build = start_pdf(build)
-    assert build.pdf_key is not None
-    found = build.cache.get(build.pdf_key)
-    if found is not None:
-        pdf = unpack_pdf(found)
-    else:
-        assert build.pdf_run is not None
-        build.progress.step("waiting for the PDF workers")
-        pdf = build.pdf_run.result()
-        build.cache.put(build.pdf_key, pack_pdf(pdf))
-        build.cache.bind(build.pdf_key, build.cache.used)  # its parts, for the next edit
+    pdf = build.printing.result(make_print_job(build))
     for warning in pdf.warnings:
         log.warning("PDF: %s", warning)
     return replace(_add_outputs(build, {PDF_NAME: pdf.data}), pages=pdf.pages)
 
 
-def start_workers(build: Build) -> Build:
-    """Start the PDF's worker processes now, in the background: loading WeasyPrint takes
-    them a second, which the sources' reading and rendering hide."""
-    if "pdf" not in build.request.formats or build.pdf_pool is not None:
-        return build  # no PDF, or the preview's workers, kept warm between builds
-    return replace(build, pdf_pool=Workers())
-
-
-def start_pdf(build: Build) -> Build:
-    """Start laying out the PDF's parts in worker processes, so the HTML is made meanwhile."""
-    if "pdf" not in build.request.formats:
-        return build
-    job = make_print_job(build)
-    # The charts by their key (all they show), not their drawing, which may not be done.
-    unseen = replace(job.document, charts=NO_CHARTS)
-    key = key_of("pdf", render_html(unseen, job.templates, "pdf"), job.document.charts.key,
-                 part_key(job.base),
-                 *(p.read_bytes() for p in sorted(job.templates.rglob("*")) if p.is_file()))
-    if build.cache.get(key) is not None:
-        if build.pdf_pool is not None:  # nothing to lay out: let the workers go now
-            build.pdf_pool.release(wait=False)
-        return replace(build, pdf_key=key, pdf_pool=None)
-    layout = PrintRun(job, build.cache, build.progress, pool=build.pdf_pool, stop=build.stop)
-    return replace(build, pdf_key=key, pdf_run=layout.start())
-
-
 def make_print_job(build: Build) -> PrintJob:
     """Return what the PDF renderer needs for this build."""
-    assert build.edition is not None and build.document is not None
-    document = replace(build.document, chapters=build.chapters)
+    document = replace(build.document, chapters=build.sources.chapters)
     for name in ("common.css", "print.css"):  # the workers read them: say here what is wrong
         _style(build, name)
     return PrintJob(document, _templates(build), PdfJob(
         html="", project=build.request.project,
         stylesheets=tuple(build.request.project / "styles" / n
                           for n in ("common.css", "print.css")),
-        page_css=f"@page {{ size: {build.edition.paper}; }}", variant=_variant(build.request),
+        page_css=f"@page {{ size: {build.sources.edition.paper}; }}",
+        variant=_variant(build.request),
         attachments=_attachments(build) if build.request.archive else (),
         date=build.source_date), _stamp_css(document.stamp))
 
@@ -351,7 +349,7 @@ def _attachments(build: Build) -> tuple[tuple[str, bytes, str], ...]:
     """Return the record files and the build manifest, to travel inside the archived PDF."""
     sources = build.request.sources
     files = tuple((f"sources/{f.path.relative_to(sources).as_posix()}", f.path.read_bytes(),
-                   f"Source record {f.path.stem}") for f in sorted(build.files,
+                   f"Source record {f.path.stem}") for f in sorted(build.sources.files,
                                                                    key=lambda f: f.path))
     return (*files, (MANIFEST_NAME, build.outputs[MANIFEST_NAME],
                      "Build manifest: every record's text and hash"))
@@ -388,20 +386,9 @@ def prune_cache(build: Build) -> Build:
     return build
 
 
-CHECK_STAGES: tuple[tuple[str, Stage], ...] = (
-    ("load config", load_config),
-    ("read and validate sources", read_sources),
-    ("find countries", find_countries),
-    ("assign chapters", assign),
-)
 BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
-    CHECK_STAGES[0],
-    ("start the PDF workers", start_workers),
-    *CHECK_STAGES[1:],
-    ("compare with earlier sources", compare_with_earlier),
+    ("start the PDF", start_pdf),  # laid out by the workers while the rest is made
     ("render chapter Markdown", render_markdown),
-    ("render record text", render_text),
-    ("start the PDF", start_pdf),
     ("render HTML", render_html_edition),
     ("render Word", render_word_edition),
     ("render PDF", render_pdf_edition),
@@ -409,7 +396,7 @@ BUILD_STAGES: tuple[tuple[str, Stage], ...] = (
     ("write outputs", write),
     ("prune the cache", prune_cache),
 )
-
+"""The stages that follow ``prepare``, each given a complete Build."""
 
 
 def stages_except(*names: str) -> tuple[tuple[str, Stage], ...]:
@@ -418,6 +405,12 @@ def stages_except(*names: str) -> tuple[tuple[str, Stage], ...]:
     if unknown:
         raise ValueError(f"no build stage named {', '.join(sorted(unknown))}")
     return tuple(stage for stage in BUILD_STAGES if stage[0] not in names)
+
+
+def stages_until(last: str) -> tuple[tuple[str, Stage], ...]:
+    """Return the build's stages up to and including the one named ``last``."""
+    names = [name for name, _ in BUILD_STAGES]
+    return BUILD_STAGES[:names.index(last) + 1]
 
 
 PREVIEW_PDF_STAGES: tuple[tuple[str, Stage], ...] = (
@@ -431,34 +424,32 @@ PREVIEW_PDF_STAGES: tuple[tuple[str, Stage], ...] = (
 def run(request: BuildRequest, stages: tuple[tuple[str, Stage], ...] = BUILD_STAGES,
         progress: Progress = QUIET, workers: Workers | None = None,
         stop: threading.Event | None = None) -> tuple[Build, BuildStats]:
-    """Run ``stages`` in order; nothing is written unless every earlier stage succeeded.
+    """Prepare the build, then run ``stages`` in order; nothing is written unless every
+    earlier stage succeeded. ``stages=()`` gives the prepared build (tests, benchmarks).
 
     The preview lends its ``workers``, and sets ``stop`` when a newer build supersedes this
-    one: it then raises BuildStopped before its next stage (or while it waits for parts)."""
+    one: it then raises BuildStopped before its next step (or while it waits for parts)."""
     started = time.perf_counter()
-    build = Build(request, cache=request.cache(), progress=progress, pdf_pool=workers,
-                  stop=stop)
-    try:
-        with captured_warnings("compendium") as warnings:
-            for number, (name, stage) in enumerate(stages, start=1):
-                if stop is not None and stop.is_set():
-                    raise BuildStopped(f"stopped before {name}: a newer build was asked for")
-                log.info("%s", name)
-                progress.stage(number, len(stages), name)
-                build = replace(stage(build), warnings=tuple(warnings))
-    finally:
-        if build.pdf_pool is not None:  # a failed build, or one that needed no layout
-            build.pdf_pool.release(wait=False)
-    stats = BuildStats(records=len(build.records), chapters=len(build.chapters),
+    step = Steps(len(PREPARE_STEPS) + len(stages), progress, stop)
+    cache = request.cache()
+    with captured_warnings("compendium") as warnings, \
+            PrintSession(cache, progress, "pdf" in request.formats, workers, stop) as printing:
+        build = prepare(request, step, printing, cache)
+        for name, stage in stages:
+            step(name)
+            build = stage(replace(build, warnings=tuple(warnings)))
+        build = replace(build, warnings=tuple(warnings))
+    stats = BuildStats(records=len(build.sources.records), chapters=len(build.sources.chapters),
                        pages=build.pages, seconds=time.perf_counter() - started,
                        outputs=build.written)
     return build, stats
 
 
-def stages_until(last: str) -> tuple[tuple[str, Stage], ...]:
-    """Return the build's stages up to and including the one named ``last``."""
-    names = [name for name, _ in BUILD_STAGES]
-    return BUILD_STAGES[:names.index(last) + 1]
+def run_check(request: BuildRequest) -> tuple[Sources, tuple[str, ...]]:
+    """Check the sources alone (``build.py check``); return them and the warnings met."""
+    with captured_warnings("compendium") as warnings:
+        sources = check(request, Steps(len(CHECK_STEPS)))
+    return sources, tuple(warnings)
 
 
 def _add_outputs(build: Build, files: Mapping[str, bytes]) -> Build:

@@ -128,9 +128,9 @@ def parted_build(project: Path, use_cache: bool = True) -> tuple[dict[str, bytes
     request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
                            out=out, use_cache=use_cache, formats=frozenset({"pdf"}))
     built, _ = run(request)
-    if built.pdf_run is None:  # the whole PDF came from the cache
+    if built.printing.run is None:  # the whole PDF came from the cache
         return outputs(out), [], []
-    return outputs(out), [p.name for p in built.pdf_run.parts], built.pdf_run.sent
+    return outputs(out), [p.name for p in built.printing.run.parts], built.printing.run.sent
 
 
 def test_after_an_edit_only_its_part_is_laid_out_again(small_project: Path) -> None:

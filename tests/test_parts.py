@@ -17,7 +17,7 @@ from compendium.pdf.joining import Piece, join_pieces
 from compendium.pdf.numbers import sheet_lines
 from compendium.pdf.parts import split_parts
 from compendium.pdf.tags import PLAIN_SPAN_KEYS
-from compendium.pipeline import BuildRequest, make_print_job, run, stages_until
+from compendium.pipeline import BuildRequest, make_print_job, run
 from tests.conftest import (
     ROOT,
     copy_project,
@@ -40,7 +40,7 @@ def parted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
                            out=project / "out", formats=frozenset({"pdf"}), draft=False)
     built, _ = run(request)  # a publication build: any warning (a dangling link) fails it
-    assert built.pdf_run is not None and len(built.pdf_run.parts) > 6
+    assert built.printing.run is not None and len(built.printing.run.parts) > 6
     return project / "out" / "compendium.pdf"
 
 
@@ -48,7 +48,7 @@ def test_parts_are_the_books_divisions_each_chapter_whole() -> None:
     project = ROOT
     request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
                            out=Path("/nonexistent"))
-    built, _ = run(request, stages_until("render record text"))
+    built, _ = run(request, ())
     job = make_print_job(built)
     parts = split_parts(job.document.chapters, job.document)
     chapters = [p.chapter for p in parts if p.kind == "chapters"]

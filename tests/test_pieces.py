@@ -19,7 +19,7 @@ from compendium.pdf.layout import lay_out, typeset
 from compendium.pdf.parts import PART_CSS, part_html, split_parts
 from compendium.pdf.resume import Checkpoint, PartSource, elements_on, opening_element, resumed
 from compendium.pdf.stream import PageStream
-from compendium.pipeline import BuildRequest, make_print_job, run, stages_until
+from compendium.pipeline import BuildRequest, make_print_job, run
 from tests.conftest import ROOT
 from tests.pageflow import read_pages
 
@@ -36,7 +36,7 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PdfJob]:
                    check=True)
     request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
                            out=project / "out")
-    built, _ = run(request, stages_until("render record text"))
+    built, _ = run(request, ())
     job = make_print_job(built)
     return {part.name: replace(job.base, html=part_html(part, job.document, job.templates,
                                                         Pagination()),

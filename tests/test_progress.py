@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compendium.pipeline import BUILD_STAGES, BuildRequest, run
+from compendium.pipeline import BUILD_STAGES, PREPARE_STEPS, BuildRequest, run
 from compendium.progress import Progress
 from tests.conftest import ROOT, RecordFactory
 
@@ -31,8 +31,9 @@ def test_a_terminal_sees_each_stage_chapter_and_page(project: Path,
                            out=project / "out", use_cache=False)
     run(request, BUILD_STAGES, Progress(terminal))
     shown = terminal.getvalue()
-    for number, (name, _) in enumerate(BUILD_STAGES, start=1):
-        assert f"[{number}/{len(BUILD_STAGES)}] {name}" in shown
+    names = [*PREPARE_STEPS, *(name for name, _ in BUILD_STAGES)]
+    for number, name in enumerate(names, start=1):
+        assert f"[{number}/{len(names)}] {name}" in shown
     assert "chapter 2/4: International Organization for Migration (IOM) (1 records)" in shown
     assert "waiting for the PDF worker" in shown  # laid out by a worker meanwhile
 

@@ -17,7 +17,7 @@ import pytest
 
 from compendium.html.charts import Charts
 from compendium.pdf.layout import lay_out
-from compendium.pipeline import BuildRequest, make_pdf_job, run, stages_until
+from compendium.pipeline import BuildRequest, make_pdf_job, run
 from compendium.records.countries import country_names
 from tests.conftest import (
     ROOT,
@@ -98,7 +98,7 @@ def laid_out(config: Path = ROOT / "compendium.yml", sources: Path = ROOT / "sou
     """Return WeasyPrint's layout of the publication PDF of ``sources``."""
     request = BuildRequest(config=config, sources=sources, out=Path("unused"),
                            formats=frozenset({"pdf"}), draft=False)
-    build, _ = run(request, stages_until("render record text"))
+    build, _ = run(request, ())
     return lay_out(make_pdf_job(build))
 
 

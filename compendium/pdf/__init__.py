@@ -2,6 +2,8 @@
 
 Read in this order:
 
+- ``session``: the print edition of one build, as the pipeline sees it: workers started
+  early, the layout started once the text is rendered, the result, the workers let go.
 - ``parts``: the divisions that open on a right-hand page (title pages, contents, preface,
   each chapter whole, indexes, annex); each is laid out alone, and nothing in a chapter
   depends on where another falls.
