@@ -53,9 +53,11 @@ from compendium.pdf.resume import (
 from compendium.pdf.stream import PageStream
 from compendium.pdf.tags import mark_margins_as_artifacts
 
-PIECE_EVERY = 4
-"""One checkpoint in this many starts a piece (about one page in two is a checkpoint): more
-pieces, more to join; longer ones, more laid out again after an edit."""
+PIECE_EVERY = 2
+"""One checkpoint in this many starts a piece (about one page in two is a checkpoint, so a
+piece is about four pages). Every fourth: an edit laid out 16 to 35 pages of the longest
+chapter again; every second: 5 to 10, for the same join time (1,000 records); every one:
+5, and the join 0.25 s slower (twice the pieces). See bench/README.md."""
 FIRST_WINDOW = 60_000
 """Characters of HTML (about 14 pages) beyond the end of the piece laid out from a
 checkpoint before, in the first window laid out from there after an edit."""

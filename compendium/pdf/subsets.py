@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import re
 import struct
 from collections.abc import Iterator
@@ -161,8 +162,12 @@ def merged_program(programs: list[bytes]) -> bytes | None:
     if any(font.units != base.units for font in fonts):
         return None  # not subsets of one font
     glyf, loca, metrics = bytearray(), [0], []
+    owner: dict[int, _Outlines] = {}  # the first subset holding each glyph's outline
+    for font in (base, *fonts):
+        for gid in font.outlined():
+            owner.setdefault(gid, font)
     for gid in range(base.count):
-        source = next((font for font in (base, *fonts) if font.has(gid)), base)
+        source = owner.get(gid, base)
         outline = source.glyph(gid)
         glyf += outline + b"\0" * (-len(outline) % 4)
         loca.append(len(glyf))
@@ -198,36 +203,37 @@ class _Outlines:
         self.count: int = struct.unpack(">H", maxp[4:6])[0]
         long_offsets = struct.unpack(">h", head[50:52])[0] == 1
         loca = self.tables["loca"]
-        self._loca: tuple[int, ...]
-        if long_offsets:
-            self._loca = struct.unpack(f">{self.count + 1}I", loca[:4 * (self.count + 1)])
-        else:
-            self._loca = tuple(2 * v for v in
-                               struct.unpack(f">{self.count + 1}H", loca[:2 * (self.count + 1)]))
+        # Offsets as stored (halved when short): only glyph() needs them in bytes.
+        self._loca: tuple[int, ...] = struct.unpack_from(
+            f">{self.count + 1}{'I' if long_offsets else 'H'}", loca)
+        self._scale = 1 if long_offsets else 2
         self._glyf = self.tables["glyf"]
-        hmetrics = struct.unpack(">H", self.tables["hhea"][34:36])[0]
-        hmtx = self.tables["hmtx"]
-        pairs = struct.unpack(f">{2 * hmetrics}h", hmtx[:4 * hmetrics])
-        advances = [v & 0xFFFF for v in pairs[0::2]]
-        bearings = list(pairs[1::2])
-        rest = self.count - hmetrics
-        bearings += struct.unpack(f">{rest}h", hmtx[4 * hmetrics:4 * hmetrics + 2 * rest])
-        advances += [advances[-1]] * rest
-        self._metrics = list(zip(advances, bearings, strict=True))
+        self._hmetrics: int = struct.unpack(">H", self.tables["hhea"][34:36])[0]
+        self._hmtx = self.tables["hmtx"]
 
-    def has(self, gid: int) -> bool:
-        """Return whether glyph ``gid`` has an outline here."""
-        return gid < self.count and bool(self._loca[gid + 1] > self._loca[gid])
+    def outlined(self) -> list[int]:
+        """Return the ids of the glyphs that have an outline here (a subset: a few)."""
+        return [gid for gid, (start, end) in enumerate(itertools.pairwise(self._loca))
+                if end > start]
 
     def glyph(self, gid: int) -> bytes:
         """Return the outline of glyph ``gid`` as stored (empty if none)."""
         if gid >= self.count:
             return b""
-        return bytes(self._glyf[self._loca[gid]:self._loca[gid + 1]])
+        return bytes(self._glyf[self._scale * self._loca[gid]:self._scale * self._loca[gid + 1]])
 
     def metric(self, gid: int) -> tuple[int, int]:
-        """Return (advance width, left side bearing) of glyph ``gid``."""
-        return self._metrics[gid] if gid < self.count else (0, 0)
+        """Return (advance width, left side bearing) of glyph ``gid``: a glyph past the
+        last full metric has the last advance and a bearing of its own."""
+        if gid >= self.count:
+            return (0, 0)
+        if gid < self._hmetrics:
+            advance, bearing = struct.unpack_from(">Hh", self._hmtx, 4 * gid)
+            return advance, bearing
+        advance = struct.unpack_from(">H", self._hmtx, 4 * (self._hmetrics - 1))[0]
+        bearing = struct.unpack_from(">h", self._hmtx,
+                                     4 * self._hmetrics + 2 * (gid - self._hmetrics))[0]
+        return advance, bearing
 
 
 def _widths(array: Any) -> Iterator[tuple[int, Any]]:
