@@ -133,20 +133,21 @@ def load_config(build: Build) -> Build:
 def read_sources(build: Build) -> Build:
     """Read every record file, then validate them all, raising every problem at once."""
     assert build.edition is not None
-    files, problems = read_record_files(build.request.sources)
-    records, invalid = validate_records(files, build.edition)
-    problems += invalid + placement_problems(records, build.edition)
-    problems += source_page_problems(files, build.request.sources / "raw")
-    problems += image_problems(files, build.request.project)
+    read = read_record_files(build.request.sources)
+    valid = validate_records(read.value, build.edition)
+    files, records = read.value, valid.value
+    problems = (read.problems + valid.problems + placement_problems(records, build.edition)
+                + source_page_problems(files, build.request.sources / "raw")
+                + image_problems(files, build.request.project))
     if problems:
         raise InvalidInput(problems)
     for problem in unprintable_problems(files):  # a draft shows the rest; a publication stops
         log.warning("%s", problem)
     if not build.request.draft:  # unfinished records stay out of the publication
         unfinished = {r.path for r in records if r.draft}
-        records = [r for r in records if r.path not in unfinished]
-        files = [f for f in files if f.path not in unfinished]
-    return replace(build, files=tuple(files), records=tuple(records))
+        records = tuple(r for r in records if r.path not in unfinished)
+        files = tuple(f for f in files if f.path not in unfinished)
+    return replace(build, files=files, records=records)
 
 
 def find_countries(build: Build) -> Build:
@@ -479,7 +480,4 @@ def _style(build: Build, name: str) -> str:
 def project_text(path: Path) -> str:
     """Return the text of a file of the project (a stylesheet, the reader's script), or
     raise InvalidInput saying why it cannot be read (missing, unreadable, not UTF-8)."""
-    text = read_text(path)
-    if isinstance(text, Problem):
-        raise InvalidInput([text])
-    return text
+    return read_text(path).or_raise()

@@ -10,12 +10,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from compendium.checked import refused
 from compendium.errors import InvalidInput
 from compendium.model import Entity, Problem
 from compendium.records.limits import text_problem
 from compendium.records.sources import read_text
 from compendium.records.spelling import did_you_mean
-from compendium.records.yamldoc import YamlMapping, YamlProblem, load_mapping
+from compendium.records.yamldoc import YamlMapping, load_mapping
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PAPER_SIZES = ("A4", "letter")
@@ -225,14 +226,9 @@ def _load_yaml_file(path: Path, what: str, problems: list[Problem]) -> YamlMappi
         problems.append(Problem(str(path), 0, "-", "-", f"{what} not found"))
         return YamlMapping({}, {}, {})
     text = read_text(path)
-    if isinstance(text, Problem):
-        problems.append(text)
-        return YamlMapping({}, {}, {})
-    try:
-        return load_mapping(text)
-    except YamlProblem as exc:
-        problems.append(Problem(str(path), exc.line, "-", exc.field, exc.message))
-        return YamlMapping({}, {}, {})
+    doc = load_mapping(text.value, path) if text.value is not None else refused(*text.problems)
+    problems.extend(doc.problems)
+    return YamlMapping({}, {}, {}) if doc.value is None else doc.value
 
 
 def check_fields(path: str, values: Mapping[str, Any], spec: Mapping[str, tuple[type, bool]],
@@ -340,13 +336,12 @@ def _read_front_matter(path: Path, doc: YamlMapping,
         if not isinstance(file, str):
             continue
         target = path.parent / file
-        text = read_text(target) if target.is_file() else Problem(
+        text = read_text(target) if target.is_file() else refused(Problem(
             str(path), doc.line_of("front_matter", name), "front_matter", name,
-            f"file `{file}` not found; expected a Markdown file, relative to {path.name}")
-        if isinstance(text, Problem):
-            problems.append(text)
-        else:
-            texts.append((name, text))
+            f"file `{file}` not found; expected a Markdown file, relative to {path.name}"))
+        problems.extend(text.problems)
+        if text.value is not None:
+            texts.append((name, text.value))
     return texts
 
 
