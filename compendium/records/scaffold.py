@@ -85,21 +85,21 @@ def registry_path(edition: Edition) -> Path:
     return edition.path.parent / (named if isinstance(named, str) else "entities.yml")
 
 
-def _entity_problems(edition: Edition, acronym: str, name: str) -> list[Problem]:
+def _entity_problems(edition: Edition, acronym: str, name: str) -> tuple[Problem, ...]:
     """Return why ``acronym`` and ``name`` cannot be added to the registry."""
     where = str(registry_path(edition))
     if acronym in edition.entity_acronyms():
-        return [Problem(where, 0, "-", "acronym", f"`{acronym}` is already an entity; expected "
+        return (Problem(where, 0, "-", "acronym", f"`{acronym}` is already an entity; expected "
                                                   f"a new acronym, or `build.py new record "
-                                                  f"--entity {acronym}`")]
+                                                  f"--entity {acronym}`"),)
     if not ACRONYM.match(acronym):
-        return [Problem(where, 0, "-", "acronym", f"`{acronym}` is not an acronym; expected "
+        return (Problem(where, 0, "-", "acronym", f"`{acronym}` is not an acronym; expected "
                                                   "letters and digits starting with a capital, "
-                                                  "e.g. ILO or UN Women")]
+                                                  "e.g. ILO or UN Women"),)
     if not name.strip() or "\n" in name:
-        return [Problem(where, 0, "-", "name", "empty; expected the entity's full name, e.g. "
-                                               "--name \"International Labour Organization\"")]
-    return []
+        return (Problem(where, 0, "-", "name", "empty; expected the entity's full name, e.g. "
+                                               "--name \"International Labour Organization\""),)
+    return ()
 
 
 def record_skeleton(rid: str, entity: str, name: str, kind: str,
