@@ -293,7 +293,8 @@ def _build_edition(path: Path, doc: Checked[YamlMapping],
 
 
 def _paper(path: Path, doc: YamlMapping) -> Checked[str]:
-    """Return the paper size the config names (A4 when it names none)."""
+    """Return the paper size the config names (A4 when it names none, or, with a problem,
+    one that is not a paper size)."""
     paper = doc.values.get("paper", "A4")
     # `paper: a4` or `Letter` mean A4 and letter: the case is the editor's, not a new size.
     size = next((size for size in PAPER_SIZES if str(paper).casefold() == size.casefold()),

@@ -128,7 +128,8 @@ def _node_lines(node: yaml.Node, path: tuple[str | int, ...],
 
 
 def _check_size(root: yaml.Node, place: _Place) -> tuple[Problem, ...]:
-    """Refuse aliases, too many nodes or too deep nesting before constructing values."""
+    """Return the problem of the first alias, node too many, value nested too deep or tag
+    not plain, found before constructing values."""
     stack: list[tuple[yaml.Node, int]] = [(root, 0)]
     seen: set[int] = set()
     while stack:
@@ -148,15 +149,15 @@ def _check_size(root: yaml.Node, place: _Place) -> tuple[Problem, ...]:
             tag = node.tag.removeprefix("tag:yaml.org,2002:")
             return (place.problem(line, f"YAML tag `{tag}` is not allowed; expected plain "
                                         "text, numbers and lists"),)
-        twice = _check_unique_keys(node, place) if isinstance(node, yaml.MappingNode) else ()
-        if twice:
+        if isinstance(node, yaml.MappingNode) and (twice := _check_unique_keys(node, place)):
             return twice
         stack.extend(_children(node, depth + 1))
     return ()
 
 
 def _check_unique_keys(node: yaml.MappingNode, place: _Place) -> tuple[Problem, ...]:
-    """Refuse a mapping that names a key twice: YAML would silently keep the last value."""
+    """Return the problem of the first key a mapping names twice: YAML would silently keep
+    the last value."""
     seen: dict[str, int] = {}
     for key, _ in node.value:
         name = str(key.value)
@@ -209,8 +210,9 @@ def _text_keys(value: Any) -> Any:
 
 
 def _check_scalars(root: yaml.Node, place: _Place) -> tuple[Problem, ...]:
-    """Refuse a scalar YAML cannot turn into its value (``2016-02-30``, ``!!int x``, a number
-    of 5,000 digits), naming its field and line, before the constructor raises on it."""
+    """Return the problem of the first scalar YAML cannot turn into its value
+    (``2016-02-30``, ``!!int x``, a number of 5,000 digits), naming its field and line,
+    found before the constructor raises on it."""
     stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())]
     loader = _Loader("")
     try:
