@@ -189,20 +189,21 @@ def prepare(request: BuildRequest, step: Steps, printing: PrintSession,
 def read_sources(request: BuildRequest, edition: Edition) -> tuple[
         tuple[RecordFile, ...], tuple[Record, ...]]:
     """Read every record file, then validate them all, raising every problem at once."""
-    files, problems = read_record_files(request.sources)
-    records, invalid = validate_records(files, edition)
-    problems += invalid + placement_problems(records, edition)
-    problems += source_page_problems(files, request.sources / "raw")
-    problems += image_problems(files, request.project)
+    read = read_record_files(request.sources)
+    valid = validate_records(read.value, edition)
+    files, records = read.value, valid.value
+    problems = (read.problems + valid.problems + placement_problems(records, edition)
+                + source_page_problems(files, request.sources / "raw")
+                + image_problems(files, request.project))
     if problems:
         raise InvalidInput(problems)
     for problem in unprintable_problems(files):  # a draft shows the rest; a publication stops
         log.warning("%s", problem)
     if not request.draft:  # unfinished records stay out of the publication
         unfinished = {r.path for r in records if r.draft}
-        records = [r for r in records if r.path not in unfinished]
-        files = [f for f in files if f.path not in unfinished]
-    return tuple(files), tuple(records)
+        records = tuple(r for r in records if r.path not in unfinished)
+        files = tuple(f for f in files if f.path not in unfinished)
+    return files, records
 
 
 def compare_with_earlier(request: BuildRequest, sources: Sources) -> tuple[
@@ -470,7 +471,4 @@ def _style(build: Build, name: str) -> str:
 def project_text(path: Path) -> str:
     """Return the text of a file of the project (a stylesheet, the reader's script), or
     raise InvalidInput saying why it cannot be read (missing, unreadable, not UTF-8)."""
-    text = read_text(path)
-    if isinstance(text, Problem):
-        raise InvalidInput([text])
-    return text
+    return read_text(path).or_raise()

@@ -36,12 +36,12 @@ BACK_MATTER = ["Index of entities", "Index of countries", "Annex: sources"]
 def shipped_blocks() -> list[tuple[str, str]]:
     """Return (record id, plain text) of every paragraph and list item of the shipped records."""
     edition = load_edition(ROOT / "compendium.yml")
-    files, problems = read_record_files(ROOT / "sources")
-    records, invalid = validate_records(files, edition)
-    assert not problems and not invalid
+    files = read_record_files(ROOT / "sources")
+    records = validate_records(files.value, edition)
+    assert not files.problems and not records.problems
     md = MarkdownIt("commonmark")
     blocks = []
-    for record in records:
+    for record in records.value:
         for token in md.parse(record.body):
             if token.type == "inline" and token.children is not None:
                 text = "".join(c.content for c in token.children if c.type == "text")

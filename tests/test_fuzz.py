@@ -26,7 +26,7 @@ from compendium.html.text import make_markdown, render_body
 from compendium.importer.command import ImportResult, import_pages
 from compendium.importer.registry import add_learned
 from compendium.records.config import CHAPTER_FIELDS, EDITION_FIELDS, Edition, load_edition
-from compendium.records.sources import RecordFile, read_record_file
+from compendium.records.sources import read_record_file
 from compendium.records.validate import RECORD_FIELDS, validate_records
 from tests.conftest import ROOT, copy_project, run_cli
 
@@ -64,11 +64,11 @@ def load(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "x.md"
         path.write_bytes(data)
-        result = read_record_file(path)
-        if isinstance(result, RecordFile):
-            records, problems = validate_records([result], EDITION)
-            assert len(records) + len(problems) >= 1
-            for record in records:
+        result = read_record_file(path).value
+        if result is not None:
+            records = validate_records([result], EDITION)
+            assert len(records.value) + len(records.problems) >= 1
+            for record in records.value:
                 assert not DANGEROUS.search(render_body(make_markdown(), record.body,
                                                         record.id, 4))
 
@@ -112,10 +112,10 @@ def test_importer_survives_mutated_pages_and_its_records_pass_check(
             path = Path(folder) / f"{number}.md"
             path.write_text(record.text, encoding="utf-8")
             loaded = read_record_file(path)
-            assert isinstance(loaded, RecordFile), loaded
-            files.append(loaded)
-        _, problems = validate_records(files, edition_with_learned(Path(folder), result))
-        assert problems == []
+            assert loaded.value is not None, loaded
+            files.append(loaded.value)
+        records = validate_records(files, edition_with_learned(Path(folder), result))
+        assert records.problems == ()
 
 
 def edition_with_learned(folder: Path, result: ImportResult) -> Edition:
@@ -211,8 +211,8 @@ def only_own_problems(config: Path, record: str | None = None) -> None:
     if record is not None:
         path = config.parent / "r.md"
         path.write_text(record, encoding="utf-8")
-        loaded = read_record_file(path)
-        if isinstance(loaded, RecordFile):
+        loaded = read_record_file(path).value
+        if loaded is not None:
             validate_records([loaded], edition)
 
 

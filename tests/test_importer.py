@@ -90,10 +90,10 @@ DATED_ENTRIES = [
 
 def shipped_records() -> list[Any]:
     """Return the records shipped in sources/."""
-    files, problems = read_record_files(ROOT / "sources")
-    records, invalid = validate_records(files, load_edition(ROOT / "compendium.yml"))
-    assert not problems and not invalid
-    return records
+    files = read_record_files(ROOT / "sources")
+    records = validate_records(files.value, load_edition(ROOT / "compendium.yml"))
+    assert not files.problems and not records.problems
+    return list(records.value)
 
 
 def test_periods_and_entities_of_every_dated_entry() -> None:

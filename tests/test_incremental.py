@@ -226,13 +226,13 @@ def test_a_record_file_is_read_again_when_it_changes_and_only_then(
                         lambda path, size: reads.append(path) or read(path, size))
     record = tmp_path / "record.md"
     record.write_text("---\nid: a\n---\nFirst text.\n")
-    assert sources.read_text(record) == sources.read_text(record) == \
+    assert sources.read_text(record).value == sources.read_text(record).value == \
         "---\nid: a\n---\nFirst text.\n"
     assert reads == [record]
     times = record.stat()
     record.write_text("---\nid: a\n---\nOther text.\n")  # the same size
     os.utime(record, ns=(times.st_atime_ns, times.st_mtime_ns))
-    assert sources.read_text(record) == "---\nid: a\n---\nOther text.\n"
+    assert sources.read_text(record).value == "---\nid: a\n---\nOther text.\n"
     assert reads == [record, record]
 
 

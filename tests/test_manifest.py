@@ -31,9 +31,9 @@ def write_sources(root: Path) -> Path:
 
 def test_manifest_is_the_json_of_every_record(tmp_path: Path) -> None:
     sources = write_sources(tmp_path)
-    files, problems = read_record_files(sources)
-    assert not problems
-    manifest = manifest_json(sources, files, 'sha256 "abc" (uncommitted)')
+    files = read_record_files(sources)
+    assert not files.problems
+    manifest = manifest_json(sources, files.value, 'sha256 "abc" (uncommitted)')
     document = json.loads(manifest)
     expected = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     assert manifest == expected.encode()  # the same bytes json writes, pieces joined or not

@@ -75,7 +75,7 @@ def _line_of(image: Token, parent: Token, lines: list[str]) -> int:
     return next((n for n in range(first, last) if src and src in lines[n]), first)
 
 
-def image_problems(files: Iterable[RecordFile], project: Path) -> list[Problem]:
+def image_problems(files: Iterable[RecordFile], project: Path) -> tuple[Problem, ...]:
     """Return a problem for each image a record shows that is not a file of images/ with
     alt text."""
     found = []
@@ -86,7 +86,7 @@ def image_problems(files: Iterable[RecordFile], project: Path) -> list[Problem]:
             if message:
                 found.append(Problem(str(file.path), file.body_line + image.line, rid, "body",
                                      message))
-    return found
+    return tuple(found)
 
 
 def _image_problem(image: ImageRef, project: Path) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from compendium.checked import gather
 from compendium.errors import ImportFailure, InvalidInput
 from compendium.importer.assemble import Assembly, assemble
 from compendium.importer.attribution import Names
@@ -29,10 +30,10 @@ from compendium.importer.report import (
     unclaimed_lines,
 )
 from compendium.importer.writer import find_records, write_records
-from compendium.model import Entity, Problem
+from compendium.model import Entity
 from compendium.output import write_if_changed
 from compendium.records.config import Edition, load_edition
-from compendium.records.sources import RecordFile, parse_record, read_record_file
+from compendium.records.sources import parse_record, read_record_file
 from compendium.records.validate import validate_records
 
 # Words of the inventory's subject in its three languages: a page with none of them, no
@@ -116,15 +117,8 @@ def refuse_invalid_records(records: Sequence[RecordText], edition: Edition,
                            into: Path) -> None:
     """Raise InvalidInput, before anything is written, when a record made from the pages is
     one `check` would refuse (an empty text, a line too long, too many values ...)."""
-    files: list[RecordFile] = []
-    problems: list[Problem] = []
-    for record in records:
-        parsed = parse_record(into / record.path, record.text)
-        if isinstance(parsed, Problem):
-            problems.append(parsed)
-        elif parsed is not None:  # (None: notes, which the importer never writes)
-            files.append(parsed)
-    problems += validate_records(files, edition)[1]
+    files = gather(parse_record(into / record.path, record.text) for record in records)
+    problems = files.problems + validate_records(files.value, edition).problems
     if problems:
         raise InvalidInput(problems)
 
@@ -233,8 +227,8 @@ def unaccounted_paragraphs(result: ImportResult, into: Path) -> list[str]:
 
 def record_paragraphs(path: Path) -> list[str]:
     """Return the folded plain text of each block and text field of a record file."""
-    record = read_record_file(path)
-    if not isinstance(record, RecordFile):
+    record = read_record_file(path).value
+    if record is None:
         return []
     blocks = _plain_blocks(record.body)
     fields = [v for v in record.front.values.values() if isinstance(v, str)]

@@ -14,6 +14,8 @@ Read in this order:
 - ``scaffold``: new records and entities written valid; ``spelling``: "did you mean";
   ``limits``: how much text a record may hold.
 
-Problems found here are ``compendium.model.Problem`` values (file, line, field, message),
-collected and reported together by the pipeline.
+Every check here reports problems one way: it returns a ``compendium.checked.Checked``, what
+it made with every ``compendium.model.Problem`` found (file, line, field, message), or the
+problems alone when it makes nothing; callers add them up in reading order and the pipeline
+raises them together.
 """

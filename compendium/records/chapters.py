@@ -32,12 +32,12 @@ def assign_chapters(records: Sequence[Record], edition: Edition) -> tuple[Chapte
                  for chapter, spec in zip(chapters, specs, strict=True))
 
 
-def placement_problems(records: Sequence[Record], edition: Edition) -> list[Problem]:
+def placement_problems(records: Sequence[Record], edition: Edition) -> tuple[Problem, ...]:
     """Return a problem for each record that no chapter would take."""
-    return [Problem(str(r.path), FRONT_MATTER_LINE, r.id, "chapter",
-                    "no chapter selects this record and the config has no catch-all chapter; "
-                    "expected a `chapter:` field or a matching rule")
-            for r in records if not (r.chapter or choose_chapter(r, edition.chapters))]
+    return tuple(Problem(str(r.path), FRONT_MATTER_LINE, r.id, "chapter",
+                         "no chapter selects this record and the config has no catch-all "
+                         "chapter; expected a `chapter:` field or a matching rule")
+                 for r in records if not (r.chapter or choose_chapter(r, edition.chapters)))
 
 
 def choose_chapter(record: Record, specs: Sequence[ChapterSpec]) -> str | None:

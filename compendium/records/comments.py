@@ -19,7 +19,8 @@ from typing import Any
 
 import markupsafe
 
-from compendium.errors import CompendiumError, InvalidInput
+from compendium.checked import Checked, gather, refused
+from compendium.errors import CompendiumError
 from compendium.model import Problem
 from compendium.output import write_atomically
 
@@ -122,28 +123,31 @@ def write_ledger(path: Path, comments: Iterable[Comment]) -> None:
 
 def read_exports(paths: Sequence[Path]) -> tuple[Comment, ...]:
     """Return the comments of reviewers' exported files; raise every problem found at once."""
-    found: list[Comment] = []
-    problems: list[Problem] = []
-    for path in paths:
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-            if document.get("format") != EXPORT_FORMAT:
-                raise ValueError(f"format {document.get('format')!r}")
-            entries = document["comments"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            problems.append(Problem(str(path), 0, "-", "-", f"not a comments file ({exc}); "
-                                    "expected the file the draft's Export comments gives"))
-            continue
-        for number, entry in enumerate(entries):
-            try:
-                found.append(_comment(entry, OPEN))
-            except (KeyError, TypeError, AttributeError, ValueError) as exc:
-                problems.append(Problem(str(path), 0, str(_get(entry, "record")),
-                                        f"comments[{number}]", f"unreadable ({exc}); expected "
-                                        "id, record, anchor, quote and text"))
-    if problems:
-        raise InvalidInput(problems)
-    return tuple(found)
+    exports = gather(_read_export(path) for path in paths).or_raise()
+    return tuple(comment for comments in exports for comment in comments)
+
+
+def _read_export(path: Path) -> Checked[tuple[Comment, ...] | None]:
+    """Return the comments of one exported file, with a problem for each unreadable one."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if document.get("format") != EXPORT_FORMAT:
+            raise ValueError(f"format {document.get('format')!r}")
+        entries = document["comments"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return refused(Problem(str(path), 0, "-", "-", f"not a comments file ({exc}); "
+                               "expected the file the draft's Export comments gives"))
+    return gather(_export_entry(path, number, entry) for number, entry in enumerate(entries))
+
+
+def _export_entry(path: Path, number: int, entry: Any) -> Checked[Comment | None]:
+    """Return the comment of entry ``number`` of an exported file (None when unreadable)."""
+    try:
+        return Checked(_comment(entry, OPEN))
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        return refused(Problem(str(path), 0, str(_get(entry, "record")), f"comments[{number}]",
+                               f"unreadable ({exc}); expected id, record, anchor, quote and "
+                               "text"))
 
 
 def _get(entry: object, key: str) -> object:

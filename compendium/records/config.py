@@ -10,12 +10,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from compendium.checked import Checked, gather, refused
 from compendium.errors import InvalidInput
 from compendium.model import Entity, Problem
 from compendium.records.limits import text_problem
 from compendium.records.sources import read_text
 from compendium.records.spelling import did_you_mean
-from compendium.records.yamldoc import YamlMapping, YamlProblem, load_mapping
+from compendium.records.yamldoc import YamlMapping, load_mapping
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PAPER_SIZES = ("A4", "letter")
@@ -194,49 +195,37 @@ RULE_FIELDS = ("entities", "themes", "ids", "except_themes")
 
 def load_edition(path: Path) -> Edition:
     """Read and validate the edition config; raise InvalidInput listing every problem."""
-    problems: list[Problem] = []
-    doc = _read_mapping(path, problems)
-    registry = path.parent / str(doc.values.get("entities", "entities.yml"))
-    entities = _load_entities(registry, problems)
-    glossary = _load_glossary(path.parent / str(doc.values["glossary"]), problems) \
-        if isinstance(doc.values.get("glossary"), str) else ()
-    edition = _build_edition(path, doc, entities, problems)
-    if edition is not None:
-        edition = replace(edition, glossary=glossary)
-    if problems or edition is None:
+    doc = _read_mapping(path)
+    values = doc.value.values
+    entities = _load_entities(path.parent / str(values.get("entities", "entities.yml")))
+    glossary = _load_glossary(path.parent / str(values["glossary"])) \
+        if isinstance(values.get("glossary"), str) else Checked(())
+    edition = _build_edition(path, doc, entities.value)
+    problems = doc.problems + entities.problems + glossary.problems + edition.problems
+    if problems or edition.value is None:
         raise InvalidInput(problems)
-    return edition
+    return replace(edition.value, glossary=glossary.value)
 
 
-def _read_mapping(path: Path, problems: list[Problem]) -> YamlMapping:
-    """Read the config file, recording a problem instead of raising."""
-    unreadable = len(problems)
-    doc = _load_yaml_file(path, "config file", problems)
-    if len(problems) > unreadable:
+def _read_mapping(path: Path) -> Checked[YamlMapping]:
+    """Read the config file and check its fields (not those of an unreadable one)."""
+    doc = _load_yaml_file(path, "config file")
+    if doc.problems:
         return doc
-    problems.extend(check_fields(str(path), doc.values, EDITION_FIELDS, "-",
-                                 lambda key: doc.line_of(key)))
-    return doc
+    return Checked(doc.value, check_fields(str(path), doc.value.values, EDITION_FIELDS, "-",
+                                           doc.value.line_of))
 
 
-def _load_yaml_file(path: Path, what: str, problems: list[Problem]) -> YamlMapping:
-    """Parse a YAML file, recording why it cannot be read (an empty mapping then)."""
-    if not path.exists():
-        problems.append(Problem(str(path), 0, "-", "-", f"{what} not found"))
-        return YamlMapping({}, {}, {})
-    text = read_text(path)
-    if isinstance(text, Problem):
-        problems.append(text)
-        return YamlMapping({}, {}, {})
-    try:
-        return load_mapping(text)
-    except YamlProblem as exc:
-        problems.append(Problem(str(path), exc.line, "-", exc.field, exc.message))
-        return YamlMapping({}, {}, {})
+def _load_yaml_file(path: Path, what: str) -> Checked[YamlMapping]:
+    """Parse a YAML file (an empty mapping, with the problem, when it cannot be read)."""
+    text = read_text(path) if path.exists() else \
+        refused(Problem(str(path), 0, "-", "-", f"{what} not found"))
+    doc = load_mapping(text.value, path) if text.value is not None else refused(*text.problems)
+    return Checked(YamlMapping({}, {}, {}) if doc.value is None else doc.value, doc.problems)
 
 
 def check_fields(path: str, values: Mapping[str, Any], spec: Mapping[str, tuple[type, bool]],
-                 owner: str, line_of: Callable[[str], int]) -> list[Problem]:
+                 owner: str, line_of: Callable[[str], int]) -> tuple[Problem, ...]:
     """Return the problems of a mapping against a field table: unknown, missing, mistyped."""
     problems = []
     for key, value in values.items():
@@ -249,7 +238,7 @@ def check_fields(path: str, values: Mapping[str, Any], spec: Mapping[str, tuple[
     for key, (_, required) in spec.items():
         if required and key not in values:
             problems.append(Problem(path, line_of(""), owner, key, "missing; expected a value"))
-    return problems
+    return tuple(problems)
 
 
 _EXPECTED: dict[type, str] = {
@@ -278,79 +267,98 @@ def _is_type(value: object, expected: type) -> bool:
     return isinstance(value, expected)
 
 
-def _build_edition(path: Path, doc: YamlMapping, entities: tuple[Entity, ...],
-                   problems: list[Problem]) -> Edition | None:
-    """Turn a checked mapping into an Edition, adding the problems of its chapters."""
-    m = doc.values
-    chapters = _build_chapters(path, doc, tuple(e.acronym for e in entities), problems)
-    paper = m.get("paper", "A4")
+def _build_edition(path: Path, doc: Checked[YamlMapping],
+                   entities: tuple[Entity, ...]) -> Checked[Edition | None]:
+    """Turn the config's mapping into an Edition (None when it or the mapping has a problem),
+    with the problems of its chapters and other values."""
+    config, m = doc.value, doc.value.values
+    chapters = _build_chapters(path, config, tuple(e.acronym for e in entities))
+    paper = _paper(path, config)
+    labels = _build_labels(path, config)
+    imprint = _build_imprint(path, config)
+    texts = _read_front_matter(path, config)
+    problems = (chapters.problems + paper.problems + _review_url_problems(path, config)
+                + labels.problems + imprint.problems + texts.problems
+                + _markdown_problems(path, config))
+    if doc.problems or problems:
+        return refused(*problems)
+    front = dict(texts.value)
+    return Checked(Edition(
+        path=path, title=m["title"], edition=m["edition"], publisher=m["publisher"],
+        chapters=chapters.value, entities=entities, subtitle=m.get("subtitle", ""),
+        language=m.get("language", "en"),
+        introduction=front.pop("introduction", m.get("introduction", "")),
+        paper=paper.value, labels=labels.value, imprint=imprint.value,
+        front_matter=tuple(front.items()), review_url=m.get("review_url", "")))
+
+
+def _paper(path: Path, doc: YamlMapping) -> Checked[str]:
+    """Return the paper size the config names (A4 when it names none, or, with a problem,
+    one that is not a paper size)."""
+    paper = doc.values.get("paper", "A4")
     # `paper: a4` or `Letter` mean A4 and letter: the case is the editor's, not a new size.
-    paper = next((size for size in PAPER_SIZES if str(paper).casefold() == size.casefold()),
-                 paper)
-    if paper not in PAPER_SIZES:
-        problems.append(Problem(str(path), doc.line_of("paper"), "-", "paper",
-                                f"`{paper}` is not a paper size; expected A4 or letter"))
-    review_url = m.get("review_url", "")
+    size = next((size for size in PAPER_SIZES if str(paper).casefold() == size.casefold()),
+                None)
+    if size is None:
+        return Checked("A4", (Problem(str(path), doc.line_of("paper"), "-", "paper",
+                                      f"`{paper}` is not a paper size; expected A4 or letter"),))
+    return Checked(size)
+
+
+def _review_url_problems(path: Path, doc: YamlMapping) -> tuple[Problem, ...]:
+    """Return a problem when the review address is not a web address."""
+    review_url = doc.values.get("review_url", "")
     if review_url and not str(review_url).startswith(("https://", "http://")):
-        problems.append(Problem(str(path), doc.line_of("review_url"), "-", "review_url",
-                                f"`{review_url}` is not a web address; expected the https:// "
-                                "address where the HTML draft is posted"))
-    labels = _build_labels(path, doc, problems)
-    imprint = _build_imprint(path, doc, problems)
-    texts = dict(_read_front_matter(path, doc, problems))
-    if "introduction" in texts and "introduction" in m:
-        problems.append(Problem(str(path), doc.line_of("introduction"), "-", "introduction",
-                                "given twice, here and in front_matter; expected one"))
-    problems.extend(_markdown_problems(path, doc))
-    if problems:
-        return None
-    return Edition(path=path, title=m["title"], edition=m["edition"], publisher=m["publisher"],
-                   chapters=chapters, entities=entities, subtitle=m.get("subtitle", ""),
-                   language=m.get("language", "en"),
-                   introduction=texts.pop("introduction", m.get("introduction", "")),
-                   paper=paper, labels=labels, imprint=imprint,
-                   front_matter=tuple(texts.items()), review_url=m.get("review_url", ""))
+        return (Problem(str(path), doc.line_of("review_url"), "-", "review_url",
+                        f"`{review_url}` is not a web address; expected the https:// address "
+                        "where the HTML draft is posted"),)
+    return ()
 
 
-def _build_imprint(path: Path, doc: YamlMapping, problems: list[Problem]) -> Imprint:
+def _build_imprint(path: Path, doc: YamlMapping) -> Checked[Imprint]:
     """Return the imprint, defaults overridden by the config."""
     raw = doc.values.get("imprint")
     if not isinstance(raw, dict):
-        return Imprint()
-    problems.extend(check_fields(str(path), raw, IMPRINT_FIELDS, "imprint",
-                                 lambda key: doc.line_of("imprint", key)))
-    return Imprint(**{k: " ".join(v.split()) if k not in ("notes", "back_cover") else v
-                      for k, v in raw.items()
-                      if k in IMPRINT_FIELDS and isinstance(v, str)})
+        return Checked(Imprint())
+    problems = check_fields(str(path), raw, IMPRINT_FIELDS, "imprint",
+                            lambda key: doc.line_of("imprint", key))
+    return Checked(Imprint(**{k: " ".join(v.split()) if k not in ("notes", "back_cover") else v
+                              for k, v in raw.items()
+                              if k in IMPRINT_FIELDS and isinstance(v, str)}), problems)
 
 
-def _read_front_matter(path: Path, doc: YamlMapping,
-                       problems: list[Problem]) -> list[tuple[str, str]]:
+def _read_front_matter(path: Path, doc: YamlMapping) -> Checked[tuple[tuple[str, str], ...]]:
     """Return (name, Markdown text) of each front-matter file the config names, in the
-    book's order, recording a problem for an unknown name or an unreadable file."""
+    book's order, with a problem for an unknown name, an unreadable file or an introduction
+    given here and as text."""
     raw = doc.values.get("front_matter")
     if not isinstance(raw, dict):
-        return []
+        return Checked(())
     spec = {name: (str, False) for name in FRONT_MATTER}
-    problems.extend(check_fields(str(path), raw, spec, "front_matter",
-                                 lambda key: doc.line_of("front_matter", key)))
-    texts = []
-    for name in FRONT_MATTER:
-        file = raw.get(name)
-        if not isinstance(file, str):
-            continue
-        target = path.parent / file
-        text = read_text(target) if target.is_file() else Problem(
+    fields = check_fields(str(path), raw, spec, "front_matter",
+                          lambda key: doc.line_of("front_matter", key))
+    texts = gather(_front_text(path, doc, name, raw.get(name)) for name in FRONT_MATTER)
+    twice = (Problem(str(path), doc.line_of("introduction"), "-", "introduction",
+                     "given twice, here and in front_matter; expected one"),) \
+        if "introduction" in dict(texts.value) and "introduction" in doc.values else ()
+    return Checked(texts.value, fields + texts.problems + twice)
+
+
+def _front_text(path: Path, doc: YamlMapping, name: str,
+                file: object) -> Checked[tuple[str, str] | None]:
+    """Return (name, text) of the front-matter ``file`` the config names for ``name``."""
+    if not isinstance(file, str):
+        return Checked(None)
+    target = path.parent / file
+    if not target.is_file():
+        return refused(Problem(
             str(path), doc.line_of("front_matter", name), "front_matter", name,
-            f"file `{file}` not found; expected a Markdown file, relative to {path.name}")
-        if isinstance(text, Problem):
-            problems.append(text)
-        else:
-            texts.append((name, text))
-    return texts
+            f"file `{file}` not found; expected a Markdown file, relative to {path.name}"))
+    text = read_text(target)
+    return refused(*text.problems) if text.value is None else Checked((name, text.value))
 
 
-def _markdown_problems(path: Path, doc: YamlMapping) -> list[Problem]:
+def _markdown_problems(path: Path, doc: YamlMapping) -> tuple[Problem, ...]:
     """Return a problem for the introduction or a chapter's intro past what the layout
     takes in linear time (see limits)."""
     chapters = doc.values.get("chapters")
@@ -367,44 +375,42 @@ def _markdown_problems(path: Path, doc: YamlMapping) -> list[Problem]:
         if problem is not None:  # a block (`|`) starts on the line after its key
             line = doc.line_of(*where) + problem[0] + ("\n" in text)
             found.append(Problem(str(path), line, "-", ".".join(map(str, where)), problem[1]))
-    return found
+    return tuple(found)
 
 
-def _build_labels(path: Path, doc: YamlMapping, problems: list[Problem]) -> Labels:
+def _build_labels(path: Path, doc: YamlMapping) -> Checked[Labels]:
     """Return the labels, defaults overridden by the config."""
     raw = doc.values.get("labels")
     if not isinstance(raw, dict):
-        return Labels()
+        return Checked(Labels())
     known = Labels.__dataclass_fields__
     spec = {k: (str, False) for k in known}
-    problems.extend(check_fields(str(path), raw, spec, "labels",
-                                 lambda key: doc.line_of("labels", key)))
-    return Labels(**{k: v for k, v in raw.items() if k in known and isinstance(v, str)})
+    problems = check_fields(str(path), raw, spec, "labels",
+                            lambda key: doc.line_of("labels", key))
+    return Checked(Labels(**{k: v for k, v in raw.items()
+                             if k in known and isinstance(v, str)}), problems)
 
 
-def _build_chapters(path: Path, doc: YamlMapping, known: Sequence[str],
-                    problems: list[Problem]) -> tuple[ChapterSpec, ...]:
-    """Return the chapter specs, recording a problem for each bad one."""
+def _build_chapters(path: Path, doc: YamlMapping,
+                    known: Sequence[str]) -> Checked[tuple[ChapterSpec, ...]]:
+    """Return the chapter specs, with a problem for each bad one."""
     raw = doc.values.get("chapters")
-    if not isinstance(raw, list) or not raw:
-        if isinstance(raw, list):
-            problems.append(Problem(str(path), doc.line_of("chapters"), "-", "chapters",
-                                    "empty; expected at least one chapter"))
-        return ()
-    specs = [_build_chapter(path, doc, i, known, problems) for i in range(len(raw))]
-    chapters = tuple(s for s in specs if s is not None)
-    _check_chapter_set(path, doc, chapters, problems)
-    return chapters
+    if not isinstance(raw, list):
+        return Checked(())  # told by the field's type check
+    if not raw:
+        return Checked((), (Problem(str(path), doc.line_of("chapters"), "-", "chapters",
+                                    "empty; expected at least one chapter"),))
+    specs = gather(_build_chapter(path, doc, i, known) for i in range(len(raw)))
+    return Checked(specs.value, specs.problems + _check_chapter_set(path, doc, specs.value))
 
 
-def _build_chapter(path: Path, doc: YamlMapping, index: int, known: Sequence[str],
-                   problems: list[Problem]) -> ChapterSpec | None:
-    """Return one chapter spec, or None after recording its problems."""
+def _build_chapter(path: Path, doc: YamlMapping, index: int,
+                   known: Sequence[str]) -> Checked[ChapterSpec | None]:
+    """Return one chapter spec (None when it has a problem)."""
     item = doc.values["chapters"][index]
     if not isinstance(item, dict):
-        problems.append(Problem(str(path), doc.line_of("chapters", index), "-", "chapters",
-                                "each chapter must be a mapping with slug and title"))
-        return None
+        return refused(Problem(str(path), doc.line_of("chapters", index), "-", "chapters",
+                               "each chapter must be a mapping with slug and title"))
     owner = f"chapter {item.get('slug', index + 1)}"
     found = check_fields(str(path), item, CHAPTER_FIELDS, owner,
                          lambda key: doc.line_of("chapters", index, key))
@@ -413,18 +419,18 @@ def _build_chapter(path: Path, doc: YamlMapping, index: int, known: Sequence[str
         found += _check_rule(path, doc, index, select, owner, known)
     slug = item.get("slug")
     if isinstance(slug, str) and not SLUG.match(slug):
-        found.append(Problem(str(path), doc.line_of("chapters", index, "slug"), owner, "slug",
-                             f"`{slug}` is not a slug; expected lowercase words and hyphens"))
-    problems.extend(found)
+        found += (Problem(str(path), doc.line_of("chapters", index, "slug"), owner, "slug",
+                          f"`{slug}` is not a slug; expected lowercase words and hyphens"),)
     if found:
-        return None
+        return refused(*found)
     rule = Rule(**{k: tuple(str(v) for v in select.get(k, ())) for k in RULE_FIELDS})
-    return ChapterSpec(slug=item["slug"], title=item["title"], intro=item.get("intro", ""),
-                       rule=rule, catch_all=item.get("catch_all", False))
+    return Checked(ChapterSpec(slug=item["slug"], title=item["title"],
+                               intro=item.get("intro", ""), rule=rule,
+                               catch_all=item.get("catch_all", False)))
 
 
 def _check_rule(path: Path, doc: YamlMapping, index: int, select: dict[str, Any],
-                owner: str, known: Sequence[str]) -> list[Problem]:
+                owner: str, known: Sequence[str]) -> tuple[Problem, ...]:
     """Return the problems of a chapter's `select` rule; ``known`` are the registry's acronyms."""
     problems = []
     for key, value in select.items():
@@ -441,12 +447,13 @@ def _check_rule(path: Path, doc: YamlMapping, index: int, select: dict[str, Any]
                                  f"unknown entity `{name}`{did_you_mean(name, known)}; "
                                  "expected an acronym from the entity registry")
                          for name in value if name not in known]
-    return problems
+    return tuple(problems)
 
 
-def _check_chapter_set(path: Path, doc: YamlMapping, chapters: tuple[ChapterSpec, ...],
-                       problems: list[Problem]) -> None:
-    """Record duplicate slugs and misplaced catch-all chapters."""
+def _check_chapter_set(path: Path, doc: YamlMapping,
+                       chapters: tuple[ChapterSpec, ...]) -> tuple[Problem, ...]:
+    """Return a problem for each duplicate slug, and for misplaced catch-all chapters."""
+    problems = []
     seen: set[str] = set()
     for index, chapter in enumerate(chapters):
         if chapter.slug in seen:
@@ -458,19 +465,19 @@ def _check_chapter_set(path: Path, doc: YamlMapping, chapters: tuple[ChapterSpec
     if len(catch_alls) > 1 or (catch_alls and chapters[-1] is not catch_alls[0]):
         problems.append(Problem(str(path), doc.line_of("chapters"), "-", "catch_all",
                                 "expected at most one catch-all chapter, the last one"))
+    return tuple(problems)
 
 
-def _load_glossary(path: Path, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
+def _load_glossary(path: Path) -> Checked[tuple[tuple[str, str], ...]]:
     """Read the glossary: acronym → full name, one per line."""
-    raw = _load_yaml_file(path, "glossary", problems)
-    entries = []
-    for acronym, name in raw.values.items():
-        if not isinstance(name, str):
-            problems.append(Problem(str(path), raw.line_of(acronym), acronym, acronym,
-                                    f"{_describe(name)}; expected the full name as text"))
-            continue
-        entries.append((acronym, name))
-    return tuple(sorted(entries))
+    raw = _load_yaml_file(path, "glossary")
+    doc = raw.value
+    odd = tuple(Problem(str(path), doc.line_of(acronym), acronym, acronym,
+                        f"{_describe(name)}; expected the full name as text")
+                for acronym, name in doc.values.items() if not isinstance(name, str))
+    entries = sorted((acronym, name) for acronym, name in doc.values.items()
+                     if isinstance(name, str))
+    return Checked(tuple(entries), raw.problems + odd)
 
 
 ENTITY_FIELDS: dict[str, tuple[type, bool]] = {
@@ -487,41 +494,50 @@ def _line_of(doc: YamlMapping, owner: str, key: str) -> int:
     return doc.line_of(owner, key)
 
 
-def _load_entities(path: Path, problems: list[Problem]) -> tuple[Entity, ...]:
+def _load_entities(path: Path) -> Checked[tuple[Entity, ...]]:
     """Read the entity registry: acronyms mapped to a name and the other names pages use
     (aliases, former names, French and Spanish names), each name owned by one entity."""
-    raw = _load_yaml_file(path, "entity registry", problems)
+    raw = _load_yaml_file(path, "entity registry")
+    problems = list(raw.problems)
     entities = []
     owners: dict[str, str] = {}
-    for acronym, value in raw.values.items():
-        if not isinstance(value, dict) or not isinstance(value.get("name"), str):
-            problems.append(Problem(str(path), raw.line_of(acronym), acronym, "name",
-                                    "missing; expected `name: Full Name`"))
+    for acronym, value in raw.value.values.items():
+        fields = _entity_fields(path, raw.value, str(acronym), value)
+        problems += fields.problems
+        if fields.value is None:
             continue
-        value = {k: [v] if k in NAME_LISTS and isinstance(v, str) else v
-                 for k, v in value.items()}
-        # A faulty field is reported, and the entity still known by its good names: the
-        # chapters and records naming it are not refused for it as well.
-        found = check_fields(str(path), value, ENTITY_FIELDS, str(acronym),
-                             partial(_line_of, raw, str(acronym)))
-        found += [p for p in _name_problems(path, raw, str(acronym), value)
-                  if p.field not in {f.field for f in found}]
-        problems.extend(found)
-        faulty = {p.field for p in found}
-        names = [n for key in NAME_LISTS if key not in faulty for n in value.get(key, [])]
-        for name in (str(acronym), value["name"], *names):
-            owner = owners.setdefault(name.casefold(), str(acronym))
+        name = fields.value["name"]
+        names = [n for key in NAME_LISTS for n in fields.value.get(key, [])]
+        for claimed in (str(acronym), name, *names):
+            owner = owners.setdefault(claimed.casefold(), str(acronym))
             if owner != acronym:
-                problems.append(Problem(str(path), raw.line_of(acronym), str(acronym), "name",
-                                        f"`{name}` also names {owner}; expected each name "
-                                        "to belong to one entity"))
-        aliases = tuple(dict.fromkeys(n for n in names if n not in (acronym, value["name"])))
-        entities.append(Entity(str(acronym), value["name"], aliases))
-    return tuple(entities)
+                problems.append(Problem(str(path), raw.value.line_of(acronym), str(acronym),
+                                        "name", f"`{claimed}` also names {owner}; expected "
+                                        "each name to belong to one entity"))
+        aliases = tuple(dict.fromkeys(n for n in names if n not in (acronym, name)))
+        entities.append(Entity(str(acronym), name, aliases))
+    return Checked(tuple(entities), tuple(problems))
+
+
+def _entity_fields(path: Path, raw: YamlMapping, acronym: str,
+                   value: object) -> Checked[dict[str, Any] | None]:
+    """Return an entity's fields, a name list written as one name made a list and a faulty
+    one left out: the entity is still known by its good names, so the chapters and records
+    naming it are not refused for that fault as well (None when it has no name)."""
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        return refused(Problem(str(path), raw.line_of(acronym), acronym, "name",
+                               "missing; expected `name: Full Name`"))
+    value = {k: [v] if k in NAME_LISTS and isinstance(v, str) else v for k, v in value.items()}
+    found = check_fields(str(path), value, ENTITY_FIELDS, acronym,
+                         partial(_line_of, raw, acronym))
+    found += tuple(p for p in _name_problems(path, raw, acronym, value)
+                   if p.field not in {f.field for f in found})
+    faulty = {p.field for p in found}
+    return Checked({k: v for k, v in value.items() if k not in faulty}, found)
 
 
 def _name_problems(path: Path, raw: YamlMapping, acronym: str,
-                   value: dict[str, Any]) -> list[Problem]:
+                   value: dict[str, Any]) -> tuple[Problem, ...]:
     """Return a problem for each list of names (aliases, former names, French and Spanish
     forms) that is not a list of text."""
     found = []
@@ -533,4 +549,4 @@ def _name_problems(path: Path, raw: YamlMapping, acronym: str,
             found.append(Problem(str(path), raw.line_of(acronym, key), acronym, key,
                                  f"{_describe(odd[0])}; expected a list of names such as "
                                  "[EU-UN Spotlight Initiative, Spotlight]"))
-    return found
+    return tuple(found)

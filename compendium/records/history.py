@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from compendium.checked import gather
 from compendium.errors import CompendiumError, InvalidInput
 from compendium.model import Chapter, Entity, Record
 from compendium.records.chapters import assign_chapters
@@ -121,16 +122,11 @@ def _records(ref: str, texts: Mapping[str, str],
     were validated against: ``edition``, knowing besides the chapters and entities those
     records name that it has since dropped (a chapter removed from the config is a change
     to list, not an error in the old records)."""
-    files = []
-    for name, text in sorted(texts.items()):
-        parsed = parse_record(Path(f"{ref}:{name}"), text)
-        if isinstance(parsed, RecordFile):
-            files.append(parsed)
+    # A file that was no record then (notes, a broken file) has nothing to compare: left out.
+    files = gather(parse_record(Path(f"{ref}:{name}"), text)
+                   for name, text in sorted(texts.items())).value
     then = _knowing_what_they_name(files, edition)
-    records, problems = validate_records(files, then)
-    if problems:
-        raise InvalidInput(problems)
-    return tuple(records), then
+    return validate_records(files, then).or_raise(), then
 
 
 def _knowing_what_they_name(files: Sequence[RecordFile], edition: Edition) -> Edition:

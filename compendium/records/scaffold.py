@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from compendium.checked import gather
 from compendium.errors import InvalidInput
 from compendium.model import Problem
 from compendium.records.config import Edition, load_edition
-from compendium.records.sources import RecordFile, find_record_files, parse_record, read_record_file
+from compendium.records.sources import find_record_files, parse_record, read_record_file
 from compendium.records.spelling import did_you_mean
 from compendium.records.validate import validate_record
 from compendium.records.yamldoc import load_mapping
@@ -79,25 +80,26 @@ def new_entity(project: Project, acronym: str, name: str) -> tuple[Path, Path]:
 
 def registry_path(edition: Edition) -> Path:
     """Return the entity registry the config names (`entities:`, else entities.yml)."""
-    named = load_mapping(edition.path.read_text(encoding="utf-8")).values.get("entities")
+    config = load_mapping(edition.path.read_text(encoding="utf-8"), edition.path).or_raise()
+    named = config.values.get("entities")
     return edition.path.parent / (named if isinstance(named, str) else "entities.yml")
 
 
-def _entity_problems(edition: Edition, acronym: str, name: str) -> list[Problem]:
+def _entity_problems(edition: Edition, acronym: str, name: str) -> tuple[Problem, ...]:
     """Return why ``acronym`` and ``name`` cannot be added to the registry."""
     where = str(registry_path(edition))
     if acronym in edition.entity_acronyms():
-        return [Problem(where, 0, "-", "acronym", f"`{acronym}` is already an entity; expected "
+        return (Problem(where, 0, "-", "acronym", f"`{acronym}` is already an entity; expected "
                                                   f"a new acronym, or `build.py new record "
-                                                  f"--entity {acronym}`")]
+                                                  f"--entity {acronym}`"),)
     if not ACRONYM.match(acronym):
-        return [Problem(where, 0, "-", "acronym", f"`{acronym}` is not an acronym; expected "
+        return (Problem(where, 0, "-", "acronym", f"`{acronym}` is not an acronym; expected "
                                                   "letters and digits starting with a capital, "
-                                                  "e.g. ILO or UN Women")]
+                                                  "e.g. ILO or UN Women"),)
     if not name.strip() or "\n" in name:
-        return [Problem(where, 0, "-", "name", "empty; expected the entity's full name, e.g. "
-                                               "--name \"International Labour Organization\"")]
-    return []
+        return (Problem(where, 0, "-", "name", "empty; expected the entity's full name, e.g. "
+                                               "--name \"International Labour Organization\""),)
+    return ()
 
 
 def record_skeleton(rid: str, entity: str, name: str, kind: str,
@@ -125,11 +127,9 @@ def record_skeleton(rid: str, entity: str, name: str, kind: str,
 
 def _write_checked(path: Path, text: str, edition: Edition) -> None:
     """Write ``text`` at ``path`` if `check` accepts it; refuse to overwrite."""
-    parsed = parse_record(path, text)
-    assert isinstance(parsed, RecordFile), parsed  # a skeleton is always a record
-    record, problems = validate_record(parsed, edition)
-    if problems or record is None:
-        raise InvalidInput(problems)
+    parsed = parse_record(path, text).value
+    assert parsed is not None, text  # a skeleton is always a record
+    validate_record(parsed, edition).or_raise()
     if path.exists():
         raise InvalidInput([Problem(str(path), 0, "-", "-", "already exists; expected a new "
                                                              "file")])
@@ -140,7 +140,7 @@ def _write_checked(path: Path, text: str, edition: Edition) -> None:
 def _fresh_id(sources: Path, wanted: str) -> str:
     """Return ``wanted``, or ``wanted-2``, ``-3``… the first no record file uses."""
     paths = find_record_files(sources) if sources.is_dir() else []
-    files = [f for f in map(read_record_file, paths) if isinstance(f, RecordFile)]
+    files = gather(map(read_record_file, paths)).value
     taken = {str(f.front.values.get("id")) for f in files} | {p.stem for p in paths}
     rid, n = wanted, 1
     while rid in taken:

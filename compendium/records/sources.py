@@ -14,8 +14,9 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Literal
 
+from compendium.checked import Checked, gather, refused
 from compendium.model import Problem
-from compendium.records.yamldoc import YamlMapping, YamlProblem, load_mapping
+from compendium.records.yamldoc import YamlMapping, load_mapping
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """A record larger than this is refused: no honest entry comes near it."""
@@ -55,26 +56,29 @@ class RecordFile:
 
 def find_record_files(root: Path) -> list[Path]:
     """Return every ``*.md`` record file under ``root``, sorted, skipping data folders."""
-    return [p for p in walk_records(root) if isinstance(p, Path)]
+    return list(gather(walk_records(root)).value)
 
 
-def walk_records(root: Path) -> Iterator[Path | Problem]:
-    """Yield every ``*.md`` record file under ``root`` in order, and a Problem for each
+def walk_records(root: Path) -> Iterator[Checked[Path | None]]:
+    """Yield every ``*.md`` record file under ``root`` in order, and the problem of each
     folder or name that cannot be read (a symlink loop, a name that is not UTF-8)."""
     for found in _walk(str(root), set()):
-        if isinstance(found, Problem) or found.endswith(".md"):
-            yield _named(found) if isinstance(found, str) else found
+        if found.value is None:
+            yield refused(*found.problems)
+        elif found.value.endswith(".md"):
+            yield _named(found.value)
 
 
-def _named(path: str) -> Path | Problem:
+def _named(path: str) -> Checked[Path | None]:
     """Return ``path``, or the problem of a name that is not UTF-8 (the manifest, the
     messages and the HTML could not carry it)."""
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
         shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        return Problem(shown, 0, "-", "-", "file name is not UTF-8; expected a UTF-8 name")
-    return Path(path)
+        return refused(Problem(shown, 0, "-", "-", "file name is not UTF-8; expected a UTF-8 "
+                                                   "name"))
+    return Checked(Path(path))
 
 
 def is_note_name(path: str) -> bool:
@@ -83,7 +87,7 @@ def is_note_name(path: str) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in NOT_RECORDS)
 
 
-def _walk(folder: str, seen: set[tuple[int, int]]) -> Iterator[str | Problem]:
+def _walk(folder: str, seen: set[tuple[int, int]]) -> Iterator[Checked[str | None]]:
     """Yield the files below ``folder`` in the order of their paths' parts, not entering
     skipped or hidden folders, nor a folder twice (a symlink loop). (os.scandir: no stat per
     file, which a preview would pay for every record on every edit.)"""
@@ -92,11 +96,11 @@ def _walk(folder: str, seen: set[tuple[int, int]]) -> Iterator[str | Problem]:
         with os.scandir(folder) as found:
             entries = sorted(found, key=lambda entry: entry.name)
     except OSError as exc:
-        yield Problem(folder, 0, "-", "-", f"cannot read the folder: {exc.strerror}")
+        yield refused(Problem(folder, 0, "-", "-", f"cannot read the folder: {exc.strerror}"))
         return
     if (where.st_dev, where.st_ino) in seen:
-        yield Problem(folder, 0, "-", "-", "a symlink loop: this folder is already read "
-                                           "under another name; expected no loop")
+        yield refused(Problem(folder, 0, "-", "-", "a symlink loop: this folder is already "
+                                                   "read under another name; expected no loop"))
         return
     seen.add((where.st_dev, where.st_ino))
     for entry in entries:
@@ -104,7 +108,7 @@ def _walk(folder: str, seen: set[tuple[int, int]]) -> Iterator[str | Problem]:
             if entry.name not in SKIPPED_FOLDERS and not entry.name.startswith("."):
                 yield from _walk(entry.path, seen)
         elif entry.is_symlink() or entry.is_file():  # a broken link: read_text says why
-            yield entry.path
+            yield Checked(entry.path)
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:
@@ -123,41 +127,38 @@ def relative_name(path: Path, root: Path) -> str:
     return name[len(prefix):] if name.startswith(prefix) else str(path.relative_to(root))
 
 
-def read_record_files(root: Path) -> tuple[list[RecordFile], list[Problem]]:
-    """Read every record file under ``root``; return the readable ones and the problems."""
+def read_record_files(root: Path) -> Checked[tuple[RecordFile, ...]]:
+    """Read every record file under ``root``: the readable ones, with every problem."""
     if not root.is_dir():
-        return [], [Problem(str(root), 0, "-", "-", "sources folder not found")]
-    files: list[RecordFile] = []
-    problems: list[Problem] = []
-    notes: list[str] = []
-    for path in walk_records(root):
-        result = path if isinstance(path, Problem) else \
-            None if is_note_name(str(path)) else read_record_file(path)
-        if result is None:
-            notes.append(str(path))
-        elif isinstance(result, Problem):
-            problems.append(result)
-        else:
-            files.append(result)
+        return Checked((), (Problem(str(root), 0, "-", "-", "sources folder not found"),))
+    read = [(found.value, _read_found(found)) for found in walk_records(root)]
+    notes = [str(path) for path, file in read if file.value is None and not file.problems]
     if notes:
         log.log(NOTE, "skipped %s, not records (notes: no front matter, or named README.md, "
                 "_*.md or *.notes.md)", ", ".join(notes))
-    return files, problems
+    return gather(file for _, file in read)
 
 
-def read_record_file(path: Path) -> RecordFile | Problem | None:
-    """Read one record file, or return the problem that makes it unreadable (None for a file
-    of notes: text without front matter)."""
+def _read_found(found: Checked[Path | None]) -> Checked[RecordFile | None]:
+    """Read a file walk_records found (None for notes), or pass on why none was found."""
+    if found.value is None:
+        return refused(*found.problems)
+    return Checked(None) if is_note_name(str(found.value)) else read_record_file(found.value)
+
+
+def read_record_file(path: Path) -> Checked[RecordFile | None]:
+    """Read one record file (None when it cannot be read, or for a file of notes: text
+    without front matter)."""
     text = read_text(path)
-    if isinstance(text, Problem):
-        return text
-    return parse_record(path, text)
+    if text.value is None:
+        return refused(*text.problems)
+    return parse_record(path, text.value)
 
 
 @functools.lru_cache(maxsize=65536)
-def parse_record(path: Path, text: str) -> RecordFile | Problem | None:
-    """Split a record's text into front matter and body, or return why it cannot be (None
-    when the text has no front matter and does not start like one: notes, not a record).
+def parse_record(path: Path, text: str) -> Checked[RecordFile | None]:
+    """Split a record's text into front matter and body (None when it cannot be, or when the
+    text has no front matter and does not start like one: notes, not a record).
 
     Remembered by path and text: a preview that rebuilds after each edit parses again only
     the file that changed. (Results are never mutated.)"""
@@ -165,19 +166,18 @@ def parse_record(path: Path, text: str) -> RecordFile | Problem | None:
     if not lines or lines[0].strip() != FENCE:
         first = next((line for line in lines if line.strip()), "")
         if not FIELD_LINE.match(first):
-            return None
-        return Problem(str(path), FRONT_MATTER_LINE, "-", "-",
-                       "no front matter; expected the file to start with a `---` line")
+            return Checked(None)
+        return refused(Problem(str(path), FRONT_MATTER_LINE, "-", "-", "no front matter; "
+                               "expected the file to start with a `---` line"))
     closing = next((i for i in range(1, len(lines)) if lines[i].strip() == FENCE), None)
     if closing is None:
-        return Problem(str(path), FRONT_MATTER_LINE, "-", "-",
-                       "front matter never closed; expected a second `---` line")
-    try:
-        front = load_mapping("\n".join(lines[1:closing]), first_line=FRONT_MATTER_LINE + 1)
-    except YamlProblem as exc:
-        return Problem(str(path), exc.line, "-", exc.field, exc.message)
+        return refused(Problem(str(path), FRONT_MATTER_LINE, "-", "-", "front matter never "
+                               "closed; expected a second `---` line"))
+    front = load_mapping("\n".join(lines[1:closing]), path, FRONT_MATTER_LINE + 1)
+    if front.value is None:
+        return refused(*front.problems)
     body = "\n".join(lines[closing + 1:]).strip("\n")
-    return RecordFile(path, front, body, closing + 2, text)
+    return Checked(RecordFile(path, front.value, body, closing + 2, text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,14 +217,14 @@ def read_utf8(path: Path, limit: int) -> str | NotText:
     return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 
-_READ: dict[Path, tuple[tuple[int, int, int, int], str | Problem]] = {}
+_READ: dict[Path, tuple[tuple[int, int, int, int], Checked[str | None]]] = {}
 """Each file's text (or problem) as last read, with the file's times, size and inode then."""
 SETTLED_NS = 2_000_000_000
 """How long ago a file must have changed for its text to be remembered (nanoseconds)."""
 
 
-def read_text(path: Path) -> str | Problem:
-    """Return the file's text, or the problem that stops it being read as UTF-8 text.
+def read_text(path: Path) -> Checked[str | None]:
+    """Return the file's text (None, with the problem, when it cannot be read as UTF-8).
 
     A file whose modification and change times, size and inode are those of its last read is
     not read again: a preview rebuilding 1,000 records after an edit reads one file. Only a
@@ -234,9 +234,10 @@ def read_text(path: Path) -> str | Problem:
     try:
         stat = path.stat()
     except OSError as exc:
-        return Problem(str(path), 0, "-", "-", f"cannot read: {exc.strerror}")
+        return refused(Problem(str(path), 0, "-", "-", f"cannot read: {exc.strerror}"))
     if not S_ISREG(stat.st_mode):  # a device never ends, a pipe may never open
-        return Problem(str(path), 0, "-", "-", "not a regular file; expected a text file")
+        return refused(Problem(str(path), 0, "-", "-", "not a regular file; expected a text "
+                                                       "file"))
     signature = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
     seen = _READ.get(path)
     if seen is not None and seen[0] == signature:
@@ -247,15 +248,15 @@ def read_text(path: Path) -> str | Problem:
     return result
 
 
-def _read_text(path: Path, size: int) -> str | Problem:
+def _read_text(path: Path, size: int) -> Checked[str | None]:
     """Read the file's text (see read_text)."""
     if size > MAX_FILE_BYTES:
-        return Problem(str(path), 0, "-", "-",
-                       f"file is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}")
+        return refused(Problem(str(path), 0, "-", "-",
+                               f"file is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}"))
     text = read_utf8(path, MAX_FILE_BYTES)
     if isinstance(text, str):
-        return text
-    return Problem(str(path), text.line, "-", "-", _message_of(text))
+        return Checked(text)
+    return refused(Problem(str(path), text.line, "-", "-", _message_of(text)))
 
 
 def _message_of(fault: NotText) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from compendium.checked import Checked, refused
 from compendium.fonts import unprintable
 from compendium.model import (
     PROVENANCE_KINDS,
@@ -45,53 +46,54 @@ MAX_TITLE_CHARS = 160
 KINDS = ("profile", "activity")
 
 
-def validate_records(files: Sequence[RecordFile], edition: Edition) -> tuple[
-        list[Record], list[Problem]]:
-    """Return the valid records and every problem found in the files."""
+def validate_records(files: Sequence[RecordFile], edition: Edition) -> Checked[
+        tuple[Record, ...]]:
+    """Return the valid records, with every problem found in the files."""
     records: list[Record] = []
     problems: list[Problem] = []
     first_seen: dict[str, RecordFile] = {}
     known = _known(edition)
     for file in files:
-        record, found = validate_record(file, edition, known)
-        problems.extend(found)
-        if record is None:
+        record = validate_record(file, edition, known)
+        problems += record.problems
+        if record.value is None:
             continue
-        if record.id in first_seen:
-            other = first_seen[record.id]
-            problems.append(Problem(str(file.path), file.front.line_of("id"), record.id, "id",
+        rid = record.value.id
+        if rid in first_seen:
+            other = first_seen[rid]
+            problems.append(Problem(str(file.path), file.front.line_of("id"), rid, "id",
                                     f"already used by {other.path}:{other.front.line_of('id')}; "
                                     "expected a unique id"))
             continue
-        first_seen[record.id] = file
-        records.append(record)
-    return records, problems
+        first_seen[rid] = file
+        records.append(record.value)
+    return Checked(tuple(records), tuple(problems))
 
 
-_VALIDATED: dict[Edition, dict[tuple[Path, str], tuple[Record | None, tuple[Problem, ...]]]] = {}
-"""Records validated by this process, by edition, then by path and text: a preview rebuilding
-after each edit validates again only the file that changed. (Results are never mutated.)
-One edition at a time; looked up once per build, as hashing an edition is not free."""
+Validated = dict[tuple[Path, str], Checked[Record | None]]
+"""Each record file validated, by path and text."""
+_VALIDATED: dict[Edition, Validated] = {}
+"""Records validated by this process, by edition: a preview rebuilding after each edit
+validates again only the file that changed. (Results are never mutated.) One edition at a
+time; looked up once per build, as hashing an edition is not free."""
 
 
 VALIDATED_LIMIT = 65_536
 
 
 def validate_record(file: RecordFile, edition: Edition,
-                    known: dict[tuple[Path, str], tuple[Record | None, tuple[Problem, ...]]]
-                    | None = None) -> tuple[Record | None, list[Problem]]:
-    """Return the record in ``file`` (None when invalid) and its problems, from ``known``
+                    known: Validated | None = None) -> Checked[Record | None]:
+    """Return the record in ``file`` (None when invalid) with its problems, from ``known``
     (this edition's earlier results) when the file was validated before."""
     if known is None or not file.text:  # a file made without its text: no key to it
         return _validate(file, edition)
     key = (file.path, file.text)
     if key not in known:
-        record, problems = _validate(file, edition)
-        known[key] = record, tuple(problems)
-    return known[key][0], list(known[key][1])
+        known[key] = _validate(file, edition)
+    return known[key]
 
 
-def _known(edition: Edition) -> dict[tuple[Path, str], tuple[Record | None, tuple[Problem, ...]]]:
+def _known(edition: Edition) -> Validated:
     """Return the results remembered for ``edition``, forgetting other editions'."""
     if edition not in _VALIDATED or len(_VALIDATED[edition]) > VALIDATED_LIMIT:
         _VALIDATED.clear()
@@ -99,8 +101,8 @@ def _known(edition: Edition) -> dict[tuple[Path, str], tuple[Record | None, tupl
     return _VALIDATED[edition]
 
 
-def _validate(file: RecordFile, edition: Edition) -> tuple[Record | None, list[Problem]]:
-    """Return the record in ``file`` (None when invalid) and its problems."""
+def _validate(file: RecordFile, edition: Edition) -> Checked[Record | None]:
+    """Return the record in ``file`` (None when invalid) with its problems."""
     values = file.front.values
     path = str(file.path)
     rid = values.get("id") if isinstance(values.get("id"), str) else "-"
@@ -108,11 +110,11 @@ def _validate(file: RecordFile, edition: Edition) -> tuple[Record | None, list[P
     problems = check_fields(path, values, RECORD_FIELDS, str(rid), line_of)
     problems += _check_values(file, edition, str(rid))
     if problems:
-        return None, problems
-    return _build_record(file), []
+        return refused(*problems)
+    return Checked(_build_record(file))
 
 
-def _check_values(file: RecordFile, edition: Edition, rid: str) -> list[Problem]:
+def _check_values(file: RecordFile, edition: Edition, rid: str) -> tuple[Problem, ...]:
     """Return the problems of the field values, beyond their types."""
     v = file.front.values
     path, line = str(file.path), file.front.line_of
@@ -149,7 +151,7 @@ def _check_values(file: RecordFile, edition: Edition, rid: str) -> list[Problem]
     if isinstance(v.get("title"), str):
         found += [problem("title", m) for m in title_problems(v["title"])]
     found += _check_body(file, rid)
-    return found
+    return tuple(found)
 
 
 def title_problems(title: str) -> list[str]:
@@ -164,32 +166,35 @@ def title_problems(title: str) -> list[str]:
 
 
 def _check_entities(v: dict[str, Any], edition: Edition,
-                    problem: Callable[[str, str], Problem]) -> list[Problem]:
+                    problem: Callable[[str, str], Problem]) -> tuple[Problem, ...]:
     """Return a problem for each entity or partner the registry does not know."""
     known = edition.entity_acronyms()
     named = [("entity", v.get("entity"))]
     if isinstance(v.get("partners"), list):
         named += [("partners", p) for p in v["partners"]]
-    return [problem(field, f"unknown entity `{name}`{did_you_mean(name, known)}; "
-                           "expected an acronym from entities.yml")
-            for field, name in named if isinstance(name, str) and name not in known]
+    return tuple(problem(field, f"unknown entity `{name}`{did_you_mean(name, known)}; "
+                                "expected an acronym from entities.yml")
+                 for field, name in named if isinstance(name, str) and name not in known)
 
 
 def _check_countries(v: dict[str, Any],
-                     problem: Callable[[str, str], Problem]) -> list[Problem]:
+                     problem: Callable[[str, str], Problem]) -> tuple[Problem, ...]:
     """Return a problem for each declared country the country list does not know."""
     names = country_names()
     declared = v["countries"] if isinstance(v.get("countries"), list) else []
-    return [problem("countries", f"unknown country `{name}`{did_you_mean(name, names)}; "
-                                 "expected a UN country or area name, e.g. Viet Nam")
-            for name in declared if isinstance(name, str) and not is_known_country(name)]
+    return tuple(problem("countries", f"unknown country `{name}`{did_you_mean(name, names)}; "
+                                      "expected a UN country or area name, e.g. Viet Nam")
+                 for name in declared if isinstance(name, str) and not is_known_country(name))
 
 
-def _check_lists(v: dict[str, Any], problem: Callable[[str, str], Problem]) -> list[Problem]:
+def _check_lists(v: dict[str, Any],
+                 problem: Callable[[str, str], Problem]) -> tuple[Problem, ...]:
     """Return a problem for each list field holding something other than text."""
-    return [problem(field, f"item {i + 1} `{item}` is not a name; expected a list of names")
-            for field in ("partners", "countries", "themes") if isinstance(v.get(field), list)
-            for i, item in enumerate(v[field]) if not isinstance(item, str)]
+    return tuple(problem(field, f"item {i + 1} `{item}` is not a name; expected a list of "
+                                "names")
+                 for field in ("partners", "countries", "themes")
+                 if isinstance(v.get(field), list)
+                 for i, item in enumerate(v[field]) if not isinstance(item, str))
 
 
 def period_problems(raw: dict[str, Any]) -> list[str]:
@@ -238,20 +243,21 @@ PROVENANCE_KEYS = ("kind", "note", "date")
 EARLIEST_SOURCE = datetime.date(1990, 1, 1)
 
 
-def _check_origin(v: dict[str, Any], problem: Callable[[str, str], Problem]) -> list[Problem]:
+def _check_origin(v: dict[str, Any],
+                  problem: Callable[[str, str], Problem]) -> tuple[Problem, ...]:
     """Return a problem when a record says neither where it was imported from nor where it
     came from, or says it emptily."""
     if v.get("sources") == []:
-        return [problem("sources", "empty; expected at least one {page: FILE, lines: \"A-B\"} "
+        return (problem("sources", "empty; expected at least one {page: FILE, lines: \"A-B\"} "
                                    "of a raw page, or a `provenance:` for a record written by "
-                                   "hand")]
+                                   "hand"),)
     if "sources" not in v and "provenance" not in v:
-        return [problem("provenance", "missing; expected `sources:` (raw pages the record was "
+        return (problem("provenance", "missing; expected `sources:` (raw pages the record was "
                                       "imported from) or `provenance: {kind: e-mail, note: "
-                                      "who sent it, date: YYYY-MM-DD}`")]
+                                      "who sent it, date: YYYY-MM-DD}`"),)
     if isinstance(v.get("provenance"), dict):
-        return [problem("provenance", m) for m in provenance_problems(v["provenance"])]
-    return []
+        return tuple(problem("provenance", m) for m in provenance_problems(v["provenance"]))
+    return ()
 
 
 def provenance_problems(raw: dict[Any, Any], today: datetime.date | None = None) -> list[str]:
@@ -293,7 +299,7 @@ def provenance_date(value: object) -> datetime.date | None:
         return None
 
 
-def source_page_problems(files: Iterable[RecordFile], raw: Path) -> list[Problem]:
+def source_page_problems(files: Iterable[RecordFile], raw: Path) -> tuple[Problem, ...]:
     """Return a problem for each cited raw page that is not in ``raw`` (sources/raw/), and each
     line range past the page's end."""
     found: list[Problem] = []
@@ -306,7 +312,7 @@ def source_page_problems(files: Iterable[RecordFile], raw: Path) -> list[Problem
                 if message:
                     found.append(Problem(str(file.path), file.front.line_of("sources"), rid,
                                          "sources", message))
-    return found
+    return tuple(found)
 
 
 def _page_problem(raw: Path, page: str, lines: str) -> str:
@@ -323,7 +329,7 @@ def _page_problem(raw: Path, page: str, lines: str) -> str:
     return ""
 
 
-def unprintable_problems(files: Iterable[RecordFile]) -> list[Problem]:
+def unprintable_problems(files: Iterable[RecordFile]) -> tuple[Problem, ...]:
     """Return, once per record, the characters no font of the compendium can print, at the
     line of the first."""
     found = []
@@ -338,7 +344,7 @@ def unprintable_problems(files: Iterable[RecordFile]) -> list[Problem]:
                                  "text", f"no font of the compendium can print {shown}{more}; "
                                  "expected Latin, Greek, Cyrillic, Arabic, Hebrew or Chinese "
                                  "script (the PDF would show blanks or another font)"))
-    return found
+    return tuple(found)
 
 
 _PAGE_LINES: dict[Path, tuple[tuple[int, int], int]] = {}
@@ -361,16 +367,16 @@ def raw_page_lines(path: Path) -> int | None:
     return seen[1]
 
 
-def _check_body(file: RecordFile, rid: str) -> list[Problem]:
+def _check_body(file: RecordFile, rid: str) -> tuple[Problem, ...]:
     """Return a problem for an empty body (a profile may have only its fields, such as an
     address) or a paragraph too long to be real text."""
     if not file.body.strip() and file.front.values.get("kind") != "profile":
-        return [Problem(str(file.path), file.body_line, rid, "body",
-                        "empty; expected the record's text after the front matter")]
+        return (Problem(str(file.path), file.body_line, rid, "body",
+                        "empty; expected the record's text after the front matter"),)
     problem = text_problem(file.body)
     if problem is not None:
-        return [Problem(str(file.path), file.body_line + problem[0], rid, "body", problem[1])]
-    return []
+        return (Problem(str(file.path), file.body_line + problem[0], rid, "body", problem[1]),)
+    return ()
 
 
 def _build_record(file: RecordFile) -> Record:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from compendium.checked import Checked, refused
+from compendium.model import Problem
 
 # libyaml's loader parses about 10x faster than the pure-Python one (REFERENCE.md).
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -44,39 +48,59 @@ SCALAR_KINDS = {"int": "a whole number", "float": "a number", "bool": "true or f
 """How an editor would say what each tagged scalar must be."""
 
 
-class YamlProblem(Exception):
-    """Raised by load_mapping when the text is not a plain YAML mapping."""
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """Where a YAML text lies: its file, and the file's line of the text's first line."""
 
-    def __init__(self, line: int, message: str, field: str = "-") -> None:
-        self.line = line
-        self.message = message
-        self.field = field
-        """The value's path of keys, e.g. ``period.start`` ("-" when it is the document)."""
-        super().__init__(f"line {line}: {message}")
+    path: str
+    """The file."""
+    first_line: int
+    """Line of the file where the text starts, from 1."""
+
+    def problem(self, line: int, message: str, field: str = "-") -> Problem:
+        """Return a problem at ``line`` of the text (from 0), of ``field``'s path of keys,
+        e.g. ``period.start`` ("-" when it is the document)."""
+        return Problem(self.path, self.first_line + line, "-", field, message)
 
 
-def load_mapping(text: str, first_line: int = 1) -> YamlMapping:
-    """Parse ``text`` as a YAML mapping whose first line is ``first_line`` of its file."""
+def load_mapping(text: str, path: Path, first_line: int = 1) -> Checked[YamlMapping | None]:
+    """Parse ``text``, from line ``first_line`` of the file ``path``, as a YAML mapping; None
+    and the first problem when it is not a plain one (what follows cannot be trusted)."""
+    place = _Place(str(path), first_line)
+    composed = _compose(text, place)
+    if composed.problems:
+        return refused(*composed.problems)
+    if composed.value is None:
+        return Checked(YamlMapping({}, {}, {}))
+    return _mapping(composed.value, place)
+
+
+def _compose(text: str, place: _Place) -> Checked[yaml.Node | None]:
+    """Return the YAML node tree of ``text`` (None for an empty text)."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        return Checked(yaml.compose(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
         if mark is not None and _is_tab_at(text, mark.line, mark.column):
-            raise YamlProblem(line, "a tab character; expected spaces (YAML indents and "
-                                    "separates with spaces only)") from None
-        raise YamlProblem(line, f"YAML syntax error: {exc.problem or exc}") from None
+            return refused(place.problem(mark.line, "a tab character; expected spaces (YAML "
+                                                    "indents and separates with spaces only)"))
+        return refused(place.problem(mark.line if mark else 0,
+                                     f"YAML syntax error: {exc.problem or exc}"))
     except yaml.YAMLError as exc:
-        raise YamlProblem(first_line, f"YAML error: {exc}") from None
-    if node is None:
-        return YamlMapping({}, {}, {})
+        return refused(place.problem(0, f"YAML error: {exc}"))
+
+
+def _mapping(node: yaml.Node, place: _Place) -> Checked[YamlMapping | None]:
+    """Return the mapping ``node`` holds, with the line of every value."""
     if not isinstance(node, yaml.MappingNode):
-        raise YamlProblem(first_line, "expected a mapping of `field: value` lines")
-    _check_size(node, first_line)
-    values = _construct(node, first_line)
-    key_lines = {str(k.value): first_line + k.start_mark.line for k, _ in node.value}
-    node_lines = dict(_node_lines(node, (), first_line))
-    return YamlMapping(values, key_lines, node_lines)
+        return refused(place.problem(0, "expected a mapping of `field: value` lines"))
+    unsafe = _check_size(node, place)
+    values = refused(*unsafe) if unsafe else _construct(node, place)
+    if values.value is None:
+        return refused(*values.problems)
+    key_lines = {str(k.value): place.first_line + k.start_mark.line for k, _ in node.value}
+    node_lines = dict(_node_lines(node, (), place.first_line))
+    return Checked(YamlMapping(values.value, key_lines, node_lines))
 
 
 def _is_tab_at(text: str, line: int, column: int) -> bool:
@@ -103,40 +127,46 @@ def _node_lines(node: yaml.Node, path: tuple[str | int, ...],
     return found
 
 
-def _check_size(root: yaml.Node, first_line: int) -> None:
-    """Refuse aliases, too many nodes or too deep nesting before constructing values."""
+def _check_size(root: yaml.Node, place: _Place) -> tuple[Problem, ...]:
+    """Return the problem of the first alias, node too many, value nested too deep or tag
+    not plain, found before constructing values."""
     stack: list[tuple[yaml.Node, int]] = [(root, 0)]
     seen: set[int] = set()
     while stack:
         node, depth = stack.pop()
-        line = first_line + node.start_mark.line
+        line = node.start_mark.line
         # The composer hands back the anchored node itself for each alias, so a node met
         # twice is an alias: refusing them rules out "billion laughs" expansion.
         if id(node) in seen:
-            raise YamlProblem(line, "YAML anchors and aliases (&name, *name) are not allowed")
+            return (place.problem(line, "YAML anchors and aliases (&name, *name) are not "
+                                        "allowed"),)
         seen.add(id(node))
         if len(seen) > MAX_NODES:
-            raise YamlProblem(line, f"more than {MAX_NODES} YAML values")
+            return (place.problem(line, f"more than {MAX_NODES} YAML values"),)
         if depth > MAX_DEPTH:
-            raise YamlProblem(line, f"values nested deeper than {MAX_DEPTH} levels")
+            return (place.problem(line, f"values nested deeper than {MAX_DEPTH} levels"),)
         if node.tag not in PLAIN_TAGS:
-            raise YamlProblem(line, f"YAML tag `{node.tag.removeprefix('tag:yaml.org,2002:')}` "
-                                    "is not allowed; expected plain text, numbers and lists")
-        if isinstance(node, yaml.MappingNode):
-            _check_unique_keys(node, first_line)
+            tag = node.tag.removeprefix("tag:yaml.org,2002:")
+            return (place.problem(line, f"YAML tag `{tag}` is not allowed; expected plain "
+                                        "text, numbers and lists"),)
+        if isinstance(node, yaml.MappingNode) and (twice := _check_unique_keys(node, place)):
+            return twice
         stack.extend(_children(node, depth + 1))
+    return ()
 
 
-def _check_unique_keys(node: yaml.MappingNode, first_line: int) -> None:
-    """Refuse a mapping that names a key twice: YAML would silently keep the last value."""
+def _check_unique_keys(node: yaml.MappingNode, place: _Place) -> tuple[Problem, ...]:
+    """Return the problem of the first key a mapping names twice: YAML would silently keep
+    the last value."""
     seen: dict[str, int] = {}
     for key, _ in node.value:
         name = str(key.value)
-        line = first_line + key.start_mark.line
         if name in seen:
-            raise YamlProblem(line, f"`{name}` given twice (first on line {seen[name]}); "
-                                    "expected each field once")
-        seen[name] = line
+            return (place.problem(key.start_mark.line, f"`{name}` given twice (first on line "
+                                                       f"{seen[name]}); expected each field "
+                                                       "once"),)
+        seen[name] = place.first_line + key.start_mark.line
+    return ()
 
 
 def _children(node: yaml.Node, depth: int) -> list[tuple[yaml.Node, int]]:
@@ -148,23 +178,25 @@ def _children(node: yaml.Node, depth: int) -> list[tuple[yaml.Node, int]]:
     return []
 
 
-def _construct(node: yaml.Node, first_line: int) -> dict[Any, Any]:
+def _construct(node: yaml.Node, place: _Place) -> Checked[dict[str, Any] | None]:
     """Turn a checked node tree into Python values."""
-    _check_scalars(node, first_line)
+    unreadable = _check_scalars(node, place)
+    if unreadable:
+        return refused(*unreadable)
     loader = _Loader("")
     try:
         value = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else node.start_mark.line)
-        raise YamlProblem(line, f"YAML error: {exc.problem or exc}") from None
+        return refused(place.problem(mark.line if mark else node.start_mark.line,
+                                     f"YAML error: {exc.problem or exc}"))
     except yaml.YAMLError as exc:
-        raise YamlProblem(first_line + node.start_mark.line, f"YAML error: {exc}") from None
+        return refused(place.problem(node.start_mark.line, f"YAML error: {exc}"))
     finally:
         loader.dispose()
     if not isinstance(value, dict):
-        raise YamlProblem(first_line, "expected a mapping of `field: value` lines")
-    return {str(k): _text_keys(v) for k, v in value.items()}
+        return refused(place.problem(0, "expected a mapping of `field: value` lines"))
+    return Checked({str(k): _text_keys(v) for k, v in value.items()})
 
 
 def _text_keys(value: Any) -> Any:
@@ -177,19 +209,20 @@ def _text_keys(value: Any) -> Any:
     return value
 
 
-def _check_scalars(root: yaml.Node, first_line: int) -> None:
-    """Refuse a scalar YAML cannot turn into its value (``2016-02-30``, ``!!int x``, a number
-    of 5,000 digits), naming its field and line, before the constructor raises on it."""
+def _check_scalars(root: yaml.Node, place: _Place) -> tuple[Problem, ...]:
+    """Return the problem of the first scalar YAML cannot turn into its value
+    (``2016-02-30``, ``!!int x``, a number of 5,000 digits), naming its field and line,
+    found before the constructor raises on it."""
     stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())]
     loader = _Loader("")
     try:
-        _check_nodes(stack, loader, first_line)
+        return _check_nodes(stack, loader, place)
     finally:
         loader.dispose()
 
 
 def _check_nodes(stack: list[tuple[yaml.Node, tuple[str, ...]]], loader: yaml.SafeLoader,
-                 first_line: int) -> None:
+                 place: _Place) -> tuple[Problem, ...]:
     """Check every scalar below the nodes of ``stack`` (see _check_scalars)."""
     while stack:
         node, path = stack.pop()
@@ -201,8 +234,8 @@ def _check_nodes(stack: list[tuple[yaml.Node, tuple[str, ...]]], loader: yaml.Sa
         elif isinstance(node, yaml.ScalarNode):
             problem = scalar_problem(node, loader)
             if problem is not None:
-                raise YamlProblem(first_line + node.start_mark.line, problem,
-                                  ".".join(path) or "-")
+                return (place.problem(node.start_mark.line, problem, ".".join(path) or "-"),)
+    return ()
 
 
 def scalar_problem(node: yaml.ScalarNode, loader: yaml.SafeLoader) -> str | None:
