@@ -58,6 +58,10 @@ PIECE_EVERY = 2
 piece is about four pages). Every fourth: an edit laid out 16 to 35 pages of the longest
 chapter again; every second: 5 to 10, for the same join time (1,000 records); every one:
 5, and the join 0.25 s slower (twice the pieces). See bench/README.md."""
+LONGEST_PIECE = 6
+"""Pages after which the next checkpoint starts a piece whatever its id: ids alone once
+made a piece of 13 pages (nine checkpoints in a row not chosen), all laid out again after
+an edit in it."""
 FIRST_WINDOW = 60_000
 """Characters of HTML (about 14 pages) beyond the end of the piece laid out from a
 checkpoint before, in the first window laid out from there after an edit."""
@@ -254,7 +258,7 @@ class _Layout:
             opening = opening_element(box, seen) if piece.pages else None
             seen |= elements_on(box)
             if opening is None or not self._source.has(opening.element) or \
-                    not starts_piece(opening.element):
+                    not starts_piece(opening.element, len(piece.pages)):
                 piece.pages.append(page)
                 continue
             side = box.page_type.side == "right"
@@ -296,13 +300,16 @@ class _Piece:
     """Its pages so far (WeasyPrint's)."""
 
 
-def starts_piece(element: str) -> bool:
-    """Return whether a page opening with ``element`` starts a piece: one checkpoint in
-    PIECE_EVERY, chosen by the element's id alone, so that a part is cut into the same
-    pieces whatever was laid out before it (a build after an edit gives the same bytes as
-    a clean one), and the pieces after an edit start where they started before."""
+def starts_piece(element: str, pages: int) -> bool:
+    """Return whether a page opening with ``element`` starts a piece, after ``pages`` pages
+    of the piece before: one checkpoint in PIECE_EVERY, chosen by the element's id, or the
+    first checkpoint once that piece has LONGEST_PIECE pages.
+
+    Both depend on the layout alone, never on what was laid out before it: a part is cut
+    into the same pieces either way, so a build after an edit gives the same bytes as a
+    clean one, and the pieces after an edit start where they started before."""
     digest = hashlib.sha256(element.encode()).digest()
-    return int.from_bytes(digest[:4], "big") % PIECE_EVERY == 0
+    return int.from_bytes(digest[:4], "big") % PIECE_EVERY == 0 or pages >= LONGEST_PIECE
 
 
 def last_element(page_box: Any) -> str | None:
