@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from compendium.fonts import unprintable
+from compendium.memo import MISSING, Memo, memoized
 from compendium.model import (
     PROVENANCE_KINDS,
     Period,
@@ -51,7 +52,7 @@ def validate_records(files: Sequence[RecordFile], edition: Edition) -> tuple[
     records: list[Record] = []
     problems: list[Problem] = []
     first_seen: dict[str, RecordFile] = {}
-    known = _known(edition)
+    known = edition_token(edition)
     for file in files:
         record, found = validate_record(file, edition, known)
         problems.extend(found)
@@ -68,35 +69,32 @@ def validate_records(files: Sequence[RecordFile], edition: Edition) -> tuple[
     return records, problems
 
 
-_VALIDATED: dict[Edition, dict[tuple[Path, str], tuple[Record | None, tuple[Problem, ...]]]] = {}
-"""Records validated by this process, by edition, then by path and text: a preview rebuilding
-after each edit validates again only the file that changed. (Results are never mutated.)
-One edition at a time; looked up once per build, as hashing an edition is not free."""
+_VALIDATED: Memo[tuple[object, Path, str], tuple[Record | None, tuple[Problem, ...]]] = Memo(
+    "validated records", limit=65_536)
+"""Records validated by this process, by edition (its token), path and text: a preview
+rebuilding after each edit validates again only the file that changed. (Results are never
+mutated.)"""
 
 
-VALIDATED_LIMIT = 65_536
+@memoized(limit=4)
+def edition_token(edition: Edition) -> object:
+    """Return an object standing for ``edition`` in keys, the same for equal editions: hashing
+    and comparing an edition for each record would cost 20 µs a record."""
+    return object()
 
 
 def validate_record(file: RecordFile, edition: Edition,
-                    known: dict[tuple[Path, str], tuple[Record | None, tuple[Problem, ...]]]
-                    | None = None) -> tuple[Record | None, list[Problem]]:
-    """Return the record in ``file`` (None when invalid) and its problems, from ``known``
-    (this edition's earlier results) when the file was validated before."""
+                    known: object | None = None) -> tuple[Record | None, list[Problem]]:
+    """Return the record in ``file`` (None when invalid) and its problems, remembered when
+    ``known`` is ``edition``'s token (edition_token)."""
     if known is None or not file.text:  # a file made without its text: no key to it
         return _validate(file, edition)
-    key = (file.path, file.text)
-    if key not in known:
+    key = (known, file.path, file.text)
+    found = _VALIDATED.find(key)
+    if found is MISSING:
         record, problems = _validate(file, edition)
-        known[key] = record, tuple(problems)
-    return known[key][0], list(known[key][1])
-
-
-def _known(edition: Edition) -> dict[tuple[Path, str], tuple[Record | None, tuple[Problem, ...]]]:
-    """Return the results remembered for ``edition``, forgetting other editions'."""
-    if edition not in _VALIDATED or len(_VALIDATED[edition]) > VALIDATED_LIMIT:
-        _VALIDATED.clear()
-        _VALIDATED[edition] = {}
-    return _VALIDATED[edition]
+        found = _VALIDATED.keep(key, (record, tuple(problems)))
+    return found[0], list(found[1])
 
 
 def _validate(file: RecordFile, edition: Edition) -> tuple[Record | None, list[Problem]]:
@@ -341,24 +339,22 @@ def unprintable_problems(files: Iterable[RecordFile]) -> list[Problem]:
     return found
 
 
-_PAGE_LINES: dict[Path, tuple[tuple[int, int], int]] = {}
-"""Each raw page's line count, with its modification time and size then."""
-
-
 def raw_page_lines(path: Path) -> int | None:
     """Return how many lines the raw page has, None when it is not a file."""
     try:
         stat = os.stat(path)
     except OSError:
         return None
-    signature = (stat.st_mtime_ns, stat.st_size)
-    seen = _PAGE_LINES.get(path)
-    if seen is None or seen[0] != signature:
-        if not path.is_file():
-            return None
-        seen = signature, path.read_bytes().count(b"\n") + 1
-        _PAGE_LINES[path] = seen
-    return seen[1]
+    return _line_count(path, stat.st_mtime_ns, stat.st_size)
+
+
+@memoized(limit=65_536)
+def _line_count(path: Path, mtime_ns: int, size: int) -> int | None:
+    """Return how many lines the file has, None when it is not a file (remembered by its
+    modification time and size)."""
+    if not path.is_file():
+        return None
+    return path.read_bytes().count(b"\n") + 1
 
 
 def _check_body(file: RecordFile, rid: str) -> list[Problem]:
