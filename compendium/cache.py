@@ -12,7 +12,6 @@ such entries, oldest first, once the cache outgrows CACHE_LIMIT.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from compendium.memo import MISSING, Memo, memoized
 from compendium.output import is_running
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class _Writes:
 _WRITES = _Writes()
 
 
-@functools.cache
+@memoized(limit=1)
 def code_version() -> str:
     """Return a hash of the compendium package's source: any change to the tool changes it."""
     digest = hashlib.sha256()
@@ -91,8 +91,9 @@ class Cache:
 
     def _read(self, key: str) -> bytes | None:
         """Return the entry for ``key`` if it is whole, from memory or from its file."""
-        if key in _MEMORY:  # entries are immutable: a key names one content forever
-            return _MEMORY[key]
+        kept = _MEMORY.find(key)  # entries are immutable: a key names one content forever
+        if kept is not MISSING:
+            return kept
         path = self._path(key)
         try:
             blob = path.read_bytes()
@@ -226,29 +227,17 @@ def _remove_dead_temporaries(folder: Path) -> None:
             Path(entry.path).unlink(missing_ok=True)
 
 
-_MEMORY: dict[str, bytes] = {}
-"""Small entries seen by this process, so a long-running preview skips the disk."""
 MEMORY_ENTRY_LIMIT = 256 * 1024
-MEMORY_ENTRIES = 50_000
-
-
-_MEMORY_LOCK = threading.Lock()
-"""Held while an entry is added: the preview's two builds add at once."""
+"""Bytes of the largest entry kept in memory (larger ones, such as PDFs, are read from disk)."""
+_MEMORY: Memo[str, bytes] = Memo("cache entries in memory", limit=50_000)
+"""Small entries seen by this process, so a long-running preview skips the disk
+(``memo.forget()`` leaves only the disk, as for a new process)."""
 
 
 def _remember(key: str, payload: bytes) -> None:
-    """Keep a small entry in memory (large ones, such as PDFs, are read from disk)."""
+    """Keep a small entry in memory."""
     if len(payload) <= MEMORY_ENTRY_LIMIT:
-        with _MEMORY_LOCK:
-            if len(_MEMORY) >= MEMORY_ENTRIES:
-                _MEMORY.pop(next(iter(_MEMORY)))
-            _MEMORY[key] = payload
-
-
-def forget_memory() -> None:
-    """Forget the entries kept in memory: only the disk remains, as for a new process."""
-    with _MEMORY_LOCK:
-        _MEMORY.clear()
+        _MEMORY.keep(key, payload)
 
 
 NO_CACHE = Cache(None)

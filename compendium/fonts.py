@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import io
 import re
@@ -16,6 +15,7 @@ import font_source_sans_pro
 import font_source_serif_pro
 
 from compendium.cache import NO_CACHE, Cache, key_of
+from compendium.memo import memoized
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,8 @@ and Cyrillic): Arabic, Hebrew and Chinese, from Debian's fonts-noto-core and fon
 (setup.sh installs them). The stylesheets name them after the Source families, so each
 character takes the first face that has it. A machine without them prints what they cover
 with no font: `check` says so (see unprintable)."""
+FACES_LIMIT = len(FACES) + len(SCRIPT_FACES)
+"""Entries of a table that remembers something of each face: all of them fit."""
 EMBEDDED_FONT_NAMES = tuple(sorted({f.family.replace(" ", "-") for f in FACES + SCRIPT_FACES}))
 """How the PDF names the fonts it embeds from these faces (WeasyPrint names a subset after
 its CSS family): any other font there came from the machine."""
@@ -133,7 +135,7 @@ def _postscript_name(face: Face) -> str:
     return str(_face(face).get_name(uharfbuzz.OTNameIdPredefined.POSTSCRIPT_NAME))
 
 
-@functools.cache
+@memoized(limit=1)
 def all_faces() -> tuple[Face, ...]:
     """Return the Source faces and the script faces this machine has."""
     return FACES + tuple(f for f in SCRIPT_FACES if f.path.is_file())
@@ -144,7 +146,7 @@ IGNORED_CATEGORIES = ("Cc", "Cf", "Zl", "Zp", "Mn")
 combining marks (shaped with their base letter): no glyph of their own is needed."""
 
 
-@functools.lru_cache(maxsize=65_536)
+@memoized(limit=65_536)
 def unprintable(text: str) -> str:
     """Return the characters of ``text`` that no face of the compendium has, sorted, once."""
     covered = _covered()
@@ -154,33 +156,33 @@ def unprintable(text: str) -> str:
                           and not any(ord(c) in _code_points(f) for f in _script_faces())))
 
 
-@functools.cache
+@memoized(limit=1)
 def _covered() -> frozenset[int]:
     """Return the code points the Source faces have (a Chinese face alone has 44,000: the
     few characters beyond these are looked up in the script faces one by one)."""
     return frozenset().union(*map(_unicodes, FACES))
 
 
-@functools.cache
+@memoized(limit=1)
 def _script_faces() -> tuple[Face, ...]:
     """Return the script faces this machine has, one per family (the weights cover the same
     characters)."""
     return tuple({f.family: f for f in reversed(all_faces()) if f not in FACES}.values())
 
 
-@functools.cache
+@memoized(limit=FACES_LIMIT)
 def _unicodes(face: Face) -> frozenset[int]:
     """Return the code points ``face`` has."""
     return frozenset(_code_points(face))
 
 
-@functools.cache
+@memoized(limit=FACES_LIMIT)
 def _code_points(face: Face) -> Any:
     """Return HarfBuzz's set of the code points ``face`` has (asked without copying it)."""
     return _face(face).unicodes
 
 
-@functools.cache
+@memoized(limit=FACES_LIMIT)
 def _face(face: Face) -> Any:
     """Return the HarfBuzz face of ``face`` (the named face of a collection)."""
     import uharfbuzz
@@ -232,13 +234,13 @@ def _characters(text: str) -> frozenset[str]:
     return found | frozenset(ARTICLE) if len(pieces) > 1 else found
 
 
-@functools.lru_cache(maxsize=16_384)
+@memoized(limit=16_384)
 def _piece_characters(piece: str) -> frozenset[str]:
     """Return the characters of ``piece`` (a record's article, most often)."""
     return frozenset(piece)
 
 
-@functools.cache
+@memoized(limit=FACES_LIMIT)
 def _file_hash(face: Face) -> str:
     """Return the SHA-256 of a font file (read once per process), or for a script face of
     the system (up to 25 MB each) its size and time: a package upgrade changes them."""
@@ -248,7 +250,7 @@ def _file_hash(face: Face) -> str:
     return f"{face.path}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-@functools.cache
+@memoized(limit=FACES_LIMIT)
 def _package_file_hash(path: Path) -> str:
     """Return the SHA-256 of a font file (read once per process)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +10,7 @@ import jinja2
 
 from compendium.html.headings import EntryHeading, entry_heading, reference_name
 from compendium.html.templating import ProjectLoader, TemplateEnvironment, template_errors
+from compendium.memo import memoized
 from compendium.model import Chapter, Record
 from compendium.records.config import Edition
 
@@ -31,7 +31,7 @@ def render_chapters_markdown(chapters: Sequence[Chapter], edition: Edition,
         return {chapter_file_name(c): chapter_markdown(template, c, edition) for c in chapters}
 
 
-@functools.lru_cache(maxsize=64)
+@memoized(limit=64)
 def chapter_markdown(template: jinja2.Template, chapter: Chapter, edition: Edition) -> str:
     """Return one chapter's Markdown, remembered by its template, records and edition: a
     preview renders again only the edited record's chapter (a changed template is a new
@@ -39,7 +39,7 @@ def chapter_markdown(template: jinja2.Template, chapter: Chapter, edition: Editi
     return template.render(chapter=chapter, edition=edition).rstrip() + "\n"
 
 
-@functools.lru_cache(maxsize=8)
+@memoized(limit=8)
 def _environment(templates: Path) -> jinja2.Environment:
     """Return a strict Jinja environment for Markdown (no HTML escaping: it is not HTML)."""
     env = TemplateEnvironment(loader=ProjectLoader(templates),

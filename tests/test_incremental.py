@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from compendium import cache
+from compendium import cache, memo
 from compendium.cache import CACHE_FOLDER, TEMPORARY
 from compendium.pipeline import BuildRequest, run
 from compendium.records import sources
@@ -44,7 +44,7 @@ def assert_same_as_clean(project: Path) -> tuple[int, int]:
 @pytest.fixture(autouse=True)
 def fresh_process_memory() -> None:
     """Start each test as a new process would: nothing remembered in memory."""
-    cache._MEMORY.clear()
+    memo.forget()
 
 
 def test_a_sequence_of_edits_gives_the_clean_build_each_time(small_project: Path) -> None:
@@ -100,7 +100,7 @@ def test_a_damaged_cache_is_detected_and_rebuilt(small_project: Path,
         entry.write_bytes(data[: len(data) // 2] if number % 2 else
                           data[:-1] + bytes([data[-1] ^ 1]))
     caplog.set_level("INFO", logger="compendium.cache")
-    cache._MEMORY.clear()  # as a new process would start: only the disk remains
+    memo.forget()  # as a new process would start: only the disk remains
     rebuilt, _, misses = build(project)
     assert rebuilt == good
     # Every damaged entry was refused and made anew (or left unused and removed); the only
@@ -149,7 +149,7 @@ def test_after_an_edit_only_its_part_is_laid_out_again(small_project: Path) -> N
     text = " ".join(pdf_page_texts(project / "out" / "compendium.pdf"))
     assert text.count("Reviewed.") == 1
     assert cached == parted_build(project, use_cache=False)[0]  # as a clean build
-    cache._MEMORY.clear()
+    memo.forget()
     assert parted_build(project)[2] == []  # and nothing at all when nothing changed
 
 
@@ -236,13 +236,19 @@ def test_a_record_file_is_read_again_when_it_changes_and_only_then(
     assert reads == [record, record]
 
 
-def test_a_file_that_just_changed_is_not_remembered(tmp_path: Path) -> None:
+def test_a_file_that_just_changed_is_not_remembered(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Written twice within one tick of the clock that dates changes, a file would keep its
     times: what was read of a file that changed under SETTLED_NS ago is not trusted later."""
+    reads: list[Path] = []
+    read = sources._read_text
+    monkeypatch.setattr(sources, "_read_text",
+                        lambda path, size: reads.append(path) or read(path, size))
     record = tmp_path / "record.md"
     record.write_text("---\nid: a\n---\nFirst text.\n")
     sources.read_text(record)
-    assert record not in sources._READ
+    sources.read_text(record)
+    assert reads == [record, record]
 
 
 def test_prune_removes_unused_entries_oldest_first(tmp_path: Path,
@@ -257,7 +263,7 @@ def test_prune_removes_unused_entries_oldest_first(tmp_path: Path,
         writer.put(key, bytes(1000))
         os.utime(folder / key[:2] / key, (1_000 + age, 1_000 + age))
     store = cache.Cache(folder)
-    cache._MEMORY.clear()
+    memo.forget()
     assert store.get(keys[0]) is not None and store.get(keys[7]) is not None  # used: kept
     assert store.prune(limit=8 * 1032) == 0  # 8 entries of 1,032 bytes: not over
     monkeypatch.setattr(cache, "_WRITES", cache._Writes())
@@ -280,13 +286,13 @@ def test_an_outgrown_cache_keeps_what_the_build_and_the_next_edit_use(
     os.utime(stale, (1_000, 1_000))
     monkeypatch.setattr(cache, "_WRITES", cache._Writes())
     monkeypatch.setattr(cache, "CACHE_LIMIT", 100_000)  # below what the state needs
-    cache._MEMORY.clear()
+    memo.forget()
     again, _, sent = parted_build(small_project)
     assert sorted(folder.glob("??/*")) == entries  # all but the stale entry
     assert again == first and sent == []  # the whole PDF, from the cache
     record = next((small_project / "sources").rglob("iom-2*.md"))
     record.write_text(record.read_text() + "\nReviewed.\n")
-    cache._MEMORY.clear()
+    memo.forget()
     _, _, sent = parted_build(small_project)
     relaid = [n for n in sent if n in parts]  # not the draft stamp, new after any edit
     assert len(relaid) == 2 and "title" in relaid, relaid

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from compendium.cache import forget_memory
+from compendium import memo
 from compendium.model import Pagination
 from compendium.pdf import flow
 from compendium.pdf.jobs import LaidPart, PdfJob
@@ -46,7 +46,7 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PdfJob]:
 
 def cold(job: PdfJob, cache: Path) -> LaidPart:
     """Lay out ``job`` in pieces with nothing remembered (not even in this process)."""
-    forget_memory()
+    memo.forget()
     return flow.lay_out_part(job, cache)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from compendium import cache, serve
+from compendium import memo, serve
 from compendium.errors import BuildStopped
 from compendium.pdf.workers import Workers
 from compendium.pipeline import PREVIEW_PDF_STAGES, BuildRequest, run
@@ -127,7 +127,7 @@ def test_the_previews_pdf_follows_edits_and_is_the_clean_builds(small_project: P
 def test_a_superseded_build_stops_and_writes_nothing(small_project: Path) -> None:
     """A build asked to stop (a newer edit came) raises BuildStopped before its next stage or
     while it waits for parts, and leaves the outputs as they were."""
-    cache._MEMORY.clear()  # a new process's memory: this project's parts laid out afresh
+    memo.forget()  # a new process's memory: this project's parts laid out afresh
     project = small_project
     out = project / "out"
     request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",

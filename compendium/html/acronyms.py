@@ -3,10 +3,11 @@ entity registry's, keeping only acronyms the compendium's text actually uses."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from compendium.memo import memoized
 
 # Every repetition is bounded (an acronym is short): Python's engine backtracks, and an
 # unbounded `[A-Za-z&-]*` is quadratic on `-Ab-Ab…`, trying each capital as a start and
@@ -120,13 +121,13 @@ def acronym_list(texts: Iterable[str], glossary: Mapping[str, str],
 
 
 # Remembered per text: a preview rebuilding after an edit reads again only the edited text.
-@functools.lru_cache(maxsize=65_536)
+@memoized(limit=65_536)
 def _definitions(text: str) -> tuple[tuple[str, str], ...]:
     """Return the acronyms ``text`` defines, in order."""
     return tuple(defined_in(text).items())
 
 
-@functools.lru_cache(maxsize=65_536)
+@memoized(limit=65_536)
 def _used(text: str) -> frozenset[str]:
     """Return the acronyms ``text`` uses, each part of a compound ("CCCM-MHPSS") too."""
     found = USE.findall(text)

@@ -10,7 +10,6 @@ nothing from outside.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -20,6 +19,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from compendium.memo import memoized
 from compendium.model import Problem
 from compendium.records.sources import RecordFile
 
@@ -52,7 +52,7 @@ def images_in(text: str) -> list[ImageRef]:
             for parent, t in _image_tokens(_parser().parse(text))]
 
 
-@functools.cache
+@memoized(limit=1)
 def _parser() -> MarkdownIt:
     """Return a parser that finds images as the renderer will (tables and all)."""
     md = MarkdownIt("commonmark").enable("table")
@@ -108,7 +108,7 @@ def _image_problem(image: ImageRef, project: Path) -> str:
     return ""
 
 
-@functools.lru_cache(maxsize=256)
+@memoized(limit=256)
 def _readable(path: Path, size: int, mtime_ns: int) -> bool:
     """Return whether the file decodes as the image its name says (remembered by its size
     and time): a broken file would otherwise stop the PDF with no record named."""

@@ -14,10 +14,11 @@ word, not tried as one alternation at every letter.
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from collections.abc import Iterable
+
+from compendium.memo import memoized
 
 TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
 """Splits sanitized HTML into tags (odd items) and text (even items)."""
@@ -54,7 +55,7 @@ class NameIndex:
         """First word → the names starting with it, longest first."""
 
 
-@functools.lru_cache(maxsize=16)
+@memoized(limit=16)
 def name_index(names: tuple[str, ...]) -> NameIndex:
     """Return the index of ``names`` (the same object for the same names)."""
     return NameIndex(names)

@@ -21,6 +21,7 @@ from compendium.html.headings import entry_heading, reference_name
 from compendium.html.nobreak import NameIndex, mark_html, registry_names
 from compendium.html.templating import ProjectLoader, TemplateEnvironment, template_errors
 from compendium.markdown import entities_line
+from compendium.memo import memoized
 from compendium.model import NO_PAGES, Chapter, Pagination, Record
 from compendium.records.config import Edition, Labels
 from compendium.records.countries import country_names
@@ -35,7 +36,7 @@ PAGE_TEMPLATE = "compendium.html.j2"
 """The template of the whole page: the HTML edition, and each part of the PDF."""
 
 
-@functools.lru_cache(maxsize=8)
+@memoized(limit=8)
 def template_environment(templates: Path) -> jinja2.Environment:
     """Return a strict, autoescaping Jinja environment for the HTML templates."""
     env = TemplateEnvironment(loader=ProjectLoader(templates),
@@ -106,7 +107,7 @@ def articles(record: Callable[[Record, str, str, str, str, str], markupsafe.Mark
         for r in records)
 
 
-@functools.lru_cache(maxsize=65_536)
+@memoized(limit=65_536)
 def record_html(template: jinja2.Template, medium: str, labels: Labels, names: NameIndex,
                 record: Record, body: str, status: str, own_entity: str,
                 chapter_title: str, number: str) -> markupsafe.Markup:
@@ -125,7 +126,7 @@ def record_html(template: jinja2.Template, medium: str, labels: Labels, names: N
         unbreakable=functools.partial(_unbreakable, names=names)).strip("\n"))
 
 
-@functools.lru_cache(maxsize=65_536)
+@memoized(limit=65_536)
 def record_label(template: jinja2.Template, labels: Labels, record: Record,
                  body: str) -> markupsafe.Markup:
     """Return how a link to ``record`` reads (remembered, as record_html is)."""

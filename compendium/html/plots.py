@@ -7,7 +7,6 @@ Imported only when the build cache lacks the charts (see charts.Charts).
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 from collections import Counter
@@ -20,6 +19,7 @@ from matplotlib.figure import Figure  # used without pyplot: no GUI backend is e
 
 from compendium.fonts import FACES
 from compendium.html.charts import Chart, charts_wanted, period_of, shared_entries
+from compendium.memo import memoized
 from compendium.model import Record
 
 INK, ACCENT = "#1d2329", "#0b5394"
@@ -29,7 +29,7 @@ STYLE: Any = {"svg.fonttype": "none", "svg.hashsalt": "compendium",
               "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK, "text.color": INK}
 
 
-@functools.cache
+@memoized(limit=1)
 def _register_fonts() -> None:
     """Let matplotlib measure text with the compendium's own sans-serif faces."""
     for face in FACES:

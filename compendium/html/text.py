@@ -19,6 +19,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from compendium.cache import NO_CACHE, Cache, key_of
 from compendium.html.images import images_key
 from compendium.logcapture import captured_warnings
+from compendium.memo import MISSING, Memo
 from compendium.model import text_direction
 
 if TYPE_CHECKING:
@@ -219,8 +220,9 @@ def cached_body(md: MarkdownIt, text: str, record_id: str, heading_level: int,
 
     shown = images_key(text, images or {})  # an image changed: its records render anew
     remembered = (record_id, heading_level, text + shown)
-    if cache is not NO_CACHE and remembered in _BODIES:
-        html, warnings = _BODIES[remembered]
+    kept = _BODIES.find(remembered) if cache is not NO_CACHE else MISSING
+    if kept is not MISSING:
+        html, warnings = kept
     else:
         key = key_of("body", record_id, str(heading_level), text, shown)
         found = cache.get(key)
@@ -231,17 +233,13 @@ def cached_body(md: MarkdownIt, text: str, record_id: str, heading_level: int,
         else:
             value = json.loads(found)
             html, warnings = str(value["html"]), tuple(value["warnings"])
-        if len(_BODIES) >= BODIES_LIMIT:
-            _BODIES.pop(next(iter(_BODIES)))
-        _BODIES[remembered] = html, tuple(value["warnings"])
+        _BODIES.keep(remembered, (html, tuple(value["warnings"])))
     for warning in warnings:
         log.warning("%s", warning)
     return html
 
 
-_BODIES: dict[tuple[str, int, str], tuple[str, tuple[str, ...]]] = {}
+_BODIES: Memo[tuple[str, int, str], tuple[str, tuple[str, ...]]] = Memo(
+    "record bodies as HTML, with their warnings", limit=65_536)
 """Bodies rendered or read from the cache by this process, by id, heading level and text: a
 preview rebuilding after an edit renders or reads only the edited record's."""
-
-
-BODIES_LIMIT = 65_536

@@ -9,11 +9,12 @@ LittleCMS builds (through Pillow, which matplotlib already needs).
 
 from __future__ import annotations
 
-import functools
 import importlib.resources
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
+
+from compendium.memo import memoized
 
 SRGB = "sRGB IEC61966-2.1"
 """The registered name of the sRGB output condition (ICC registry)."""
@@ -22,7 +23,7 @@ SUBTYPES = ("/GTS_PDFA1", "/GTS_PDFX")
 PDF/A requires when there are several."""
 
 
-@functools.cache
+@memoized(limit=1)
 def srgb_profile() -> bytes:
     """Return the bytes of an sRGB ICC profile."""
     try:

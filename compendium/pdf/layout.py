@@ -23,6 +23,7 @@ from compendium.fonts import (
     needs_script_faces,
 )
 from compendium.logcapture import captured_warnings
+from compendium.memo import memoized
 from compendium.pdf.jobs import PdfJob, RenderedPdf
 from compendium.pdf.tags import collapse_spans, mark_margins_as_artifacts
 
@@ -97,27 +98,25 @@ class Styles:
     sheets: tuple[CSS, ...]
 
 
-_PARSED: dict[tuple[Path, tuple[bytes, ...], bool], Styles] = {}
-"""The last stylesheets parsed in this process (a worker lays out many parts with them)."""
-
-
 def parsed_styles(project: Path, stylesheets: Sequence[Path], scripts: bool) -> Styles:
     """Return the font faces (the script faces' if ``scripts``) and ``stylesheets`` parsed,
     once per process and content.
 
     Parsing them and registering the faces takes 0.03–0.06 s, which every part, folio sheet
     and stamp of the PDF would pay again; a parsed stylesheet is not changed by a layout."""
-    key = (project, tuple(p.read_bytes() for p in stylesheets), scripts)
-    if key not in _PARSED:
-        fetcher = ProjectFetcher((project, *FONT_DIRS))
-        fonts = FontConfiguration()
-        sheets = [CSS(string=font_face_css(scripts), font_config=fonts, url_fetcher=fetcher)]
-        sheets += [CSS(string=data.decode("utf-8"), base_url=path.resolve().as_uri(),
-                       font_config=fonts, url_fetcher=fetcher)
-                   for path, data in zip(stylesheets, key[1], strict=True)]
-        _PARSED.clear()  # one edition's styles at a time
-        _PARSED[key] = Styles(fetcher, fonts, tuple(sheets))
-    return _PARSED[key]
+    return _parsed(project, tuple((p, p.read_bytes()) for p in stylesheets), scripts)
+
+
+@memoized(limit=2)  # one edition's styles, with and without the script faces
+def _parsed(project: Path, stylesheets: tuple[tuple[Path, bytes], ...], scripts: bool) -> Styles:
+    """Return the faces and the stylesheets (path and content) parsed (see parsed_styles)."""
+    fetcher = ProjectFetcher((project, *FONT_DIRS))
+    fonts = FontConfiguration()
+    sheets = [CSS(string=font_face_css(scripts), font_config=fonts, url_fetcher=fetcher)]
+    sheets += [CSS(string=data.decode("utf-8"), base_url=path.resolve().as_uri(),
+                   font_config=fonts, url_fetcher=fetcher)
+               for path, data in stylesheets]
+    return Styles(fetcher, fonts, tuple(sheets))
 
 
 def _layout(html: str, project: Path, css: list[CSS], fetcher: ProjectFetcher,

@@ -12,13 +12,13 @@ The taxonomy is read from the installed package, never fetched.
 from __future__ import annotations
 
 import csv
-import functools
 import importlib.resources
 import re
 from dataclasses import dataclass, replace
 
 import pycountry
 
+from compendium.memo import memoized
 from compendium.model import Record
 
 TAXONOMY = "Countries & Territories Taxonomy MVP - C&T Taxonomy.csv"
@@ -40,13 +40,13 @@ class Country:
     """UNTERM short name, as printed."""
 
 
-@functools.cache
+@memoized(limit=1)
 def un_countries() -> tuple[Country, ...]:
     """Return the UN M49 countries and areas (and those the taxonomy codes, e.g. Kosovo)."""
     return tuple(Country(code, row["Preferred Term"].strip()) for code, row in _rows().items())
 
 
-@functools.cache
+@memoized(limit=1)
 def _rows() -> dict[str, dict[str, str]]:
     """Return the taxonomy's rows that are current and have a code, by code."""
     source = importlib.resources.files("hdx.location").joinpath(TAXONOMY)
@@ -60,7 +60,7 @@ def _rows() -> dict[str, dict[str, str]]:
     return found
 
 
-@functools.cache
+@memoized(limit=1)
 def country_names() -> dict[str, str]:
     """Return every spelling known (UN names and aliases) → the UN short name."""
     spellings: dict[str, set[str]] = {}
@@ -98,7 +98,7 @@ def un_name(spelling: str) -> str | None:
             or _by_pattern(spelling))
 
 
-@functools.lru_cache(maxsize=1024)
+@memoized(limit=1024)
 def _by_pattern(spelling: str) -> str | None:
     """Return the UN name of the one country whose taxonomy pattern matches ``spelling``.
 
@@ -109,7 +109,7 @@ def _by_pattern(spelling: str) -> str | None:
     return names[hits.pop()] if len(hits) == 1 else None
 
 
-@functools.cache
+@memoized(limit=1)
 def _folded() -> dict[str, str]:
     """Return the spellings by their case-folded form, for a field typed in lower case."""
     return {spelling.casefold(): name for spelling, name in country_names().items()}
@@ -118,7 +118,7 @@ def _folded() -> dict[str, str]:
 _WORD = re.compile(r"\w+")
 
 
-@functools.cache
+@memoized(limit=1)
 def _by_first_word() -> dict[str, tuple[str, ...]]:
     """Return the spellings grouped by their first word, longest first in each group.
 
@@ -133,7 +133,7 @@ def _by_first_word() -> dict[str, tuple[str, ...]]:
     return {word: tuple(sorted(names, key=len, reverse=True)) for word, names in groups.items()}
 
 
-@functools.lru_cache(maxsize=65536)
+@memoized(limit=65_536)
 def countries_named(text: str) -> tuple[str, ...]:
     """Return the UN names of the countries ``text`` names (as whole words, the longest
     spelling at each place), sorted, each once."""

@@ -8,7 +8,6 @@ the draft sent out last round even where the sources are not in git.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import json
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from compendium.checked import gather
 from compendium.errors import CompendiumError, InvalidInput
+from compendium.memo import memoized
 from compendium.model import Chapter, Entity, Record
 from compendium.records.chapters import assign_chapters
 from compendium.records.config import ChapterSpec, Edition, load_edition
@@ -73,7 +73,7 @@ def _edition_entry(chapters: tuple[Chapter, ...]) -> str:
     return "\n".join(entry.split("\n")[1:-1]) + ",\n"
 
 
-@functools.lru_cache(maxsize=65_536)
+@memoized(limit=65_536)
 def _manifest_entry(name: str, text: str) -> str:
     """Return one record's lines of the manifest (remembered by name and text)."""
     entry = json.dumps({name: {"sha256": _sha256(text), "text": text}}, ensure_ascii=False,
@@ -82,7 +82,7 @@ def _manifest_entry(name: str, text: str) -> str:
     return "\n".join(" " + line for line in entry.split("\n")[1:-1])
 
 
-@functools.lru_cache(maxsize=65_536)
+@memoized(limit=65_536)
 def _sha256(text: str) -> str:
     """Return the hex SHA-256 of ``text`` (remembered: a preview hashes only edited files)."""
     return hashlib.sha256(text.encode()).hexdigest()

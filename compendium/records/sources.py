@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import functools
 import logging
 import os
 import re
@@ -15,6 +14,7 @@ from stat import S_ISREG
 from typing import Literal
 
 from compendium.checked import Checked, gather, refused
+from compendium.memo import MISSING, Memo, memoized
 from compendium.model import Problem
 from compendium.records.yamldoc import YamlMapping, load_mapping
 
@@ -155,7 +155,7 @@ def read_record_file(path: Path) -> Checked[RecordFile | None]:
     return parse_record(path, text.value)
 
 
-@functools.lru_cache(maxsize=65536)
+@memoized(limit=65_536)
 def parse_record(path: Path, text: str) -> Checked[RecordFile | None]:
     """Split a record's text into front matter and body (None when it cannot be, or when the
     text has no front matter and does not start like one: notes, not a record).
@@ -217,8 +217,9 @@ def read_utf8(path: Path, limit: int) -> str | NotText:
     return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 
-_READ: dict[Path, tuple[tuple[int, int, int, int], Checked[str | None]]] = {}
-"""Each file's text (or problem) as last read, with the file's times, size and inode then."""
+_READ: Memo[tuple[Path, int, int, int, int], Checked[str | None]] = Memo(
+    "record files' text", limit=65_536)
+"""Each file's text (or problem) as read, by path and the file's times, size and inode then."""
 SETTLED_NS = 2_000_000_000
 """How long ago a file must have changed for its text to be remembered (nanoseconds)."""
 
@@ -238,13 +239,13 @@ def read_text(path: Path) -> Checked[str | None]:
     if not S_ISREG(stat.st_mode):  # a device never ends, a pipe may never open
         return refused(Problem(str(path), 0, "-", "-", "not a regular file; expected a text "
                                                        "file"))
-    signature = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
-    seen = _READ.get(path)
-    if seen is not None and seen[0] == signature:
-        return seen[1]
+    key = (path, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+    seen = _READ.find(key)
+    if seen is not MISSING:
+        return seen
     result = _read_text(path, stat.st_size)
     if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > SETTLED_NS:
-        _READ[path] = (signature, result)
+        _READ.keep(key, result)
     return result
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from compendium.checked import Checked, refused
 from compendium.fonts import unprintable
+from compendium.memo import MISSING, Memo, memoized
 from compendium.model import (
     PROVENANCE_KINDS,
     Period,
@@ -52,7 +53,7 @@ def validate_records(files: Sequence[RecordFile], edition: Edition) -> Checked[
     records: list[Record] = []
     problems: list[Problem] = []
     first_seen: dict[str, RecordFile] = {}
-    known = _known(edition)
+    known = edition_token(edition)
     for file in files:
         record = validate_record(file, edition, known)
         problems += record.problems
@@ -70,35 +71,31 @@ def validate_records(files: Sequence[RecordFile], edition: Edition) -> Checked[
     return Checked(tuple(records), tuple(problems))
 
 
-Validated = dict[tuple[Path, str], Checked[Record | None]]
-"""Each record file validated, by path and text."""
-_VALIDATED: dict[Edition, Validated] = {}
-"""Records validated by this process, by edition: a preview rebuilding after each edit
-validates again only the file that changed. (Results are never mutated.) One edition at a
-time; looked up once per build, as hashing an edition is not free."""
+_VALIDATED: Memo[tuple[object, Path, str], Checked[Record | None]] = Memo(
+    "validated records", limit=65_536)
+"""Records validated by this process, by edition (its token), path and text: a preview
+rebuilding after each edit validates again only the file that changed. (Results are never
+mutated.)"""
 
 
-VALIDATED_LIMIT = 65_536
+@memoized(limit=4)
+def edition_token(edition: Edition) -> object:
+    """Return an object standing for ``edition`` in keys, the same for equal editions: hashing
+    and comparing an edition for each record would cost 20 µs a record."""
+    return object()
 
 
 def validate_record(file: RecordFile, edition: Edition,
-                    known: Validated | None = None) -> Checked[Record | None]:
-    """Return the record in ``file`` (None when invalid) with its problems, from ``known``
-    (this edition's earlier results) when the file was validated before."""
+                    known: object | None = None) -> Checked[Record | None]:
+    """Return the record in ``file`` (None when invalid) with its problems, remembered when
+    ``known`` is ``edition``'s token (edition_token)."""
     if known is None or not file.text:  # a file made without its text: no key to it
         return _validate(file, edition)
-    key = (file.path, file.text)
-    if key not in known:
-        known[key] = _validate(file, edition)
-    return known[key]
-
-
-def _known(edition: Edition) -> Validated:
-    """Return the results remembered for ``edition``, forgetting other editions'."""
-    if edition not in _VALIDATED or len(_VALIDATED[edition]) > VALIDATED_LIMIT:
-        _VALIDATED.clear()
-        _VALIDATED[edition] = {}
-    return _VALIDATED[edition]
+    key = (known, file.path, file.text)
+    found = _VALIDATED.find(key)
+    if found is MISSING:
+        found = _VALIDATED.keep(key, _validate(file, edition))
+    return found
 
 
 def _validate(file: RecordFile, edition: Edition) -> Checked[Record | None]:
@@ -347,24 +344,22 @@ def unprintable_problems(files: Iterable[RecordFile]) -> tuple[Problem, ...]:
     return tuple(found)
 
 
-_PAGE_LINES: dict[Path, tuple[tuple[int, int], int]] = {}
-"""Each raw page's line count, with its modification time and size then."""
-
-
 def raw_page_lines(path: Path) -> int | None:
     """Return how many lines the raw page has, None when it is not a file."""
     try:
         stat = os.stat(path)
     except OSError:
         return None
-    signature = (stat.st_mtime_ns, stat.st_size)
-    seen = _PAGE_LINES.get(path)
-    if seen is None or seen[0] != signature:
-        if not path.is_file():
-            return None
-        seen = signature, path.read_bytes().count(b"\n") + 1
-        _PAGE_LINES[path] = seen
-    return seen[1]
+    return _line_count(path, stat.st_mtime_ns, stat.st_size)
+
+
+@memoized(limit=65_536)
+def _line_count(path: Path, mtime_ns: int, size: int) -> int | None:
+    """Return how many lines the file has, None when it is not a file (remembered by its
+    modification time and size)."""
+    if not path.is_file():
+        return None
+    return path.read_bytes().count(b"\n") + 1
 
 
 def _check_body(file: RecordFile, rid: str) -> tuple[Problem, ...]:
