@@ -1,4 +1,5 @@
-"""Entry point: ``python build.py [build|check|import] ...`` (see README.md)."""
+"""Entry point: ``python build.py [build|check|serve|import|new|round|comments] ...`` (see
+README.md, or ``python build.py --help``)."""
 
 import sys
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from compendium.memo import MISSING, Memo, memoized
-from compendium.output import is_running
+from compendium.processes import is_running
 
 log = logging.getLogger(__name__)
 CACHE_FOLDER = ".cache/compendium"

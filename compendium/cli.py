@@ -138,7 +138,7 @@ def _add_round(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 def _round(args: argparse.Namespace) -> int:
     """Keep the current draft as a named review round."""
-    from compendium.records.rounds import keep_round
+    from compendium.rounds import keep_round
 
     folder = keep_round(_request(args), args.name, args.replace)
     print(f"kept round {args.name} in {folder}; compare a later draft with "

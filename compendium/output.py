@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from compendium.errors import OutputError
+from compendium.processes import is_running
 
 SETS = ".sets"
 """Folder of the output folder holding one folder per build's set of outputs."""
@@ -217,21 +218,6 @@ def _remove_orphans(target: Path) -> None:
         pid = temp.name.removeprefix(f".{target.name}.").split(".")[0]
         if pid.isdigit() and not is_running(int(pid)):
             _remove(temp)
-
-
-def is_running(pid: int) -> bool:
-    """Return whether process ``pid`` runs: it exists (another user's too) and is not a
-    zombie, dead but not yet reaped, which writes nothing more and must not be waited for."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # it exists, but is not ours to signal
-    try:  # Linux: the state follows the parenthesised command name
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True  # no /proc: that it exists is all that is known
 
 
 def remove_stale(folder: Path, keep: set[str]) -> None:

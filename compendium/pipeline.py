@@ -19,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from compendium.cache import CACHE_FOLDER, NO_CACHE, Cache
+from compendium.chapter_markdown import render_chapters_markdown
 from compendium.errors import BuildStopped, InvalidInput
 from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
 from compendium.html.changes import Changes, Chapters, compare
@@ -26,7 +27,6 @@ from compendium.html.document import Document, Stamp, build_document, with_chang
 from compendium.html.images import image_problems, images_in
 from compendium.html.page import render_html
 from compendium.logcapture import captured_warnings
-from compendium.markdown import render_chapters_markdown
 from compendium.model import NO_PAGES, BuildStats, Chapter, Pagination, Problem, Record
 from compendium.output import remove_stale, write_outputs
 from compendium.pdf.jobs import PdfJob, PrintJob, css_string
@@ -409,8 +409,11 @@ def stages_except(*names: str) -> tuple[tuple[str, Stage], ...]:
 
 
 def stages_until(last: str) -> tuple[tuple[str, Stage], ...]:
-    """Return the build's stages up to and including the one named ``last``."""
+    """Return the build's stages up to and including the one named ``last`` (a name no stage
+    has is an error: ``prepare``'s steps always run)."""
     names = [name for name, _ in BUILD_STAGES]
+    if last not in names:
+        raise ValueError(f"no build stage named {last}")
     return BUILD_STAGES[:names.index(last) + 1]
 
 

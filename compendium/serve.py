@@ -28,7 +28,7 @@ import watchfiles
 
 from compendium.errors import BuildStopped, CompendiumError, InvalidInput
 from compendium.pdf.workers import Workers
-from compendium.pipeline import PREVIEW_PDF_STAGES, BuildRequest, run
+from compendium.pipeline import HTML_NAME, PREVIEW_PDF_STAGES, BuildRequest, run
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class Preview:
         started = time.perf_counter()
         try:
             run(replace(self.request, formats=frozenset({"html"})))
-            page = (self.request.out / "compendium.html").read_bytes()
+            page = (self.request.out / HTML_NAME).read_bytes()
             summary = f"HTML rebuilt in {time.perf_counter() - started:.2f} s"
         except InvalidInput as exc:
             page = problems_page([str(p) for p in exc.problems])

@@ -21,8 +21,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
+from compendium.chapter_markdown import entities_line
 from compendium.html.document import Document
-from compendium.markdown import entities_line
 from compendium.model import Chapter, Record
 
 DOCX_NAME = "compendium.docx"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from compendium.output import is_running
+from compendium.processes import is_running
 from tests.conftest import ROOT, RecordFactory, copy_project
 
 pytestmark = pytest.mark.slow

@@ -128,9 +128,10 @@ def parted_build(project: Path, use_cache: bool = True) -> tuple[dict[str, bytes
     request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
                            out=out, use_cache=use_cache, formats=frozenset({"pdf"}))
     built, _ = run(request)
-    if built.printing.run is None:  # the whole PDF came from the cache
+    laid = built.printing.print_run
+    if laid is None:  # the whole PDF came from the cache
         return outputs(out), [], []
-    return outputs(out), [p.name for p in built.printing.run.parts], built.printing.run.sent
+    return outputs(out), [p.name for p in laid.parts], laid.sent
 
 
 def test_after_an_edit_only_its_part_is_laid_out_again(small_project: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from compendium.markdown import nest_headings
+from compendium.chapter_markdown import nest_headings
 
 NOT_NESTED = "nest_headings knows only ATX headings at the very start of a line"
 

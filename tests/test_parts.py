@@ -40,7 +40,7 @@ def parted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
                            out=project / "out", formats=frozenset({"pdf"}), draft=False)
     built, _ = run(request)  # a publication build: any warning (a dangling link) fails it
-    assert built.printing.run is not None and len(built.printing.run.parts) > 6
+    assert built.printing.print_run is not None and len(built.printing.print_run.parts) > 6
     return project / "out" / "compendium.pdf"
 
 

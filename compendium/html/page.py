@@ -7,11 +7,12 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 import markupsafe
 
+from compendium.chapter_markdown import entities_line
 from compendium.html.backmatter import (
     excerpt,
     page_numbers,
@@ -20,14 +21,10 @@ from compendium.html.document import Document, long_date, svg_data_uri, svg_with
 from compendium.html.headings import entry_heading, reference_name
 from compendium.html.nobreak import NameIndex, mark_html, registry_names
 from compendium.html.templating import ProjectLoader, TemplateEnvironment, template_errors
-from compendium.markdown import entities_line
 from compendium.memo import memoized
 from compendium.model import NO_PAGES, Chapter, Pagination, Record
 from compendium.records.config import Edition, Labels
 from compendium.records.countries import country_names
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
@@ -21,9 +21,6 @@ from compendium.html.images import images_key
 from compendium.logcapture import captured_warnings
 from compendium.memo import MISSING, Memo
 from compendium.model import text_direction
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 

@@ -71,7 +71,7 @@ MAX_WINDOW = 1_000_000
 """Characters a window grows to (doubling while the layout has not converged): about 240
 pages."""
 KEPT_VERSIONS = 6
-"""Versions of the piece starting at a checkpoint that the memo keeps (undo, rounds)."""
+"""Versions of the piece starting at a checkpoint that the index keeps (undo, rounds)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +83,7 @@ class _Found:
     next: Checkpoint | None
 
 
-class _Memo:
+class _PieceIndex:
     """The pieces laid out before, by the checkpoint they start at (in the cache)."""
 
     def __init__(self, cache: Cache, job: PdfJob, source: PartSource) -> None:
@@ -165,29 +165,29 @@ def lay_out_part(job: PdfJob, folder: Path | None) -> LaidPart:
     """Lay out ``job`` (a part) as pieces, remembered in the cache under ``folder``."""
     source = PartSource(job.html)
     cache = Cache(folder)
-    memo = _Memo(cache, job, source)
+    index = _PieceIndex(cache, job, source)
     pieces: list[tuple[RenderedPdf, str]] = []
     at: Checkpoint | None = START
     while at is not None:
-        found = memo.find(at)
+        found = index.find(at)
         if found is not None:
             pieces.append((found.pdf, found.key))
             at = found.next
             continue
-        at = _Layout(job, source, memo).run(at)
-        pieces += memo.kept
-        memo.kept.clear()
+        at = _Layout(job, source, index).run(at)
+        pieces += index.kept
+        index.kept.clear()
     return LaidPart(tuple(pdf for pdf, _ in pieces), tuple(key for _, key in pieces),
-                    (cache.hits, cache.misses), memo.fresh, tuple(sorted(memo.consulted)))
+                    (cache.hits, cache.misses), index.fresh, tuple(sorted(index.consulted)))
 
 
 class _Layout:
     """Laying a part out from a checkpoint until it meets a remembered piece, or ends."""
 
-    def __init__(self, job: PdfJob, source: PartSource, memo: _Memo) -> None:
+    def __init__(self, job: PdfJob, source: PartSource, index: _PieceIndex) -> None:
         self._job = job
         self._source = source
-        self._memo = memo
+        self._index = index
         self._styles = parsed_styles(job.project, job.stylesheets, needs_script_faces(job.html))
         extra = job.page_css + RESUMED_CSS
         self._css = [*self._styles.sheets,
@@ -195,12 +195,12 @@ class _Layout:
                          url_fetcher=self._styles.fetcher)]
 
     def run(self, at: Checkpoint) -> Checkpoint | None:
-        """Lay out from ``at`` (the pieces go to the memo); return where the walk goes on
+        """Lay out from ``at`` (the pieces go to the index); return where the walk goes on
         (None: the part's end)."""
         # After an edit, the layout meets the last one again soon after the piece laid out
         # from here before ends: a window to there and a little beyond. Whole windows in a
         # part never laid out.
-        reach = self._memo.reach(at)
+        reach = self._index.reach(at)
         window = MAX_WINDOW if reach is None else min(reach + FIRST_WINDOW, MAX_WINDOW)
         while True:
             until = self._source.after(at.element, window)
@@ -241,11 +241,11 @@ class _Layout:
         if self._job.variant == "pdf/a-3u":
             stream.metadata.xmp_metadata.append(PDFUA_XMP)
         pieces: list[RenderedPdf] = []
-        piece = _Piece(at)
+        piece = _OpenPiece(at)
         seen: set[int] = set()
         pending: tuple[Checkpoint, Any] | None = None
         for number, page in enumerate(stream.pages(), start=1):
-            self._memo.fresh += 1
+            self._index.fresh += 1
             box = page._page_box
             if number <= dropped:  # the page of carried running heads
                 seen |= elements_on(box)
@@ -254,9 +254,9 @@ class _Layout:
                 checkpoint, opened = pending
                 pending = None
                 pieces.append(self._write(stream, piece, checkpoint, opened, warnings))
-                if self._memo.find(checkpoint) is not None:
+                if self._index.find(checkpoint) is not None:
                     return pieces, checkpoint, True
-                piece = _Piece(checkpoint, [opened])
+                piece = _OpenPiece(checkpoint, [opened])
             opening = opening_element(box, seen) if piece.pages else None
             seen |= elements_on(box)
             if opening is None or not self._source.has(opening.element) or \
@@ -273,7 +273,7 @@ class _Layout:
         pieces.append(self._write(stream, piece, None, None, warnings))
         return pieces, None, False
 
-    def _write(self, stream: PageStream, piece: _Piece, following: Checkpoint | None,
+    def _write(self, stream: PageStream, piece: _OpenPiece, following: Checkpoint | None,
                opened: Any, warnings: Sequence[str]) -> RenderedPdf:
         """Write ``piece`` up to ``following`` (whose page is ``opened``), and keep it."""
         first = piece.start == START  # the catalog's: attachments and their date
@@ -288,12 +288,12 @@ class _Layout:
             blank_pages(piece.pages),
             tuple(level for page in piece.pages for level, *_ in page.bookmarks))
         end = last_element(opened._page_box) if opened is not None else None
-        self._memo.keep(piece.start, rendered, following, end)
+        self._index.keep(piece.start, rendered, following, end)
         return rendered
 
 
 @dataclass(slots=True)
-class _Piece:
+class _OpenPiece:
     """The pages of a piece being laid out."""
 
     start: Checkpoint

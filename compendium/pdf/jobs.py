@@ -54,8 +54,8 @@ class LaidPart:
     fresh: int = 0
     """Pages WeasyPrint laid out for it in this build (those of the pieces not remembered,
     and those laid out again where a window ran out)."""
-    memo: tuple[str, ...] = ()
-    """The memo's index entries it looked at (flow.py): kept by prune with the pieces."""
+    index_keys: tuple[str, ...] = ()
+    """The piece index entries it looked at (flow.py): kept by prune with the pieces."""
 
     @property
     def pages(self) -> int:

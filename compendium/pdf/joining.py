@@ -28,10 +28,11 @@ from compendium.pdf.subsets import merge_subsets
 
 @dataclass(frozen=True, slots=True)
 class Piece:
-    """A laid-out part, as the join takes it."""
+    """A run of pages laid out together, as the join takes it: a piece of a part (flow.py),
+    a part's divisions being those that open on a right-hand page (parts.py)."""
 
     data: bytes
-    """The part's PDF."""
+    """The piece's PDF."""
     pages: int
     """Its page count, as its worker reported it."""
     blank_before: bool

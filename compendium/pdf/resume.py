@@ -61,7 +61,7 @@ class Checkpoint:
     margins at its top are then kept, not discarded."""
 
     def to_json(self) -> dict[str, Any]:
-        """Return the checkpoint as JSON-able values (the memo keeps it)."""
+        """Return the checkpoint as JSON-able values (the piece index keeps it)."""
         return {"element": self.element, "right": self.right,
                 "strings": [list(pair) for pair in self.strings], "forced": self.forced}
 

@@ -87,7 +87,7 @@ class PrintRun:
     laid: dict[str, _Laid] = field(default_factory=dict)
     pending: dict[str, tuple[str, str, concurrent.futures.Future[LaidPart]]] = \
         field(default_factory=dict)
-    pool: Workers | None = None
+    workers: Workers | None = None
     stop: threading.Event | None = None
     """Set when a newer build supersedes this one (the preview): it stops waiting for parts."""
     sent: list[str] = field(default_factory=list)
@@ -120,8 +120,8 @@ class PrintRun:
             pages = self._settle()
             return self._join(pages)
         finally:
-            if self.pool is not None:
-                self.pool.release(wait=True)
+            if self.workers is not None:
+                self.workers.release(wait=True)
 
     def _settle(self) -> Pagination:
         """Lay out paginated parts again until the numbers they print are the true ones."""
@@ -170,10 +170,10 @@ class PrintRun:
                                                                           strict=True)]
         stamp = self.laid["stamp"].pdf.pieces[0].data if self.job.stamp_css else None
         self.progress.step(f"putting the {len(pieces)} parts of the PDF together")
-        if self.pool is None:  # every part came from the cache
-            self.pool = Workers()
-        joined = self.pool.join(pieces, [self.laid[n].pdf.pieces[0].data for n in sheets], folios,
-                                roman, stamp)
+        if self.workers is None:  # every part came from the cache
+            self.workers = Workers()
+        joined = self.workers.join(pieces, [self.laid[n].pdf.pieces[0].data for n in sheets],
+                                   folios, roman, stamp)
         warnings = [w for part in self.parts for w in self.laid[part.name].pdf.warnings]
         return RenderedPdf(joined.data, joined.pages, pages.numbers,
                            tuple(dict.fromkeys([*warnings, *joined.warnings])))
@@ -212,13 +212,13 @@ class PrintRun:
         if found is not None:
             self.laid[name] = _Laid(job.html, found)
             return
-        if self.pool is None:
-            self.pool = Workers()
+        if self.workers is None:
+            self.workers = Workers()
         future: concurrent.futures.Future[LaidPart]
         if whole:
-            future = _as_part(self.pool.submit(job))
+            future = _as_part(self.workers.submit(job))
         else:
-            future = self.pool.lay_out_part(job, self.cache.folder)
+            future = self.workers.lay_out_part(job, self.cache.folder)
         # Kept as soon as it is laid out, even if this build is stopped before it needs it.
         future.add_done_callback(functools.partial(_keep, self.cache, key, whole))
         self.pending[name] = (job.html, key, future)
@@ -309,11 +309,11 @@ def _keep(cache: Cache, key: str, whole: bool,
     if whole:
         cache.put(key, pack_pdf(laid.pieces[0]))
         return
-    cache.used.update([*laid.keys, *laid.memo])
+    cache.used.update([*laid.keys, *laid.index_keys])
     cache.hits += laid.lookups[0]
     cache.misses += laid.lookups[1]
     cache.put(key, "\n".join(laid.keys).encode())
-    cache.bind(key, [*laid.keys, *laid.memo])
+    cache.bind(key, [*laid.keys, *laid.index_keys])
 
 
 def _as_part(future: concurrent.futures.Future[RenderedPdf]

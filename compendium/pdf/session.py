@@ -34,7 +34,7 @@ class PrintSession:
         # second, which reading the sources hides.
         self._workers = workers if workers is not None or not wanted else Workers()
         self._key = ""
-        self.run: PrintRun | None = None
+        self.print_run: PrintRun | None = None
         """The layout under way; None until started, or when the cache had the whole PDF."""
 
     def __enter__(self) -> PrintSession:
@@ -62,7 +62,7 @@ class PrintSession:
     def result(self, job: PrintJob) -> RenderedPdf:
         """Return the PDF of ``job``: from the cache, or once its layout is done."""
         self.start(job)
-        run = self.run
+        run = self.print_run
         if run is None:
             found = self._cache.get(self._key)
             if found is not None:
@@ -76,9 +76,9 @@ class PrintSession:
 
     def _lay_out(self, job: PrintJob) -> PrintRun:
         """Send ``job``'s parts to the workers (new ones if this session holds none)."""
-        self.run = PrintRun(job, self._cache, self._progress, pool=self._workers,
+        self.print_run = PrintRun(job, self._cache, self._progress, workers=self._workers,
                             stop=self._stop).start()
-        return self.run
+        return self.print_run
 
     def _let_workers_go(self) -> None:
         """Release the workers this session still holds (kept ones stay for the next)."""

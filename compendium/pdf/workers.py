@@ -15,10 +15,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from compendium.output import is_running
 from compendium.pdf.jobs import LaidPart, PdfJob, RenderedPdf, render_part, render_pdf
 from compendium.pdf.joining import Assembled, Piece, join_pieces
 from compendium.pdf.numbers import Folio
+from compendium.processes import is_running
 
 
 class Workers:
