@@ -21,7 +21,7 @@ from compendium.importer.layout import Layout, read_layout, split_label
 from compendium.importer.periods import parse_header
 from compendium.importer.rawpage import RawPage, read_raw_page
 from compendium.importer.records import RecordText, make_ids, render_records
-from compendium.importer.registry import add_learned, added_by_import, registry_path
+from compendium.importer.registry import add_learned, added_by_import
 from compendium.importer.report import (
     make_report,
     report_json,
@@ -146,7 +146,7 @@ def run_import(args: argparse.Namespace) -> int:
     refuse_invalid_records(result.records, known, args.into)
     if args.check:
         return _report_check(result, args.into)
-    registry = registry_path(args.config)
+    registry = edition.registry
     for entity in add_learned(registry, learned):
         print(f"added: entity `{entity.key}` ({entity.name}) to {registry} ({entity.how}: "
               f"{entity.page}:{entity.line}); check its name", file=sys.stderr)

@@ -10,18 +10,6 @@ import yaml
 from compendium.importer.attribution import Learned
 from compendium.output import write_atomically
 
-DEFAULT_REGISTRY = "entities.yml"
-
-
-def registry_path(config: Path) -> Path:
-    """Return the registry the edition config names (``entities:``), beside the config."""
-    try:
-        doc = yaml.safe_load(config.read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
-        doc = None
-    name = doc.get("entities") if isinstance(doc, dict) else None
-    return config.parent / (name if isinstance(name, str) else DEFAULT_REGISTRY)
-
 
 def add_learned(path: Path, learned: Sequence[Learned]) -> list[Learned]:
     """Append each learned entity the registry lacks, marked ``added_by: import`` with a note

@@ -158,6 +158,8 @@ class Edition:
     front_matter: tuple[tuple[str, str], ...] = ()
     """(name, Markdown text) of the foreword, acknowledgements and methodology given, in the
     book's order (the introduction is ``introduction``)."""
+    registry: Path = Path("entities.yml")
+    """The entity registry the config names (``entities:``), beside the config."""
 
     @property
     def citation(self) -> str:
@@ -197,14 +199,15 @@ def load_edition(path: Path) -> Edition:
     """Read and validate the edition config; raise InvalidInput listing every problem."""
     doc = _read_mapping(path)
     values = doc.value.values
-    entities = _load_entities(path.parent / str(values.get("entities", "entities.yml")))
+    registry = path.parent / str(values.get("entities", "entities.yml"))
+    entities = _load_entities(registry)
     glossary = _load_glossary(path.parent / str(values["glossary"])) \
         if isinstance(values.get("glossary"), str) else Checked(())
     edition = _build_edition(path, doc, entities.value)
     problems = doc.problems + entities.problems + glossary.problems + edition.problems
     if problems or edition.value is None:
         raise InvalidInput(problems)
-    return replace(edition.value, glossary=glossary.value)
+    return replace(edition.value, glossary=glossary.value, registry=registry)
 
 
 def _read_mapping(path: Path) -> Checked[YamlMapping]:

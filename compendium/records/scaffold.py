@@ -20,7 +20,6 @@ from compendium.records.config import Edition, load_edition
 from compendium.records.sources import find_record_files, parse_record, read_record_file
 from compendium.records.spelling import did_you_mean
 from compendium.records.validate import validate_record
-from compendium.records.yamldoc import load_mapping
 
 ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]*(?: [A-Z][A-Za-z0-9-]*)*$")
 """An entity's short name as records use it: `ILO`, `UN Women`, `Spotlight Initiative`."""
@@ -43,7 +42,7 @@ def new_record(project: Project, entity: str, kind: str = "activity") -> Path:
     edition = load_edition(project.config)
     if entity not in edition.entity_acronyms():
         hint = did_you_mean(entity, edition.entity_acronyms())
-        raise InvalidInput([Problem(str(registry_path(edition)), 0, "-", "entity",
+        raise InvalidInput([Problem(str(edition.registry), 0, "-", "entity",
                                     f"unknown entity `{entity}`{hint}; expected an acronym "
                                     "from entities.yml, or add one with `build.py new entity "
                                     "ACRONYM --name \"Full name\"`")])
@@ -61,7 +60,7 @@ def new_entity(project: Project, acronym: str, name: str) -> tuple[Path, Path]:
     problems = _entity_problems(edition, acronym, name)
     if problems:
         raise InvalidInput(problems)
-    registry = registry_path(edition)
+    registry = edition.registry
     added = f"{_yaml_text(acronym)}:\n  name: {_yaml_text(name)}\n"
     before = registry.read_text(encoding="utf-8")
     registry.write_text(before + ("" if before.endswith("\n") else "\n") + added,
@@ -78,16 +77,9 @@ def new_entity(project: Project, acronym: str, name: str) -> tuple[Path, Path]:
     return registry, path
 
 
-def registry_path(edition: Edition) -> Path:
-    """Return the entity registry the config names (`entities:`, else entities.yml)."""
-    config = load_mapping(edition.path.read_text(encoding="utf-8"), edition.path).or_raise()
-    named = config.values.get("entities")
-    return edition.path.parent / (named if isinstance(named, str) else "entities.yml")
-
-
 def _entity_problems(edition: Edition, acronym: str, name: str) -> tuple[Problem, ...]:
     """Return why ``acronym`` and ``name`` cannot be added to the registry."""
-    where = str(registry_path(edition))
+    where = str(edition.registry)
     if acronym in edition.entity_acronyms():
         return (Problem(where, 0, "-", "acronym", f"`{acronym}` is already an entity; expected "
                                                   f"a new acronym, or `build.py new record "
