@@ -337,6 +337,29 @@ def test_ctrl_c_stops_the_preview_without_a_traceback(preview: tuple[str, int, A
 
 
 @pytest.mark.slow
+def test_ctrl_c_while_the_pdf_workers_start_leaves_no_traceback(
+        project: Path, make_record: RecordFactory) -> None:
+    """Ctrl-C as soon as the preview serves: the PDF workers' fork server is then still
+    importing WeasyPrint (it printed a KeyboardInterrupt traceback, and on a busy machine
+    left the preview waiting for a worker that never started)."""
+    make_record(id="entry", body="Text.")
+    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port",
+                                str(free_port())], cwd=project, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    assert process.stdout is not None
+    lines = [process.stdout.readline()]
+    while "Serving the draft at" not in lines[-1]:
+        lines.append(process.stdout.readline())
+        assert lines[-1] or process.poll() is None, "".join(lines)
+    time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGINT)
+    output, _ = process.communicate(timeout=30)
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output.replace(
+        "KeyboardInterrupt caught, stopping watch", ""), output
+    assert process.returncode in (0, 130)
+
+
+@pytest.mark.slow
 def test_a_fixed_draft_comes_back_at_the_same_place(
         preview: tuple[str, int, Any], project: Path, browser: Any) -> None:
     url, _, _ = preview

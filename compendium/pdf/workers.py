@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from multiprocessing import resource_tracker
 from pathlib import Path
 
 from compendium.pdf.jobs import LaidPart, PdfJob, RenderedPdf, render_part, render_pdf
@@ -42,6 +43,14 @@ class Workers:
         threading.Thread(target=self._start, daemon=True, name="start-workers").start()
 
     def _start(self) -> None:
+        # Ctrl-C is the build's to handle (see watch_build). The fork server starts from this
+        # thread and inherits its blocked signals, as do the processes it forks: a Ctrl-C
+        # while the server still imports WeasyPrint (seconds on a busy machine), before any
+        # handler of its own is set, then neither kills it with a traceback nor leaves a
+        # worker half started for the build to wait on. The resource tracker first: starting
+        # it unblocks SIGINT in the thread that starts it.
+        resource_tracker.ensure_running()
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             self._pool.set_result(start_pool(self.scratch))
         except BaseException as exc:  # given to whoever waits for the pool
