@@ -240,7 +240,8 @@ def _removed_in_place(removed: tuple[Record, ...], placement: Mapping[str, str],
 
 def start_pdf(build: Build) -> Build:
     """Start laying out the PDF's parts in the workers, so the HTML is made meanwhile."""
-    if "pdf" in build.request.formats:
+    if "pdf" in build.request.formats and not build.printing.started:
+        # Made once: an archive's job reads every record file, to attach it.
         build.printing.start(make_print_job(build))
     return build
 
@@ -301,7 +302,8 @@ def render_pdf_edition(build: Build) -> Build:
     with the records and the manifest attached when archiving."""
     if "pdf" not in build.request.formats:
         return build
-    pdf = build.printing.result(make_print_job(build))
+    start_pdf(build)  # started already, unless a caller's stages left "start the PDF" out
+    pdf = build.printing.result()
     for warning in pdf.warnings:
         log.warning("PDF: %s", warning)
     return replace(_add_outputs(build, {PDF_NAME: pdf.data}), pages=pdf.pages)

@@ -34,6 +34,7 @@ class PrintSession:
         # second, which reading the sources hides.
         self._workers = workers if workers is not None or not wanted else Workers()
         self._key = ""
+        self._job: PrintJob | None = None
         self.print_run: PrintRun | None = None
         """The layout under way; None until started, or when the cache had the whole PDF."""
 
@@ -44,10 +45,16 @@ class PrintSession:
                  trace: TracebackType | None) -> None:
         self._let_workers_go()  # a failed build, or one that needed no layout
 
+    @property
+    def started(self) -> bool:
+        """Whether ``start`` was called (the job is then made, and kept)."""
+        return self._job is not None
+
     def start(self, job: PrintJob) -> None:
         """Start laying out ``job``'s parts in the workers, unless the cache has the PDF."""
-        if self._key:
+        if self._job is not None:
             return
+        self._job = job
         # The charts by their key (all they show), not their drawing, which may not be done.
         unseen = replace(job.document, charts=NO_CHARTS)
         self._key = key_of(
@@ -59,9 +66,11 @@ class PrintSession:
         else:
             self._lay_out(job)
 
-    def result(self, job: PrintJob) -> RenderedPdf:
-        """Return the PDF of ``job``: from the cache, or once its layout is done."""
-        self.start(job)
+    def result(self) -> RenderedPdf:
+        """Return the PDF of the job started: from the cache, or once its layout is done."""
+        if self._job is None:
+            raise RuntimeError("the print session was asked for its PDF before it started")
+        job = self._job
         run = self.print_run
         if run is None:
             found = self._cache.get(self._key)
