@@ -11,6 +11,7 @@ shows the problems instead.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import gc
 import html
 import http.server
@@ -323,6 +324,9 @@ def serve(request: BuildRequest, port: int, stop: threading.Event | None = None)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():  # `kill`: stop as on Ctrl-C
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        # `kill -USR1` prints every thread's stack: what a preview that does not stop waits
+        # for (the tests ask for it when one does not end in time).
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         while not stop.is_set():
             follow_changes(request, preview, pdf, stop)

@@ -331,17 +331,31 @@ def test_ctrl_c_stops_the_preview_without_a_traceback(preview: tuple[str, int, A
         os.killpg(process.pid, signal.SIGINT)  # as a terminal does: to the whole group
     else:
         process.terminate()
-    output, _ = process.communicate(timeout=30)
+    output = ended(process)
     assert "Traceback" not in output and "leaked" not in output, output
     assert process.returncode in (0, 130)
+
+
+def ended(process: Any, timeout: float = 60) -> str:
+    """Return the output of the stopping preview ``process`` once it has ended.
+
+    It ends when its PDF workers have started, which takes their fork server the import of
+    WeasyPrint: seconds on a busy machine. One still running after ``timeout`` fails the
+    test with every thread's stack (SIGUSR1, see serve.py), to say what it waits for."""
+    try:
+        return str(process.communicate(timeout=timeout)[0])
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGUSR1)
+        time.sleep(2)
+        os.killpg(process.pid, signal.SIGKILL)
+        raise AssertionError("the preview did not end:\n" + process.communicate()[0]) from None
 
 
 @pytest.mark.slow
 def test_ctrl_c_while_the_pdf_workers_start_leaves_no_traceback(
         project: Path, make_record: RecordFactory) -> None:
     """Ctrl-C as soon as the preview serves: the PDF workers' fork server is then still
-    importing WeasyPrint (it printed a KeyboardInterrupt traceback, and on a busy machine
-    left the preview waiting for a worker that never started)."""
+    importing WeasyPrint (it printed a KeyboardInterrupt traceback)."""
     make_record(id="entry", body="Text.")
     process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port",
                                 str(free_port())], cwd=project, stdout=subprocess.PIPE,
@@ -353,7 +367,7 @@ def test_ctrl_c_while_the_pdf_workers_start_leaves_no_traceback(
         assert lines[-1] or process.poll() is None, "".join(lines)
     time.sleep(0.1)
     os.killpg(process.pid, signal.SIGINT)
-    output, _ = process.communicate(timeout=30)
+    output = ended(process)
     assert "Traceback" not in output and "KeyboardInterrupt" not in output.replace(
         "KeyboardInterrupt caught, stopping watch", ""), output
     assert process.returncode in (0, 130)
