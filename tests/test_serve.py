@@ -218,7 +218,8 @@ def preview(project: Path, make_record: RecordFactory) -> Iterator[tuple[str, in
     port = free_port()
     process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port",
                                 str(port)], cwd=project, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                               preexec_fn=as_in_a_terminal)
     assert process.stdout is not None
     lines = []
     while "Serving the draft at" not in "".join(lines[-1:]):
@@ -229,6 +230,15 @@ def preview(project: Path, make_record: RecordFactory) -> Iterator[tuple[str, in
     if process.poll() is None:
         process.kill()
     process.wait(timeout=10)
+
+
+def as_in_a_terminal() -> None:
+    """Give the preview Ctrl-C's default action, as a terminal's foreground command has it.
+
+    A command a shell starts in the background (``… &``, as a CI script may run the tests)
+    inherits Ctrl-C ignored, and Python then installs no KeyboardInterrupt for it: the
+    Ctrl-C tests would wait for a preview that never hears it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def ask(port: int, method: str = "GET", host: str | None = None) -> tuple[int, bytes, str]:
@@ -363,7 +373,8 @@ def test_ctrl_c_while_the_pdf_workers_start_leaves_no_traceback(
     make_record(id="entry", body="Text.")
     process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port",
                                 str(free_port())], cwd=project, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                               preexec_fn=as_in_a_terminal)
     assert process.stdout is not None
     lines = [process.stdout.readline()]
     while "Serving the draft at" not in lines[-1]:
