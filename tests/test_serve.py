@@ -241,6 +241,40 @@ def as_in_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+RESTARTING = 2
+"""Threads the PDF workers may start or end on their own: a new joining process's starter
+and its executor's manager thread."""
+
+
+def thread_count(pid: int) -> int:
+    """Return how many threads process ``pid`` has now."""
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
+
+
+def settled_threads(pid: int) -> int:
+    """Return process ``pid``'s thread count once it has not changed for two seconds (at
+    most 30 s), so threads that start or end after a build are not taken for connections'."""
+    counts = [thread_count(pid)]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (len(counts) < 10 or len(set(counts[-10:])) > 1):
+        time.sleep(0.2)
+        counts.append(thread_count(pid))
+    return counts[-1]
+
+
+def closed_at_once(connection: socket.socket) -> bool:
+    """Return whether the preview has already closed ``connection`` (without waiting)."""
+    connection.setblocking(False)
+    try:
+        return connection.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        connection.setblocking(True)
+
+
 def ask(port: int, method: str = "GET", host: str | None = None) -> tuple[int, bytes, str]:
     """Send one request to the preview; return its status, body and Content-Length."""
     import http.client
@@ -272,12 +306,15 @@ def test_the_preview_answers_its_own_names_only_head_too_and_drops_idle_connecti
     # connections' threads, they failed this test in a fresh clone.
     while "PDF rebuilt" not in process.stdout.readline():
         assert process.poll() is None
-    threads = len(list(Path(f"/proc/{process.pid}/task").iterdir()))
+    threads = settled_threads(process.pid)
     idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(300)]
     time.sleep(1)
-    # At most MAX_CONNECTIONS threads for them; the rest are closed at once.
-    assert len(list(Path(f"/proc/{process.pid}/task").iterdir())) <= \
-        threads + serve.MAX_CONNECTIONS
+    # At most MAX_CONNECTIONS threads for them; the rest are closed at once. After a join
+    # the next joining process starts in the background, and its executor's manager thread
+    # may still come (CI once counted one thread over, 72 for 7 + 64): RESTARTING allows it.
+    assert thread_count(process.pid) <= threads + serve.MAX_CONNECTIONS + RESTARTING
+    closed = sum(1 for connection in idle if closed_at_once(connection))
+    assert closed >= len(idle) - serve.MAX_CONNECTIONS
     time.sleep(serve.IDLE_SECONDS + 1)
     for connection in idle:
         connection.settimeout(1)
@@ -285,7 +322,7 @@ def test_the_preview_answers_its_own_names_only_head_too_and_drops_idle_connecti
             assert connection.recv(1) == b""  # closed by the preview
         connection.close()
     assert ask(port)[0] == 200
-    assert len(list(Path(f"/proc/{process.pid}/task").iterdir())) <= threads + 2
+    assert thread_count(process.pid) <= threads + RESTARTING
     assert process.poll() is None
 
 
