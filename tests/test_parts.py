@@ -16,7 +16,7 @@ from compendium.pdf.jobs import PdfJob, render_pdf
 from compendium.pdf.joining import Piece, join_pieces
 from compendium.pdf.numbers import sheet_lines
 from compendium.pdf.parts import split_parts
-from compendium.pdf.tags import PLAIN_SPAN_KEYS
+from compendium.pdf.tags import GROUPING, PLAIN_KEYS
 from compendium.pipeline import BuildRequest, make_print_job, run
 from tests.conftest import (
     ROOT,
@@ -115,9 +115,12 @@ def test_parted_pdf_is_tagged_whole(parted: Path) -> None:
         assert artifacts or not texts[number - 1].strip(), number
     keys = [int(k) for k in pdf.Root.StructTreeRoot.ParentTree.Nums[::2]]
     assert len(keys) == len(set(keys))  # each part's keys renumbered, none shared
-    plain_spans = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and
-                   o.get("/S") == pikepdf.Name.Span and set(o.keys()) <= PLAIN_SPAN_KEYS]
-    assert plain_spans == []  # collapsed into their parents (tags.py)
+    plain_groups = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and
+                    o.get("/S") in GROUPING and set(o.keys()) <= PLAIN_KEYS]
+    assert plain_groups == []  # collapsed into their parents (tags.py)
+    references = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and
+                  o.get("/Type") == pikepdf.Name.OBJR]
+    assert references == []  # inside their elements
     subprocess.run(["qpdf", "--check", str(parted)], check=True, capture_output=True)
 
 

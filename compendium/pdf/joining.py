@@ -11,6 +11,7 @@ with an identifier made from its content, so the same parts give the same bytes.
 from __future__ import annotations
 
 import io
+import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -61,6 +62,24 @@ def join_pieces(pieces: Sequence[Piece], sheets: Sequence[bytes],
     ``folios[i]`` is the number drawn over page i, from the folio ``sheets`` (none: no
     number), and the first page of ``stamp`` is drawn over every page; the first
     ``roman_pages`` pages are labelled i, ii, … and the rest 1, 2, …"""
+    out, missing = _joined(pieces, sheets, folios, roman_pages, stamp)
+    pages = len(out.pages)
+    with tempfile.TemporaryFile() as file:
+        # To a file, not to memory, and read back once qpdf's objects are gone: at 10,000
+        # records they take about 900 MB, the file 27 MB, and this process must stay
+        # under 1 GB (issue 16).
+        out.save(file, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        del out
+        file.seek(0)
+        return Assembled(file.read(), pages, tuple(missing))
+
+
+def _joined(pieces: Sequence[Piece], sheets: Sequence[bytes],
+            folios: Sequence[Folio | None], roman_pages: int,
+            stamp: bytes | None) -> tuple[pikepdf.Pdf, list[str]]:
+    """Return the joined document of join_pieces, not yet written, and its links that land
+    nowhere."""
     out = _open(pieces[0], 1)
     tree = _TagTree(out)
     outline = _leveled(_outline_items(out, out, 1), pieces[0].levels)
@@ -82,7 +101,7 @@ def join_pieces(pieces: Sequence[Piece], sheets: Sequence[bytes],
     expected = sum(p.pages + p.blank_before for p in pieces)
     if len(out.pages) != expected:
         raise RenderError(f"the joined PDF has {len(out.pages)} pages, its parts {expected}")
-    missing = _resolve_links(out, dests)
+    missing = _missing_links(out, dests)
     if "/Names" not in out.Root:  # a first part without anchors (the title pages)
         out.Root.Names = Dictionary()
     out.Root.Names.Dests = Dictionary(Names=Array(
@@ -94,10 +113,7 @@ def join_pieces(pieces: Sequence[Piece], sheets: Sequence[bytes],
     add_output_intent(out)
     out.Root.PageLabels = Dictionary(Nums=Array(
         [0, Dictionary(S=Name.r), roman_pages, Dictionary(S=Name.D)]))
-    buffer = io.BytesIO()
-    out.save(buffer, deterministic_id=True, compress_streams=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return Assembled(buffer.getvalue(), len(out.pages), tuple(missing))
+    return out, missing
 
 
 def _open(piece: Piece, number: int) -> pikepdf.Pdf:
@@ -249,22 +265,31 @@ def _dests(source: pikepdf.Pdf, out: pikepdf.Pdf) -> Iterator[tuple[str, Any]]:
         yield str(name), dest
 
 
-def _resolve_links(pdf: pikepdf.Pdf, dests: dict[str, Any]) -> list[str]:
-    """Turn the parts' foreign links back into internal ones; name those that land nowhere."""
-    missing: list[str] = []
+def name_foreign_links(pdf: pikepdf.Pdf) -> int:
+    """Turn a piece's links to FOREIGN_LINK anchors into links to named destinations, which
+    the join gives the whole document; return how many.
+
+    Done as each piece is written, on every core, rather than in the join: an index of
+    10,000 records holds 75,000 links, and the join's memory holds every object it copies."""
+    named = 0
     for page in pdf.pages:
         for annotation in page.get("/Annots", ()):
             action = annotation.get("/A")
             uri = str(action.get("/URI", "")) if action is not None else ""
-            if not uri.startswith(FOREIGN_LINK):
-                continue
-            anchor = uri[len(FOREIGN_LINK):]
-            if anchor not in dests:
-                missing.append(f"no anchor '{anchor}' for a link")
-            del annotation["/A"]
-            annotation.Dest = String(anchor)
-            annotation.Contents = String(anchor)
-    return missing
+            if uri.startswith(FOREIGN_LINK):
+                anchor = uri[len(FOREIGN_LINK):]
+                del annotation["/A"]
+                annotation.Dest = String(anchor)
+                annotation.Contents = String(anchor)
+                named += 1
+    return named
+
+
+def _missing_links(pdf: pikepdf.Pdf, dests: dict[str, Any]) -> list[str]:
+    """Name the links whose destination no part has."""
+    return [f"no anchor '{annotation.Dest}' for a link"
+            for page in pdf.pages for annotation in page.get("/Annots", ())
+            if isinstance(annotation.get("/Dest"), String) and str(annotation.Dest) not in dests]
 
 
 def _draw_folios(pdf: pikepdf.Pdf, sheets: Sequence[pikepdf.Pdf],

@@ -25,6 +25,7 @@ from compendium.fonts import (
 from compendium.logcapture import captured_warnings
 from compendium.memo import memoized
 from compendium.pdf.jobs import PdfJob, RenderedPdf
+from compendium.pdf.joining import name_foreign_links
 from compendium.pdf.tags import collapse_spans, mark_margins_as_artifacts
 
 
@@ -151,8 +152,9 @@ def attachments_of(job: PdfJob) -> list[Attachment]:
 
 
 def slimmed(pdf: bytes) -> tuple[bytes, list[str]]:
-    """Return ``pdf`` with its plain /Span tags collapsed (see tags.py), rewritten by qpdf,
-    and a warning for each font in it that is not one of the compendium's.
+    """Return ``pdf`` with its plain grouping tags collapsed (see tags.py) and its links to
+    other parts named (see joining.py), rewritten by qpdf, and a warning for each font in it
+    that is not one of the compendium's.
 
     qpdf's object streams hold a hundred objects each, where WeasyPrint writes one for the
     whole file: the join then parses only what it copies. (pikepdf, not pypdf, for the
@@ -164,6 +166,7 @@ def slimmed(pdf: bytes) -> tuple[bytes, list[str]]:
             for font in resources.get("/Font", pikepdf.Dictionary()).values():
                 names.add(str(font.get("/BaseFont", "")).lstrip("/"))
         collapse_spans(document)
+        name_foreign_links(document)
         buffer = io.BytesIO()
         document.save(buffer, deterministic_id=True,
                       object_stream_mode=pikepdf.ObjectStreamMode.generate,

@@ -1,11 +1,16 @@
 """Slim WeasyPrint's tag tree: content goes straight into the element it belongs to.
 
 WeasyPrint 70 wraps every run of text in a /Span element, and nests them as the boxes nest
-(a paragraph with a link holds spans in spans). A /Span with nothing but its content (no
-language, alternate or actual text, attributes or id) tells an assistive technology
-nothing that its parent does not: PDF/UA lets marked content sit in a paragraph directly.
-They were 173,000 of the 416,000 objects of a 10,000-record compendium, and qpdf holds
-every object of the joined file in memory until it writes it (see joining.py).
+(a paragraph with a link holds spans in spans); an inline box of no known role becomes a
+/NonStruct, which ISO 32000-1 §14.8.4.2 defines as grouping only ("its children are
+treated as if they were directly children of the parent"). Such an element with nothing
+but its content (no language, alternate or actual text, attributes or id) tells an
+assistive technology nothing that its parent does not: PDF/UA lets marked content sit in a
+paragraph directly. Plain spans were 173,000 of the 416,000 objects of a 10,000-record
+compendium, and qpdf holds every object of the joined file in memory until it writes it
+(see joining.py): about 2.4 KB each. For the same reason an object reference (/OBJR, one
+per link) is written inside its element rather than as an object of its own: the parent
+tree points at the element, never at the reference, so nothing else needs its number.
 """
 
 from __future__ import annotations
@@ -15,12 +20,16 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-PLAIN_SPAN_KEYS = frozenset({"/Type", "/S", "/P", "/K", "/Pg"})
-"""What a /Span may hold and still say nothing of its own."""
+PLAIN_KEYS = frozenset({"/Type", "/S", "/P", "/K", "/Pg"})
+"""What a grouping element may hold and still say nothing of its own."""
+
+GROUPING = frozenset({Name.Span, Name.NonStruct})
+"""The roles that only group their content: a plain one gives it to its parent."""
 
 
 def collapse_spans(pdf: pikepdf.Pdf) -> int:
-    """Move the content of each plain /Span into its parent element; return how many went.
+    """Move the content of each plain /Span or /NonStruct into its parent element, and put
+    each object reference inside its element; return how many elements went.
 
     Marked-content ids keep their page (an /MCR names it where the parent's page differs),
     and the parent tree maps each id to its new element."""
@@ -43,11 +52,14 @@ def _collapse_below(element: Dictionary, moved: dict[tuple[int, int], Dictionary
     for kid in _kids(element):
         if _is_element(kid):
             _collapse_below(kid, moved)
-            if _is_plain_span(kid):
+            if _is_plain_grouping(kid):
                 kids += [_lifted(item, kid, element) for item in _kids(kid)]
                 moved[kid.objgen] = element
                 changed = True
                 continue
+        elif _is_object_reference(kid) and kid.is_indirect:
+            kid = Dictionary({key: value for key, value in kid.items()})
+            changed = True
         kids.append(kid)
     if changed:
         element.K = Array(kids)
@@ -98,10 +110,16 @@ def _is_element(item: Any) -> bool:
         Name.StructElem and "/S" in item
 
 
-def _is_plain_span(element: Dictionary) -> bool:
-    """Return whether ``element`` is a /Span with only its content, on one known page."""
-    if element.get("/S") != Name.Span or not element.is_indirect or \
-            not set(element.keys()) <= PLAIN_SPAN_KEYS:
+def _is_object_reference(item: Any) -> bool:
+    """Return whether ``item`` is an object reference (an /OBJR: a link's annotation)."""
+    return isinstance(item, Dictionary) and item.get("/Type") == Name.OBJR
+
+
+def _is_plain_grouping(element: Dictionary) -> bool:
+    """Return whether ``element`` is a /Span or /NonStruct with only its content, on one
+    known page."""
+    if element.get("/S") not in GROUPING or not element.is_indirect or \
+            not set(element.keys()) <= PLAIN_KEYS:
         return False
     # Bare ids need the span's page to be named in their new place.
     return "/Pg" in element or not any(isinstance(k, int) for k in _kids(element))
