@@ -16,6 +16,7 @@ from compendium.pdf.jobs import PdfJob, render_pdf
 from compendium.pdf.joining import Piece, join_pieces
 from compendium.pdf.numbers import sheet_lines
 from compendium.pdf.parts import split_parts
+from compendium.pdf.subsets import SubsetMerger
 from compendium.pdf.tags import GROUPING, PLAIN_KEYS
 from compendium.pipeline import BuildRequest, make_print_job, run
 from tests.conftest import (
@@ -130,6 +131,43 @@ def test_the_join_refuses_a_part_missing_pages(tmp_path: Path) -> None:
     assert part.pages == 2
     with pytest.raises(RenderError, match="part 1 has 2 pages in its file, 3 when laid out"):
         join_pieces([Piece(part.data, 3, False)], [], [None, None, None], 0)
+
+
+@pytest.mark.slow
+def test_the_join_folds_each_faces_subsets_into_one_and_empties_the_others(
+        tmp_path: Path) -> None:
+    texts = ["Alpha bravo", "Xylophone quartz jewels", "Kayak 1234567890 vivid"]
+    parts = [render_pdf(PdfJob(html=f"<p>{text}</p><p><b>{text.upper()}</b></p>",
+                               project=tmp_path)) for text in texts]
+    pieces = [Piece(part.data, part.pages, False) for part in parts]
+    joined = join_pieces(pieces, [], [None] * len(pieces), 0)
+    pdf = pikepdf.open(io.BytesIO(joined.data))
+    fonts = {font.objgen: str(font.BaseFont) for page in pdf.pages
+             for font in page.Resources.Font.values()}
+    faces = [name.split("+")[1] for name in fonts.values()]
+    assert len(faces) == len(set(faces)) == 2  # regular and bold, each once
+    path = tmp_path / "joined.pdf"
+    path.write_bytes(joined.data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    for expected in texts:  # every glyph drawn from the one merged subset
+        assert expected in text and expected.upper() in text
+    subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
+
+    out = pikepdf.open(io.BytesIO(parts[0].data))
+    merger = SubsetMerger(out)
+    merger.fold(out.pages)
+    with pikepdf.open(io.BytesIO(parts[1].data)) as second:
+        copied = [font.objgen for font in second.pages[0].Resources.Font.values()]
+        out.pages.extend(second.pages)
+    copied_fonts = list(out.pages[1].Resources.Font.values())
+    assert len(copied) == 2
+    kept = {font.objgen for font in out.pages[0].Resources.Font.values()}
+    assert not kept & {font.objgen for font in copied_fonts}
+    merger.fold(out.pages[1:])
+    assert {font.objgen for font in out.pages[1].Resources.Font.values()} == kept
+    assert all(len(font.keys()) == 0 for font in copied_fonts)  # emptied: qpdf lets go
+    assert merger.finish() == 2
 
 
 def test_a_template_printing_a_part_twice_is_refused(

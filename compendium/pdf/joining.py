@@ -24,7 +24,7 @@ from compendium.errors import RenderError
 from compendium.pdf.intent import add_output_intent
 from compendium.pdf.numbers import Folio, sheet_lines
 from compendium.pdf.parts import FOREIGN_LINK
-from compendium.pdf.subsets import merge_subsets
+from compendium.pdf.subsets import SubsetMerger
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,8 @@ def _joined(pieces: Sequence[Piece], sheets: Sequence[bytes],
     """Return the joined document of join_pieces, not yet written, and its links that land
     nowhere."""
     out = _open(pieces[0], 1)
+    fonts = SubsetMerger(out)
+    fonts.fold(out.pages)
     tree = _TagTree(out)
     outline = _leveled(_outline_items(out, out, 1), pieces[0].levels)
     dests = dict(_dests(out, out))
@@ -97,6 +99,7 @@ def _joined(pieces: Sequence[Piece], sheets: Sequence[bytes],
             outline += _leveled(_outline_items(source, out, 1), piece.levels)
             for name, dest in _dests(source, out):
                 dests.setdefault(name, dest)
+            fonts.fold(out.pages[first:])
             _own_streams(out.pages[first:])
     expected = sum(p.pages + p.blank_before for p in pieces)
     if len(out.pages) != expected:
@@ -109,7 +112,7 @@ def _joined(pieces: Sequence[Piece], sheets: Sequence[bytes],
     _write_outline(out, outline)
     _draw_folios(out, [pikepdf.open(io.BytesIO(d)) for d in sheets], folios,
                  pikepdf.open(io.BytesIO(stamp)) if stamp else None)
-    merge_subsets(out)
+    fonts.finish()
     add_output_intent(out)
     out.Root.PageLabels = Dictionary(Nums=Array(
         [0, Dictionary(S=Name.r), roman_pages, Dictionary(S=Name.D)]))
