@@ -15,7 +15,7 @@ from compendium.pdf import run as print_run
 from compendium.pdf.jobs import PdfJob, render_pdf
 from compendium.pdf.joining import Piece, join_pieces
 from compendium.pdf.numbers import sheet_lines
-from compendium.pdf.parts import split_parts
+from compendium.pdf.parts import FOREIGN_LINK, split_parts
 from compendium.pdf.subsets import SubsetMerger
 from compendium.pdf.tags import GROUPING, PLAIN_KEYS
 from compendium.pipeline import BuildRequest, make_print_job, run
@@ -168,6 +168,22 @@ def test_the_join_folds_each_faces_subsets_into_one_and_empties_the_others(
     assert {font.objgen for font in out.pages[1].Resources.Font.values()} == kept
     assert all(len(font.keys()) == 0 for font in copied_fonts)  # emptied: qpdf lets go
     assert merger.finish() == 2
+
+
+def test_links_to_other_pieces_land_and_a_link_to_no_anchor_is_named(tmp_path: Path) -> None:
+    first = render_pdf(PdfJob(html=f'<p><a href="{FOREIGN_LINK}there">there</a> and '
+                                   f'<a href="{FOREIGN_LINK}nowhere">nowhere</a></p>',
+                              project=tmp_path))
+    second = render_pdf(PdfJob(html='<h2 id="there">There</h2>', project=tmp_path))
+    joined = join_pieces([Piece(first.data, 1, False), Piece(second.data, 1, False)], [],
+                         [None, None], 0)
+    assert joined.warnings == ("no anchor 'nowhere' for a link",)
+    pdf = pikepdf.open(io.BytesIO(joined.data))
+    names = pdf.Root.Names.Dests.Names
+    dests = {str(name): dest for name, dest in zip(names[::2], names[1::2], strict=True)}
+    links = {str(a.Dest): a for a in pdf.pages[0].Annots}
+    assert set(links) == {"there", "nowhere"} and "/A" not in links["there"]
+    assert dests["there"][0].objgen == pdf.pages[1].obj.objgen  # lands on the second page
 
 
 def test_a_template_printing_a_part_twice_is_refused(
