@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import shutil
@@ -130,6 +131,23 @@ def test_filter_by_entity_year_country_and_words(reader: Reader) -> None:
     page.click("button[type=reset]")
     wait_for(page, "document.querySelectorAll('article.record[hidden]').length === 0")
     assert reader.visible_ids() == {r.id for r in records}
+
+
+def test_the_find_boxs_choices_show_their_text_whole(reader: Reader) -> None:
+    """Chromium once drew a select's text below its padding, its descenders cut off."""
+    from PIL import Image
+
+    for select in ("#filter-entity", "#filter-year", "#filter-country"):
+        shot = Image.open(io.BytesIO(reader.page.locator(select).screenshot())).convert("L")
+        width, height = shot.size
+        # Inside the border, left of the arrow: the rows holding any dark (text) pixel.
+        inside = shot.crop((3, 3, width - 30, height - 3))
+        rows = [y for y in range(inside.size[1])
+                if min(inside.crop((0, y, inside.size[0], y + 1)).getdata()) < 128]
+        assert rows, select
+        above, below = rows[0], inside.size[1] - 1 - rows[-1]
+        # Whole and about centred: drawn low and cut, it had 14 px above and 3 below.
+        assert below >= 4 and above - below <= 6, (select, above, below)
 
 
 def test_record_and_paragraph_anchors_resolve(browser: Any, shipped_build: Path) -> None:
