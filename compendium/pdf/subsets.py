@@ -43,6 +43,8 @@ class SubsetMerger:
         self._faces: dict[str, _Face] = {}
         self._folded: dict[tuple[int, int], Dictionary] = {}  # subset → its face's font
         self._alone: dict[tuple[int, int], Dictionary] = {}  # fonts not mergeable
+        # Objects no emptied subset may take with it: the faces' fonts' and the others'.
+        self._kept: set[tuple[int, int]] = set()
 
     def fold(self, pages: Iterable[pikepdf.Page]) -> None:
         """Fold the subsets that ``pages`` (and their forms and annotations) draw with."""
@@ -56,14 +58,14 @@ class SubsetMerger:
                     target = self._fold(font)
                     if target is None:
                         self._alone[font.objgen] = font
+                        self._kept |= _reachable(font)
                         continue
                     self._folded[font.objgen] = target
                     if target is not font:
                         emptied.append(font)
                 fonts[key] = self._folded[font.objgen]
-        kept = {og for face in self._faces.values() for og in face.objects}
         for font in emptied:  # once every resource of ``pages`` names its face's font
-            for objgen in _reachable(font) - kept:
+            for objgen in _reachable(font) - self._kept:
                 self._pdf._replace_object(objgen, Dictionary())  # no public way to free it
 
     def _fold(self, font: Dictionary) -> Dictionary | None:
@@ -75,7 +77,8 @@ class SubsetMerger:
         name = _face_name(font)
         face = self._faces.get(name)
         if face is None:
-            face = self._faces[name] = _Face(font, _reachable(font), _Union(outlines))
+            face = self._faces[name] = _Face(font, _Union(outlines))
+            self._kept |= _reachable(font)
         elif not face.union.add(outlines):
             return None
         face.subsets += 1
@@ -120,8 +123,6 @@ class _Face:
 
     font: Dictionary
     """The font the merged subset goes into (the first subset met)."""
-    objects: set[tuple[int, int]]
-    """The objects of ``font``, which no emptied subset may take with it."""
     union: _Union
     """The glyphs of its subsets."""
     subsets: int = 0
