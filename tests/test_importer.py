@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -311,3 +314,68 @@ def test_generated_pages_lose_nothing_and_double_nothing(
                    "--into", str(into), "--check") == 0
     unodc = [p.read_text() for p in into.glob("unodc/*.md")]
     assert all("partners: [UNFPA]" in t for t in unodc if "period:" in t)
+
+
+PROFILE_UNDER_A_DATE = [  # the site shows an agency's profile text under a dated entry too
+    "Feb 2020 - Sep 2021 | UNODC",
+    "Item801 UNODC trained prosecutors in three countries on trafficking cases and "
+    "survivor-centred interviews.",
+    "Item802 UNODC helps Member States prevent crime and build justice systems that "
+    "protect the rights of women and girls.",
+    "Item803 UNODC works with police, prosecutors and courts on violence against women, "
+    "from prevention to the trial.",
+]
+PROFILE_LABELLED = [
+    "United Nations Office on Drugs and Crime",
+    "Background",
+    PROFILE_UNDER_A_DATE[2],
+    "Areas of Focus",
+    PROFILE_UNDER_A_DATE[3],
+]
+
+
+def imported_records(folder: Path, pages: list[Path]) -> dict[str, bytes]:
+    """Import ``pages`` (in this order) into a fresh project copy; return its records."""
+    project = folder / "project"
+    project.mkdir(parents=True)
+    for name in ("compendium.yml", "entities.yml", "glossary.yml"):  # the import may add
+        shutil.copy(ROOT / name, project / name)                     # entities to it
+    shutil.copytree(ROOT / "front", project / "front", dirs_exist_ok=True)
+    into = project / "sources"
+    assert run_cli(project, "import", *map(str, pages), "--into", str(into)) == 0
+    return {str(p.relative_to(into)): p.read_bytes() for p in into.rglob("*.md")
+            if "raw" not in p.relative_to(into).parts}
+
+
+@pytest.mark.slow
+def test_the_records_do_not_depend_on_the_order_of_the_pages(tmp_path: Path) -> None:
+    (tmp_path / "dated.txt").write_text("\n".join(PROFILE_UNDER_A_DATE) + "\n")
+    (tmp_path / "profile.txt").write_text("\n".join(PROFILE_LABELLED) + "\n")
+    pages = [*SEEDS[:3], tmp_path / "dated.txt", tmp_path / "profile.txt"]
+    orders = list(itertools.permutations(pages))
+    first = imported_records(tmp_path / "0", list(orders[0]))
+    for n, order in enumerate(random.Random(16).sample(orders, 5), start=1):
+        assert imported_records(tmp_path / str(n), list(order)) == first, order
+    # The profile's labelled sections keep its paragraphs, whichever page came first; no
+    # record is written empty.
+    profile = first["unodc/unodc-profile.md"].decode()
+    assert "Item802" in profile and "Item803" in profile
+    dated = next(text.decode() for name, text in first.items() if "2020-02" in name)
+    assert "Item801" in dated and "Item802" not in dated
+    assert all(text.decode().split("\n---\n", 1)[1].strip() for text in first.values())
+
+
+@pytest.mark.parametrize("mark", list(".,;:!?)]"))
+def test_a_line_starting_with_punctuation_carries_on_the_line_above(
+        tmp_path: Path, mark: str) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("United Nations Office on Drugs and Crime\n"
+                    "Item901 UNODC developed indicators to track protection in missions\n"
+                    f"{mark} A roll out of these indicators is expected through 2018.\n"
+                    "Item902 UNODC trained police officers on survivor-centred responses.\n")
+    records = imported_records(tmp_path, [page])
+    # As Markdown: the writer escapes what Markdown would read ("\\]").
+    texts = [re.sub(r"\\(.)", r"\1", text.decode()) for text in records.values()]
+    joined = [t for t in texts if "Item901" in t]
+    assert len(joined) == 1 and f"missions{mark} A roll out" in joined[0]
+    assert not any(t.split("\n---\n", 1)[1].lstrip().startswith(mark) for t in texts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from compendium.importer.attribution import UNATTRIBUTED, Names, themes_of
 from compendium.importer.dedupe import ParagraphIndex
@@ -79,17 +79,39 @@ class Assembly:
 
 
 def assemble(pages: Sequence[tuple[RawPage, Layout]], names: Names) -> Assembly:
-    """Turn the pages' layouts into record drafts, in page order."""
+    """Turn the pages' layouts into record drafts, the same whatever order the pages come
+    in: pages are taken by name, and every page's profiles before any page's entries.
+
+    A paragraph found twice belongs where it was first kept. A profile's labelled sections
+    say more about a paragraph than an entry does (the profile's text also stands, without
+    labels, under a dated entry on some pages): taken first, they keep it whichever page
+    came first. A draft left with no paragraph of its own is dropped, not written empty."""
     work = Assembly()
-    for page, layout in pages:
+    ordered = sorted(pages, key=lambda read: read[0].name)
+    for page, layout in ordered:
         for block in layout.profiles:
             _add_profile(work, page.name, block, layout, names)
+    for page, layout in ordered:
         previous = names.lookup(layout.page_entity) if layout.page_entity else None
         for stream in layout.streams:
             previous = _add_stream(work, page.name, stream, previous, names)
     for draft in work.drafts:
         if draft.kind == "profile" and not draft.name:
             draft.name = names.full_name(draft.entity)
+    return _without_empty_drafts(work)
+
+
+def _without_empty_drafts(work: Assembly) -> Assembly:
+    """Drop the drafts holding no paragraph (every one they read kept elsewhere)."""
+    held = set(work.owners.values()) | {d.draft for d in work.dispositions}
+    number = {old: new for new, old in enumerate(n for n in range(len(work.drafts))
+                                                 if n in held)}
+    if len(number) == len(work.drafts):
+        return work
+    work.drafts = [draft for n, draft in enumerate(work.drafts) if n in number]
+    work.owners = {slot: number[owner] for slot, owner in work.owners.items()}
+    work.profiles = {entity: number[n] for entity, n in work.profiles.items() if n in number}
+    work.dispositions = [replace(d, draft=number[d.draft]) for d in work.dispositions]
     return work
 
 

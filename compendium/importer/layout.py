@@ -41,6 +41,9 @@ LABEL_COLON = re.compile(rf"^(?P<label>{_LABEL_ALTERNATIVES})\s*:\s*(?P<text>\S.
                          re.IGNORECASE)
 SENTENCE_PUNCTUATION = ".!?)”\"’"
 # "View More" (and the French and Spanish links) stands before the full text of an entry.
+CONTINUATION = re.compile(r"[.,;:!?)\]]")
+"""How a line that carries on the line above starts: punctuation that no sentence, item or
+label starts with (a scraper broke the line before it, at a link or an inline tag)."""
 VIEW_MORE = re.compile(r"View More|Voir plus|Ver más", re.IGNORECASE)
 CITATION = re.compile(r"https?://|www\.|\((?:[A-Z][a-z]+ )?(?:19|20)\d{2}\)|(?:19|20)\d{2}\)?\.?$"
                       r"|^Please refer|^Veuillez|^Véase|^Consulte")
@@ -202,6 +205,8 @@ class _Walker:
         self.stream: Stream | None = None
         self.pending_marker = False
         self.last_heading: tuple[int, str] | None = None
+        self.last_text: tuple[list[Para], int] | None = None
+        """Where the last content line went (the paragraphs holding it), and its line."""
 
     def walk(self) -> Layout:
         lines = [line for line in self.page.lines if line.text]
@@ -213,6 +218,8 @@ class _Walker:
 
     def _step(self, lines: list[Line], index: int) -> int:
         line = lines[index]
+        if index and self._carries_on(line, lines[index - 1]):
+            return index + 1
         before, label, after = split_label(line.text, self.profile is not None)
         if self._awaits_single_value() and label is None:
             self._add_text(line)
@@ -233,6 +240,19 @@ class _Walker:
             if after:
                 self._add_text(Line(line.number, after))
         return index + 1
+
+    def _carries_on(self, line: Line, above: Line) -> bool:
+        """Join ``line`` to the paragraph of the line above if it carries it on (starts
+        with CONTINUATION punctuation, right after content); return whether it did."""
+        if not CONTINUATION.match(line.text) or self.last_text is None or \
+                self.last_text[1] != above.number:
+            return False
+        paras, _ = self.last_text
+        last = paras[-1]
+        paras[-1] = Para(last.text + line.text, last.line, last.after_marker)
+        self.last_text = (paras, line.number)
+        self.structure.append((line.number, line.text, "carries on the line above", ""))
+        return True
 
     def _heading(self, lines: list[Line], index: int) -> bool:
         """Read an unknown heading: an entity's name (learned), the full name under an
@@ -345,6 +365,7 @@ class _Walker:
     def _add_piece(self, para: Para) -> None:
         if self.profile is not None and self.field is not None and self._is_field_text(para):
             self.profile.fields[self.field].append(para)
+            self.last_text = (self.profile.fields[self.field], para.line)
             if self.field == "icon":
                 self._learn_icon(self.profile, para)
             return
@@ -353,6 +374,7 @@ class _Walker:
             self.stream = Stream(None, self.section_entity)
             self.streams.append(self.stream)
         self.stream.paras.append(para)
+        self.last_text = (self.stream.paras, para.line)
 
     def _learn_icon(self, block: ProfileBlock, icon: Para) -> None:
         """A profile's Icon (with its Title) names its entity: learn it if nobody knows it,
