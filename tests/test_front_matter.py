@@ -108,6 +108,34 @@ def test_a_front_matter_file_missing_is_named(project: Path, make_record: Record
     assert "front_matter: preface: unknown field" in err
 
 
+@pytest.mark.parametrize("outside", ["/etc/passwd", "../outside.md", "front/../../outside.md",
+                                     "link-out.md"])
+def test_no_file_outside_the_project_is_read_from_the_config(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        outside: str) -> None:
+    (project.parent / "outside.md").write_text("SECRET from outside the project\n")
+    (project / "link-out.md").symlink_to(project.parent / "outside.md")
+    config = project / "compendium.yml"
+    text = config.read_text().replace("methodology: front/methodology.md",
+                                      f"methodology: {outside}")
+    lines = text.splitlines()
+    named = {field: lines.index(f"{field}: {field}.yml") + 1 for field in ("entities", "glossary")}
+    config.write_text(re.sub(r"(?m)^(entities|glossary): \S+$", rf"\1: {outside}", text))
+    assert run_cli(project, "check") == 1
+    assert run_cli(project, "build") == 1
+    err = capsys.readouterr().err
+    for field, line in named.items():
+        assert f"{config.name}:{line}: {field}: {field}: file `{outside}` is outside the " \
+            "project" in err, err
+    config.write_text(text)  # the registry and glossary back: the front text is told next
+    assert run_cli(project, "build") == 1
+    err = capsys.readouterr().err
+    assert f"front_matter: methodology: file `{outside}` is outside the project" in err
+    assert "SECRET" not in err and "root:" not in err
+    assert not (project / "out").exists() or not any(
+        "SECRET" in f.read_text(errors="replace") for f in (project / "out").rglob("*.html"))
+
+
 # --- Charts ----------------------------------------------------------------------------------
 
 def activities(count: int, seed: int = 1) -> list[Record]:

@@ -200,6 +200,11 @@ def load_edition(path: Path) -> Edition:
     doc = _read_mapping(path)
     values = doc.value.values
     registry = path.parent / str(values.get("entities", "entities.yml"))
+    outside = tuple(_outside_problem(path, doc.value, (key,), str(values[key]))
+                    for key in ("entities", "glossary") if isinstance(values.get(key), str)
+                    and _in_project(path, str(values[key])) is None)
+    if outside:  # nothing read from them: the config may name any file of the machine
+        raise InvalidInput(doc.problems + outside)
     entities = _load_entities(registry)
     glossary = _load_glossary(path.parent / str(values["glossary"])) \
         if isinstance(values.get("glossary"), str) else Checked(())
@@ -352,13 +357,32 @@ def _front_text(path: Path, doc: YamlMapping, name: str,
     """Return (name, text) of the front-matter ``file`` the config names for ``name``."""
     if not isinstance(file, str):
         return Checked(None)
-    target = path.parent / file
+    target = _in_project(path, file)
+    if target is None:
+        return refused(_outside_problem(path, doc, ("front_matter", name), file))
     if not target.is_file():
         return refused(Problem(
             str(path), doc.line_of("front_matter", name), "front_matter", name,
             f"file `{file}` not found; expected a Markdown file, relative to {path.name}"))
     text = read_text(target)
     return refused(*text.problems) if text.value is None else Checked((name, text.value))
+
+
+def _in_project(config: Path, file: str) -> Path | None:
+    """Return the file the config names as ``file`` (relative to the config's folder, the
+    project), or None if it lies outside the project: the config is as untrusted as the
+    records, and what it names is printed in both editions."""
+    project = config.parent.resolve()
+    target = (project / file).resolve()
+    return target if target.is_relative_to(project) else None
+
+
+def _outside_problem(config: Path, doc: YamlMapping, where: tuple[str, ...],
+                     file: str) -> Problem:
+    """Return the problem of a config field naming ``file`` outside the project."""
+    return Problem(str(config), doc.line_of(*where), where[0], where[-1],
+                   f"file `{file}` is outside the project; expected a path inside "
+                   f"{config.parent.resolve().name}/, relative to {config.name}")
 
 
 def _markdown_problems(path: Path, doc: YamlMapping) -> tuple[Problem, ...]:
