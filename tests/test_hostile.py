@@ -77,6 +77,9 @@ def hostile_bodies(url: str, outside: Path) -> dict[str, str]:
         "javascript-link": "A [javascript link](javascript:window.pwned=1) and "
                            "<javascript:window.pwned=1>.",
         "data-link": "A [data link](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==).",
+        "data-autolink": "An autolink "
+                         "<data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==>.",
+        "file-autolink": "An autolink <file:///etc/passwd> here.",
         "file-image": "An image ![passwd](file:///etc/passwd) inline.",
         "outside-image": f"An image ![outside]({outside}) and ![up](../../../outside.png).",
         "http-image": f"An image ![remote]({url}/image.png) inline.",

@@ -112,7 +112,16 @@ def sanitize(html: str, marks: bool = False) -> str:
     return str(nh3.clean(html, tags=ALLOWED_TAGS | ({"ins", "del"} if marks else set()),
                          attributes=ALLOWED_ATTRIBUTES, allowed_classes=ALLOWED_CLASSES,
                          filter_style_properties={"text-align"},
-                         url_schemes={"http", "https", "mailto", "data"}, link_rel=None))
+                         url_schemes={"http", "https", "mailto", "data"}, link_rel=None,
+                         attribute_filter=_no_data_links))
+
+
+def _no_data_links(tag: str, attribute: str, value: str) -> str | None:
+    """Drop a ``data:`` address anywhere but an image's source (the project's images are
+    inlined as ``data:`` URLs; a link to one could carry a page of its own)."""
+    if value.lstrip().lower().startswith("data:") and (tag, attribute) != ("img", "src"):
+        return None
+    return value
 
 
 def _neutralise(tokens: Sequence[Token], record_id: str, images: Mapping[str, str]) -> None:
@@ -133,15 +142,16 @@ def _neutralise(tokens: Sequence[Token], record_id: str, images: Mapping[str, st
                         record_id, _shorten(str(token.attrGet("src"))))
             token.type, token.tag, token.content = "text", "", token.content
             token.children = None
-        elif token.type == "link_open" and token.markup in ("linkify", "autolink"):
-            token.attrSet("class", "bare-link")  # its text is its address: printed once
-        elif token.type == "span_open" and token.attrGet("lang"):
-            _set_direction(token)
         elif token.type == "link_open" and not _is_safe_link(str(token.attrGet("href") or "")):
+            # Autolinks (<data:…>) too: the scheme rule is the link's, whatever its markup.
             log.warning("%s: link `%s` made plain text; only http, https, mailto and "
                         "#anchors are kept", record_id, _shorten(str(token.attrGet("href"))))
             token.attrs = {}
             token.tag = "span"
+        elif token.type == "link_open" and token.markup in ("linkify", "autolink"):
+            token.attrSet("class", "bare-link")  # its text is its address: printed once
+        elif token.type == "span_open" and token.attrGet("lang"):
+            _set_direction(token)
     _close_neutralised_links(tokens)
 
 
