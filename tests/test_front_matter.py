@@ -3,8 +3,10 @@ annex headings; and the charts worth printing."""
 
 from __future__ import annotations
 
+import html
 import random
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +167,15 @@ def test_charts_use_at_most_eight_colours_and_say_what_they_count(count: int) ->
     for chart in charts:
         assert f"the {count} activity entries" in chart.source
         assert "profiles not counted" in chart.source
+
+
+@pytest.mark.parametrize("name", ["$\\sqrt{x$", "$\\mathcal{Q}$", "a $ b $ c", "100%"])
+def test_an_entity_name_is_drawn_as_written_not_read_as_a_formula(name: str) -> None:
+    made = [replace(record, entity=name if n % 2 else record.entity)
+            for n, record in enumerate(activities(60))]
+    svg = html.unescape(next(iter(Charts(made))).svg)
+    # As text: drawn as a formula, its letters came out as private-use glyphs (U+E23D).
+    assert name in svg and not re.search("[\ue000-\uf8ff]", svg)
 
 
 def test_no_chart_without_enough_data() -> None:

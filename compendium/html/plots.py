@@ -26,7 +26,9 @@ INK, ACCENT = "#1d2329", "#0b5394"
 # Typed Any: matplotlib's stubs want literal keys, which a shared style dict cannot give.
 STYLE: Any = {"svg.fonttype": "none", "svg.hashsalt": "compendium",
               "font.family": "Source Sans Pro", "font.size": 9, "axes.edgecolor": INK,
-              "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK, "text.color": INK}
+              "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK, "text.color": INK,
+              # Labels are entity names from the registry: "$…$" is their text, not a formula.
+              "text.parse_math": False}
 
 
 @memoized(limit=1)
