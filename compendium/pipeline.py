@@ -40,6 +40,7 @@ from compendium.records.history import MANIFEST_NAME, earlier_state, manifest_js
 from compendium.records.provenance import source_state
 from compendium.records.sources import RecordFile, read_record_files, read_text
 from compendium.records.validate import (
+    doubled_id_problems,
     source_page_problems,
     unprintable_problems,
     validate_records,
@@ -273,6 +274,9 @@ def render_html_edition(build: Build) -> Build:
     css = "\n".join(_style(build, name) for name in ("common.css", "screen.css"))
     script = project_text(_templates(build) / "reader.js")
     html = render_html(document, _templates(build), "html", inline_css=css, script=script)
+    doubled = doubled_id_problems(html, build.sources.records, build.sources.files)
+    if doubled:
+        raise InvalidInput(doubled)
     html = html.replace(FONTS_PLACEHOLDER, embedded_font_css(html, build.cache), 1)
     return _add_outputs(build, {HTML_NAME: html.encode()})
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import http.server
 import io
+import random
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -244,3 +246,30 @@ def test_a_stylesheet_url_is_not_fetched_by_the_opened_draft(
     page.close()
     assert "Some text about the work." in shown
     assert server.requests == []
+
+
+@pytest.mark.slow
+def test_a_record_id_the_book_already_uses_is_refused_naming_the_record(
+        small_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every id the rendered page gives to something that is not a record (parts of the
+    book, headings, paragraphs), tried as a record's id: found in the page, not listed."""
+    from compendium.records.validate import ID, ID_ATTRIBUTE
+
+    assert run_cli(small_project, "build", "--format", "html") == 0
+    page = (small_project / "out" / "compendium.html").read_text()
+    records = {p.stem for p in (small_project / "sources").rglob("*.md")}
+    taken = sorted({i for i in ID_ATTRIBUTE.findall(page) if ID.match(i)} - records)
+    assert {"annex-sources", "acronyms", "introduction"} <= set(taken)
+    assert any(re.fullmatch(r".+-p\d+", i) for i in taken)  # another record's paragraph
+    chosen = random.Random(16).sample(taken, min(12, len(taken)))
+    folder = small_project / "sources" / "taken"
+    folder.mkdir()
+    for rid in chosen:
+        (folder / f"{rid}.md").write_text(
+            f"---\nid: {rid}\nkind: activity\nentity: IOM\nprovenance: {{kind: e-mail, "
+            "note: a focal point, date: 2026-01-05}\n---\nText of a record whose id is taken.\n")
+    assert run_cli(small_project, "build") == 1  # all in one run, before any output
+    err = capsys.readouterr().err
+    for rid in chosen:
+        assert f"sources/taken/{rid}.md:2: {rid}: id: the compendium already has an element " \
+            f"with id `{rid}`" in err, (rid, err)

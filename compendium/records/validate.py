@@ -405,3 +405,24 @@ def _build_period(raw: dict[str, Any] | None) -> Period | None:
     end = parse_year_month(raw["end"]) if "end" in raw else None
     assert isinstance(start, YearMonth) and not isinstance(end, str)
     return Period(start, end)
+
+
+ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')
+
+
+def doubled_id_problems(html: str, records: Sequence[Record],
+                        files: Sequence[RecordFile]) -> tuple[Problem, ...]:
+    """Return a problem for each record whose id the rendered ``html`` gives to something
+    else too: a part of the book (``annex-sources``, ``chapter-iom``), a heading, another
+    record's paragraph (``iom-profile-p1``). Only the first of two equal ids can be reached,
+    so a link to the book's part could land on the record, or the record be lost to links.
+    Found in the rendered page, so whatever ids a project's own templates give count too."""
+    counts: dict[str, int] = {}
+    for found in ID_ATTRIBUTE.findall(html):
+        counts[found] = counts.get(found, 0) + 1
+    lines = {file.path: file.front.line_of("id") for file in files}
+    return tuple(
+        Problem(str(record.path), lines.get(record.path, 1), record.id, "id",
+                f"the compendium already has an element with id `{record.id}` (a part of "
+                "the book, a heading or another record's paragraph); expected an id of its own")
+        for record in records if counts.get(record.id, 0) > 1)
