@@ -170,6 +170,24 @@ def test_the_join_folds_each_faces_subsets_into_one_and_empties_the_others(
     assert merger.finish() == 2
 
 
+@pytest.mark.slow
+def test_the_join_keeps_one_copy_of_a_font_it_cannot_merge(tmp_path: Path) -> None:
+    # Chinese falls back to Noto Serif CJK, a CFF face: each piece embeds the same subset.
+    parts = [render_pdf(PdfJob(html=f"<p lang='zh'>中文 part {n}</p>", project=tmp_path))
+             for n in range(3)]
+    joined = join_pieces([Piece(part.data, part.pages, False) for part in parts], [],
+                         [None] * 3, 0)
+    path = tmp_path / "joined.pdf"
+    path.write_bytes(joined.data)
+    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True,
+                           text=True).stdout.splitlines()[2:]
+    cjk = [line for line in fonts if "CJK" in line]
+    assert len(cjk) == 1, fonts
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    assert all(f"中文 part {n}" in text for n in range(3))
+
+
 def test_links_to_other_pieces_land_and_a_link_to_no_anchor_is_named(tmp_path: Path) -> None:
     first = render_pdf(PdfJob(html=f'<p><a href="{FOREIGN_LINK}there">there</a> and '
                                    f'<a href="{FOREIGN_LINK}nowhere">nowhere</a></p>',

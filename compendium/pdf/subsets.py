@@ -43,6 +43,7 @@ class SubsetMerger:
         self._faces: dict[str, _Face] = {}
         self._folded: dict[tuple[int, int], Dictionary] = {}  # subset → its face's font
         self._alone: dict[tuple[int, int], Dictionary] = {}  # fonts not mergeable
+        self._alone_by_print: dict[bytes, Dictionary] = {}  # those, by what they hold
         # Objects no emptied subset may take with it: the faces' fonts' and the others'.
         self._kept: set[tuple[int, int]] = set()
 
@@ -55,7 +56,7 @@ class SubsetMerger:
                 if not _is_type0(font) or font.objgen in self._alone:
                     continue
                 if font.objgen not in self._folded:
-                    target = self._fold(font)
+                    target = self._fold(font) or self._same_as_alone(font)
                     if target is None:
                         self._alone[font.objgen] = font
                         self._kept |= _reachable(font)
@@ -86,6 +87,16 @@ class SubsetMerger:
         face.texts.update(_to_unicode(font.ToUnicode.read_bytes()))
         face.boxes.append([float(v) for v in _descendant(font).FontDescriptor.FontBBox])
         return face.font
+
+    def _same_as_alone(self, font: Dictionary) -> Dictionary | None:
+        """Return a font left alone before that ``font`` repeats exactly (each piece that
+        falls back to a CFF face, such as Noto Serif CJK, embeds the same subset again),
+        or None; the first met of such fonts is remembered."""
+        key = _fingerprint(font)
+        if key not in self._alone_by_print:
+            self._alone_by_print[key] = font
+            return None
+        return self._alone_by_print[key]
 
     def finish(self) -> int:
         """Fold the subsets drawn since (page numbers, stamp), write each face's merged font
@@ -130,6 +141,19 @@ class _Face:
     widths: dict[int, Any] = field(default_factory=dict)
     texts: dict[int, bytes] = field(default_factory=dict)
     boxes: list[list[float]] = field(default_factory=list)
+
+
+def _fingerprint(font: Dictionary) -> bytes:
+    """Return a digest of what ``font`` draws with: its face, program, widths and text map
+    (two fonts with the same are one)."""
+    digest = hashlib.sha256(_face_name(font).encode() + b"\0" + _data(font))
+    try:
+        digest.update(repr(_descendant(font).get("/W")).encode())
+    except (AttributeError, IndexError, KeyError, TypeError):
+        digest.update(b"no descendant")
+    to_unicode = font.get("/ToUnicode")
+    digest.update(to_unicode.read_bytes() if isinstance(to_unicode, pikepdf.Stream) else b"")
+    return digest.digest()
 
 
 def _resources(pages: Iterable[pikepdf.Page]) -> Iterator[Dictionary]:
