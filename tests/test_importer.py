@@ -379,3 +379,38 @@ def test_a_line_starting_with_punctuation_carries_on_the_line_above(
     joined = [t for t in texts if "Item901" in t]
     assert len(joined) == 1 and f"missions{mark} A roll out" in joined[0]
     assert not any(t.split("\n---\n", 1)[1].lstrip().startswith(mark) for t in texts)
+
+
+def test_an_entity_is_found_by_its_name_in_any_word_order() -> None:
+    from compendium.importer.attribution import Names, name_words
+
+    edition = load_edition(ROOT / "compendium.yml")
+    names = Names(edition.entities)
+    long_names = [(e.acronym, n) for e in edition.entities for n in (e.name, *e.aliases)
+                  if name_words(n) is not None]
+    assert len(long_names) >= 10
+    rng = random.Random(16)
+    for acronym, name in long_names:
+        words = name.split()
+        rng.shuffle(words)
+        shuffled = " ".join(words)
+        assert names.lookup(shuffled) in (acronym, None), (name, shuffled)  # None: shared
+        assert names.lookup(shuffled + " Extra") is None
+    assert names.lookup("United Nations Office of the High Commissioner for Refugees") == \
+        "UNHCR"  # the site's heading for UNHCR, not the registry's spelling
+
+
+def test_a_short_line_above_an_entry_leads_it_rather_than_being_a_record(
+        tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("United Nations Office on Drugs and Crime\n"
+                    "Data Collection\n"
+                    "Item701 UNODC collects data on trafficking of women through national "
+                    "surveys.\n"
+                    "Analysis and research\n"
+                    "Item702 UNODC published a global study on femicide with new data.\n")
+    records = imported_records(tmp_path, [page])
+    bodies = [text.decode().split("\n---\n", 1)[1] for text in records.values()]
+    assert sorted(b.split("\n\n")[0].strip() for b in bodies) == ["Analysis and research",
+                                                                   "Data Collection"]
+    assert all(len(b.strip().split("\n\n")) == 2 for b in bodies)

@@ -49,3 +49,20 @@ LABELLED = [
 def test_a_label_is_found_where_the_page_puts_it(line: str, in_profile: bool,
                                                   split: tuple[str, str | None, str]) -> None:
     assert split_label(line, in_profile) == split
+
+
+@pytest.mark.parametrize("start", ["1. ", "12. ", "3) ", "# ", "### ", "> ", "+ ", "= ", "* ",
+                                   "1.", "Plain ", "`code` ", "**bold** ", "_x_ "])
+def test_a_paragraph_written_by_the_importer_reads_back_as_the_same_text(start: str) -> None:
+    """Whatever a page's paragraph starts with, its record shows it as written: no list,
+    heading or quote made of it, and no backslash printed (CommonMark escapes punctuation
+    only: "\\1." shows its backslash)."""
+    from markdown_it import MarkdownIt
+
+    from compendium.importer.records import escape
+
+    text = f"{start}The ILO report on care work (2018) was launched in 45 countries."
+    tokens = MarkdownIt("commonmark").parse(escape(text))
+    assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
+    inline = tokens[1].children or []
+    assert "".join(c.content for c in inline if c.type in ("text", "code_inline")) == text

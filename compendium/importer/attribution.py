@@ -37,6 +37,20 @@ def name_key(name: str) -> str:
     return _SPACES.sub(" ", name.translate(_TYPOGRAPHY)).strip().casefold()
 
 
+SMALL_WORDS = frozenset({"of", "the", "for", "and", "on", "in", "to", "at", "a", "an", "de",
+                         "la", "le", "les", "des", "du", "et", "el", "los", "las", "del", "y"})
+"""Words a name may place anywhere or leave out ("Office of the United Nations High
+Commissioner for Refugees", "United Nations Office of the High Commissioner for Refugees")."""
+MIN_NAME_WORDS = 3
+"""Words a name needs before its words alone, in any order, can tell an entity."""
+
+
+def name_words(name: str) -> frozenset[str] | None:
+    """Return the words of a long name, order and small words aside (None: too short)."""
+    words = frozenset(re.findall(r"\w+", name_key(name))) - SMALL_WORDS
+    return words if len(words) >= MIN_NAME_WORDS else None
+
+
 @dataclass(frozen=True, slots=True)
 class Learned:
     """An entity the import met on a page and the registry does not list."""
@@ -64,16 +78,28 @@ class Names:
     learned: dict[str, Learned] = field(default_factory=dict)
     """Entities learned, by key, in the order met."""
     _index: dict[str, str] = field(default_factory=dict)
+    _words: dict[frozenset[str], str | None] = field(default_factory=dict)
     _pattern: re.Pattern[str] | None = None
 
     def __post_init__(self) -> None:
         for e in self.entities:
             for name in (e.acronym, e.name, *e.aliases):
                 self._index.setdefault(name_key(name), e.acronym)
+                self._add_words(name, e.acronym)
 
     def lookup(self, name: str) -> str | None:
-        """Return the acronym of the entity called ``name``, None when nobody is."""
-        return self._index.get(name_key(name))
+        """Return the acronym of the entity called ``name``, None when nobody is: by the
+        name as spelt, else by its words in any order (a long name only, and only when one
+        entity has those words)."""
+        found = self._index.get(name_key(name))
+        words = name_words(name) if found is None else None
+        return self._words.get(words) if words is not None else found
+
+    def _add_words(self, name: str, key: str) -> None:
+        """Index a long name by its words; words two entities share tell neither."""
+        words = name_words(name)
+        if words is not None:
+            self._words[words] = key if self._words.get(words, key) == key else None
 
     def lookup_heading(self, text: str) -> str | None:
         """Return the entity a heading names, also when it gives name and acronym together:
@@ -99,6 +125,7 @@ class Names:
         self.learned[key] = Learned(key, name, page, line, how)
         for each in (key, name):
             self._index[name_key(each)] = key
+            self._add_words(each, key)
         self._pattern = None
         return key
 
@@ -108,6 +135,7 @@ class Names:
         if entity is None or self.lookup(name) is not None:
             return
         self._index[name_key(name)] = acronym
+        self._add_words(name, acronym)
         self._pattern = None
         if entity.name == entity.key and " " in name and " " not in entity.key:
             self.learned[acronym] = Learned(entity.key, name, entity.page, entity.line,
@@ -126,6 +154,8 @@ class Names:
         gone = self.learned.pop(other)
         for each in (gone.key, gone.name, *gone.aliases):
             self._index[name_key(each)] = acronym
+            if (words := name_words(each)) is not None:
+                self._words[words] = acronym
         self._pattern = None
         entity = self.learned.get(acronym)
         if entity is not None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from compendium.importer.dedupe import fold, fuller, same_folded
-from compendium.importer.layout import Para
+from compendium.importer.layout import Para, is_heading_like
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +117,23 @@ def _lone_entries(paras: Sequence[Para], taken: list[bool]) -> list[Unit]:
         if is_taken:
             previous_free = False
             continue
-        if para.is_bullet and units and previous_free:
+        if units and previous_free and (para.is_bullet or _leads(units[-1], para)):
             units[-1].append(para)
         else:
             units.append([para])
         previous_free = True
     return [Unit(tuple(u)) for u in units]
+
+
+LEAD_MAX_WORDS = 8
+"""Words of a line that may lead the entry after it (a category: "Data Collection")."""
+
+
+def _leads(unit: Sequence[Para], para: Para) -> bool:
+    """Whether ``unit`` is one short line without a sentence's end (a category the site
+    shows above an entry, such as "Data Collection") and ``para`` the entry it leads: the
+    line then opens that entry rather than being a record of its own."""
+    lead = unit[0]
+    return (len(unit) == 1 and not lead.is_bullet and not para.after_marker
+            and len(lead.text.split()) <= LEAD_MAX_WORDS and is_heading_like(lead.text)
+            and not is_heading_like(para.text))

@@ -24,7 +24,8 @@ WRAP_CHARS = 10_000
 """Longest line a record body gets: half what the build accepts."""
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 """libyaml's dumper when present (ten times faster, same text), else PyYAML's."""
-LINE_START_SYNTAX = re.compile(r"^(#{1,6}\s|>|\+\s|=+\s*$|\d+[.)]\s)")
+LINE_START_SYNTAX = re.compile(r"^(#{1,6}\s|>|\+\s|=+\s*$)")
+ORDERED_ITEM = re.compile(r"^(\d+)[.)]\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +166,10 @@ def escape(text: str) -> str:
         last = match.end()
     pieces.append(_escape_plain(text[last:]))
     escaped = "".join(pieces)
+    if (number := ORDERED_ITEM.match(escaped)) is not None:
+        # "1." would start a list; a backslash before the digit is no escape (CommonMark
+        # escapes punctuation only) and would be printed: it goes before the dot.
+        return f"{number[1]}\\{escaped[number.end(1):]}"
     return "\\" + escaped if LINE_START_SYNTAX.match(escaped) else escaped
 
 
