@@ -195,20 +195,23 @@ CHAPTER_FIELDS: dict[str, tuple[type, bool]] = {
 RULE_FIELDS = ("entities", "themes", "ids", "except_themes")
 
 
-def load_edition(path: Path) -> Edition:
-    """Read and validate the edition config; raise InvalidInput listing every problem."""
+def load_edition(path: Path, project: Path | None = None) -> Edition:
+    """Read and validate the edition config; raise InvalidInput listing every problem.
+    Files it names must lie in its folder, or in ``project`` (an earlier config, read from
+    a temporary folder whose entries point into the project)."""
     doc = _read_mapping(path)
+    root = project or path.parent
     values = doc.value.values
     registry = path.parent / str(values.get("entities", "entities.yml"))
     outside = tuple(_outside_problem(path, doc.value, (key,), str(values[key]))
                     for key in ("entities", "glossary") if isinstance(values.get(key), str)
-                    and _in_project(path, str(values[key])) is None)
+                    and _in_project(path, str(values[key]), root) is None)
     if outside:  # nothing read from them: the config may name any file of the machine
         raise InvalidInput(doc.problems + outside)
     entities = _load_entities(registry)
     glossary = _load_glossary(path.parent / str(values["glossary"])) \
         if isinstance(values.get("glossary"), str) else Checked(())
-    edition = _build_edition(path, doc, entities.value)
+    edition = _build_edition(path, doc, entities.value, root)
     problems = doc.problems + entities.problems + glossary.problems + edition.problems
     if problems or edition.value is None:
         raise InvalidInput(problems)
@@ -275,8 +278,8 @@ def _is_type(value: object, expected: type) -> bool:
     return isinstance(value, expected)
 
 
-def _build_edition(path: Path, doc: Checked[YamlMapping],
-                   entities: tuple[Entity, ...]) -> Checked[Edition | None]:
+def _build_edition(path: Path, doc: Checked[YamlMapping], entities: tuple[Entity, ...],
+                   root: Path) -> Checked[Edition | None]:
     """Turn the config's mapping into an Edition (None when it or the mapping has a problem),
     with the problems of its chapters and other values."""
     config, m = doc.value, doc.value.values
@@ -284,7 +287,7 @@ def _build_edition(path: Path, doc: Checked[YamlMapping],
     paper = _paper(path, config)
     labels = _build_labels(path, config)
     imprint = _build_imprint(path, config)
-    texts = _read_front_matter(path, config)
+    texts = _read_front_matter(path, config, root)
     problems = (chapters.problems + paper.problems + _review_url_problems(path, config)
                 + labels.problems + imprint.problems + texts.problems
                 + _markdown_problems(path, config))
@@ -335,7 +338,8 @@ def _build_imprint(path: Path, doc: YamlMapping) -> Checked[Imprint]:
                               if k in IMPRINT_FIELDS and isinstance(v, str)}), problems)
 
 
-def _read_front_matter(path: Path, doc: YamlMapping) -> Checked[tuple[tuple[str, str], ...]]:
+def _read_front_matter(path: Path, doc: YamlMapping,
+                       root: Path) -> Checked[tuple[tuple[str, str], ...]]:
     """Return (name, Markdown text) of each front-matter file the config names, in the
     book's order, with a problem for an unknown name, an unreadable file or an introduction
     given here and as text."""
@@ -345,19 +349,19 @@ def _read_front_matter(path: Path, doc: YamlMapping) -> Checked[tuple[tuple[str,
     spec = {name: (str, False) for name in FRONT_MATTER}
     fields = check_fields(str(path), raw, spec, "front_matter",
                           lambda key: doc.line_of("front_matter", key))
-    texts = gather(_front_text(path, doc, name, raw.get(name)) for name in FRONT_MATTER)
+    texts = gather(_front_text(path, doc, name, raw.get(name), root) for name in FRONT_MATTER)
     twice = (Problem(str(path), doc.line_of("introduction"), "-", "introduction",
                      "given twice, here and in front_matter; expected one"),) \
         if "introduction" in dict(texts.value) and "introduction" in doc.values else ()
     return Checked(texts.value, fields + texts.problems + twice)
 
 
-def _front_text(path: Path, doc: YamlMapping, name: str,
-                file: object) -> Checked[tuple[str, str] | None]:
+def _front_text(path: Path, doc: YamlMapping, name: str, file: object,
+                root: Path) -> Checked[tuple[str, str] | None]:
     """Return (name, text) of the front-matter ``file`` the config names for ``name``."""
     if not isinstance(file, str):
         return Checked(None)
-    target = _in_project(path, file)
+    target = _in_project(path, file, root)
     if target is None:
         return refused(_outside_problem(path, doc, ("front_matter", name), file))
     if not target.is_file():
@@ -368,13 +372,14 @@ def _front_text(path: Path, doc: YamlMapping, name: str,
     return refused(*text.problems) if text.value is None else Checked((name, text.value))
 
 
-def _in_project(config: Path, file: str) -> Path | None:
-    """Return the file the config names as ``file`` (relative to the config's folder, the
-    project), or None if it lies outside the project: the config is as untrusted as the
-    records, and what it names is printed in both editions."""
-    project = config.parent.resolve()
-    target = (project / file).resolve()
-    return target if target.is_relative_to(project) else None
+def _in_project(config: Path, file: str, root: Path) -> Path | None:
+    """Return the file the config names as ``file`` (relative to the config's folder), or
+    None if it lies outside that folder and ``root`` (symbolic links followed): the config
+    is as untrusted as the records, and what it names is printed in both editions."""
+    target = (config.parent / file).resolve()
+    inside = target.is_relative_to(config.parent.resolve()) or \
+        target.is_relative_to(root.resolve())
+    return target if inside else None
 
 
 def _outside_problem(config: Path, doc: YamlMapping, where: tuple[str, ...],

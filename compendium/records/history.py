@@ -177,7 +177,7 @@ def _edition_at(commit: str, edition: Edition) -> Edition:
             elif (project / name).is_file():
                 shutil.copy(project / name, Path(folder) / name)
         try:
-            return load_edition(Path(folder) / edition.path.name)
+            return load_edition(Path(folder) / edition.path.name, project)
         except InvalidInput:
             return edition
 
