@@ -40,6 +40,7 @@ from compendium.records.history import MANIFEST_NAME, earlier_state, manifest_js
 from compendium.records.provenance import source_state
 from compendium.records.sources import RecordFile, read_record_files, read_text
 from compendium.records.validate import (
+    dangling_link_warnings,
     doubled_id_problems,
     source_page_problems,
     unprintable_problems,
@@ -277,6 +278,8 @@ def render_html_edition(build: Build) -> Build:
     doubled = doubled_id_problems(html, build.sources.records, build.sources.files)
     if doubled:
         raise InvalidInput(doubled)
+    for warning in dangling_link_warnings(html, build.sources.records, document.bodies):
+        log.warning("%s", warning)
     html = html.replace(FONTS_PLACEHOLDER, embedded_font_css(html, build.cache), 1)
     return _add_outputs(build, {HTML_NAME: html.encode()})
 

@@ -273,3 +273,20 @@ def test_a_record_id_the_book_already_uses_is_refused_naming_the_record(
     for rid in chosen:
         assert f"sources/taken/{rid}.md:2: {rid}: id: the compendium already has an element " \
             f"with id `{rid}`" in err, (rid, err)
+
+
+@pytest.mark.slow
+def test_a_link_to_no_id_is_a_warning_naming_its_record(
+        small_project: Path, caplog: pytest.LogCaptureFixture) -> None:
+    folder = small_project / "sources" / "links"
+    folder.mkdir()
+    targets = {"nowhere": "no-such-anchor", "typo": "iom-profil", "gone": "iom-profile-p99",
+               "fine": "iom-profile", "part": "annex-sources"}
+    for name, target in targets.items():
+        (folder / f"links-{name}.md").write_text(
+            f"---\nid: links-{name}\nkind: activity\nentity: IOM\nprovenance: {{kind: "
+            f"e-mail, note: a focal point, date: 2026-01-05}}\n---\nSee [there](#{target}).\n")
+    assert run_cli(small_project, "build", "--format", "html") == 0
+    dangling = sorted(m for m in caplog.messages if "lands nowhere" in m)
+    assert [m.split(":")[0] for m in dangling] == ["links-gone", "links-nowhere", "links-typo"]
+    assert all("sources/links/links-" in m for m in dangling)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import html as html_module
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -426,3 +427,17 @@ def doubled_id_problems(html: str, records: Sequence[Record],
                 f"the compendium already has an element with id `{record.id}` (a part of "
                 "the book, a heading or another record's paragraph); expected an id of its own")
         for record in records if counts.get(record.id, 0) > 1)
+
+
+LOCAL_LINK = re.compile(r'\shref="#([^"]+)"')
+
+
+def dangling_link_warnings(html: str, records: Sequence[Record],
+                           bodies: Mapping[str, str]) -> list[str]:
+    """Return a warning for each link of a record's text to an id the rendered ``html``
+    does not have (a mistyped record id, a paragraph that went): it would land nowhere."""
+    ids = set(ID_ATTRIBUTE.findall(html))
+    return [f"{record.id}: link to `#{html_module.unescape(target)}` lands nowhere: no "
+            f"record, paragraph or part of the compendium has that id ({record.path})"
+            for record in records for target in LOCAL_LINK.findall(bodies.get(record.id, ""))
+            if target not in ids]
