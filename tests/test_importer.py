@@ -414,3 +414,28 @@ def test_a_short_line_above_an_entry_leads_it_rather_than_being_a_record(
     assert sorted(b.split("\n\n")[0].strip() for b in bodies) == ["Analysis and research",
                                                                    "Data Collection"]
     assert all(len(b.strip().split("\n\n")) == 2 for b in bodies)
+
+
+@pytest.mark.parametrize("line", ["|", "•", "—", "/", "·", "...", "* * *", "Measures",
+                                  "Mesures", "Medidas", "Agencies"])
+def test_a_line_with_no_text_or_a_listing_title_is_residue(tmp_path: Path, line: str) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text(f"{line}\nUnited Nations Children's Fund\nBackground\n"
+                    "Item601 UNICEF works for every child, in every country.\n"
+                    f"Resources\nReport on violence (2016)\n{line}\nGuidelines (2017)\n"
+                    f"{line}\nItem602 UNESCO trained teachers on school-related violence.\n")
+    records = imported_records(tmp_path, [page])
+    texts = "\n".join(text.decode() for text in records.values())
+    assert "unattributed" not in " ".join(records)
+    assert not re.search(rf"(?m)^(- )?\\?{re.escape(line)}$", texts), texts
+    assert "Item601" in texts and "Item602" in texts and "Guidelines (2017)" in texts
+
+
+def test_an_entry_led_by_a_category_line_is_the_entity_its_text_names(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("Prevention, Including Awareness Raising and Advocacy\n"
+                    "Item501 In October 2016, UNESCO held a regional meeting on school "
+                    "violence.\n"
+                    "Item502 UNFPA supported a campaign on harmful practices in schools.\n")
+    records = imported_records(tmp_path, [page])
+    assert sorted(name.split("/")[0] for name in records) == ["unesco", "unfpa"]

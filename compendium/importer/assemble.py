@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from compendium.importer.attribution import UNATTRIBUTED, Names, themes_of
 from compendium.importer.dedupe import ParagraphIndex
 from compendium.importer.entries import Unit, group_entries, one_entry
-from compendium.importer.layout import Layout, Para, ProfileBlock, Stream
+from compendium.importer.layout import Layout, Para, ProfileBlock, Stream, is_heading_like
 from compendium.importer.rawpage import RawPage
 from compendium.model import Period
 
@@ -217,8 +217,14 @@ def _entities(page: str, stream: Stream, unit: Unit, previous: str | None,
         return found[0], tuple(dict.fromkeys(n for n in found[1:] if n != found[0]))
     if stream.entity_hint:
         return names.lookup(stream.entity_hint) or stream.entity_hint, ()
-    named = names.first_named(unit.paras[0].text)
+    named = names.first_named(_lead(unit).text)
     return named or previous, ()
+
+
+def _lead(unit: Unit) -> Para:
+    """Return the entry's first paragraph of text, past a category line leading it
+    ("Prevention, Including Awareness Raising"): the one that names the entity."""
+    return next((p for p in unit.paras if not is_heading_like(p.text)), unit.paras[0])
 
 
 def _add_unit(work: Assembly, page: str, stream: Stream, unit: Unit, entity: str,
@@ -233,7 +239,7 @@ def _add_unit(work: Assembly, page: str, stream: Stream, unit: Unit, entity: str
         number = len(work.drafts)
         period = stream.header.period if stream.header else None
         work.drafts.append(Draft("activity", entity, partners, period,
-                                 themes_of(unit.paras[0].text, entity), review=review))
+                                 themes_of(_lead(unit).text, entity), review=review))
     work.drafts[number].sources.append((page, *lines))
     work.drafts[number].slots += _place(work, page, unit.paras, number)
     for merged in unit.merged:

@@ -32,6 +32,10 @@ RESIDUE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                            r"(?:\s+(?:results?|résultats?|resultados?))?|"
                            r"page \d+ (?:of|sur|de) \d+"),
         ("page number or stray footnote digit", r"\d{1,3}"),
+        ("listing title", r"measures|mesures|medidas|agencies|agences|agencias|"
+                          r"entities|entités|entidades"),
+        # A line with no letter or digit says nothing: the "|" between a list's items.
+        ("separator", r"[\W_]+"),
     ))
 LOGO = re.compile(r"^(?P<name>.{2,80}?)\s+(?:logo|logotipo)$|"
                   r"^(?:logo|logotipo)\s+(?:de\s+l[a']\s*|de\s+|del\s+|of\s+)?(?P<after>.{2,80})$",
