@@ -25,7 +25,7 @@ from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
 from compendium.html.changes import Changes, Chapters, compare
 from compendium.html.document import Document, Stamp, build_document, with_changes
 from compendium.html.images import image_problems, images_in
-from compendium.html.page import render_html
+from compendium.html.page import PAGE_TEMPLATE, render_html
 from compendium.logcapture import captured_warnings
 from compendium.model import NO_PAGES, BuildStats, Chapter, Pagination, Problem, Record
 from compendium.output import remove_stale, write_outputs
@@ -275,11 +275,11 @@ def render_html_edition(build: Build) -> Build:
     css = "\n".join(_style(build, name) for name in ("common.css", "screen.css"))
     script = project_text(_templates(build) / "reader.js")
     html = render_html(document, _templates(build), "html", inline_css=css, script=script)
+    for warning in dangling_link_warnings(html, build.sources.records, document.bodies):
+        log.warning("%s", warning)
     doubled = doubled_id_problems(html, build.sources.records, build.sources.files)
     if doubled:
         raise InvalidInput(doubled)
-    for warning in dangling_link_warnings(html, build.sources.records, document.bodies):
-        log.warning("%s", warning)
     html = html.replace(FONTS_PLACEHOLDER, embedded_font_css(html, build.cache), 1)
     return _add_outputs(build, {HTML_NAME: html.encode()})
 
@@ -459,10 +459,28 @@ def run(request: BuildRequest, stages: tuple[tuple[str, Stage], ...] = BUILD_STA
 
 
 def run_check(request: BuildRequest) -> tuple[Sources, tuple[str, ...]]:
-    """Check the sources alone (``build.py check``); return them and the warnings met."""
+    """Check the sources (``build.py check``); return them and the warnings met."""
     with captured_warnings("compendium") as warnings:
         sources = check(request, Steps(len(CHECK_STEPS)))
+        _check_page(request, sources)
     return sources, tuple(warnings)
+
+
+def _check_page(request: BuildRequest, sources: Sources) -> None:
+    """Render the HTML edition's page, writing nothing, for what only the whole page shows:
+    a record id the book already gives to something else (refused, as the build does), a
+    link to an id it lacks (a warning). Not for sources checked without the templates
+    (an importer's scratch project): the build names what is missing."""
+    if not (request.project / "templates" / PAGE_TEMPLATE).is_file():
+        return
+    document = build_document(sources.chapters, sources.edition, Stamp("", "", True),
+                              request.cache())
+    html = render_html(document, request.project / "templates", "html")
+    for warning in dangling_link_warnings(html, sources.records, document.bodies):
+        log.warning("%s", warning)
+    doubled = doubled_id_problems(html, sources.records, sources.files)
+    if doubled:
+        raise InvalidInput(doubled)
 
 
 def _add_outputs(build: Build, files: Mapping[str, bytes]) -> Build:

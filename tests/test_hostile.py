@@ -268,11 +268,12 @@ def test_a_record_id_the_book_already_uses_is_refused_naming_the_record(
         (folder / f"{rid}.md").write_text(
             f"---\nid: {rid}\nkind: activity\nentity: IOM\nprovenance: {{kind: e-mail, "
             "note: a focal point, date: 2026-01-05}\n---\nText of a record whose id is taken.\n")
-    assert run_cli(small_project, "build") == 1  # all in one run, before any output
-    err = capsys.readouterr().err
-    for rid in chosen:
-        assert f"sources/taken/{rid}.md:2: {rid}: id: the compendium already has an element " \
-            f"with id `{rid}`" in err, (rid, err)
+    for command in ("check", "build"):  # all in one run, before any output
+        assert run_cli(small_project, command) == 1
+        err = capsys.readouterr().err
+        for rid in chosen:
+            assert f"sources/taken/{rid}.md:2: {rid}: id: the compendium already has an " \
+                f"element with id `{rid}`" in err, (command, rid, err)
 
 
 @pytest.mark.slow
@@ -286,7 +287,11 @@ def test_a_link_to_no_id_is_a_warning_naming_its_record(
         (folder / f"links-{name}.md").write_text(
             f"---\nid: links-{name}\nkind: activity\nentity: IOM\nprovenance: {{kind: "
             f"e-mail, note: a focal point, date: 2026-01-05}}\n---\nSee [there](#{target}).\n")
-    assert run_cli(small_project, "build", "--format", "html") == 0
-    dangling = sorted(m for m in caplog.messages if "lands nowhere" in m)
-    assert [m.split(":")[0] for m in dangling] == ["links-gone", "links-nowhere", "links-typo"]
-    assert all("sources/links/links-" in m for m in dangling)
+    for command in ("check", "build"):
+        caplog.clear()
+        assert run_cli(small_project, command, *(("--format", "html") if command == "build"
+                                                 else ())) == 0
+        dangling = sorted(m for m in caplog.messages if "lands nowhere" in m)
+        assert [m.split(":")[0] for m in dangling] == ["links-gone", "links-nowhere",
+                                                       "links-typo"], command
+        assert all("sources/links/links-" in m for m in dangling)
