@@ -110,6 +110,7 @@ def test_a_front_matter_file_missing_is_named(project: Path, make_record: Record
     assert "front_matter: preface: unknown field" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("outside", ["/etc/passwd", "../outside.md", "front/../../outside.md",
                                      "link-out.md"])
 def test_no_file_outside_the_project_is_read_from_the_config(
@@ -169,6 +170,7 @@ def test_charts_use_at_most_eight_colours_and_say_what_they_count(count: int) ->
         assert "profiles not counted" in chart.source
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["$\\sqrt{x$", "$\\mathcal{Q}$", "a $ b $ c", "100%"])
 def test_an_entity_name_is_drawn_as_written_not_read_as_a_formula(name: str) -> None:
     made = [replace(record, entity=name if n % 2 else record.entity)

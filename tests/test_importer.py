@@ -365,6 +365,7 @@ def test_the_records_do_not_depend_on_the_order_of_the_pages(tmp_path: Path) -> 
     assert all(text.decode().split("\n---\n", 1)[1].strip() for text in first.values())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mark", list(".,;:!?)]"))
 def test_a_line_starting_with_punctuation_carries_on_the_line_above(
         tmp_path: Path, mark: str) -> None:
@@ -400,6 +401,7 @@ def test_an_entity_is_found_by_its_name_in_any_word_order() -> None:
         "UNHCR"  # the site's heading for UNHCR, not the registry's spelling
 
 
+@pytest.mark.slow
 def test_a_short_line_above_an_entry_leads_it_rather_than_being_a_record(
         tmp_path: Path) -> None:
     page = tmp_path / "page.txt"
@@ -416,6 +418,7 @@ def test_a_short_line_above_an_entry_leads_it_rather_than_being_a_record(
     assert all(len(b.strip().split("\n\n")) == 2 for b in bodies)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("line", ["|", "•", "—", "/", "·", "...", "* * *", "Measures",
                                   "Mesures", "Medidas", "Agencies"])
 def test_a_line_with_no_text_or_a_listing_title_is_residue(tmp_path: Path, line: str) -> None:
@@ -431,6 +434,7 @@ def test_a_line_with_no_text_or_a_listing_title_is_residue(tmp_path: Path, line:
     assert "Item601" in texts and "Item602" in texts and "Guidelines (2017)" in texts
 
 
+@pytest.mark.slow
 def test_an_entry_led_by_a_category_line_is_the_entity_its_text_names(tmp_path: Path) -> None:
     page = tmp_path / "page.txt"
     page.write_text("Prevention, Including Awareness Raising and Advocacy\n"
