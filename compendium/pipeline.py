@@ -42,6 +42,7 @@ from compendium.records.sources import RecordFile, read_record_files, read_text
 from compendium.records.validate import (
     dangling_link_warnings,
     doubled_id_problems,
+    page_ids,
     source_page_problems,
     unprintable_problems,
     validate_records,
@@ -275,13 +276,20 @@ def render_html_edition(build: Build) -> Build:
     css = "\n".join(_style(build, name) for name in ("common.css", "screen.css"))
     script = project_text(_templates(build) / "reader.js")
     html = render_html(document, _templates(build), "html", inline_css=css, script=script)
-    for warning in dangling_link_warnings(html, build.sources.records, document.bodies):
-        log.warning("%s", warning)
-    doubled = doubled_id_problems(html, build.sources.records, build.sources.files)
-    if doubled:
-        raise InvalidInput(doubled)
+    _check_ids(html, build.sources, document.bodies)
     html = html.replace(FONTS_PLACEHOLDER, embedded_font_css(html, build.cache), 1)
     return _add_outputs(build, {HTML_NAME: html.encode()})
+
+
+def _check_ids(html: str, sources: Sources, bodies: Mapping[str, str]) -> None:
+    """Warn of records' links to ids the rendered page lacks, then refuse records whose id
+    it gives to something else too (the page's ids read once)."""
+    ids = page_ids(html)
+    for warning in dangling_link_warnings(ids, sources.records, bodies):
+        log.warning("%s", warning)
+    doubled = doubled_id_problems(ids, sources.records, sources.files)
+    if doubled:
+        raise InvalidInput(doubled)
 
 
 def _with_open_comments(document: Document, sources: Path) -> Document:
@@ -476,11 +484,7 @@ def _check_page(request: BuildRequest, sources: Sources) -> None:
     document = build_document(sources.chapters, sources.edition, Stamp("", "", True),
                               request.cache())
     html = render_html(document, request.project / "templates", "html")
-    for warning in dangling_link_warnings(html, sources.records, document.bodies):
-        log.warning("%s", warning)
-    doubled = doubled_id_problems(html, sources.records, sources.files)
-    if doubled:
-        raise InvalidInput(doubled)
+    _check_ids(html, sources, document.bodies)
 
 
 def _add_outputs(build: Build, files: Mapping[str, bytes]) -> Build:

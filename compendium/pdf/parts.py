@@ -20,6 +20,7 @@ from typing import Literal
 from compendium.html.document import Document
 from compendium.html.page import render_html
 from compendium.model import Chapter, Pagination
+from compendium.records.validate import LOCAL_LINK, page_ids
 
 FOREIGN_LINK = "compendium:#"
 """How a part links to an anchor of another part: WeasyPrint drops links to anchors it does
@@ -75,16 +76,14 @@ def part_html(part: Part, document: Document, templates: Path, pages: Pagination
     return _foreign_links(html)
 
 
-_ID = re.compile(r'\sid="([^"]+)"')
-_LOCAL_HREF = re.compile(r'href="#([^"]+)"')
 
 
 def _foreign_links(html: str) -> str:
     """Point links to anchors this part lacks at FOREIGN_LINK, so that they survive."""
-    own = set(_ID.findall(html))
+    own = set(page_ids(html))
 
     def rewrite(match: re.Match[str]) -> str:
         anchor = match.group(1)
         return match.group(0) if anchor in own else f'href="{FOREIGN_LINK}{anchor}"'
 
-    return _LOCAL_HREF.sub(rewrite, html)
+    return LOCAL_LINK.sub(rewrite, html)

@@ -409,17 +409,26 @@ def _build_period(raw: dict[str, Any] | None) -> Period | None:
 
 
 ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')
+"""An element's id in rendered HTML (the page, or a part of the PDF)."""
+LOCAL_LINK = re.compile(r'href="#([^"]+)"')
+"""A link to an id of the same page."""
 
 
-def doubled_id_problems(html: str, records: Sequence[Record],
+def page_ids(html: str) -> list[str]:
+    """Return the ids of the rendered page, in order (read once, for both checks below:
+    0.03 s a reading at 1,000 records, on the preview's path)."""
+    return ID_ATTRIBUTE.findall(html)
+
+
+def doubled_id_problems(ids: Sequence[str], records: Sequence[Record],
                         files: Sequence[RecordFile]) -> tuple[Problem, ...]:
-    """Return a problem for each record whose id the rendered ``html`` gives to something
+    """Return a problem for each record whose id the page (its ``ids``) gives to something
     else too: a part of the book (``annex-sources``, ``chapter-iom``), a heading, another
     record's paragraph (``iom-profile-p1``). Only the first of two equal ids can be reached,
     so a link to the book's part could land on the record, or the record be lost to links.
-    Found in the rendered page, so whatever ids a project's own templates give count too."""
+    Read from the rendered page, so whatever ids a project's own templates give count too."""
     counts: dict[str, int] = {}
-    for found in ID_ATTRIBUTE.findall(html):
+    for found in ids:
         counts[found] = counts.get(found, 0) + 1
     lines = {file.path: file.front.line_of("id") for file in files}
     return tuple(
@@ -429,15 +438,12 @@ def doubled_id_problems(html: str, records: Sequence[Record],
         for record in records if counts.get(record.id, 0) > 1)
 
 
-LOCAL_LINK = re.compile(r'\shref="#([^"]+)"')
-
-
-def dangling_link_warnings(html: str, records: Sequence[Record],
+def dangling_link_warnings(ids: Sequence[str], records: Sequence[Record],
                            bodies: Mapping[str, str]) -> list[str]:
-    """Return a warning for each link of a record's text to an id the rendered ``html``
+    """Return a warning for each link of a record's text to an id the page (its ``ids``)
     does not have (a mistyped record id, a paragraph that went): it would land nowhere."""
-    ids = set(ID_ATTRIBUTE.findall(html))
+    known = set(ids)
     return [f"{record.id}: link to `#{html_module.unescape(target)}` lands nowhere: no "
             f"record, paragraph or part of the compendium has that id ({record.path})"
             for record in records for target in LOCAL_LINK.findall(bodies.get(record.id, ""))
-            if target not in ids]
+            if target not in known]
