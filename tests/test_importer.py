@@ -201,6 +201,7 @@ def test_check_passes_then_fails_when_a_paragraph_goes_missing(
     assert "002_d5b4421f0c7540ab.txt:25: UNSD also is part" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("empty.txt", b"", "empty file; expected a scraped inventory page"),
     ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00", "binary file; expected UTF-8 text"),

@@ -147,6 +147,7 @@ def content_paragraphs(text: str) -> list[str]:
             and not line.endswith("…") and parse_header(line) is None]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", [DPKO, MEASURES, SEARCH, FRENCH, SPANISH, RENAMED, NO_ENTITY,
                                   ECA],
                          ids=["dpko", "measures", "search", "french", "spanish", "renamed",
@@ -160,6 +161,7 @@ def test_each_layout_imports_every_paragraph_once_and_builds(tmp_path: Path, pag
     assert paragraphs and times_found(project, paragraphs) == {}
 
 
+@pytest.mark.slow
 def test_labels_glued_to_sentences_and_a_resource_title_land_in_the_profile(
         tmp_path: Path) -> None:
     project = small_project(tmp_path / "p")
@@ -170,6 +172,7 @@ def test_labels_glued_to_sentences_and_a_resource_title_land_in_the_profile(
     assert "ABOUT 4 RESULTS" not in record_text(project)
 
 
+@pytest.mark.slow
 def test_french_and_spanish_pages_read_labels_months_and_entities(tmp_path: Path) -> None:
     project = small_project(tmp_path / "p")
     import_and_check(project, write_pages(tmp_path / "raw", {"fr.txt": FRENCH,
@@ -196,6 +199,7 @@ def test_mechanisms_named_in_any_language_make_an_inter_agency_entry(text: str) 
     assert themes_of(text, "UNFPA") == ("inter-agency",)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("logo", [True, False], ids=["after-its-logo", "without-logo"])
 def test_a_renamed_agency_gets_its_own_profile_and_joins_the_registry(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], logo: bool) -> None:
@@ -215,6 +219,7 @@ def test_a_renamed_agency_gets_its_own_profile_and_joins_the_registry(
     assert "220 East 42nd Street" in spotlight and "Launched in 2017" in spotlight
 
 
+@pytest.mark.slow
 def test_text_of_no_known_entity_goes_to_a_record_check_lists(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = small_project(tmp_path / "p")
@@ -226,6 +231,7 @@ def test_text_of_no_known_entity_goes_to_a_record_check_lists(
     assert len(flagged) == 1 and "A workshop on violence" in flagged[0].read_text()
 
 
+@pytest.mark.slow
 def test_dated_entries_of_entities_outside_the_registry_build(tmp_path: Path) -> None:
     page = ("Sep 2010 - Feb 2011 | UNMIK; ZZTOP\n\nUNMIK trained the police of the region on "
             "the handling of domestic violence cases, with the help of ZZTOP's experts.\n")
@@ -480,6 +486,7 @@ def test_the_shipped_registry_has_no_entity_left_to_check() -> None:
     assert [key for key, value in registry.items() if "added_by" in value] == []
 
 
+@pytest.mark.slow
 def test_a_paragraph_longer_than_the_build_takes_on_one_line_still_builds(
         tmp_path: Path) -> None:
     words = " ".join(f"survivors{n % 97} shelter" for n in range(4500))

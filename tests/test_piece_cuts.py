@@ -1,4 +1,4 @@
-"""Where a part is cut into pieces (pdf/flow.py's starts_piece): by the layout alone."""
+"""Where a part is cut into pieces (pdf/cuts.py): by the layout alone."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from compendium.pdf.flow import LONGEST_PIECE, PIECE_EVERY, starts_piece
+from compendium.pdf.cuts import LONGEST_PIECE, PIECE_EVERY, starts_piece
 
 
 def cut(openings: list[str | None]) -> list[int]:

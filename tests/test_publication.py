@@ -16,7 +16,6 @@ import pypdf
 import pytest
 
 from compendium.html.charts import Charts
-from compendium.pdf.layout import lay_out
 from compendium.pipeline import BuildRequest, make_pdf_job, run
 from compendium.records.countries import country_names
 from tests.conftest import (
@@ -96,6 +95,8 @@ def test_a_character_our_fonts_lack_fails_publication(
 
 def laid_out(config: Path = ROOT / "compendium.yml", sources: Path = ROOT / "sources") -> Any:
     """Return WeasyPrint's layout of the publication PDF of ``sources``."""
+    from compendium.pdf.layout import lay_out  # WeasyPrint: loaded by the slow tests only
+
     request = BuildRequest(config=config, sources=sources, out=Path("unused"),
                            formats=frozenset({"pdf"}), draft=False)
     build, _ = run(request, ())

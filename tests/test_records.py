@@ -136,6 +136,7 @@ def test_a_draft_record_is_marked_in_drafts_and_left_out_of_the_publication(
                                               "compendium.manifest.json").read_text()
 
 
+@pytest.mark.slow
 def test_notes_beside_the_records_are_skipped_with_a_note(
         project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
         caplog: pytest.LogCaptureFixture) -> None:

@@ -318,6 +318,7 @@ def test_a_manifest_from_before_chapters_were_kept_still_compares(round_one: dic
     assert f"Chapter {IOM_CHAPTER} → Inter-agency coordination" in listed
 
 
+@pytest.mark.slow
 def test_comments_verb_lists_the_ledger_per_record(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     project = copy_project(tmp_path / "project", ROOT / "sources")

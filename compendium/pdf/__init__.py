@@ -11,6 +11,7 @@ Read in this order:
 - ``workers``: one process per core with WeasyPrint loaded, and one that joins.
 - ``flow``: a part laid out in a worker as pieces, each remembered: an edit lays out the
   pieces it moves, and a long chapter is laid out in windows, never held whole.
+- ``cuts``: where a part is cut into pieces, by the layout alone.
 - ``resume``: checkpoints, the pages that open with an element of their own, from which a
   part's layout is taken up again alone, with the same pages.
 - ``stream``: WeasyPrint laying out one page at a time (its own loop, as a generator).

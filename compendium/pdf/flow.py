@@ -18,7 +18,6 @@ page is only taken once the page after it is laid out).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +31,7 @@ from compendium.cache import Cache, key_of
 from compendium.errors import RenderError
 from compendium.fonts import needs_script_faces
 from compendium.logcapture import captured_warnings
+from compendium.pdf.cuts import starts_piece
 from compendium.pdf.jobs import LaidPart, PdfJob, RenderedPdf, pack_pdf, part_key, unpack_pdf
 from compendium.pdf.layout import (
     PDFUA_XMP,
@@ -53,15 +53,6 @@ from compendium.pdf.resume import (
 from compendium.pdf.stream import PageStream
 from compendium.pdf.tags import mark_margins_as_artifacts
 
-PIECE_EVERY = 2
-"""One checkpoint in this many starts a piece (about one page in two is a checkpoint, so a
-piece is about four pages). Every fourth: an edit laid out 16 to 35 pages of the longest
-chapter again; every second: 5 to 10, for the same join time (1,000 records); every one:
-5, and the join 0.25 s slower (twice the pieces). See bench/README.md."""
-LONGEST_PIECE = 6
-"""Pages after which the next checkpoint starts a piece whatever its id: ids alone once
-made a piece of 13 pages (nine checkpoints in a row not chosen), all laid out again after
-an edit in it."""
 FIRST_WINDOW = 15_000
 """Characters of HTML (about 4 pages) beyond the end of the piece laid out from a
 checkpoint before, in the first window laid out from there after an edit. WeasyPrint parses
@@ -300,18 +291,6 @@ class _OpenPiece:
     """Where it starts."""
     pages: list[Any] = field(default_factory=list)
     """Its pages so far (WeasyPrint's)."""
-
-
-def starts_piece(element: str, pages: int) -> bool:
-    """Return whether a page opening with ``element`` starts a piece, after ``pages`` pages
-    of the piece before: one checkpoint in PIECE_EVERY, chosen by the element's id, or the
-    first checkpoint once that piece has LONGEST_PIECE pages.
-
-    Both depend on the layout alone, never on what was laid out before it: a part is cut
-    into the same pieces either way, so a build after an edit gives the same bytes as a
-    clean one, and the pieces after an edit start where they started before."""
-    digest = hashlib.sha256(element.encode()).digest()
-    return int.from_bytes(digest[:4], "big") % PIECE_EVERY == 0 or pages >= LONGEST_PIECE
 
 
 def last_element(page_box: Any) -> str | None:
