@@ -3,7 +3,9 @@
 Each entry is a file named by its key whose first 32 bytes are the SHA-256 of the rest:
 an entry that was cut short or altered fails that check and is rebuilt, never trusted.
 The key always includes a hash of the compendium's own code, so a new version of the tool
-never reads what an older one wrote.
+never reads what an older one wrote. A few entries are rewritten under one key (a part's
+index of pieces, the last pagination): ``replace`` writes them and ``latest`` reads them,
+from the disk every time.
 
 Every edit leaves entries no later build asks for (the whole PDF of the state before, the
 parts that changed), and a new version of the tool leaves all of them: ``prune`` removes
@@ -79,19 +81,28 @@ class Cache:
 
     def get(self, key: str) -> bytes | None:
         """Return the entry for ``key``, or None if absent or damaged (then it is removed)."""
+        return self._get(key, remember=True)
+
+    def latest(self, key: str) -> bytes | None:
+        """Return the entry for ``key`` as its file holds it now, for an entry rewritten under
+        the same key (a part's index of pieces, the last pagination; see ``replace``)."""
+        return self._get(key, remember=False)
+
+    def _get(self, key: str, remember: bool) -> bytes | None:
         if self.folder is None:
             return None
         self.used.add(key)
-        payload = self._read(key)
+        payload = self._read(key, remember)
         if payload is None:
             self.misses += 1
         else:
             self.hits += 1
         return payload
 
-    def _read(self, key: str) -> bytes | None:
-        """Return the entry for ``key`` if it is whole, from memory or from its file."""
-        kept = _MEMORY.find(key)  # entries are immutable: a key names one content forever
+    def _read(self, key: str, remember: bool = True) -> bytes | None:
+        """Return the entry for ``key`` if it is whole: from memory if it is kept there (an
+        entry never rewritten: a key names one content forever), else from its file."""
+        kept = _MEMORY.find(key) if remember else MISSING
         if kept is not MISSING:
             return kept
         path = self._path(key)
@@ -104,15 +115,28 @@ class Cache:
             log.info("cache entry %s is damaged; rebuilding it", key[:12])
             path.unlink(missing_ok=True)
             return None
-        _remember(key, payload)
+        if remember:
+            _remember(key, payload)
         return payload
 
     def put(self, key: str, payload: bytes) -> None:
         """Store ``payload`` under ``key`` (atomically: a killed build leaves no half entry)."""
+        self._put(key, payload, remember=True)
+
+    def replace(self, key: str, payload: bytes) -> None:
+        """Store ``payload`` under ``key`` in place of what it held, read back with ``latest``.
+
+        Never kept in memory: the PDF workers are processes, and one that kept an index of
+        pieces would go on reading it after another had rewritten it, and lay out again
+        pieces the other had remembered (every region edited before, in each later build)."""
+        self._put(key, payload, remember=False)
+
+    def _put(self, key: str, payload: bytes, remember: bool) -> None:
         if self.folder is None:
             return
         self.used.add(key)
-        _remember(key, payload)
+        if remember:
+            _remember(key, payload)
         _WRITES.bytes += len(payload)
         try:
             self._write(self._path(key), hashlib.sha256(payload).digest() + payload)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from compendium import memo
+from compendium.cache import Cache, key_of
 from compendium.memo import MISSING, Memo, memoized
 
 
@@ -172,3 +176,34 @@ def test_threads_sharing_a_memoized_function_get_its_results() -> None:
         thread.join()
     assert found == [True] * 4
     assert len(calls) >= 40  # 40 arguments through 16 places: some made again
+
+
+# --- The disk cache's entries in memory ------------------------------------------------
+
+def _rewrite_elsewhere(folder: Path, key: str, payload: bytes) -> None:
+    """Rewrite an entry from another process, as a PDF worker does."""
+    code = ("import sys; from pathlib import Path; from compendium.cache import Cache; "
+            "Cache(Path(sys.argv[1])).replace(sys.argv[2], sys.argv[3].encode())")
+    subprocess.run([sys.executable, "-c", code, str(folder), key, payload.decode()],
+                   check=True, cwd=Path(__file__).resolve().parent.parent)
+
+
+def test_an_entry_rewritten_by_another_process_is_read_as_it_now_is(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    key = key_of("test-index", "part")
+    cache.replace(key, b"first")
+    assert cache.latest(key) == b"first"
+    _rewrite_elsewhere(tmp_path, key, b"second")
+    assert cache.latest(key) == b"second"  # a piece index read again sees the new pieces
+    _rewrite_elsewhere(tmp_path, key, b"third")
+    assert Cache(tmp_path).latest(key) == b"third"
+
+
+def test_an_entry_written_once_is_read_from_memory(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    key = key_of("test-product", "input")
+    cache.put(key, b"made")
+    for entry in tmp_path.rglob(key):
+        entry.unlink()
+    assert cache.get(key) == b"made"  # a key names one content: memory may answer
+    assert cache.latest(key) is None  # the file is gone

@@ -131,13 +131,13 @@ class _PieceIndex:
         version = {"end": end, "through": through, "piece": piece,
                    "next": None if following is None else following.to_json()}
         versions = [version, *(v for v in self._versions(index) if v["piece"] != piece)]
-        self._cache.put(index, json.dumps(versions[:KEPT_VERSIONS]).encode())
+        self._cache.replace(index, json.dumps(versions[:KEPT_VERSIONS]).encode())
         self._found[at] = None  # laid out anew: its text was not remembered
         self.kept.append((pdf, piece))
 
     def _versions(self, index: str) -> list[dict[str, Any]]:
         self.consulted.add(index)
-        found = self._cache.get(index)
+        found = self._cache.latest(index)
         if found is None:
             return []
         try:

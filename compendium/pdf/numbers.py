@@ -77,7 +77,7 @@ def hint_key(job: PrintJob) -> str:
 
 def last_pagination(job: PrintJob, cache: Cache) -> Pagination:
     """Return the page numbers of the last build like ``job`` (a guess: always checked)."""
-    found = cache.get(hint_key(job))
+    found = cache.latest(hint_key(job))
     return Pagination.from_json(found.decode()) if found else Pagination()
 
 

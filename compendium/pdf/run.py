@@ -145,7 +145,7 @@ class PrintRun:
             for first in range(1, known + ahead + 1, FOLIO_BLOCK):
                 self._ensure_folios("decimal", first)
             if not stale:
-                self.cache.put(hint_key(self.job), pages.to_json().encode())
+                self.cache.replace(hint_key(self.job), pages.to_json().encode())
                 return pages
         raise RenderError(f"page numbers did not settle after {MAX_ROUNDS} layouts")
 
