@@ -208,3 +208,19 @@ def test_an_id_given_twice_names_no_checkpoint() -> None:
     assert source.has("a") and source.has("c")
     assert not source.has("b")
     assert source.after("a", 1) == "c"  # the window's end is never a doubled id
+
+
+def test_each_part_keeps_its_first_piece_however_many_parts(parts: dict[str, PdfJob],
+                                                            tmp_path: Path) -> None:
+    """Every part starts at the same checkpoint (the part's start, with the same head): a
+    part's first pieces must not be pushed out of the index by the other parts'."""
+    base = parts["contents"]
+    head = base.html[:base.html.index("<body")]
+    many = [replace(base, html=f'{head}<body><section id="part-{n}"><h1>Part {n}</h1>'
+                               f'<p>{f"Words of part {n}. " * 40}</p></section></body></html>')
+            for n in range(flow.KEPT_VERSIONS + 2)]
+    for job in many:
+        cold(job, tmp_path / "cache")
+    memo.forget()  # a new process: only the disk
+    again = [flow.lay_out_part(job, tmp_path / "cache").fresh for job in many]
+    assert again == [0] * len(many)

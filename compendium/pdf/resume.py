@@ -182,7 +182,13 @@ class PartSource:
         the document's head, the elements ``at`` sits in and the tags of those before it at
         every level (see resumed), the running heads carried and the page's side."""
         shape = [self._head, repr(at.to_json())]
-        if at.element is not None:
+        if at.element is None:
+            # Every part starts here, with the same head: the first id names the part, so
+            # that each part's first pieces have an index of their own. (Shared, the parts
+            # pushed each other's first piece out of the index's KEPT_VERSIONS: the annex's
+            # was laid out again after every edit, in a window as long as the annex.)
+            shape.append(self._ids[0] if self._ids else "")
+        else:
             node = self._tree.get_element_by_id(at.element)
             while node.getparent() is not None and node.tag != "body":
                 shape += [f"{sibling.tag}.{sibling.get('class', '')}"
