@@ -54,10 +54,13 @@ from compendium.pdf.stream import PageStream
 from compendium.pdf.tags import mark_margins_as_artifacts
 
 FIRST_WINDOW = 15_000
-"""Characters of HTML (about 4 pages) beyond the end of the piece laid out from a
-checkpoint before, in the first window laid out from there after an edit. WeasyPrint parses
-and styles the whole window before the first page: 60,000 cost 12 % more over twelve edits
-of the longest chapter and the annex (1,000 records), for the same pages laid out."""
+"""Characters of HTML (about 4 pages of a chapter) at least beyond the end of the piece laid
+out from a checkpoint before, in the first window laid out from there after an edit; as
+many as that piece and its next page held, if more. WeasyPrint parses and styles the whole
+window before the first page: a fixed 60,000 cost 12 % more over twelve edits of the
+longest chapter and the annex (1,000 records), for the same pages laid out; a fixed 15,000
+ran out in the annex (a page of it holds three times the HTML), which was then laid out
+again from its last piece in a window twice as long: 13 pages for 9 (bench/README.md)."""
 MAX_WINDOW = 1_000_000
 """Characters a window grows to (doubling while the layout has not converged): about 240
 pages."""
@@ -189,10 +192,12 @@ class _Layout:
         """Lay out from ``at`` (the pieces go to the index); return where the walk goes on
         (None: the part's end)."""
         # After an edit, the layout meets the last one again soon after the piece laid out
-        # from here before ends: a window to there and a little beyond. Whole windows in a
-        # part never laid out.
+        # from here before ends: a window to there and as far again (at least FIRST_WINDOW:
+        # a dense part, such as the annex, holds more HTML a page, and a window that ran out
+        # is laid out again from its last piece). Whole windows in a part never laid out.
         reach = self._index.reach(at)
-        window = MAX_WINDOW if reach is None else min(reach + FIRST_WINDOW, MAX_WINDOW)
+        window = MAX_WINDOW if reach is None else \
+            min(reach + max(FIRST_WINDOW, reach), MAX_WINDOW)
         while True:
             until = self._source.after(at.element, window)
             _, reached, converged = self._window(at, until)
