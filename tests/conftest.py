@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -15,7 +16,11 @@ import pytest
 import yaml
 from hypothesis import settings
 
-from compendium.cli import main
+# Compiled modules are kept (in __pycache__/, which git ignores) even where the environment
+# asks Python not to write them (PYTHONDONTWRITEBYTECODE): compiling the package and
+# rewriting the tests' asserts again on every run took a third of the quick suite's time.
+# Set before the package is first imported (run_cli imports the command line late).
+sys.dont_write_bytecode = False
 
 # In CI the generated cases are the same on every run (a fixed derivation of each test's
 # name), so a submission passes or fails on its code, not on a draw; locally every run
@@ -87,7 +92,7 @@ def read_outputs(out: Path) -> dict[str, bytes]:
 
 def run_cli(project: Path, *args: str) -> int:
     """Run the command line in ``project`` as a user would, with paths relative to it."""
-    import os
+    from compendium.cli import main
 
     before = Path.cwd()
     os.chdir(project)

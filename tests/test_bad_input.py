@@ -297,6 +297,7 @@ def test_bad_record_file(project: Path, capsys: pytest.CaptureFixture[str], cont
     assert_reported_and_nothing_written(project, capsys, expected, verb)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("verb", VERBS)
 @pytest.mark.parametrize(("change", "expected"), PROJECT_CASES.values(), ids=PROJECT_CASES)
 def test_bad_project_file(project: Path, capsys: pytest.CaptureFixture[str],
@@ -315,6 +316,7 @@ def test_every_bad_file_reported_in_one_run(project: Path,
     assert located == {f"sources/x{n:02d}.md" for n in range(len(RECORD_CASES))}
 
 
+@pytest.mark.slow
 def test_valid_variants_are_accepted(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A byte-order mark and Windows line ends are how some editors save: not problems."""
     (project / "sources" / "bom.md").write_bytes(b"\xef\xbb\xbf" + record())

@@ -155,6 +155,7 @@ def activities(count: int, seed: int = 1) -> list[Record]:
     return made
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("count", [12, 60, 300])
 def test_charts_use_at_most_eight_colours_and_say_what_they_count(count: int) -> None:
     charts = list(Charts(activities(count)))

@@ -309,6 +309,7 @@ def test_charts_in_the_html_with_text_alternatives(shipped_build: Path, browser:
     assert all(title and rows > 1 for title, rows in charts)
 
 
+@pytest.mark.slow
 def test_charts_follow_the_records() -> None:
     records = shipped_records()
     before = Charts(records)[0]
