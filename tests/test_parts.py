@@ -11,6 +11,7 @@ import pikepdf
 import pytest
 
 from compendium.errors import RenderError
+from compendium.pdf import joining
 from compendium.pdf import run as print_run
 from compendium.pdf.jobs import PdfJob, render_pdf
 from compendium.pdf.joining import Piece, join_pieces
@@ -168,6 +169,27 @@ def test_the_join_folds_each_faces_subsets_into_one_and_empties_the_others(
     assert {font.objgen for font in out.pages[1].Resources.Font.values()} == kept
     assert all(len(font.keys()) == 0 for font in copied_fonts)  # emptied: qpdf lets go
     assert merger.finish() == 2
+
+
+@pytest.mark.slow
+def test_the_join_writes_the_same_bytes_with_its_parts_kept_open_or_closed_at_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small book's parts stay open until the file is written; a large one's streams are
+    copied page by page and each part closed at once (memory): the same file either way."""
+    texts = ["Alpha bravo", "Xylophone quartz jewels", "Kayak 1234567890 vivid"]
+    parts = [render_pdf(PdfJob(html=f"<h1 id='h{n}'>{text}</h1>"
+                                    f"<p><a href='#h0'>{text}</a> <b>{text}</b></p>",
+                               project=tmp_path))
+             for n, text in enumerate(texts)]
+    pieces = [Piece(part.data, part.pages, False) for part in parts]
+    joined = {}
+    for limit in (0, 1 << 40):  # every part closed at once; every part kept open
+        monkeypatch.setattr(joining, "OWN_STREAMS_FROM", limit)
+        joined[limit] = join_pieces(pieces, [], [None] * len(pieces), 0).data
+    assert joined[0] == joined[1 << 40]
+    path = tmp_path / "joined.pdf"
+    path.write_bytes(joined[0])
+    subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
 
 
 @pytest.mark.slow

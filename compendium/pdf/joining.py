@@ -10,6 +10,7 @@ with an identifier made from its content, so the same parts give the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import tempfile
 import warnings
@@ -54,6 +55,14 @@ class Assembled:
     """Links whose target no part has."""
 
 
+OWN_STREAMS_FROM = 16 << 20
+"""Bytes of parts from which the join copies their streams as it copies their pages, and
+closes each part at once (_own_streams): below, the parts stay open until the file is
+written, which is a quarter faster (3.4 s against 4.4 s for the 232 pieces of a 1,000-record
+book, 6.6 MB, the same bytes written) and holds them all in memory; at 10,000 records (47
+MB of parts) that would take the joining process over 1 GB (issue 16)."""
+
+
 def join_pieces(pieces: Sequence[Piece], sheets: Sequence[bytes],
                 folios: Sequence[Folio | None], roman_pages: int,
                 stamp: bytes | None = None) -> Assembled:
@@ -62,24 +71,31 @@ def join_pieces(pieces: Sequence[Piece], sheets: Sequence[bytes],
     ``folios[i]`` is the number drawn over page i, from the folio ``sheets`` (none: no
     number), and the first page of ``stamp`` is drawn over every page; the first
     ``roman_pages`` pages are labelled i, ii, … and the rest 1, 2, …"""
-    out, missing = _joined(pieces, sheets, folios, roman_pages, stamp)
-    pages = len(out.pages)
-    with tempfile.TemporaryFile() as file:
-        # To a file, not to memory, and read back once qpdf's objects are gone: at 10,000
-        # records they take about 900 MB, the file 27 MB, and this process must stay
-        # under 1 GB (issue 16).
-        out.save(file, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        del out
-        file.seek(0)
-        return Assembled(file.read(), pages, tuple(missing))
+    with contextlib.ExitStack() as parts_open:
+        # A small book's parts stay open until the file is written, and qpdf copies their
+        # streams then; a large one's streams are copied as its pages are (_own_streams).
+        keep = parts_open if sum(len(p.data) for p in pieces) < OWN_STREAMS_FROM else None
+        out, missing = _joined(pieces, sheets, folios, roman_pages, stamp, keep)
+        pages = len(out.pages)
+        with tempfile.TemporaryFile() as file:
+            # To a file, not to memory, and read back once qpdf's objects are gone: at
+            # 10,000 records they take about 900 MB, the file 27 MB, and this process must
+            # stay under 1 GB (issue 16).
+            out.save(file, deterministic_id=True, compress_streams=True,
+                     object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            del out
+            parts_open.close()
+            file.seek(0)
+            return Assembled(file.read(), pages, tuple(missing))
 
 
 def _joined(pieces: Sequence[Piece], sheets: Sequence[bytes],
             folios: Sequence[Folio | None], roman_pages: int,
-            stamp: bytes | None) -> tuple[pikepdf.Pdf, list[str]]:
+            stamp: bytes | None, keep: contextlib.ExitStack | None = None
+            ) -> tuple[pikepdf.Pdf, list[str]]:
     """Return the joined document of join_pieces, not yet written, and its links that land
-    nowhere."""
+    nowhere; the parts are closed as they are copied, or, given ``keep``, left open in it
+    (their streams then copied by qpdf when the document is written)."""
     out = _open(pieces[0], 1)
     fonts = SubsetMerger(out)
     fonts.fold(out.pages)
@@ -90,7 +106,9 @@ def _joined(pieces: Sequence[Piece], sheets: Sequence[bytes],
         if piece.blank_before:
             _add_blank_page(out)
         first = len(out.pages)
-        with _open(piece, number) as source:
+        source = _open(piece, number)
+        # Closed at the end of this block, or, kept, when ``keep`` closes.
+        with source if keep is None else contextlib.nullcontext(keep.enter_context(source)):
             with warnings.catch_warnings():
                 # "does not preserve named destinations": _dests joins them below.
                 warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
@@ -100,7 +118,8 @@ def _joined(pieces: Sequence[Piece], sheets: Sequence[bytes],
             for name, dest in _dests(source, out):
                 dests.setdefault(name, dest)
             fonts.fold(out.pages[first:])
-            _own_streams(out.pages[first:])
+            if keep is None:
+                _own_streams(out.pages[first:])
     expected = sum(p.pages + p.blank_before for p in pieces)
     if len(out.pages) != expected:
         raise RenderError(f"the joined PDF has {len(out.pages)} pages, its parts {expected}")
