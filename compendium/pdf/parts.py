@@ -76,8 +76,6 @@ def part_html(part: Part, document: Document, templates: Path, pages: Pagination
     return _foreign_links(html)
 
 
-
-
 def _foreign_links(html: str) -> str:
     """Point links to anchors this part lacks at FOREIGN_LINK, so that they survive."""
     own = set(page_ids(html))
