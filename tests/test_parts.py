@@ -175,7 +175,8 @@ def test_the_join_folds_each_faces_subsets_into_one_and_empties_the_others(
 def test_the_join_writes_the_same_bytes_with_its_parts_kept_open_or_closed_at_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A small book's parts stay open until the file is written; a large one's streams are
-    copied page by page and each part closed at once (memory): the same file either way."""
+    copied page by page and each part closed at once (memory); in a process that ends after
+    the join, a small book's objects are left for the end: the same file every way."""
     texts = ["Alpha bravo", "Xylophone quartz jewels", "Kayak 1234567890 vivid"]
     parts = [render_pdf(PdfJob(html=f"<h1 id='h{n}'>{text}</h1>"
                                     f"<p><a href='#h0'>{text}</a> <b>{text}</b></p>",
@@ -185,10 +186,16 @@ def test_the_join_writes_the_same_bytes_with_its_parts_kept_open_or_closed_at_on
     joined = {}
     for limit in (0, 1 << 40):  # every part closed at once; every part kept open
         monkeypatch.setattr(joining, "OWN_STREAMS_FROM", limit)
-        joined[limit] = join_pieces(pieces, [], [None] * len(pieces), 0).data
-    assert joined[0] == joined[1 << 40]
+        for ending in (False, True):
+            left = len(joining._LEFT_TO_THE_END)
+            joined[limit, ending] = join_pieces(pieces, [], [None] * len(pieces), 0,
+                                                ending=ending).data
+            # Only a small book's objects are left, and only when the process ends.
+            assert len(joining._LEFT_TO_THE_END) - left == (ending and limit > 0)
+    monkeypatch.setattr(joining, "_LEFT_TO_THE_END", [])
+    assert len(set(joined.values())) == 1
     path = tmp_path / "joined.pdf"
-    path.write_bytes(joined[0])
+    path.write_bytes(joined[0, False])
     subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
 
 

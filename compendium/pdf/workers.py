@@ -85,7 +85,7 @@ class Workers:
         joiner = self._joiner.result()
         try:
             return joiner.submit(join_pieces, pieces, sheets, folios, roman_pages,
-                                 stamp).result()
+                                 stamp, ending=True).result()
         finally:
             joiner.shutdown(wait=False)
             if self.keep:
