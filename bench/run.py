@@ -42,7 +42,7 @@ from compendium.pipeline import (  # noqa: E402
     make_print_job,
     run,
 )
-from compendium.serve import PdfRebuilds, Preview  # noqa: E402
+from compendium.serve import PdfRebuilds, Preview, refresh  # noqa: E402
 
 WEASY_ALONE = """
 import sys
@@ -143,14 +143,12 @@ def preview_refresh(project: Path, repeat: int) -> tuple[list[float], list[float
         preview.rebuild()
         rebuilds = PdfRebuilds(request)
         try:
-            rebuilds.ask()
+            rebuilds.ask(preview.prepared)
             rebuilds.wait(timeout=3600)
             for n in range(repeat):
                 edit(project, 100 + n)
                 started = time.perf_counter()
-                rebuilds.interrupt()
-                preview.rebuild()
-                rebuilds.ask()
+                refresh(preview, rebuilds)
                 if not rebuilds.wait(timeout=3600):
                     raise RuntimeError("the preview's PDF was not rebuilt")
                 pdf.append(time.perf_counter() - started)

@@ -189,6 +189,18 @@ def prepare(request: BuildRequest, step: Steps, printing: PrintSession,
                  step.progress, MappingProxyType({MANIFEST_NAME: manifest}))
 
 
+def prepared_from(build: Build, request: BuildRequest, printing: PrintSession, cache: Cache,
+                  progress: Progress) -> Build:
+    """Return ``build`` as ``prepare`` left it, for another ``request`` of the same sources
+    (other formats): the preview's PDF rebuild does not read and check again, 0.3 s at
+    1,000 records, what its HTML rebuild read and checked a moment before."""
+    if replace(build.request, formats=request.formats) != request:
+        raise ValueError("a build prepared for another request than for other formats")
+    return replace(build, request=request, printing=printing, cache=cache, progress=progress,
+                   outputs=MappingProxyType({MANIFEST_NAME: build.outputs[MANIFEST_NAME]}),
+                   pages=0, written=())
+
+
 def read_sources(request: BuildRequest, edition: Edition) -> tuple[
         tuple[RecordFile, ...], tuple[Record, ...]]:
     """Read every record file, then validate them all, raising every problem at once."""
@@ -444,18 +456,25 @@ PREVIEW_PDF_STAGES: tuple[tuple[str, Stage], ...] = (
 
 def run(request: BuildRequest, stages: tuple[tuple[str, Stage], ...] = BUILD_STAGES,
         progress: Progress = QUIET, workers: Workers | None = None,
-        stop: threading.Event | None = None) -> tuple[Build, BuildStats]:
+        stop: threading.Event | None = None, prepared: Build | None = None
+        ) -> tuple[Build, BuildStats]:
     """Prepare the build, then run ``stages`` in order; nothing is written unless every
     earlier stage succeeded. ``stages=()`` gives the prepared build (tests, benchmarks).
 
     The preview lends its ``workers``, and sets ``stop`` when a newer build supersedes this
-    one: it then raises BuildStopped before its next step (or while it waits for parts)."""
+    one: it then raises BuildStopped before its next step (or while it waits for parts).
+    Its PDF rebuild starts from the build its HTML rebuild has just ``prepared`` from the
+    same sources (prepared_from)."""
     started = time.perf_counter()
-    step = Steps(len(PREPARE_STEPS) + len(stages), progress, stop)
+    step = Steps((len(PREPARE_STEPS) if prepared is None else 0) + len(stages), progress, stop)
     cache = request.cache()
     with captured_warnings("compendium") as warnings, \
             PrintSession(cache, progress, "pdf" in request.formats, workers, stop) as printing:
-        build = prepare(request, step, printing, cache)
+        if prepared is None:
+            build = prepare(request, step, printing, cache)
+        else:
+            warnings += prepared.warnings
+            build = prepared_from(prepared, request, printing, cache, progress)
         for name, stage in stages:
             step(name)
             build = stage(replace(build, warnings=tuple(warnings)))

@@ -1,8 +1,9 @@
 """Live preview: serve the HTML draft on 127.0.0.1 and rebuild it whenever an input changes.
 
 The HTML is rebuilt in this process at once (the build cache makes that a fraction of a
-second); the PDF is rebuilt after it, in a thread, by worker processes kept from one build
-to the next (warm: WeasyPrint loaded, fonts and stylesheets parsed). A build still running
+second); the PDF is rebuilt after it, in a thread, from the sources the HTML rebuild read
+and checked, by worker processes kept from one build to the next (warm: WeasyPrint loaded,
+fonts and stylesheets parsed). A build still running
 when another edit arrives stops and starts again; outputs are written atomically, so
 stopping never leaves a broken file. A broken record does not stop the server: the page
 shows the problems instead.
@@ -29,7 +30,14 @@ import watchfiles
 
 from compendium.errors import BuildStopped, CompendiumError, InvalidInput
 from compendium.pdf.workers import Workers
-from compendium.pipeline import HTML_NAME, PREVIEW_PDF_STAGES, BuildRequest, run
+from compendium.pipeline import (
+    BUILD_STAGES,
+    HTML_NAME,
+    PREVIEW_PDF_STAGES,
+    Build,
+    BuildRequest,
+    run,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +86,17 @@ class Preview:
     lock: threading.Lock = field(default_factory=threading.Lock)
     seconds: float = 0.0
     """How long the last rebuild took until its page was served."""
+    prepared: Build | None = None
+    """The last rebuild's sources, read and checked, for the PDF's (None if it failed
+    before they were)."""
 
     def rebuild(self) -> None:
         """Rebuild the HTML edition now, or a page listing what stops it."""
         started = time.perf_counter()
+        self.prepared = None
         try:
-            run(replace(self.request, formats=frozenset({"html"})))
+            run(replace(self.request, formats=frozenset({"html"})),
+                (("keep the sources for the PDF", self._keep), *BUILD_STAGES))
             page = (self.request.out / HTML_NAME).read_bytes()
             summary = f"HTML rebuilt in {time.perf_counter() - started:.2f} s"
         except InvalidInput as exc:
@@ -108,6 +121,10 @@ class Preview:
         print(summary, flush=True)
         settle_memory()
 
+    def _keep(self, build: Build) -> Build:
+        self.prepared = build
+        return build
+
 
 class PdfRebuilds:
     """The preview's PDF: rebuilt in a thread of its own whenever asked, by workers kept warm
@@ -124,12 +141,15 @@ class PdfRebuilds:
         self._stop = threading.Event()  # stops the build under way
         self._closed = False
         self._workers: Workers | None = None
+        self._prepared: Build | None = None  # the sources of the last build asked for
         self._thread = threading.Thread(target=self._loop, daemon=True, name="pdf-rebuilds")
         self._thread.start()
 
-    def ask(self) -> None:
-        """Rebuild the PDF from the sources as they are now, stopping a build under way."""
+    def ask(self, prepared: Build | None = None) -> None:
+        """Rebuild the PDF from the sources as they are now (as the HTML rebuild has just
+        ``prepared`` them, if given), stopping a build under way."""
         with self._changed:
+            self._prepared = prepared
             self._asked += 1
             self._stop.set()
             self._changed.notify_all()
@@ -160,20 +180,22 @@ class PdfRebuilds:
                 if self._closed:
                     return
                 self._started = number = self._asked
+                prepared, self._prepared = self._prepared, None
                 self._stop.clear()
-            if self._build():
+            if self._build(prepared):
                 with self._changed:
                     self._done = max(self._done, number)
                     self._changed.notify_all()
 
-    def _build(self) -> bool:
-        """Build the PDF once; return False if it was stopped by a newer build."""
+    def _build(self, prepared: Build | None) -> bool:
+        """Build the PDF once (from the sources ``prepared``, if given); return False if it
+        was stopped by a newer build."""
         started = time.perf_counter()
         if self._workers is None:
             self._workers = Workers(keep=True)
         try:
             _, stats = run(self.request, PREVIEW_PDF_STAGES, workers=self._workers,
-                           stop=self._stop)
+                           stop=self._stop, prepared=prepared)
         except BuildStopped:
             return False
         except InvalidInput as exc:
@@ -317,7 +339,7 @@ def serve(request: BuildRequest, port: int, stop: threading.Event | None = None)
                               "another preview running? Choose another with --port") from exc
     preview.rebuild()
     pdf = PdfRebuilds(request)
-    pdf.ask()
+    pdf.ask(preview.prepared)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"Serving the draft at http://127.0.0.1:{server.server_address[1]}/ "
           "(Ctrl-C to stop)", flush=True)
@@ -346,12 +368,18 @@ def follow_changes(request: BuildRequest, preview: Preview, pdf: PdfRebuilds,
     files = {str(p) for p in watched(request) if p.is_file()}
     for changes in watchfiles.watch(*watched(request), stop_event=stop, debounce=50, step=20,
                                     watch_filter=_not_output(request), raise_interrupt=False):
-        pdf.interrupt()  # now, not after the HTML: it would slow the HTML down
-        preview.rebuild()
-        pdf.ask()
+        refresh(preview, pdf)
         if any(path in files for _, path in changes):
             return
     stop.set()  # the watch ended: interrupted (Ctrl-C) or asked to stop
+
+
+def refresh(preview: Preview, pdf: PdfRebuilds) -> None:
+    """Rebuild after an edit: the HTML at once, then the PDF, from the sources the HTML
+    rebuild read and checked."""
+    pdf.interrupt()  # now, not after the HTML: it would slow the HTML down
+    preview.rebuild()
+    pdf.ask(preview.prepared)
 
 
 def _not_output(request: BuildRequest) -> watchfiles.DefaultFilter:

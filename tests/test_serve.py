@@ -22,7 +22,7 @@ from compendium.errors import BuildStopped
 from compendium.pdf.workers import Workers
 from compendium.pipeline import PREVIEW_PDF_STAGES, BuildRequest, run
 from compendium.progress import Progress
-from compendium.serve import PdfRebuilds
+from compendium.serve import PdfRebuilds, Preview, refresh
 from tests.conftest import ROOT, RecordFactory, run_cli, wait_for
 
 
@@ -98,22 +98,26 @@ def pdf_words(pdf: Path) -> str:
 @pytest.mark.slow
 def test_the_previews_pdf_follows_edits_and_is_the_clean_builds(small_project: Path) -> None:
     """The preview rebuilds the PDF in a thread, with worker processes it keeps between
-    builds; after edits (one of them breaking a record), the PDF is byte for byte the one a
+    builds, from the sources its HTML rebuild read; after edits (one of them breaking a
+    record, which the HTML rebuild then cannot give), the PDF is byte for byte the one a
     clean build gives, and a broken record does not stop it."""
     project = small_project
     request = BuildRequest(config=project / "compendium.yml", sources=project / "sources",
                            out=project / "out")
     record = next((project / "sources").rglob("iom-2*.md"))
     good = record.read_text()
+    preview = Preview(request)
     rebuilds = PdfRebuilds(request)
     try:
         rebuilds.ask()
         assert rebuilds.wait(timeout=120)
         record.write_text(good.replace("entity: IOM", "entity: IMO"))
-        rebuilds.ask()
+        refresh(preview, rebuilds)
+        assert preview.prepared is None  # the PDF rebuild reads the sources, and says why
         assert rebuilds.wait(timeout=120)  # reported, not raised: the thread goes on
         record.write_text(good.replace("\n---\n", "\n---\nRevised in the preview. ", 1))
-        rebuilds.ask()
+        refresh(preview, rebuilds)
+        assert preview.prepared is not None
         assert rebuilds.wait(timeout=120)
     finally:
         rebuilds.close()
@@ -121,6 +125,8 @@ def test_the_previews_pdf_follows_edits_and_is_the_clean_builds(small_project: P
     assert "Revised in the preview." in pdf_words(project / "out" / "compendium.pdf")
     run(replace(request, out=project / "clean", use_cache=False, formats=frozenset({"pdf"})))
     assert pdf == (project / "clean" / "compendium.pdf").read_bytes()
+    with pytest.raises(ValueError):  # sources prepared for one edition, not for another
+        run(replace(request, draft=False), (), prepared=preview.prepared)
 
 
 @pytest.mark.slow
