@@ -3,10 +3,9 @@
 The HTML is rebuilt in this process at once (the build cache makes that a fraction of a
 second); the PDF is rebuilt after it, in a thread, from the sources the HTML rebuild read
 and checked, by worker processes kept from one build to the next (warm: WeasyPrint loaded,
-fonts and stylesheets parsed). A build still running
-when another edit arrives stops and starts again; outputs are written atomically, so
-stopping never leaves a broken file. A broken record does not stop the server: the page
-shows the problems instead.
+fonts and stylesheets parsed). A build still running when another edit arrives stops and
+starts again; outputs are written atomically, so stopping never leaves a broken file. A
+broken record does not stop the server: the page shows the problems instead.
 """
 
 from __future__ import annotations
@@ -122,6 +121,7 @@ class Preview:
         settle_memory()
 
     def _keep(self, build: Build) -> Build:
+        """Keep ``build`` as prepare left it, for the PDF rebuild (a stage of the HTML's)."""
         self.prepared = build
         return build
 
