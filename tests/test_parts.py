@@ -184,6 +184,7 @@ def test_the_join_writes_the_same_bytes_with_its_parts_kept_open_or_closed_at_on
              for n, text in enumerate(texts)]
     pieces = [Piece(part.data, part.pages, False) for part in parts]
     joined = {}
+    monkeypatch.setattr(joining, "_LEFT_TO_THE_END", [])  # what it leaves goes with the test
     for limit in (0, 1 << 40):  # every part closed at once; every part kept open
         monkeypatch.setattr(joining, "OWN_STREAMS_FROM", limit)
         for ending in (False, True):
@@ -192,7 +193,6 @@ def test_the_join_writes_the_same_bytes_with_its_parts_kept_open_or_closed_at_on
                                                 ending=ending).data
             # Only a small book's objects are left, and only when the process ends.
             assert len(joining._LEFT_TO_THE_END) - left == (ending and limit > 0)
-    monkeypatch.setattr(joining, "_LEFT_TO_THE_END", [])
     assert len(set(joined.values())) == 1
     path = tmp_path / "joined.pdf"
     path.write_bytes(joined[0, False])

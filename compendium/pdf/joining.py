@@ -90,8 +90,8 @@ def join_pieces(pieces: Sequence[Piece], sheets: Sequence[bytes],
             # stay under 1 GB (issue 16).
             out.save(file, deterministic_id=True, compress_streams=True,
                      object_stream_mode=pikepdf.ObjectStreamMode.generate)
-            if ending and keep is not None:  # a large book's go now, before the file is
-                # read back: the process stays under 1 GB
+            if ending and keep is not None:  # (a large book's are freed here, before the
+                # file is read back: the process stays under 1 GB)
                 _LEFT_TO_THE_END.append((out, parts_open.pop_all()))
             del out
             parts_open.close()
