@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, copy_project, pdf_page_texts, run_cli
+from tests.glyphs import wrong_glyphs_in
 from tests.pageflow import margin_lines, page_flow, read_pages
 
 pytestmark = pytest.mark.slow
@@ -79,6 +80,13 @@ def test_a_see_also_list_follows_its_chapters_last_entry(shipped: Path) -> None:
                 text.strip().startswith("Also in other chapters"):
             # On a page of its own only when the last entry filled the page before.
             assert page_flow(shipped).fill[number] > 0.85, number
+
+
+def test_every_glyph_of_the_book_is_its_faces_own(shipped: Path, synthetic: Path) -> None:
+    # The shipped PDF drew its en dashes as a diaeresis when a part's subset had moved the
+    # diaeresis to the en dash's id (see pdf/layout.py, subset_keeping_glyph_ids).
+    assert wrong_glyphs_in(shipped) == []
+    assert wrong_glyphs_in(synthetic) == []
 
 
 def test_one_embedded_subset_per_face_each_with_its_own_tag(shipped: Path) -> None:

@@ -29,6 +29,7 @@ from tests.conftest import (
     pdf_text,
     run_cli,
 )
+from tests.glyphs import wrong_glyphs
 from tests.test_build_e2e import record_texts
 from tests.test_publication import tagged_mcids
 
@@ -169,6 +170,22 @@ def test_the_join_folds_each_faces_subsets_into_one_and_empties_the_others(
     assert {font.objgen for font in out.pages[1].Resources.Font.values()} == kept
     assert all(len(font.keys()) == 0 for font in copied_fonts)  # emptied: qpdf lets go
     assert merger.finish() == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("texts", [["Bär", "Māori"], ["Māori", "Bär"], ["Ça – où ?", "naïve Å"]])
+def test_every_glyph_of_a_folded_subset_is_the_faces_own(tmp_path: Path,
+                                                          texts: list[str]) -> None:
+    """A subset keeps each glyph's id, the components of accented letters included (the
+    diaeresis of "ä" lies far beyond it in the face): the fold takes glyphs by id, and any
+    glyph moved to a free id would draw another's outline ("ā" is the id after "ä")."""
+    parts = [render_pdf(PdfJob(html=f"<p style='font-family: Source Serif Pro'>{text}</p>",
+                               project=tmp_path)) for text in texts]
+    for part in parts:
+        assert wrong_glyphs(part.data) == []
+    joined = join_pieces([Piece(p.data, p.pages, False) for p in parts], [],
+                         [None] * len(parts), 0)
+    assert wrong_glyphs(joined.data) == []
 
 
 @pytest.mark.slow
