@@ -14,7 +14,7 @@ from compendium.errors import RenderError
 from compendium.pdf import joining
 from compendium.pdf import run as print_run
 from compendium.pdf.jobs import PdfJob, render_pdf
-from compendium.pdf.joining import Piece, join_pieces
+from compendium.pdf.joining import Joining, Piece, join_pieces
 from compendium.pdf.numbers import sheet_lines
 from compendium.pdf.parts import FOREIGN_LINK, split_parts
 from compendium.pdf.subsets import SubsetMerger
@@ -214,6 +214,50 @@ def test_the_join_writes_the_same_bytes_with_its_parts_kept_open_or_closed_at_on
     path = tmp_path / "joined.pdf"
     path.write_bytes(joined[0, False])
     subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
+
+
+def _as_objects(pdf: bytes) -> bytes:
+    """Return ``pdf`` written again with its objects numbered as qpdf reaches them, one by
+    one (no object streams) and a fixed identifier, without the comments that give their
+    old numbers: two files with the same objects give the same bytes, however their
+    objects were numbered."""
+    buffer = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        document.save(buffer, qdf=True, static_id=True,
+                      object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    return re.sub(rb"(?m)^%% Original object ID: .*\n", b"", buffer.getvalue())
+
+
+@pytest.mark.slow
+def test_pieces_joined_in_any_order_make_the_same_book(tmp_path: Path) -> None:
+    """The build joins the pieces the cache has while the workers lay out the others: each
+    goes to its place whatever order they come in. The same objects (pages, tags and their
+    numbers, outline, links, blank pages, fonts folded), numbered otherwise."""
+    texts = ["Alpha bravo", "Xylophone – quartz", "Kayak “vivid” Zürich", "Māori naïve"]
+    parts = [render_pdf(PdfJob(html=f"<html lang='en'><body style='font-family: Source Serif "
+                                    f"Pro'><h1 id='h{n}'>{text}</h1><p><a href='"
+                                    f"{FOREIGN_LINK}h{(n + 1) % 4}'>{text}</a> <b>{text}</b> "
+                                    f"<i>{text}</i></p><p style='break-before: page'>{text} "
+                                    "again</p>",
+                               project=tmp_path))
+             for n, text in enumerate(texts)]
+    pieces = [Piece(part.data, part.pages, n == 2) for n, part in enumerate(parts)]
+    pages = sum(part.pages for part in parts) + 1
+    in_order = join_pieces(pieces, [], [None] * pages, 0)
+    assert in_order.warnings == ()  # every link lands
+    for order in ([3, 2, 1], [2, 3, 1], [1, 3, 2]):
+        joining = Joining(pieces[0], (0,))
+        for n in order:
+            joining.add((n,), pieces[n])
+        joined = joining.finish([(n,) for n in range(4)], {(2,)}, [], [None] * pages, 0)
+        assert joined.pages == pages
+        assert _as_objects(joined.data) == _as_objects(in_order.data), order
+    assert wrong_glyphs(in_order.data) == []
+    with pytest.raises(RenderError, match="given the pieces part 1; part 3, not part 1; "
+                                          "part 2; part 3"):
+        joining = Joining(pieces[0], (0,))
+        joining.add((2,), pieces[2])
+        joining.finish([(0,), (1,), (2,)], set(), [], [None] * 4, 0)
 
 
 @pytest.mark.slow

@@ -1,11 +1,12 @@
 """Join the parts' PDFs into the compendium: pages, tag tree, links, outline, page numbers.
 
-WeasyPrint lays out each part as a document of its own (see parts.py). Joining them keeps
-what makes the PDF accessible and navigable: one tag tree (each part's elements under one
-Document element, with the parent-tree keys renumbered), one set of named destinations (so
-links between parts land), one outline, page labels (roman front matter), and the page
-numbers, cut from the folio sheets and drawn as /Artifact. qpdf (through pikepdf) writes the file
-with an identifier made from its content, so the same parts give the same bytes.
+WeasyPrint lays out each part as a document of its own (see parts.py). Joining them, as
+they come (Joining), keeps what makes the PDF accessible and navigable: one tag tree (each
+part's elements under one Document element, with the parent-tree keys renumbered), one set
+of named destinations (so links between parts land), one outline, page labels (roman
+front matter), and the page numbers, cut from the folio sheets and drawn as /Artifact.
+qpdf (through pikepdf) writes the file with an identifier made from its content, so the
+same parts, given in the same order, give the same bytes.
 """
 
 from __future__ import annotations
@@ -57,13 +58,19 @@ class Assembled:
 
 OWN_STREAMS_FROM = 16 << 20
 """Bytes of parts from which the join copies their streams as it copies their pages, and
-closes each part at once (_own_streams): below, the parts stay open until the file is
+closes each part at once (_own_streams; counted as the parts come, those kept open until
+then are let go when it is reached): below, the parts stay open until the file is
 written, which is a fifth faster (2.76 s against 3.41 s, medians of 3 side by side, for the
 232 pieces of a 1,000-record book, 6.6 MB, the same bytes written) and holds them all in
 memory; at 10,000 records (47 MB of parts) that would take the joining process over 1 GB
 (issue 16)."""
 _LEFT_TO_THE_END: list[object] = []
-"""What joins in a process that ends after them left unfreed (join_pieces' ``ending``)."""
+"""What joins in a process that ends after them left unfreed (Joining.finish's ``ending``)."""
+
+
+Place = tuple[int, ...]
+"""Where a piece goes in the book: numbers that sort as the book runs (its part's, then its
+own within the part)."""
 
 
 def join_pieces(pieces: Sequence[Piece], sheets: Sequence[bytes],
@@ -75,84 +82,204 @@ def join_pieces(pieces: Sequence[Piece], sheets: Sequence[bytes],
     number), and the first page of ``stamp`` is drawn over every page; the first
     ``roman_pages`` pages are labelled i, ii, … and the rest 1, 2, …
 
-    ``ending``: the calling process ends after the join (the joining process, ended by
-    os._exit like every worker), so a small book's qpdf objects are left for the end to
-    free: freed one by one, they took 0.3 s of a 2.2 s join (1,000 records)."""
-    with contextlib.ExitStack() as parts_open:
-        # A small book's parts stay open until the file is written, and qpdf copies their
-        # streams then; a large one's streams are copied as its pages are (_own_streams).
-        keep = parts_open if sum(len(p.data) for p in pieces) < OWN_STREAMS_FROM else None
-        out, missing = _joined(pieces, sheets, folios, roman_pages, stamp, keep)
-        pages = len(out.pages)
-        with tempfile.TemporaryFile() as file:
-            # To a file, not to memory, and read back once qpdf's objects are gone: at
-            # 10,000 records they take about 900 MB, the file 27 MB, and this process must
-            # stay under 1 GB (issue 16).
-            out.save(file, deterministic_id=True, compress_streams=True,
-                     object_stream_mode=pikepdf.ObjectStreamMode.generate)
-            if ending and keep is not None:  # (a large book's are freed here, before the
-                # file is read back: the process stays under 1 GB)
-                _LEFT_TO_THE_END.append((out, parts_open.pop_all()))
-            del out
-            parts_open.close()
-            file.seek(0)
-            return Assembled(file.read(), pages, tuple(missing))
+    ``ending``: the calling process ends after the join (see Joining.finish)."""
+    joining = Joining(pieces[0], (0,))
+    for number, piece in enumerate(pieces[1:], start=1):
+        joining.add((number,), piece)
+    return joining.finish([(n,) for n in range(len(pieces))],
+                          {(n,) for n, piece in enumerate(pieces) if n and piece.blank_before},
+                          sheets, folios, roman_pages, stamp, ending)
 
 
-def _joined(pieces: Sequence[Piece], sheets: Sequence[bytes],
-            folios: Sequence[Folio | None], roman_pages: int,
-            stamp: bytes | None, keep: contextlib.ExitStack | None = None
-            ) -> tuple[pikepdf.Pdf, list[str]]:
-    """Return the joined document of join_pieces, not yet written, and its links that land
-    nowhere; the parts are closed as they are copied, or, given ``keep``, left open in it
-    (their streams then copied by qpdf when the document is written)."""
-    out = _open(pieces[0], 1)
-    fonts = SubsetMerger(out)
-    fonts.fold(out.pages)
-    tree = _TagTree(out)
-    outline = _leveled(_outline_items(out, out, 1), pieces[0].levels)
-    dests = dict(_dests(out, out))
-    for number, piece in enumerate(pieces[1:], start=2):
-        if piece.blank_before:
-            _add_blank_page(out)
-        first = len(out.pages)
-        source = _open(piece, number)
-        # Closed at the end of this block, or, kept, when ``keep`` closes.
-        with source if keep is None else contextlib.nullcontext(keep.enter_context(source)):
-            with warnings.catch_warnings():
-                # "does not preserve named destinations": _dests joins them below.
-                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-                out.pages.extend(source.pages)
-            tree.add(source, first)
-            outline += _leveled(_outline_items(source, out, 1), piece.levels)
-            for name, dest in _dests(source, out):
+@dataclass(slots=True)
+class _Placed:
+    """A piece copied into the joined document, with what the join takes from it."""
+
+    place: Place
+    pages: list[pikepdf.Page]
+    """Its pages, in the joined document."""
+    kids: int
+    """How many elements it adds to the tag tree's Document element."""
+    nums: list[Any]
+    """Its parent tree's keys and values, the keys its own (numbered when the book's order
+    is known, by finish)."""
+    outline: list[tuple[int, str, Any]]
+    dests: list[tuple[str, Any]]
+
+
+class Joining:
+    """The joined document, made as its pieces come: the first opens it, the others are
+    copied in as they are laid out, in any order, each to its place in the book; ``finish``
+    writes the file when all are in.
+
+    The same pieces give the same bytes in whatever order they come, so that a build can
+    join the pieces it takes from the cache while the workers lay out the rest: whatever
+    depends on the order (parent tree numbers, outline, destinations, blank pages, page
+    numbers) is settled by ``finish`` in the book's order, the fonts are folded by rules
+    that do not depend on it (subsets.py), and qpdf numbers the objects it writes by where
+    the document reaches them, not by when they were copied."""
+
+    def __init__(self, first: Piece, place: Place) -> None:
+        self._open = contextlib.ExitStack()
+        """The parts whose streams the joined document still shares (a small book's)."""
+        self._sharing: list[list[pikepdf.Page]] = []
+        """The pages copied from them."""
+        self._bytes = len(first.data)
+        self.out = _open(first, place)
+        self._fonts = SubsetMerger(self.out)
+        self._fonts.fold(self.out.pages)
+        root = self.out.Root.StructTreeRoot if "/StructTreeRoot" in self.out.Root else None
+        self._document = root.K[0] if root is not None else None
+        self._nums = root.ParentTree.Nums if root is not None else None
+        self._placed = [_Placed(place, list(self.out.pages), self._kids(), [],
+                                _leveled(_outline_items(self.out, self.out, 1), first.levels),
+                                list(_dests(self.out, self.out)))]
+
+    def _kids(self) -> int:
+        """Return how many elements the tag tree's Document element holds."""
+        return len(self._document.K) if self._document is not None else 0
+
+    def add(self, place: Place, piece: Piece) -> None:
+        """Copy ``piece`` in, to go at ``place`` (after the first piece's)."""
+        if place <= self._placed[0].place or any(p.place == place for p in self._placed):
+            raise RenderError(f"{_named(place)} of the PDF was given twice, or before the first")
+        before = [p for p in self._placed if p.place < place]
+        at_page = sum(len(p.pages) for p in before)
+        source = self._open.enter_context(_open(piece, place))
+        with warnings.catch_warnings():
+            # "does not preserve named destinations": _dests joins them below.
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            for offset, page in enumerate(source.pages):
+                self.out.pages.insert(at_page + offset, page)
+        pages = list(self.out.pages[at_page:at_page + len(source.pages)])
+        kids, nums = self._copy_tags(source, sum(p.kids for p in before))
+        self._placed.insert(len(before), _Placed(
+            place, pages, kids, nums, _leveled(_outline_items(source, self.out, 1), piece.levels),
+            list(_dests(source, self.out))))
+        self._fonts.fold(pages)
+        self._bytes += len(piece.data)
+        self._sharing.append(pages)
+        if self._bytes >= OWN_STREAMS_FROM:
+            # A small book's parts stay open until the file is written, and qpdf copies
+            # their streams then; a large one's are copied now, and its parts closed.
+            for shared in self._sharing:
+                _own_streams(shared)
+            self._sharing.clear()
+            self._open.close()
+
+    def _copy_tags(self, source: pikepdf.Pdf, at: int) -> tuple[int, list[Any]]:
+        """Copy the elements of ``source``'s tag tree under the Document element, from its
+        ``at``-th, and its parent tree's keys and values; return how many elements, and
+        those keys and values."""
+        if self._document is None or "/StructTreeRoot" not in source.Root:
+            return 0, []
+        root = source.Root.StructTreeRoot
+        theirs = root.K[0]
+        del theirs["/P"]  # copy the elements, not the other part's tree root
+        kids = _copy(self.out, source, theirs.K)
+        for offset, kid in enumerate(kids):
+            if isinstance(kid, Dictionary):
+                kid.P = self._document
+            self._document.K.insert(at + offset, kid)
+        return len(kids), list(_copy(self.out, source, root.ParentTree.Nums))
+
+    def finish(self, order: Sequence[Place], blanks: set[Place], sheets: Sequence[bytes],
+               folios: Sequence[Folio | None], roman_pages: int, stamp: bytes | None = None,
+               ending: bool = False) -> Assembled:
+        """Write the joined document, its pieces at the places ``order`` lists, a blank page
+        before those in ``blanks``; draw the page numbers and stamp (see join_pieces).
+
+        ``ending``: the calling process ends after the join (the joining process, ended by
+        os._exit like every worker), so a small book's qpdf objects are left for the end to
+        free: freed one by one, they took 0.3 s of a 2.2 s join (1,000 records)."""
+        given = [p.place for p in self._placed]
+        if given != list(order):
+            raise RenderError(f"the join was given the pieces {_named_all(given)}, "
+                              f"not {_named_all(order)}")
+        with self._open:
+            missing = self._settle(blanks, folios, sheets, roman_pages, stamp)
+            pages = len(self.out.pages)
+            with tempfile.TemporaryFile() as file:
+                # To a file, not to memory, and read back once qpdf's objects are gone: at
+                # 10,000 records they take about 900 MB, the file 27 MB, and this process
+                # must stay under 1 GB (issue 16).
+                self.out.save(file, deterministic_id=True, compress_streams=True,
+                              object_stream_mode=pikepdf.ObjectStreamMode.generate)
+                if ending and self._bytes < OWN_STREAMS_FROM:  # (a large book's are freed here,
+                    # before the file is read back: the process stays under 1 GB)
+                    _LEFT_TO_THE_END.append((self.out, self._placed, self._open.pop_all()))
+                del self.out, self._placed, self._fonts, self._document, self._nums
+                self._open.close()
+                file.seek(0)
+                return Assembled(file.read(), pages, tuple(missing))
+
+    def _settle(self, blanks: set[Place], folios: Sequence[Folio | None],
+                sheets: Sequence[bytes], roman_pages: int, stamp: bytes | None) -> list[str]:
+        """Do what depends on the book's order, now known; return the links landing
+        nowhere."""
+        out = self.out
+        expected = sum(len(p.pages) for p in self._placed) + len(blanks)
+        for placed in self._placed:
+            if placed.place in blanks:
+                _insert_blank_page(out, out.pages.index(placed.pages[0]))
+        if len(out.pages) != expected:
+            raise RenderError(f"the joined PDF has {len(out.pages)} pages, its parts {expected}")
+        self._number_parent_tree()
+        outline = [item for placed in self._placed for item in placed.outline]
+        dests: dict[str, Any] = {}
+        for placed in self._placed:
+            for name, dest in placed.dests:
                 dests.setdefault(name, dest)
-            fonts.fold(out.pages[first:])
-            if keep is None:
-                _own_streams(out.pages[first:])
-    expected = sum(p.pages + p.blank_before for p in pieces)
-    if len(out.pages) != expected:
-        raise RenderError(f"the joined PDF has {len(out.pages)} pages, its parts {expected}")
-    missing = _missing_links(out, dests)
-    if "/Names" not in out.Root:  # a first part without anchors (the title pages)
-        out.Root.Names = Dictionary()
-    out.Root.Names.Dests = Dictionary(Names=Array(
-        [x for name in sorted(dests) for x in (String(name), dests[name])]))
-    _write_outline(out, outline)
-    _draw_folios(out, [pikepdf.open(io.BytesIO(d)) for d in sheets], folios,
-                 pikepdf.open(io.BytesIO(stamp)) if stamp else None)
-    fonts.finish()
-    add_output_intent(out)
-    out.Root.PageLabels = Dictionary(Nums=Array(
-        [0, Dictionary(S=Name.r), roman_pages, Dictionary(S=Name.D)]))
-    return out, missing
+        missing = _missing_links(out, dests)
+        if "/Names" not in out.Root:  # a first part without anchors (the title pages)
+            out.Root.Names = Dictionary()
+        out.Root.Names.Dests = Dictionary(Names=Array(
+            [x for name in sorted(dests) for x in (String(name), dests[name])]))
+        _write_outline(out, outline)
+        _draw_folios(out, [pikepdf.open(io.BytesIO(d)) for d in sheets], folios,
+                     pikepdf.open(io.BytesIO(stamp)) if stamp else None)
+        self._fonts.finish()
+        add_output_intent(out)
+        out.Root.PageLabels = Dictionary(Nums=Array(
+            [0, Dictionary(S=Name.r), roman_pages, Dictionary(S=Name.D)]))
+        return missing
+
+    def _number_parent_tree(self) -> None:
+        """Give each piece's parent tree keys their numbers in the book, after the first
+        piece's, in the book's order, and its pages and links the same."""
+        if self._nums is None:
+            return
+        following = max((int(k) for k in self._nums[::2]), default=-1) + 1
+        for placed in self._placed[1:]:
+            offset = following
+            for key, value in zip(placed.nums[::2], placed.nums[1::2], strict=True):
+                self._nums.append(int(key) + offset)
+                self._nums.append(value)
+                following = max(following, int(key) + offset + 1)
+            for page in placed.pages:
+                if "/StructParents" in page:
+                    page.StructParents = int(page.StructParents) + offset
+                for annotation in page.get("/Annots", ()):
+                    if "/StructParent" in annotation:
+                        annotation.StructParent = int(annotation.StructParent) + offset
 
 
-def _open(piece: Piece, number: int) -> pikepdf.Pdf:
+def _named(place: Place) -> str:
+    """Return how an error names the piece at ``place``."""
+    return ", ".join(f"{word} {number + 1}" for word, number in zip(("part", "piece"), place,
+                                                                  strict=False))
+
+
+def _named_all(places: Sequence[Place]) -> str:
+    """Return how an error names the pieces at ``places``."""
+    return "; ".join(_named(place) for place in places) or "none"
+
+
+def _open(piece: Piece, place: Place) -> pikepdf.Pdf:
     """Open a part's PDF, refusing one whose file lacks pages its worker laid out."""
     source = pikepdf.open(io.BytesIO(piece.data))
     if len(source.pages) != piece.pages:
-        raise RenderError(f"part {number} has {len(source.pages)} pages in its file, "
+        raise RenderError(f"{_named(place)} has {len(source.pages)} pages in its file, "
                           f"{piece.pages} when laid out")
     return source
 
@@ -193,44 +320,6 @@ def _own_streams(pages: Sequence[pikepdf.Page]) -> None:
             stack.extend(obj)
 
 
-class _TagTree:
-    """The joined tag tree: the first part's, with the others' elements appended."""
-
-    def __init__(self, pdf: pikepdf.Pdf) -> None:
-        root = pdf.Root.StructTreeRoot if "/StructTreeRoot" in pdf.Root else None
-        self._pdf = pdf
-        self._document = root.K[0] if root is not None else None
-        self._nums = root.ParentTree.Nums if root is not None else None
-        self._next = (max(int(k) for k in self._nums[::2]) + 1
-                      if self._nums is not None and len(self._nums) else 0)
-
-    def add(self, source: pikepdf.Pdf, first_page: int) -> None:
-        """Append the tags of ``source``, whose pages now start at ``first_page``."""
-        if self._document is None or self._nums is None or \
-                "/StructTreeRoot" not in source.Root:
-            return
-        root = source.Root.StructTreeRoot
-        theirs = root.K[0]
-        del theirs["/P"]  # copy the elements, not the other part's tree root
-        kids = _copy(self._pdf, source, theirs.K)
-        for kid in kids:
-            if isinstance(kid, Dictionary):
-                kid.P = self._document
-            self._document.K.append(kid)
-        offset = self._next
-        nums = _copy(self._pdf, source, root.ParentTree.Nums)
-        for key, value in zip(nums[::2], nums[1::2], strict=True):
-            self._nums.append(int(key) + offset)
-            self._nums.append(value)
-            self._next = max(self._next, int(key) + offset + 1)
-        for page in self._pdf.pages[first_page:]:
-            if "/StructParents" in page:
-                page.StructParents = int(page.StructParents) + offset
-            for annotation in page.get("/Annots", ()):
-                if "/StructParent" in annotation:
-                    annotation.StructParent = int(annotation.StructParent) + offset
-
-
 def _copy(out: pikepdf.Pdf, source: pikepdf.Pdf, obj: Any) -> Any:
     """Return ``obj`` of ``source`` copied into ``out``; pages copied before are reused, so
     references to them land on their copies."""
@@ -239,10 +328,13 @@ def _copy(out: pikepdf.Pdf, source: pikepdf.Pdf, obj: Any) -> Any:
     return out.copy_foreign(source.make_indirect(obj))
 
 
-def _add_blank_page(pdf: pikepdf.Pdf) -> None:
-    """Append an empty page the size of the last one."""
-    box = pdf.pages[-1].MediaBox
-    pdf.add_blank_page(page_size=(float(box[2]), float(box[3])))
+def _insert_blank_page(pdf: pikepdf.Pdf, at: int) -> None:
+    """Insert an empty page the size of the one before it, to be page ``at`` (from 0)."""
+    box = pdf.pages[at - 1].MediaBox
+    blank = pdf.make_indirect(Dictionary(
+        Type=Name.Page, MediaBox=Array([0, 0, float(box[2]), float(box[3])]),
+        Contents=pdf.make_stream(b""), Resources=Dictionary()))
+    pdf.pages.insert(at, pikepdf.Page(blank))
 
 
 def _outline_items(source: pikepdf.Pdf, out: pikepdf.Pdf,

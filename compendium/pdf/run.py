@@ -16,7 +16,7 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import get_args
@@ -35,7 +35,7 @@ from compendium.pdf.jobs import (
     stamp_job,
     unpack_pdf,
 )
-from compendium.pdf.joining import Piece
+from compendium.pdf.joining import Piece, Place
 from compendium.pdf.numbers import (
     Folio,
     arabic_pages,
@@ -54,7 +54,7 @@ from compendium.pdf.parts import (
     part_html,
     split_parts,
 )
-from compendium.pdf.workers import Workers
+from compendium.pdf.workers import Join, Workers
 from compendium.progress import Progress
 
 PART_WORDS = {"title": "title pages", "contents": "contents",
@@ -92,6 +92,10 @@ class PrintRun:
     """Set when a newer build supersedes this one (the preview): it stops waiting for parts."""
     sent: list[str] = field(default_factory=list)
     """Names of the parts (and folio sheets) laid out by workers, not from the cache."""
+    joining: Join | None = None
+    """The join, under way as soon as the title pages are laid out (see _feed)."""
+    fed: int = 0
+    """How many parts, in the order the join takes them, it was given."""
 
     def start(self) -> PrintRun:
         """Send the first round of parts to the workers."""
@@ -105,13 +109,15 @@ class PrintRun:
         # The preface shows the charts, which may still be being drawn: it goes last, and
         # the chapters keep the workers busy meanwhile.
         html = {p.name: self._html(p, hint) for p in ready if p.kind != "preface"}
-        # The longest first: two workers then finish together, not one waiting for the
-        # other's long chapter sent last.
-        for name in sorted(html, key=lambda n: -len(html[n])):
+        # The title pages first, for the join starts from them (_feed); then the longest
+        # first: two workers then finish together, not one waiting for the other's long
+        # chapter sent last.
+        for name in sorted(html, key=lambda n: (n != "title", -len(html[n]))):
             self._submit(next(p for p in ready if p.name == name), html[name])
         for part in ready:
             if part.kind == "preface":
                 self._submit(part, self._html(part, hint))
+        self._feed(settled=False)
         return self
 
     def result(self) -> RenderedPdf:
@@ -120,6 +126,8 @@ class PrintRun:
             pages = self._settle()
             return self._join(pages)
         finally:
+            if self.joining is not None:
+                self.joining.abandon()  # a build stopped or failed: nothing to finish
             if self.workers is not None:
                 self.workers.release(wait=True)
 
@@ -150,12 +158,13 @@ class PrintRun:
         raise RenderError(f"page numbers did not settle after {MAX_ROUNDS} layouts")
 
     def _join(self, pages: Pagination) -> RenderedPdf:
-        """Lay out the page numbers and join the parts."""
+        """Lay out the page numbers and finish the join."""
         laid = {n: laid.pdf for n, laid in self.laid.items()}
         _refuse_doubled(self.parts, laid, self.job.templates)
-        pieces = list(_pieces(self.parts, laid))
+        self._feed(settled=True)
         roman = roman_pages(self.parts, laid)
-        arabic = sum(p.pages + p.blank_before for p in pieces) - roman
+        order, blanks = join_places(self.parts, laid)
+        arabic = sum(laid[p.name].pages for p in self.parts) + len(blanks) - roman
         blocks = [("lower-roman", first) for first in range(1, roman + 1, FOLIO_BLOCK)]
         after_roman = len(blocks)
         blocks += [("decimal", first) for first in range(1, arabic + 1, FOLIO_BLOCK)]
@@ -169,14 +178,39 @@ class PrintRun:
         folios = [None if is_blank else folio for folio, is_blank in zip(folios, blank,
                                                                           strict=True)]
         stamp = self.laid["stamp"].pdf.pieces[0].data if self.job.stamp_css else None
-        self.progress.step(f"putting the {len(pieces)} parts of the PDF together")
-        if self.workers is None:  # every part came from the cache
-            self.workers = Workers()
-        joined = self.workers.join(pieces, [self.laid[n].pdf.pieces[0].data for n in sheets],
-                                   folios, roman, stamp)
+        self.progress.step(f"putting the {len(order)} parts of the PDF together")
+        assert self.joining is not None  # fed every part just above
+        joined = self.joining.finish(order, blanks,
+                                     [self.laid[n].pdf.pieces[0].data for n in sheets],
+                                     folios, roman, stamp)
         warnings = [w for part in self.parts for w in self.laid[part.name].pdf.warnings]
         return RenderedPdf(joined.data, joined.pages, pages.numbers,
                            tuple(dict.fromkeys([*warnings, *joined.warnings])))
+
+    def _feed(self, settled: bool) -> None:
+        """Give the join the pieces of the parts laid out for good, in JOIN_ORDER, while
+        the workers lay out the others: after an edit, it copies those the cache had
+        before the edited ones are laid out, where it would have waited for them all.
+
+        A part is laid out for good once laid out, or, if it prints page numbers, once
+        they are ``settled``. The title pages start the join (their catalog is the book's)."""
+        order = join_order(self.parts)
+        while self.fed < len(order):
+            index = order[self.fed]
+            part = self.parts[index]
+            if part.name not in self.laid or part.name in self.pending or \
+                    (part.paginated and not settled):
+                return
+            pieces = self.laid[part.name].pdf.pieces
+            for number, pdf in enumerate(pieces):
+                piece = Piece(pdf.data, pdf.pages, False, pdf.levels)
+                if self.joining is None:
+                    if self.workers is None:  # every part came from the cache
+                        self.workers = Workers()
+                    self.joining = self.workers.start_join(piece, (index, number))
+                else:
+                    self.joining.add((index, number), piece)
+            self.fed += 1
 
     def _html(self, part: Part, pages: Pagination) -> str:
         """Return the HTML of ``part`` printing the numbers ``pages`` gives."""
@@ -239,12 +273,12 @@ class PrintRun:
                         tuple(keys))
 
     def _collect(self) -> None:
-        """Wait for every part sent out."""
+        """Wait for every part sent out, taking each as it is laid out."""
         done = 0
         while self.pending:
-            name, (html, _, future) = next(iter(self.pending.items()))
-            pdf = self._wait(future)
-            del self.pending[name]
+            name = self._next_laid()
+            html, _, future = self.pending.pop(name)
+            pdf = future.result()
             self.laid[name] = _Laid(html, pdf)
             done += 1
             total = done + len(self.pending)  # the contents may be sent again meanwhile
@@ -253,6 +287,7 @@ class PrintRun:
                 pages += f", {pdf.fresh} laid out again"
             self.progress.step(f"PDF laid out {done}/{total}: {self._described(name)} ({pages})")
             self._resend_contents()
+            self._feed(settled=False)
 
     def _described(self, name: str) -> str:
         """Return what a part or sheet is, in the editor's words."""
@@ -285,14 +320,20 @@ class PrintRun:
             del self.pending[contents.name]
             self._submit(contents, html)
 
-    def _wait(self, future: concurrent.futures.Future[LaidPart]) -> LaidPart:
-        """Return the part ``future`` lays out, unless the build is stopped first."""
-        while self.stop is not None and not future.done():
-            if self.stop.wait(0.02):
+    def _next_laid(self) -> str:
+        """Return the name of a part sent out that is laid out (the first sent of those),
+        waiting for one, unless the build is stopped first."""
+        while True:
+            for name, (_, _, future) in self.pending.items():
+                if future.done():
+                    return name
+            concurrent.futures.wait([future for _, _, future in self.pending.values()],
+                                    timeout=None if self.stop is None else 0.02,
+                                    return_when=concurrent.futures.FIRST_COMPLETED)
+            if self.stop is not None and self.stop.is_set():
                 for _, _, waiting in self.pending.values():
                     waiting.cancel()  # those not started yet; the others are kept when done
                 raise BuildStopped("a newer build was asked for")
-        return future.result()
 
     def _hint(self) -> Pagination:
         """Return the last build's page numbers, or none."""
@@ -359,12 +400,28 @@ def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, LaidPart],
                     "the parts had files of their own falls through to the contents.")
 
 
-def _pieces(parts: Sequence[Part], laid: Mapping[str, LaidPart]) -> Iterator[Piece]:
-    """Yield the parts' pieces as the assembly takes them, a blank page before a part that
-    opens on a right-hand page."""
+def join_order(parts: Sequence[Part]) -> list[int]:
+    """Return the order in which the join takes the parts (indexes in ``parts``): the book's,
+    but the preface (laid out last, see start) and then the parts that print page numbers
+    (laid out for good once every other part is) at the end. Always the same for the same
+    parts, so that the joined file's bytes do not depend on which parts the cache had, or
+    which worker was first (see workers.Join)."""
+    return sorted(range(len(parts)), key=lambda index: (
+        parts[index].paginated, parts[index].kind == "preface", index))
+
+
+def join_places(parts: Sequence[Part], laid: Mapping[str, LaidPart]
+                ) -> tuple[list[Place], set[Place]]:
+    """Return the place in the book of every piece of the parts, in the book's order, and
+    those of the pieces a blank page goes before (a part opening on a right-hand page)."""
+    order: list[Place] = []
+    blanks: set[Place] = set()
     for part, blank, _ in places(parts, laid):
-        for n, pdf in enumerate(laid[part.name].pieces):
-            yield Piece(pdf.data, pdf.pages, blank and n == 0, pdf.levels)
+        index = parts.index(part)
+        order += [(index, number) for number in range(len(laid[part.name].pieces))]
+        if blank:
+            blanks.add((index, 0))
+    return order, blanks
 
 
 def roman_pages(parts: Sequence[Part], laid: Mapping[str, LaidPart]) -> int:

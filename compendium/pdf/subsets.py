@@ -4,10 +4,11 @@ Each part of the PDF is laid out alone, so each embeds its own subset of every f
 uses, under the same six-letter tag (WeasyPrint derives it from the face, not the glyphs):
 different subsets under one tag, which ISO 32000-1 §9.6.4 forbids and preflight flags, and
 the same outlines stored once a part. WeasyPrint subsets TrueType faces keeping each
-glyph's id (HarfBuzz's retain-gids), so the subsets of one face are the same font with
-different glyphs left empty: their union is one subset that every part can draw with. The
-join merges them here, as it copies the pages: glyph outlines, widths (/W), the text map
-(/ToUnicode) and /CIDSet, under a tag made from the merged font's bytes. A font it cannot
+glyph's id (HarfBuzz's retain-gids, in one pass: layout.subset_keeping_glyph_ids), so the
+subsets of one face are the same font with different glyphs left empty: their union is one
+subset that every part can draw with. The join merges them here, as it copies the pages:
+glyph outlines, widths (/W), the text map (/ToUnicode) and /CIDSet, under a tag made from
+the merged font's bytes. A font it cannot
 merge this way (another encoding or font format) keeps its subset, under a tag of its own.
 """
 
@@ -83,8 +84,8 @@ class SubsetMerger:
         elif not face.union.add(outlines):
             return None
         face.subsets += 1
-        face.widths.update(_widths(_descendant(font).get("/W", Array())))
-        face.texts.update(_to_unicode(font.ToUnicode.read_bytes()))
+        _merge(face.widths, dict(_widths(_descendant(font).get("/W", Array()))))
+        _merge(face.texts, _to_unicode(font.ToUnicode.read_bytes()))
         face.boxes.append([float(v) for v in _descendant(font).FontDescriptor.FontBBox])
         return face.font
 
@@ -141,6 +142,16 @@ class _Face:
     widths: dict[int, Any] = field(default_factory=dict)
     texts: dict[int, bytes] = field(default_factory=dict)
     boxes: list[list[float]] = field(default_factory=list)
+
+
+def _merge(into: dict[int, Any], new: dict[int, Any]) -> None:
+    """Add ``new`` to ``into``: where both give a glyph a value (a glyph drawn for two
+    characters gives its text as the one it was drawn for), the smaller, so that the merged
+    font is the same whatever order the subsets come in."""
+    for gid in into.keys() & new.keys():
+        if new[gid] != into[gid]:
+            new[gid] = min(new[gid], into[gid])
+    into.update(new)
 
 
 def _fingerprint(font: Dictionary) -> bytes:
@@ -261,8 +272,11 @@ def _data(font: Dictionary) -> bytes:
 
 class _Union:
     """One TrueType font holding every glyph outline of subsets of one font (glyph ids
-    kept), made as they come: only the first outline of each glyph is kept, and the subset
-    with the most glyphs (the first such) for the tables besides outlines and metrics.
+    kept), made as they come: only the first outline of each glyph is kept (the subsets of
+    a face have the same outline for an id: see layout.subset_keeping_glyph_ids), and the
+    subset with the most glyphs for the tables besides outlines and metrics (of those with
+    as many, the one whose tables sort last: the order the subsets come in does not
+    matter).
 
     Read and written as raw tables (glyf, loca, hmtx): decoding every glyph of every subset
     with fontTools is slow, for outlines that are only copied."""
@@ -277,7 +291,7 @@ class _Union:
         of the same font (other units per em)."""
         if font.units != self._base.units:
             return False
-        if font.count > self._base.count:
+        if (font.count, font.order) > (self._base.count, self._base.order):
             self._base = font
         for gid in font.outlined():
             if gid not in self._glyphs:
@@ -349,6 +363,11 @@ class _Outlines:
         self._glyf = self.tables["glyf"]
         self._hmetrics: int = struct.unpack(">H", self.tables["hhea"][34:36])[0]
         self._hmtx = self.tables["hmtx"]
+
+    @property
+    def order(self) -> tuple[tuple[str, bytes], ...]:
+        """Return the font's tables, to choose between subsets of as many glyphs."""
+        return tuple(sorted(self.tables.items()))
 
     def outlined(self) -> list[int]:
         """Return the ids of the glyphs that have an outline here (a subset: a few)."""

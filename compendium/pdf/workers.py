@@ -12,12 +12,12 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing import resource_tracker
 from pathlib import Path
 
 from compendium.pdf.jobs import LaidPart, PdfJob, RenderedPdf, render_part, render_pdf
-from compendium.pdf.joining import Assembled, Piece, join_pieces
+from compendium.pdf.joining import Assembled, Joining, Piece, Place
 from compendium.pdf.numbers import Folio
 from compendium.processes import is_running
 
@@ -72,26 +72,24 @@ class Workers:
         """Lay out the part ``job`` in a worker, as pieces remembered in ``cache`` (flow.py)."""
         return self._pool.result().submit(render_part, job, cache)
 
-    def join(self, pieces: Sequence[Piece], sheets: Sequence[bytes],
-             folios: Sequence[Folio | None], roman_pages: int,
-             stamp: bytes | None) -> Assembled:
-        """Join the parts (see joining.join_pieces) in the process started for it, which then
-        ends; kept workers start the next one meanwhile.
+    def start_join(self, first: Piece, place: Place) -> Join:
+        """Start joining the PDF from its ``first`` piece at ``place`` (see Join), in the
+        process started for it, which ends after the join; kept workers start the next one
+        meanwhile.
 
         qpdf holds every object of the joined file until it writes it. In the build process,
         which holds the records and both editions, that would come on top of them; a process
         of its own gives it all back when it ends. Started with the workers, it is ready when
         the parts are: one started for the join would add its start to every build."""
-        joiner = self._joiner.result()
-        try:
-            return joiner.submit(join_pieces, pieces, sheets, folios, roman_pages,
-                                 stamp, ending=True).result()
-        finally:
-            joiner.shutdown(wait=False)
-            if self.keep:
-                self._joiner = concurrent.futures.Future()
-                threading.Thread(target=self._start_joiner, daemon=True,
-                                 name="start-joiner").start()
+        return Join(self._joiner.result(), first, place, self._end_join)
+
+    def _end_join(self, joiner: concurrent.futures.ProcessPoolExecutor) -> None:
+        """Let the process that joined go; start the next one if the workers are kept."""
+        joiner.shutdown(wait=False, cancel_futures=True)
+        if self.keep:
+            self._joiner = concurrent.futures.Future()
+            threading.Thread(target=self._start_joiner, daemon=True,
+                             name="start-joiner").start()
 
     def release(self, wait: bool) -> None:
         """Say a build is done with the workers: they go, unless they are kept."""
@@ -121,6 +119,70 @@ class Workers:
                 process.terminate()  # what they were laying out is not wanted any more
             executor.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class Join:
+    """A PDF being joined in the joining process (joining.Joining) while the build lays
+    out the rest: ``add`` sends it a piece, ``finish`` the page numbers, and returns the
+    joined file; ``abandon`` lets it go unfinished (a build stopped or failed).
+
+    The pieces go in the order they are added, which must not depend on when each was laid
+    out: the bytes the join writes depend on it (qpdf groups objects into object streams by
+    their numbers, given as the objects are copied)."""
+
+    def __init__(self, joiner: concurrent.futures.ProcessPoolExecutor, first: Piece,
+                 place: Place,
+                 end: Callable[[concurrent.futures.ProcessPoolExecutor], None]) -> None:
+        self._joiner = joiner
+        self._end = end
+        self._ended = False
+        # One process runs the calls in the order they are sent.
+        self._sent = [joiner.submit(begin_join, first, place)]
+
+    def add(self, place: Place, piece: Piece) -> None:
+        """Copy ``piece`` in, to go at ``place``."""
+        self._sent.append(self._joiner.submit(add_to_join, place, piece))
+
+    def finish(self, order: Sequence[Place], blanks: set[Place], sheets: Sequence[bytes],
+               folios: Sequence[Folio | None], roman_pages: int,
+               stamp: bytes | None) -> Assembled:
+        """Return the joined PDF (see Joining.finish); the joining process then ends."""
+        try:
+            finished = self._joiner.submit(finish_join, order, blanks, sheets, folios,
+                                           roman_pages, stamp)
+            for sent in self._sent:
+                sent.result()  # the first piece that could not be copied, if any
+            return finished.result()
+        finally:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Let the joining process go, whatever it holds (once)."""
+        if not self._ended:
+            self._ended = True
+            self._end(self._joiner)
+
+
+_JOINING: list[Joining] = []
+"""The join under way in the joining process (one at most)."""
+
+
+def begin_join(first: Piece, place: Place) -> None:
+    """Start the join in the joining process (Join)."""
+    _JOINING[:] = [Joining(first, place)]
+
+
+def add_to_join(place: Place, piece: Piece) -> None:
+    """Copy a piece into the join under way (Join.add)."""
+    _JOINING[0].add(place, piece)
+
+
+def finish_join(order: Sequence[Place], blanks: set[Place], sheets: Sequence[bytes],
+                folios: Sequence[Folio | None], roman_pages: int,
+                stamp: bytes | None) -> Assembled:
+    """Write the join under way (Join.finish); the process ends after it."""
+    return _JOINING.pop().finish(order, blanks, sheets, folios, roman_pages, stamp,
+                                 ending=True)
 
 
 def start_pool(scratch: str) -> concurrent.futures.ProcessPoolExecutor:
