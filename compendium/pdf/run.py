@@ -85,7 +85,7 @@ class PrintRun:
     progress: Progress
     parts: tuple[Part, ...] = ()
     laid: dict[str, _Laid] = field(default_factory=dict)
-    pending: dict[str, tuple[str, str, concurrent.futures.Future[LaidPart]]] = \
+    pending: dict[str, tuple[str, threading.Event, concurrent.futures.Future[LaidPart]]] = \
         field(default_factory=dict)
     workers: Workers | None = None
     stop: threading.Event | None = None
@@ -254,8 +254,9 @@ class PrintRun:
         else:
             future = self.workers.lay_out_part(job, self.cache.folder)
         # Kept as soon as it is laid out, even if this build is stopped before it needs it.
-        future.add_done_callback(functools.partial(_keep, self.cache, key, whole))
-        self.pending[name] = (job.html, key, future)
+        kept = threading.Event()
+        future.add_done_callback(functools.partial(_keep, self.cache, key, whole, kept))
+        self.pending[name] = (job.html, kept, future)
         self.sent.append(name)
 
     def _cached(self, key: str, whole: bool) -> LaidPart | None:
@@ -277,8 +278,11 @@ class PrintRun:
         done = 0
         while self.pending:
             name = self._next_laid()
-            html, _, future = self.pending.pop(name)
+            html, kept, future = self.pending.pop(name)
             pdf = future.result()
+            # A future's waiters wake before its callbacks run: the part must be in the
+            # cache (and in what the cache binds to this PDF) before the build goes on.
+            kept.wait()
             self.laid[name] = _Laid(html, pdf)
             done += 1
             total = done + len(self.pending)  # the contents may be sent again meanwhile
@@ -340,13 +344,20 @@ class PrintRun:
         return last_pagination(self.job, self.cache)
 
 
-def _keep(cache: Cache, key: str, whole: bool,
+def _keep(cache: Cache, key: str, whole: bool, kept: threading.Event,
           future: concurrent.futures.Future[LaidPart]) -> None:
     """Put the part ``future`` lays out in the cache (called when it is done): a PDF laid
-    out whole, or the list of a part's pieces (which its worker put there)."""
-    if future.cancelled() or future.exception() is not None:
-        return
-    laid = future.result()
+    out whole, or the list of a part's pieces (which its worker put there); then set
+    ``kept``."""
+    try:
+        if not future.cancelled() and future.exception() is None:
+            _keep_part(cache, key, whole, future.result())
+    finally:
+        kept.set()
+
+
+def _keep_part(cache: Cache, key: str, whole: bool, laid: LaidPart) -> None:
+    """Put ``laid``, the part laid out for ``key``, in the cache (see _keep)."""
     if whole:
         cache.put(key, pack_pdf(laid.pieces[0]))
         return

@@ -43,6 +43,8 @@ class PrintSession:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
+        if self.print_run is not None and self.print_run.joining is not None:
+            self.print_run.joining.abandon()  # a build that failed before its result
         self._let_workers_go()  # a failed build, or one that needed no layout
 
     @property
