@@ -10,13 +10,15 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from compendium import memo
 from compendium.errors import RenderError
+from compendium.model import Pagination
 from compendium.pdf import joining
 from compendium.pdf import run as print_run
 from compendium.pdf.jobs import PdfJob, render_pdf
 from compendium.pdf.joining import Joining, Piece, join_pieces
 from compendium.pdf.numbers import sheet_lines
-from compendium.pdf.parts import FOREIGN_LINK, split_parts
+from compendium.pdf.parts import FOREIGN_LINK, part_html, split_parts
 from compendium.pdf.subsets import SubsetMerger
 from compendium.pdf.tags import GROUPING, PLAIN_KEYS
 from compendium.pipeline import BuildRequest, make_print_job, run
@@ -60,6 +62,34 @@ def test_parts_are_the_books_divisions_each_chapter_whole() -> None:
     assert [p.kind for p in parts[-3:]] == ["index", "index-countries", "annex"]
     # What a chapter prints does not depend on where the others fall.
     assert not any(p.paginated for p in parts if p.kind in ("chapters", "annex"))
+
+
+def _annex_html(project: Path) -> str:
+    """Return the HTML of ``project``'s annex of sources, as the PDF lays it out."""
+    memo.forget()
+    built, _ = run(BuildRequest(config=project / "compendium.yml",
+                                sources=project / "sources", out=project / "out"), ())
+    job = make_print_job(built)
+    annex = next(p for p in split_parts(job.document.chapters, job.document)
+                 if p.kind == "annex")
+    return part_html(annex, job.document, job.templates, Pagination())
+
+
+def test_an_edit_to_a_records_text_leaves_the_annex_as_it_was(tmp_path: Path) -> None:
+    """The annex names each record without quoting it: an edit to a record's first words
+    (which a quote would show) leaves the annex's HTML, and so its pages, as they were."""
+    project = copy_project(tmp_path / "p", sources=ROOT / "sources")
+    before = _annex_html(project)
+    for record in sorted((project / "sources").rglob("iom-*.md"))[:3]:
+        text = record.read_text(encoding="utf-8")
+        cut = text.index("\n---\n", 3) + len("\n---\n")
+        record.write_text(text[:cut] + "Revised at length in its opening words. " +
+                          text[cut:] + "\nAnd a paragraph added at its end.\n",
+                          encoding="utf-8")
+    assert _annex_html(project) == before
+    # The entries made from a page, named once for all that read alike, by number.
+    assert re.search(r'IOM</span>: <a href="[^"]+"><span class="entry-number">2\.\d+</span></a>, '
+                     r'<a href="[^"]+"><span class="entry-number">2\.\d+</span></a>', before)
 
 
 def test_parted_pdf_has_every_record_text_once(parted: Path) -> None:

@@ -74,6 +74,7 @@ def render_html(document: Document, templates: Path, medium: str, inline_css: st
             doc=document, edition=document.edition, medium=medium, inline_css=inline_css,
             script=script, pages=pages, part=part, labels=labels, safe=_mark_safe,
             articles=functools.partial(articles, record, document), record_label=label,
+            by_label=functools.partial(by_label, label),
             unbreakable=functools.partial(_unbreakable, names=names))
 
 
@@ -136,6 +137,17 @@ def record_label(template: jinja2.Template, labels: Labels, record: Record,
                  body: str) -> markupsafe.Markup:
     """Return how a link to ``record`` reads (remembered, as record_html is)."""
     return markupsafe.Markup(template.render(record=record, body=body, labels=labels))
+
+
+def by_label(label: Callable[[Record, str], markupsafe.Markup], records: Sequence[Record]
+             ) -> list[tuple[markupsafe.Markup, list[Record]]]:
+    """Return ``records`` grouped by how each reads without a quote (``label(record, "")``),
+    in the order each reading first comes: the annex names the entries made from a page
+    once for all those that read alike ("IOM, Jul 2007: 2.29, 2.30")."""
+    groups: dict[markupsafe.Markup, list[Record]] = {}
+    for record in records:
+        groups.setdefault(label(record, ""), []).append(record)
+    return list(groups.items())
 
 
 def _mark_safe(html: str) -> Any:
