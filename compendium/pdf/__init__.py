@@ -16,12 +16,14 @@ Read in this order:
   part's layout is taken up again alone, with the same pages.
 - ``stream``: WeasyPrint laying out one page at a time (its own loop, as a generator).
 - ``layout``: WeasyPrint laying out a job whole (folio sheets, the stamp) and the styles and
-  fetcher every layout uses, reading only the project's files.
+  fetcher every layout uses, reading only the project's files; font subsets that keep
+  every glyph's id.
 - ``run``: the print run: sends the parts out, settles the page numbers the contents and
   indexes print, and joins.
 - ``numbers``: which page every anchor falls on (roman front matter, arabic from chapter 1,
   blank versos unnumbered), and the folio sheets the page numbers are drawn from.
-- ``joining``: one PDF from the parts: pages, links, outline, page numbers, tag tree.
+- ``joining``: one PDF from the parts, copied in as they are laid out: pages, links,
+  outline, page numbers, tag tree.
 - ``tags``: the tag tree slimmed, margin text marked as artifacts (PDF/UA).
 - ``subsets``: one embedded font subset per face across the parts.
 - ``intent``: the sRGB output intent every PDF declares.
