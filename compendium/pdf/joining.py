@@ -109,15 +109,15 @@ class _Placed:
 
 class Joining:
     """The joined document, made as its pieces come: the first opens it, the others are
-    copied in as they are laid out, in any order, each to its place in the book; ``finish``
-    writes the file when all are in.
+    copied in as they are laid out, each to its place in the book; ``finish`` writes the
+    file when all are in.
 
-    The same pieces give the same bytes in whatever order they come, so that a build can
-    join the pieces it takes from the cache while the workers lay out the rest: whatever
-    depends on the order (parent tree numbers, outline, destinations, blank pages, page
-    numbers) is settled by ``finish`` in the book's order, the fonts are folded by rules
-    that do not depend on it (subsets.py), and qpdf numbers the objects it writes by where
-    the document reaches them, not by when they were copied."""
+    Pieces given in any order make the same objects: whatever depends on the book's order
+    (parent tree numbers, outline, destinations, blank pages, page numbers) is settled by
+    ``finish``, and the fonts are folded by rules that do not depend on it (subsets.py). The
+    bytes do depend on it: qpdf groups objects into object streams by their numbers, given
+    as they are copied. A build gives the pieces in a fixed order (run.join_order), so the
+    same parts give the same bytes whichever was laid out first."""
 
     def __init__(self, first: Piece, place: Place) -> None:
         self._open = contextlib.ExitStack()

@@ -179,7 +179,8 @@ class PrintRun:
                                                                           strict=True)]
         stamp = self.laid["stamp"].pdf.pieces[0].data if self.job.stamp_css else None
         self.progress.step(f"putting the {len(order)} parts of the PDF together")
-        assert self.joining is not None  # fed every part just above
+        if self.joining is None:  # fed every part just above: the title pages at least
+            raise RenderError("the join was given no part of the PDF")
         joined = self.joining.finish(order, blanks,
                                      [self.laid[n].pdf.pieces[0].data for n in sheets],
                                      folios, roman, stamp)
@@ -188,7 +189,7 @@ class PrintRun:
                            tuple(dict.fromkeys([*warnings, *joined.warnings])))
 
     def _feed(self, settled: bool) -> None:
-        """Give the join the pieces of the parts laid out for good, in JOIN_ORDER, while
+        """Give the join the pieces of the parts laid out for good, in join_order, while
         the workers lay out the others: after an edit, it copies those the cache had
         before the edited ones are laid out, where it would have waited for them all.
 
