@@ -11,6 +11,7 @@ same parts, given in the same order, give the same bytes.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import io
 import tempfile
@@ -141,9 +142,12 @@ class Joining:
 
     def add(self, place: Place, piece: Piece) -> None:
         """Copy ``piece`` in, to go at ``place`` (after the first piece's)."""
-        if place <= self._placed[0].place or any(p.place == place for p in self._placed):
+        # The pieces mostly come in the book's order: its place is found by bisection, not
+        # by comparing it with every piece before (2,000 pieces at 10,000 records).
+        index = bisect.bisect_left(self._placed, place, key=lambda placed: placed.place)
+        if index == 0 or (index < len(self._placed) and self._placed[index].place == place):
             raise RenderError(f"{_named(place)} of the PDF was given twice, or before the first")
-        before = [p for p in self._placed if p.place < place]
+        before = self._placed[:index]
         at_page = sum(len(p.pages) for p in before)
         source = self._open.enter_context(_open(piece, place))
         with warnings.catch_warnings():
@@ -153,7 +157,7 @@ class Joining:
                 self.out.pages.insert(at_page + offset, page)
         pages = list(self.out.pages[at_page:at_page + len(source.pages)])
         kids, nums = self._copy_tags(source, sum(p.kids for p in before))
-        self._placed.insert(len(before), _Placed(
+        self._placed.insert(index, _Placed(
             place, pages, kids, nums, _leveled(_outline_items(source, self.out, 1), piece.levels),
             list(_dests(source, self.out))))
         self._fonts.fold(pages)

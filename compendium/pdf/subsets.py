@@ -291,7 +291,8 @@ class _Union:
         of the same font (other units per em)."""
         if font.units != self._base.units:
             return False
-        if (font.count, font.order) > (self._base.count, self._base.order):
+        if font.count > self._base.count or \
+                (font.count == self._base.count and font.order > self._base.order):
             self._base = font
         for gid in font.outlined():
             if gid not in self._glyphs:
