@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 
 from compendium.importer.attribution import UNATTRIBUTED, Names, themes_of
-from compendium.importer.dedupe import ParagraphIndex
+from compendium.importer.dedupe import ParagraphIndex, fold
 from compendium.importer.entries import Unit, group_entries, one_entry
 from compendium.importer.layout import Layout, Para, ProfileBlock, Stream, is_heading_like
 from compendium.importer.rawpage import RawPage
@@ -76,6 +77,8 @@ class Assembly:
     """(page, line, message) of things an editor should look at."""
     profiles: dict[str, int] = field(default_factory=dict)
     """Draft index of each entity's profile."""
+    pages: dict[int, str] = field(default_factory=dict)
+    """Page each paragraph slot was first read on."""
 
 
 def assemble(pages: Sequence[tuple[RawPage, Layout]], names: Names) -> Assembly:
@@ -96,9 +99,51 @@ def assemble(pages: Sequence[tuple[RawPage, Layout]], names: Names) -> Assembly:
         for stream in layout.streams:
             previous = _add_stream(work, page.name, stream, previous, names)
     for draft in work.drafts:
+        draft.review = draft.review or _versions_note(draft, work)
+    for draft in work.drafts:
         if draft.kind == "profile" and not draft.name:
             draft.name = names.full_name(draft.entity)
     return _without_empty_drafts(work)
+
+
+ALIKE = 0.6
+"""Share of words two paragraphs of a record must have in common, in order, to read as two
+versions of one (a page scraped in two years: "the lead UN agency for delivering a world"
+and "the leading UN agency dedicated to advancing a world"). Distinct paragraphs of one
+profile share well under half."""
+ALIKE_MIN_WORDS = 12
+"""Words a paragraph needs before its likeness to another tells anything."""
+
+
+def _versions_note(draft: Draft, work: Assembly) -> str | None:
+    """Return a review note when two paragraphs of ``draft`` read from two pages read as two
+    versions of one (the page scraped in two years, reworded, so not merged as repeats):
+    which to keep is the editor's call. Paragraphs of one page that read alike ("In 2015
+    UNFPA trained 200 …", "In 2016 UNFPA trained 300 …") are the page's own; resource lists
+    are left out (citations of one series read alike)."""
+    groups = [slots for name, slots in draft.sections.items() if name != "resources"]
+    for slots in [draft.slots, *groups]:
+        shown = [fold(work.index.texts[slot]).split() for slot in slots]
+        words = [[word.casefold() for word in each] for each in shown]
+        for i, first in enumerate(words):
+            for j in range(i + 1, len(words)):
+                second = words[j]
+                if min(len(first), len(second)) < ALIKE_MIN_WORDS or \
+                        work.pages[slots[i]] == work.pages[slots[j]]:
+                    continue
+                matcher = SequenceMatcher(None, first, second, autojunk=False)
+                if matcher.quick_ratio() >= ALIKE and matcher.ratio() >= ALIKE:
+                    at = matcher.get_matching_blocks()[0]
+                    same = at.size if at.a == at.b == 0 else 0
+                    return (f"two paragraphs read as versions of one (“{_words(shown[i], same)}” "
+                            f"and “{_words(shown[j], same)}”): keep one, then delete this line")
+    return None
+
+
+def _words(words: Sequence[str], differ: int) -> str:
+    """Return the words of a paragraph around where it starts to differ from another."""
+    start = max(differ - 3, 0)
+    return " ".join(["…"] * (start > 0) + list(words[start:start + 8]) + ["…"])
 
 
 def _without_empty_drafts(work: Assembly) -> Assembly:
@@ -257,6 +302,7 @@ def _place(work: Assembly, page: str, paras: Sequence[Para], number: int) -> lis
         if slot is None:
             slot = work.index.add(para.text)
             work.owners[slot] = number
+            work.pages[slot] = page
             slots.append(slot)
             work.dispositions.append(Disposition(page, para.line, para.text, number, False))
         else:

@@ -176,7 +176,7 @@ class Names:
         """Return the acronym of the entity named first in ``text``."""
         if self._pattern is None:
             names = sorted({*self._surface_names()}, key=len, reverse=True)
-            alternatives = "|".join(re.escape(n) for n in names)
+            alternatives = "|".join(_as_written(n) for n in names)
             self._pattern = re.compile(rf"(?<![\w-])({alternatives})(?![\w-])")
         match = self._pattern.search(text.translate(_TYPOGRAPHY))
         return self.lookup(match[1]) if match else None
@@ -187,6 +187,29 @@ class Names:
         names += [n for e in self.learned.values() for n in (e.key, e.name, *e.aliases)
                   if e.key != UNATTRIBUTED]
         return [n.translate(_TYPOGRAPHY) for n in names]
+
+
+MIN_WORD_ACRONYM = 4
+"""Letters an acronym needs before a text may write it as a word ("Unicef", "Unesco"); a
+shorter one written so is a word of the language ("Who")."""
+
+
+def _as_written(name: str) -> str:
+    """Return a pattern for ``name`` as a text may write it: the words of a long name in any
+    case ("united nations children's fund") but its acronyms as spelt ("un habitat" is French
+    for "a habitat"); a shorter name as spelt ("a world bank of data"); an acronym alone as
+    spelt, or as a capitalised word when it is long enough ("Unicef", never "Who")."""
+    if len(name.split()) >= MIN_NAME_WORDS:
+        return r"\ ".join(re.escape(word) if _is_acronym(word) else f"(?i:{re.escape(word)})"
+                          for word in name.split(" "))
+    if len(name) >= MIN_WORD_ACRONYM and name.isalpha() and name.isupper():
+        return f"{re.escape(name)}|{re.escape(name.capitalize())}"
+    return re.escape(name)
+
+
+def _is_acronym(word: str) -> bool:
+    """Whether a word of a name is an acronym (``UN``, ``ONU``, ``EVAW``)."""
+    return len(word) > 1 and word.isupper()
 
 
 def split_name_and_acronym(text: str) -> tuple[str, str] | None:

@@ -17,7 +17,7 @@ from compendium.errors import ImportFailure, InvalidInput
 from compendium.importer.assemble import Assembly, assemble
 from compendium.importer.attribution import Names
 from compendium.importer.dedupe import fold
-from compendium.importer.layout import Layout, read_layout, split_label
+from compendium.importer.layout import ADDRESS_FIELDS, CITATION, Layout, read_layout, split_label
 from compendium.importer.periods import parse_header
 from compendium.importer.rawpage import RawPage, read_raw_page
 from compendium.importer.records import RecordText, make_ids, render_records
@@ -93,8 +93,8 @@ def import_pages(paths: Sequence[Path], entities: Sequence[Entity]) -> ImportRes
             continue
         read.append((page, read_layout(page, names)))
     work = assemble(read, names)
-    for page, _ in read:
-        _warn_if_cut(page, work)
+    for page, layout in read:
+        _warn_if_cut(page, layout, work)
     ids = make_ids(work)
     return ImportResult(tuple(p for p, _ in read), tuple(lay for _, lay in read), work,
                         tuple(ids), tuple(render_records(work, ids)), tuple(failures), names)
@@ -123,10 +123,18 @@ def refuse_invalid_records(records: Sequence[RecordText], edition: Edition,
         raise InvalidInput(problems)
 
 
-def _warn_if_cut(page: RawPage, work: Assembly) -> None:
-    """Warn when a page's last line stops mid-sentence: the scrape may be cut off."""
+def _warn_if_cut(page: RawPage, layout: Layout, work: Assembly) -> None:
+    """Warn when a page's last line is text that stops mid-sentence, however short ("UN",
+    "Violence ag"): the scrape may be cut off. A heading, a label, an address line or a
+    citation ends without a full stop."""
     last = next((line for line in reversed(page.lines) if line.text), None)
-    if last is not None and not last.text.endswith(SENTENCE_END) and len(last.text) > 60:
+    if last is None or last.text.endswith(SENTENCE_END) or CITATION.search(last.text):
+        return
+    not_text = {n for n, _, _, _ in layout.structure} | {
+        n for block in layout.profiles for n in block.labels} | {
+        p.line for block in layout.profiles for name in ADDRESS_FIELDS
+        for p in block.fields.get(name, [])}
+    if last.number not in not_text:
         work.warnings.append((page.name, last.number, "page ends mid-sentence; it may be cut "
                               "off (a fuller copy of the paragraph is kept if the page has one)"))
 

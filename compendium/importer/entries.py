@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from compendium.importer.dedupe import fold, fuller, same_folded
-from compendium.importer.layout import Para, is_heading_like
+from compendium.importer.layout import LEAD_MAX_WORDS, Para, is_heading_like
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +123,6 @@ def _lone_entries(paras: Sequence[Para], taken: list[bool]) -> list[Unit]:
             units.append([para])
         previous_free = True
     return [Unit(tuple(u)) for u in units]
-
-
-LEAD_MAX_WORDS = 8
-"""Words of a line that may lead the entry after it (a category: "Data Collection")."""
 
 
 def _leads(unit: Sequence[Para], para: Para) -> bool:

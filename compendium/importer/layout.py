@@ -71,6 +71,12 @@ RESOURCE_TITLE_CHARS = 200
 ADDRESS_LINE_CHARS = 150
 ADDRESS_LINES = 8
 """An address is a few short lines: a longer paragraph after one is an entry."""
+ADDRESS_LINE_WORDS = 12
+"""Words of an address line written without its label ("Case Postale 2500. CH-1211 Genève 2
+Dépôt. Suisse.")."""
+LEAD_MAX_WORDS = 8
+"""Words of a line that may lead the entry after it (a category: "Data Collection"); a
+title-case first line of a page with more is the page's title."""
 
 
 def is_heading_like(text: str) -> bool:
@@ -205,6 +211,9 @@ class _Walker:
         self.stream: Stream | None = None
         self.pending_marker = False
         self.last_heading: tuple[int, str] | None = None
+        self.lead: Stream | None = None
+        """Undated text right under the section's heading, before any label or dated
+        header: the profile's opening text if the section's labels follow it."""
         self.last_text: tuple[list[Para], int] | None = None
         """Where the last content line went (the paragraphs holding it), and its line."""
 
@@ -278,6 +287,12 @@ class _Walker:
         in_field = self.profile is not None and self.field is not None
         if in_field and self._is_field_text(Para(line.text, line.number)):
             return False  # a resource's title, say, not a listing's heading
+        if index == 0 and is_title_case(line.text) and \
+                len(line.text.split()) > LEAD_MAX_WORDS:
+            # A listing's title ("Enhanced Capacity of UN Entity in Relation to Violence
+            # Against Women"): too long for a category leading the entry below it.
+            self.structure.append((line.number, line.text, "page title", ""))
+            return True
         if is_title_case(line.text) and parse_header(following) is not None:
             self.structure.append((line.number, line.text, "listing heading (groups the "
                                    "dated entries below)", ""))
@@ -302,7 +317,7 @@ class _Walker:
         self.page_entity = self.page_entity or entity
         self.section_entity, self.section_start = entity, line.number
         self.profile = self.field = None
-        self.stream = None
+        self.stream = self.lead = None
         self.last_heading = (index, line.text)
         self.structure.append((line.number, line.text, "heading naming", entity))
 
@@ -334,11 +349,28 @@ class _Walker:
             entity, after_logo = self._profile_entity(number)
             self.profile = ProfileBlock(entity, after_logo=after_logo)
             self.profiles.append(self.profile)
-            self.stream = None
+            if label != "resources":
+                self._adopt_lead(self.profile, label)
+            self.stream = self.lead = None
             self.block_start = number
         self.field = label
         self.profile.fields.setdefault(label, [])
         self.profile.labels.append(number)
+
+    def _adopt_lead(self, block: ProfileBlock, label: str) -> None:
+        """Give ``block`` the unlabelled text between its section's heading and its first
+        label, if the page writes some (a profile shown without its first label): short
+        lines before a Background are its address, anything else is its background."""
+        lead = self.lead
+        if lead is None or lead is not self.stream or not lead.paras:
+            return
+        short = len(lead.paras) <= ADDRESS_LINES and all(
+            len(p.text.split()) <= ADDRESS_LINE_WORDS for p in lead.paras)
+        into = "address" if label == "background" and short else "background"
+        if into == label:
+            return
+        block.fields[into] = list(lead.paras)
+        self.streams.remove(lead)
 
     def _profile_entity(self, number: int) -> tuple[str | None, bool]:
         """A block right after an entity's logo (a shared block, such as Spotlight's) is that
@@ -369,10 +401,14 @@ class _Walker:
             if self.field == "icon":
                 self._learn_icon(self.profile, para)
             return
+        opens_section = self.profile is None and self.stream is None and \
+            self.last_heading is not None and self.section_start > self.block_start
         self.profile = self.field = None
         if self.stream is None:
             self.stream = Stream(None, self.section_entity)
             self.streams.append(self.stream)
+            if opens_section and self.section_entity is not None:
+                self.lead = self.stream
         self.stream.paras.append(para)
         self.last_text = (self.stream.paras, para.line)
 

@@ -1,0 +1,181 @@
+"""Layouts of inventory pages the seed pages do not show (met on stored pages of the site):
+entity names written in another case, a profile's text before its first label, a listing's
+title, two versions of one page, pages cut off after a few letters. Each rule is tried on
+cases made from the registry or from generated text, not on one page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compendium.importer.attribution import MIN_WORD_ACRONYM, Names
+from compendium.importer.command import ImportResult, import_pages
+from compendium.model import Entity
+from compendium.records.config import load_edition
+from tests.conftest import ROOT
+
+ENTITIES: tuple[Entity, ...] = tuple(load_edition(ROOT / "compendium.yml").entities)
+NAMES = Names(ENTITIES)
+WORD_ACRONYMS = [e.acronym for e in ENTITIES
+                 if e.acronym.isalpha() and e.acronym.isupper()]
+LONG_NAMES = sorted({(name, e.acronym) for e in ENTITIES for name in (e.name, *e.aliases)
+                     if len(name.split()) >= 3})
+SENTENCES = [
+    "The programme trained {n} police officers and social workers on survivor-centred "
+    "responses to gender-based violence in the region.",
+    "A national hotline for survivors of violence against women opened in {n} provinces, "
+    "with legal aid and shelter referrals available day and night.",
+    "Community dialogues in {n} districts engaged religious leaders and young men on the "
+    "prevention of child marriage and female genital mutilation.",
+]
+
+
+def text(n: int) -> str:
+    """Return the n-th generated paragraph (distinct words, so no two read alike)."""
+    return SENTENCES[n % len(SENTENCES)].format(n=12 + 7 * n)
+
+
+def imported(tmp_path: Path, pages: dict[str, str]) -> ImportResult:
+    """Import raw pages written from ``pages`` (name: text)."""
+    paths = []
+    for name, body in pages.items():
+        path = tmp_path / name
+        path.write_text(body, encoding="utf-8")
+        paths.append(path)
+    result = import_pages(paths, ENTITIES)
+    assert not result.failures
+    return result
+
+
+def records_of(result: ImportResult) -> dict[str, str]:
+    """Return each record's text by its path."""
+    return {str(record.path): record.text for record in result.records}
+
+
+# --- Names in running text ------------------------------------------------------------
+
+@pytest.mark.parametrize("acronym", [a for a in WORD_ACRONYMS if len(a) >= MIN_WORD_ACRONYM])
+def test_a_long_acronym_written_as_a_word_names_its_entity(acronym: str) -> None:
+    written = acronym.capitalize()  # "Unicef", "Unesco"
+    assert NAMES.first_named(f"Joint research with the {written} office on data.") == acronym
+
+
+@pytest.mark.parametrize("acronym", [a for a in WORD_ACRONYMS if len(a) < MIN_WORD_ACRONYM])
+def test_a_short_acronym_written_as_a_word_is_a_word(acronym: str) -> None:
+    word = acronym.capitalize()  # "Who", "Ilo": words, or nothing
+    assert NAMES.first_named(f"{word} took part in the training of trainers.") is None
+
+
+@pytest.mark.parametrize(("name", "acronym"), LONG_NAMES)
+def test_a_long_name_in_any_case_names_its_entity(name: str, acronym: str) -> None:
+    lowered = " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in name.split())
+    assert NAMES.first_named(f"In 2016 the {lowered} opened two shelters.") == acronym
+
+
+@pytest.mark.parametrize("phrase", ["un habitat sûr pour les femmes",
+                                    "un action coordonnée", "a world bank of data"])
+def test_the_acronym_of_a_name_keeps_its_case(phrase: str) -> None:
+    assert NAMES.first_named(f"Ils ont créé {phrase} en 2016.") is None
+
+
+# --- A profile's text before its first label ---------------------------------------------
+
+@pytest.mark.parametrize("paragraphs", [1, 2, 3])
+@pytest.mark.parametrize("label", ["Policy framework", "Areas of Focus", "Cadre politique"])
+def test_text_between_the_heading_and_the_first_label_is_the_profiles(
+        tmp_path: Path, paragraphs: int, label: str) -> None:
+    opening = [text(n) for n in range(paragraphs)]
+    page = "\n".join(["United Nations Population Fund", *opening, label, text(9)]) + "\n"
+    records = records_of(imported(tmp_path, {"p.txt": page}))
+    assert list(records) == ["unfpa/unfpa-profile.md"]
+    profile = records["unfpa/unfpa-profile.md"]
+    background = profile.split("## Background", 1)[1].split("## ", 1)[0]
+    assert all(p in background for p in opening)
+
+
+@pytest.mark.parametrize("address", ["Case Postale 2500. CH-1211 Genève 2 Dépôt. Suisse.",
+                                     "405 East 42nd Street, New York, NY 10017"])
+def test_short_lines_before_the_background_label_are_the_address(
+        tmp_path: Path, address: str) -> None:
+    page = "\n".join(["United Nations Children’s Fund", address, "Background", text(1)]) + "\n"
+    records = records_of(imported(tmp_path, {"p.txt": page}))
+    assert list(records) == ["unicef/unicef-profile.md"]
+    front = records["unicef/unicef-profile.md"].split("\n---\n", 1)[0]
+    assert "address:" in front and address.split(",")[0].split(".")[0] in front
+
+
+def test_undated_entries_under_a_heading_without_labels_stay_entries(tmp_path: Path) -> None:
+    page = "\n".join(["United Nations Population Fund", text(0), text(1)]) + "\n"
+    records = records_of(imported(tmp_path, {"p.txt": page}))
+    assert sorted(records) == sorted(
+        path for path in records if path.startswith("unfpa/unfpa-undated-"))
+    assert len(records) == 2
+
+
+# --- A listing's title --------------------------------------------------------------------
+
+@pytest.mark.parametrize("title", [
+    "Enhanced Capacity of UN Entity in Relation to Violence Against Women",
+    "Strengthened Coordination Among Agencies Working on Prevention and Response Services",
+])
+def test_a_long_title_case_first_line_is_the_pages_title(tmp_path: Path, title: str) -> None:
+    page = "\n".join([title, f"UNICEF supports shelters. {text(0)}",
+                      f"UNFPA trains nurses. {text(1)}"]) + "\n"
+    result = imported(tmp_path, {"p.txt": page})
+    records = sorted(records_of(result))
+    assert [path.split("/")[0] for path in records] == ["unfpa", "unicef"], records
+    (layout,) = result.layouts
+    assert (1, title, "page title", "") in layout.structure
+    assert "Unattributed" not in result.names.learned
+
+
+# --- Two versions of one page ------------------------------------------------------------
+
+def reworded(paragraph: str) -> str:
+    """Return ``paragraph`` as a later version of the page words it: a few words changed."""
+    return paragraph.replace("trained", "has trained").replace("in the region", "across "
+                                                                 "the region").replace(
+        "opened", "was opened").replace("engaged", "have engaged")
+
+
+@pytest.mark.parametrize("n", range(len(SENTENCES)))
+def test_two_versions_of_a_profile_paragraph_are_flagged_for_review(
+        tmp_path: Path, n: int) -> None:
+    first = "\n".join(["UNFPA", "Background", text(n), text(n + 1)]) + "\n"
+    second = "\n".join(["UNFPA", "Background", reworded(text(n)), text(n + 1)]) + "\n"
+    result = imported(tmp_path, {"a.txt": first, "b.txt": second})
+    profile = records_of(result)["unfpa/unfpa-profile.md"]
+    assert "review: 'two paragraphs read as versions of one" in profile
+
+
+def test_paragraphs_that_read_alike_on_one_page_or_apart_are_not_flagged(
+        tmp_path: Path) -> None:
+    # One page's yearly paragraphs read alike (text(0) and text(3): one template); a
+    # second page adds a paragraph of its own.
+    first = "\n".join(["UNFPA", "Background", *(text(n) for n in range(6))]) + "\n"
+    second = "\n".join(["UNFPA", "Background", text(1), text(2)]) + "\n"
+    result = imported(tmp_path, {"a.txt": first, "b.txt": second})
+    assert "review:" not in records_of(result)["unfpa/unfpa-profile.md"]
+
+
+# --- Pages cut off ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fragment", ["UN", "Violence ag", "Protection, Support and "
+                                      "Services for Victi", "The programme trained"])
+def test_a_page_cut_after_a_few_letters_is_warned_about(tmp_path: Path, fragment: str) -> None:
+    page = "\n".join(["UNFPA", "Background", text(0), fragment]) + "\n"
+    result = imported(tmp_path, {"p.txt": page})
+    assert [(w[0], w[1]) for w in result.work.warnings
+            if "ends mid-sentence" in w[2]] == [("p.txt", 4)]
+
+
+@pytest.mark.parametrize("last", ["Mail Address", "405 East 42nd Street", "UNFPA (2019)",
+                                  "https://www.unfpa.org/gender-based-violence"])
+def test_a_page_ending_on_a_label_an_address_or_a_citation_is_not(
+        tmp_path: Path, last: str) -> None:
+    label = "Mail Address" if last != "UNFPA (2019)" and "http" not in last else "Resources"
+    lines = ["UNFPA", "Background", text(0), label]
+    page = "\n".join([*lines, last] if last != label else lines) + "\n"
+    result = imported(tmp_path, {"p.txt": page})
+    assert not [w for w in result.work.warnings if "ends mid-sentence" in w[2]]
