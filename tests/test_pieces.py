@@ -160,8 +160,33 @@ def test_the_layout_resumed_at_any_checkpoint_is_the_parts(parts: dict[str, PdfJ
     heads included."""
     job = {"longest chapter": longest(parts),
            "forced breaks": forced_breaks(parts)}.get(name) or parts[name]
-    document = lay_out(job)
-    whole = page_words(document.pages)
+    whole = page_words(lay_out(job).pages)
+    checkpoints = checkpoints_of(job)
+    if name != "preface":
+        assert len(checkpoints) >= 5
+    step = max(1, len(checkpoints) // 12)  # a dozen, spread over the part
+    for number, checkpoint in checkpoints[::step]:
+        assert resumed_pages(job, checkpoint) == whole[number - 1:number + 2], \
+            (number, checkpoint)
+
+
+def test_a_page_opening_with_an_item_of_a_see_also_list_is_a_checkpoint(
+        parts: dict[str, PdfJob]) -> None:
+    """A long see-also list (a chapter's last pages) is taken up again at any item: an edit
+    near a chapter's end does not lay the whole list out again."""
+    job = max((job for name, job in parts.items() if name.startswith("chapter-")),
+              key=lambda job: job.html.count('<li id="see-also-'))
+    whole = page_words(lay_out(job).pages)
+    items = [(number, checkpoint) for number, checkpoint in checkpoints_of(job)
+             if str(checkpoint.element).startswith("see-also-")]
+    assert items  # the list runs over a page at 300 records
+    for number, checkpoint in items[:3]:
+        assert resumed_pages(job, checkpoint) == whole[number - 1:number + 2], \
+            (number, checkpoint)
+
+
+def checkpoints_of(job: PdfJob) -> list[tuple[int, Checkpoint]]:
+    """Return the pages of ``job`` laid out whole that open with an element of their own."""
     stream = PageStream(job.html, job.project.as_uri() + "/", *_styles(job))
     checkpoints: list[tuple[int, Checkpoint]] = []
     seen: set[int] = set()
@@ -173,20 +198,20 @@ def test_the_layout_resumed_at_any_checkpoint_is_the_parts(parts: dict[str, PdfJ
             strings = tuple(sorted(stream.strings_before(number).items()))
             checkpoints.append((number, Checkpoint(
                 opening.element, box.page_type.side == "right", strings, opening.forced)))
-    if name != "preface":
-        assert len(checkpoints) >= 5
-    source = PartSource(job.html)
-    step = max(1, len(checkpoints) // 12)  # a dozen, spread over the part
-    for number, checkpoint in checkpoints[::step]:
-        html, dropped = resumed(source, checkpoint, None)
-        again = PageStream(html, job.project.as_uri() + "/", *_styles(job))
-        pages = []
-        for n, page in enumerate(again.pages(), start=1):
-            if n > dropped:
-                pages.append(page)
-            if len(pages) == 3:
-                break
-        assert page_words(pages) == whole[number - 1:number + 2], (number, checkpoint)
+    return checkpoints
+
+
+def resumed_pages(job: PdfJob, checkpoint: Checkpoint) -> list[list[tuple[float, float, str]]]:
+    """Return the words of the first three pages of ``job`` laid out from ``checkpoint``."""
+    html, dropped = resumed(PartSource(job.html), checkpoint, None)
+    again = PageStream(html, job.project.as_uri() + "/", *_styles(job))
+    pages = []
+    for n, page in enumerate(again.pages(), start=1):
+        if n > dropped:
+            pages.append(page)
+        if len(pages) == 3:
+            break
+    return page_words(pages)
 
 
 def _styles(job: PdfJob) -> tuple[object, list[object], object]:
