@@ -57,6 +57,7 @@ def _write_set(out_dir: Path, files: Mapping[str, bytes]) -> tuple[Path, ...]:
             # Old sets are deleted in there: never follow a link to somewhere else.
             raise OutputError(f"{sets}: not a folder of the output folder; expected the "
                               "folder where builds keep their outputs (remove it)")
+        _refuse_foreign(root, {Path(name).parts[0] for name in files} | {CURRENT})
         sets.mkdir(exist_ok=True)
         previous = _current(root)
         _remove_orphans(root / CURRENT)  # a link a killed build was switching to
@@ -77,6 +78,19 @@ def _write_set(out_dir: Path, files: Mapping[str, bytes]) -> tuple[Path, ...]:
             _link_through_current(root, top)
         _remove_old_sets(sets, keep={folder.name, previous.name if previous else ""})
     return tuple(targets.values())
+
+
+def _refuse_foreign(root: Path, tops: set[str]) -> None:
+    """Raise OutputError when a path the build would replace (``out/compendium.html``,
+    ``out/chapters``) is a file or folder it did not make: the build's own are links through
+    ``current``. Someone's files in a folder given as --out are never deleted."""
+    for top in sorted(tops):
+        path = root / top
+        if not path.is_symlink() and path.exists():
+            kind = "folder" if path.is_dir() else "file"
+            raise OutputError(f"{path}: a {kind} the build did not make; expected an output "
+                              "folder holding only the build's outputs (move it, or build "
+                              "with another --out)")
 
 
 def _inside(root: Path, name: str) -> Path:

@@ -42,6 +42,7 @@ from compendium.records.sources import RecordFile, read_record_files, read_text
 from compendium.records.validate import (
     dangling_link_warnings,
     doubled_id_problems,
+    nesting_problems,
     page_ids,
     source_page_problems,
     unprintable_problems,
@@ -209,7 +210,7 @@ def read_sources(request: BuildRequest, edition: Edition) -> tuple[
     files, records = read.value, valid.value
     problems = (read.problems + valid.problems + placement_problems(records, edition)
                 + source_page_problems(files, request.sources / "raw")
-                + image_problems(files, request.project))
+                + image_problems(files, request.project) + nesting_problems(files))
     if problems:
         raise InvalidInput(problems)
     for problem in unprintable_problems(files):  # a draft shows the rest; a publication stops

@@ -7,6 +7,7 @@ links real hyperlinks; so a translation memory or a style check sees the structu
 
 from __future__ import annotations
 
+import base64
 import datetime
 import io
 import zipfile
@@ -16,9 +17,11 @@ from html.parser import HTMLParser
 
 import docx
 from docx.document import Document as WordDocument
+from docx.image.exceptions import UnrecognizedImageError
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.shared import Cm, Emu
 from docx.text.paragraph import Paragraph
 
 from compendium.chapter_markdown import entities_line
@@ -27,6 +30,8 @@ from compendium.model import Chapter, Record
 
 DOCX_NAME = "compendium.docx"
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+MAX_IMAGE_WIDTH = Cm(15)
+"""Widest an image is shown: the text width of an A4 page with Word's default margins."""
 """Every member of the file gets this date, so the same sources give the same bytes."""
 BLOCKS = {"p", "li", "h2", "h3", "h4", "h5", "h6", "pre", "td", "th"}
 
@@ -142,6 +147,9 @@ class _Writer(HTMLParser):
             self.inline.href = dict(attrs).get("href")
         elif tag == "br" and self.paragraph is not None:
             self.paragraph.add_run().add_break()
+        elif tag == "img":
+            found = dict(attrs)
+            self._image(found.get("src") or "", found.get("alt") or "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("ul", "ol") and self.inline.lists:
@@ -172,6 +180,23 @@ class _Writer(HTMLParser):
         run.italic = bool(self.inline.italic) or None
         if self.inline.code:
             run.font.name = "Courier New"
+
+    def _image(self, src: str, alt: str) -> None:
+        """Add an image (a `data:` URL, see html/images.py) with its alt text as its
+        description; one Word cannot show (SVG, WebP) as its alt text in brackets."""
+        if self.paragraph is None:
+            self.paragraph = self.word.add_paragraph()
+        data = base64.b64decode(src.split(",", 1)[1]) if src.startswith("data:") and \
+            ";base64," in src else b""
+        try:
+            shape = self.paragraph.add_run().add_picture(io.BytesIO(data))
+        except (UnrecognizedImageError, ValueError, ZeroDivisionError):
+            self.paragraph.add_run(f"[{alt}]").italic = True
+            return
+        if shape.width > MAX_IMAGE_WIDTH:
+            shape.height = Emu(int(shape.height * MAX_IMAGE_WIDTH / shape.width))
+            shape.width = MAX_IMAGE_WIDTH
+        shape._inline.docPr.set("descr", alt)
 
     def _style(self, tag: str) -> str | None:
         """Return the Word style of a block element."""

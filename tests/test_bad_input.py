@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -203,6 +205,9 @@ PROJECT_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "config key of the wrong type": (edit("edition: 2026", "edition: twenty"),
                                      "compendium.yml:7: edition: `twenty` is text; "
                                      "expected a whole number"),
+    "config language not a tag": (edit("language: en", 'language: \'x" onload=alert(1)\''),
+                                  'compendium.yml:9: language: `x" onload=alert(1)` is not a '
+                                  "language tag; expected one such as en, fr or es-419"),
     "config unknown paper": (edit("paper: A4", "paper: A5"), "compendium.yml:10: paper: "
                              "`A5` is not a paper size; expected A4 or letter"),
     "chapter with two slugs": (edit("slug: unodc", "slug: iom"), "compendium.yml:36: chapter "
@@ -464,6 +469,30 @@ FOLDER_CASES: dict[str, tuple[Callable[[Path], None], tuple[str, ...], str]] = {
     "a record linked to itself": (_symlink("sources/self.md", "self.md"), ("check",),
                                   "sources/self.md: cannot read: Too many levels of "
                                   "symbolic links"),
+    "a folder of sources linked outside them": (
+        _symlink("sources/elsewhere", "/usr/share"), ("check",),
+        "sources/elsewhere: a link to /usr/share, outside the sources folder; expected the "
+        "records themselves here"),
+    "front matter after a blank line": (
+        write("sources/late.md", b"\n" + record()), ("check",),
+        "sources/late.md:2: front matter starts on line 2, after 1 blank line; expected the "
+        "`---` line to be the file's first"),
+    "front matter after an invisible character": (
+        write("sources/zw.md", "\u200b".encode() + record()), ("check",),
+        "sources/zw.md:1: front matter starts on line 1, after an invisible character on its "
+        "line; expected the `---` line to be the file's first"),
+    "front matter after a comment": (
+        write("sources/c.md", b"<!-- draft -->\n" + record()), ("check",),
+        "sources/c.md:2: front matter starts on line 2, after other text (<!-- draft -->); "
+        "expected the `---` line to be the file's first"),
+    "a record named .MD": (
+        write("sources/upper.MD", record()), ("check",),
+        "sources/upper.MD: a record's name ends in `.md`: this file is not read; expected "
+        "upper.md"),
+    "a record named .markdown": (
+        write("sources/long.markdown", record()), ("check",),
+        "sources/long.markdown: a record's name ends in `.md`: this file is not read; "
+        "expected long.md"),
     "a file name not UTF-8": (_non_utf8_name, ("check",),
                               "sources/caf\ufffd.md: file name is not UTF-8; expected "
                               "a UTF-8 name"),
@@ -560,3 +589,35 @@ def test_bad_options_are_told_plainly(project: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err, err
     assert not (project / "out").exists() and not (project / "sources" / "out").exists()
+
+
+@pytest.mark.slow
+def test_old_mac_line_ends_and_decomposed_letters_read_as_any_record(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A record saved with CR alone for line ends, and one whose "Türkiye" is written as
+    T, u, U+0308 (NFD): read as the others, the country known (the draft filters by it, the
+    PDF indexes it)."""
+    (project / "sources" / "mac.md").write_bytes(record().replace(b"\n", b"\r"))
+    nfd = unicodedata.normalize("NFD", "countries: [Türkiye]\n")
+    (project / "sources" / "nfd.md").write_bytes(record(nfd, **{"id: r1": "id: r2"}))
+    assert run_cli(project, "build", "--format", "html") == 0
+    assert "note: skipped" not in capsys.readouterr().err
+    html = (project / "out" / "compendium.html").read_text(encoding="utf-8")
+    assert 'id="r1"' in html and 'id="r2"' in html
+    assert re.search(r'<article[^>]*id="r2"[^>]*data-countries="Türkiye"', html), html
+
+
+@pytest.mark.parametrize("mine", ["chapters/my.md", "compendium.html", "current/x.txt"])
+def test_files_of_someone_in_the_output_folder_are_never_replaced(
+        project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, mine: str) -> None:
+    """A folder given as --out that holds someone's files: the build stops, naming the
+    first, and every file is as it was."""
+    (project / "sources" / "ok.md").write_bytes(record())
+    out = tmp_path / "theirs"
+    (out / mine).parent.mkdir(parents=True, exist_ok=True)
+    (out / mine).write_text("mine", encoding="utf-8")
+    assert run_cli(project, "build", "--format", "html", "--out", str(out)) == 1
+    err = capsys.readouterr().err
+    top = mine.split("/")[0]
+    assert f"{out / top}: a {'folder' if '/' in mine else 'file'} the build did not make" in err
+    assert (out / mine).read_text(encoding="utf-8") == "mine" and not (out / mine).is_symlink()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 
+import markupsafe
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -13,6 +15,9 @@ from hypothesis import strategies as st
 from compendium.errors import CompendiumError, InvalidInput
 from compendium.html.text import make_markdown, render_body
 from compendium.records.comments import (
+    CONTEXT_CHARS,
+    MAX_EXPORT_BYTES,
+    MAX_QUOTE_CHARS,
     OPEN,
     RESOLVED,
     Comment,
@@ -97,6 +102,37 @@ def test_a_placed_comment_is_shown_after_its_paragraph_or_inside_its_list_item()
     assert shown.index('id="comment-c2"') < shown.index("</li>\n</ul>")
 
 
+def tags_of(html: str) -> list[str]:
+    """Return the tags of ``html`` (attributes included) but the quote's marks."""
+    return [tag for tag in re.findall(r"<[^>]*>", html) if "comment-quote" not in tag
+            and tag != "</mark>"]
+
+
+@given(st.sampled_from([
+    "https://www.un.org/en", "the report", "title", "report", "class", "href", "amp; data",
+    "p1", "www.un.org", "nowrap"]), st.sampled_from([0, 1]))
+def test_a_quote_is_marked_in_the_text_never_inside_a_tag(quote: str, where: int) -> None:
+    """A reviewer who selects an address, or words that are also a link's title or an
+    attribute's value, gets them marked in the text; the markup stays as it was."""
+    text = ['See https://www.un.org/en for data & facts, and [the report]'
+            '(https://example.org/report "the report title").',
+            'Text about the report title and the class of data & amp; href p1 nowrap.'][where]
+    body = body_html([text])
+    comment = Comment("c1", "r1", "r1-p1", Quote(quote), "?")
+    shown = with_comments_shown({"r1": body}, place([comment], {"r1": body}))["r1"]
+    assert tags_of(shown.replace(comment_html_of(shown), "")) == tags_of(body)
+    marked = re.findall(r'<mark class="comment-quote">(.*?)</mark>', shown)
+    assert marked in ([], [str(markupsafe.escape(quote))])
+    if where == 0 and quote in ("the report", "https://www.un.org/en"):
+        assert marked  # the words stand in the text: marked there
+
+
+def comment_html_of(shown: str) -> str:
+    """Return the comment's note in ``shown`` (its tags are the only ones added), if any."""
+    found = re.search(r' <span class="comment comment-ledger".*?</span></span>', shown)
+    return found[0] if found else "\0"
+
+
 def exported(tmp_path: Path, name: str, comments: list[dict[str, object]]) -> Path:
     """Write a reviewer's export file and return its path."""
     path = tmp_path / name
@@ -136,3 +172,25 @@ def test_a_bad_export_is_reported_with_its_file_and_entry(tmp_path: Path) -> Non
     assert lines[0].startswith(f"{bad}: r1: comments[1]: unreadable (id `a b\"<` is not")
     assert lines[1].startswith(f"{bad}: r2: comments[2]: unreadable (")
     assert lines[2].startswith(f"{tmp_path / 'not.json'}: not a comments file")
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "/dev/urandom", "huge"])
+def test_a_comments_file_without_end_or_too_large_is_refused_at_once(
+        tmp_path: Path, source: str) -> None:
+    path = Path(source)
+    if source == "huge":
+        path = tmp_path / "huge.json"
+        path.write_text('{"format": "compendium-comments/1", "comments": [], "pad": "'
+                        + "x" * (MAX_EXPORT_BYTES + 10) + '"}', encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        read_exports([path])
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(f"{path}: not a comments file (")
+
+
+def test_a_long_quote_is_kept_to_its_first_characters(tmp_path: Path) -> None:
+    long = {**ONE, "quote": {"exact": "word " * 3000, "prefix": "p" * 5000,
+                             "suffix": "s" * 5000}}
+    comment = read_exports([exported(tmp_path, "long.json", [long])])[0]
+    assert len(comment.quote.exact) == MAX_QUOTE_CHARS
+    assert len(comment.quote.prefix) == len(comment.quote.suffix) == CONTEXT_CHARS

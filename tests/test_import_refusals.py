@@ -47,7 +47,7 @@ def test_a_record_linked_to_a_device_is_refused(tmp_path: Path,
     (tmp_path / "sources").mkdir()
     (tmp_path / "sources" / "zero.md").symlink_to("/dev/zero")
     assert run_cli(ROOT, "check", "--sources", str(tmp_path / "sources")) == 1
-    assert "zero.md: not a regular file; expected a text file" in \
+    assert "zero.md: a link to /dev/zero, outside the sources folder" in \
         capsys.readouterr().err
 
 

@@ -495,3 +495,44 @@ def test_a_paragraph_longer_than_the_build_takes_on_one_line_still_builds(
     project = small_project(tmp_path / "p")
     import_and_check(project, write_pages(tmp_path / "raw", {"long.txt": text + "\n"}))
     assert times_found(project, [text]) == {}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(len(SEEDS)))
+def test_importing_one_page_again_keeps_what_the_other_pages_gave(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], seed: int) -> None:
+    """A record fed by several pages (a profile, an entry a page dates and another repeats)
+    keeps every page's text when one page is imported alone: the pages the project keeps
+    are read with it. Nothing changes, no record is added."""
+    project = seeded(tmp_path)
+    before = files_of(project)
+    capsys.readouterr()
+    assert run_cli(project, "import", str(SEEDS[seed])) == 0
+    captured = capsys.readouterr()
+    assert f"also reading the {len(SEEDS) - 1} pages" in captured.err
+    assert files_of(project) == before, captured.out
+
+
+@pytest.mark.slow
+def test_a_failed_import_of_a_missing_page_changes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = seeded(tmp_path)
+    before = files_of(project)
+    assert run_cli(project, "import", str(tmp_path / "nowhere.txt")) == 1
+    assert "nowhere.txt" in capsys.readouterr().err
+    assert files_of(project) == before
+
+
+def test_a_header_ending_before_it_starts_is_read_and_warned_about(tmp_path: Path) -> None:
+    """The entry under it stays an entry (not text of the profile above), dated by the
+    months between, and the import says which line to check."""
+    page = ("UNHCR\nBackground\nUNHCR protects refugees and works to end violence against "
+            "women.\nMar 2014 - Feb 2014 | UNHCR\nUNHCR trained 40 protection officers on "
+            "the prevention of sexual violence in camps.\n")
+    result = import_pages([Path(write_pages(tmp_path, {"p.txt": page})[0])],
+                          load_edition(ROOT / "compendium.yml").entities)
+    paths = sorted(str(r.path) for r in result.records)
+    assert paths == ["unhcr/unhcr-2014-02-trained-protection-officers-prevention.md",
+                     "unhcr/unhcr-profile.md"], paths
+    assert ("p.txt", 4, "dated header ends before it starts; read as Feb 2014 – Mar 2014, "
+            "check the page") in result.work.warnings

@@ -33,8 +33,9 @@ HEADERS = [
                                        False)),
     ("marzo de 2014 a junio de 2015 | ONU Mujeres",
      Header(Period(MAR_2014, YearMonth(2015, 6)), ("ONU Mujeres",), False)),
+    # Ending before it starts (a typo of the page): the months between, marked to warn.
+    ("Mar 2016 - Mar 2014 | IOM", Header(Period(MAR_2014, MAR_2016), ("IOM",), False, True)),
     # Not headers.
-    ("Mar 2016 - Mar 2014 | IOM", None),  # ends before it starts
     ("Foo 2014 | IOM", None),
     ("Mar 2014 - Foo 2015", None),
     ("March 2014 saw the first training.", None),

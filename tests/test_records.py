@@ -8,6 +8,7 @@ import datetime
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,19 @@ def test_sources_must_name_lines_of_a_raw_page_the_project_has(
         "sources/past-end.md:5: past-end: sources: lines `1-99999` are not in "
         f"000_d693a286f112ada1.txt ({lines} lines); expected a range such as \"1-3\"",
     ]
+
+
+@pytest.mark.parametrize("lines", ["2–4", "1,3-5", "2 to 4", "2..4", "²-3", "٢-٤", "3-",
+                                   "-3", "1-2-3", " ", "4-2"])
+def test_a_line_range_not_written_a_b_is_a_problem_not_a_crash(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        lines: str) -> None:
+    make_record(id="odd-range", sources=[{"page": "000_d693a286f112ada1.txt", "lines": lines}])
+    make_record(id="no-page", sources=None)  # reported in the same run
+    found = problems_of(project, capsys)
+    assert any(line.startswith("sources/odd-range.md:5: odd-range: sources: lines `")
+               for line in found), found
+    assert any(line.startswith("sources/no-page.md:") for line in found), found
 
 
 @pytest.mark.slow
@@ -196,6 +210,76 @@ def test_markdown_an_editor_expects() -> None:
     assert '<span lang="ar" dir="rtl">بالعربية</span>' in one
     assert "onclick" not in one.replace("{onclick=alert(1)}", "")
     assert "&lt;b&gt;bold&lt;/b&gt;" in one
+
+
+NESTED = {
+    "emphasis": "*a " * 500 + "b" + " a*" * 500,
+    "strong and emphasis": "**a _a " * 20 + "x" + " a_ a**" * 20,
+    "emphasis in a quote in a list": "- > " + "*a " * 40 + "b" + " a*" * 40,
+}
+"""Markup nested past MAX_NESTING. (Quotes and lists nest 20 deep at most: markdown-it
+stops there, in `check` as in the build.)"""
+
+
+@pytest.mark.parametrize("case", sorted(NESTED))
+def test_markup_nested_past_any_honest_text_is_a_problem(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        case: str) -> None:
+    make_record(id="deep", body="First line.\n\n" + NESTED[case])
+    found = problems_of(project, capsys)
+    assert len(found) == 1 and found[0].startswith("sources/deep.md:")
+    assert "deep: body: markup nested " in found[0] and "expected at most 32" in found[0]
+
+
+def test_markup_nested_as_text_does_nest_builds(
+        project: Path, make_record: RecordFactory) -> None:
+    make_record(id="honest", body="- a **list** with _emphasis_ and [a link](#x)\n"
+                                  "  - inside > *it* ~~~\n\n> a quote with - + * _ chars\n"
+                                  + "* * * - - - " * 5)
+    assert run_cli(project, "check") == 0
+
+
+SVG_OUTSIDE = {
+    "an address": ('<image href="http://127.0.0.1:8765/x.png" width="5" height="5"/>',
+                   "http://127.0.0.1:8765/x.png"),
+    "a file": ('<image xlink:href="file:///etc/hostname" width="5" height="5"/>',
+               "file:///etc/hostname"),
+    "a style import": ("<style>@import 'http://example.org/x.css';</style>",
+                       "http://example.org/x.css"),
+    "a style url": ('<rect style="fill: url(other.svg#p)" width="5" height="5"/>', "other.svg#p"),
+    "a script": ("<script>alert(1)</script>", "<script>"),
+    "a DOCTYPE": ("", "<!DOCTYPE"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SVG_OUTSIDE))
+def test_an_svg_that_refers_outside_itself_is_a_problem(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        case: str) -> None:
+    inside, shown = SVG_OUTSIDE[case]
+    doctype = '<!DOCTYPE svg [<!ENTITY a "aaaa">]>' if case == "a DOCTYPE" else ""
+    (project / "images").mkdir()
+    (project / "images" / "ext.svg").write_text(
+        f'{doctype}<svg xmlns="http://www.w3.org/2000/svg" '
+        f'xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">'
+        f'<defs><linearGradient id="g"/></defs><rect fill="url(#g)" width="5" height="5"/>'
+        f'<use href="#g"/>{inside}</svg>', encoding="utf-8")
+    make_record(id="pictured", body="![A drawing](images/ext.svg)")
+    found = problems_of(project, capsys)
+    assert [line.split(" expected an SVG")[0] for line in found] == [
+        f"sources/pictured.md:9: pictured: body: image `images/ext.svg` refers to `{shown}`;"], \
+        found
+
+
+def test_an_svg_drawing_with_its_own_references_only_is_fine(
+        project: Path, make_record: RecordFactory) -> None:
+    (project / "images").mkdir()
+    (project / "images" / "own.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs>'
+        '<linearGradient id="g"/></defs><rect style="fill: url(#g)" width="5" height="5"/>'
+        '<use href="#g"/><image href="data:image/png;base64,AAAA"/></svg>', encoding="utf-8")
+    make_record(id="pictured", body="![A drawing](images/own.svg)")
+    assert run_cli(project, "check") == 0
 
 
 def test_images_only_from_the_images_folder_with_alt_text(
@@ -341,3 +425,45 @@ def test_new_entity_and_record_skeletons_pass_check_and_stay_out_of_the_publicat
     assert "ok: 4 records" in capsys.readouterr().out
     assert run_cli(project, "build", "--format", "html", "--publication") == 0
     assert "Fill in" not in (project / "out" / "compendium.html").read_text()
+
+
+@pytest.mark.slow
+def test_an_image_a_record_kept_is_not_marked_as_a_change(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    """Since a round, a record whose words changed around an image it still shows: the
+    words are marked, the image is not struck, and nothing is dropped."""
+    (project / "images").mkdir()
+    (project / "images" / "chart.png").write_bytes(PNG)
+    make_record(id="pictured", body="Cases below.\n\nImage ![Cases by year](images/chart.png) "
+                                    "here.")
+    assert run_cli(project, "round", "r1") == 0
+    make_record(id="pictured", body="Cases listed below.\n\nImage ![Cases by year]"
+                                    "(images/chart.png) here.")
+    capsys.readouterr()
+    assert run_cli(project, "build", "--format", "html", "--since", "r1") == 0
+    assert "dropped" not in capsys.readouterr().err
+    html = (project / "out" / "compendium.html").read_text(encoding="utf-8")
+    record = html[html.index('id="pictured"'):]
+    record = record[:record.index("</article>")]
+    assert "<ins> listed</ins>" in record
+    assert "<del" not in record and record.count("<img") == 1  # words added, none removed
+
+
+@pytest.mark.slow
+def test_the_word_edition_shows_images_with_their_alt_text(
+        project: Path, make_record: RecordFactory) -> None:
+    """A PNG in Word with its alt text as its description; an SVG (Word cannot show one)
+    as its alt text, never dropped without a word."""
+    (project / "images").mkdir()
+    (project / "images" / "chart.png").write_bytes(PNG)
+    (project / "images" / "map.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" '
+        'height="5"/></svg>', encoding="utf-8")
+    make_record(id="pictured", body="Image ![Cases by year](images/chart.png) here.\n\n"
+                                    "And ![A map of the region](images/map.svg) there.")
+    assert run_cli(project, "build", "--format", "docx") == 0
+    with zipfile.ZipFile(project / "out" / "compendium.docx") as archive:
+        xml = archive.read("word/document.xml").decode()
+        media = [name for name in archive.namelist() if name.startswith("word/media/")]
+    assert len(media) == 1 and 'descr="Cases by year"' in xml
+    assert "[A map of the region]" in xml

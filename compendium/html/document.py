@@ -202,8 +202,11 @@ def with_changes(document: Document, changes: Changes) -> Document:
     md = make_markdown()
     bodies = dict(document.bodies)
     earlier = {**changes.earlier, **{r.id: r for r in changes.removed}}
+    # The earlier text with its images, as the new one has them: an image both show is no
+    # change (without them, the old text's image was dropped, and marked as a change).
+    images = image_sources((r.body for r in earlier.values()), document.edition.path.parent)
     for rid, record in earlier.items():
-        old = render_body(md, record.body, rid, 3 if record.is_profile else 4)
+        old = render_body(md, record.body, rid, 3 if record.is_profile else 4, images)
         new = bodies[rid] if changes.status[rid] == CHANGED else ""
         bodies[rid] = sanitize(mark_changes(old, new), marks=True)
     return replace(document, bodies=bodies, status=changes.status, since=changes.since,

@@ -102,9 +102,50 @@ def _image_problem(image: ImageRef, project: Path) -> str:
     if not image.alt.strip():
         return (f"image `{image.src}` has no alt text; expected ![what it shows]"
                 f"({image.src}) for readers who cannot see it")
+    if path.suffix.lower() == ".svg" and (outside := _svg_reference(path)):
+        return (f"image `{image.src}` refers to `{outside[:80]}`; expected an SVG that draws "
+                "everything itself (no DOCTYPE, script, or link to another file or address: "
+                "the outputs read nothing from outside the project)")
     if not is_readable_image(path):
         return (f"image `{image.src}` cannot be read as {MEDIA_TYPES[path.suffix.lower()]}; "
                 "expected a whole image file of the type its name says")
+    return ""
+
+
+SVG_URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)|@import\s+['\"]?([^'\";\s]*)",
+                     re.IGNORECASE)
+"""A reference in an SVG's style: ``url(…)`` (fine when it is ``#id``), ``@import``."""
+
+
+def _svg_reference(path: Path) -> str:
+    """Return the first thing an SVG refers to outside itself (an address, a file, a script,
+    a DOCTYPE whose entities could) or an empty string."""
+    stat = path.stat()
+    return _svg_reference_of(path, stat.st_size, stat.st_mtime_ns)
+
+
+@memoized(limit=256)
+def _svg_reference_of(path: Path, size: int, mtime_ns: int) -> str:
+    """See _svg_reference (remembered by the file's size and time)."""
+    import xml.etree.ElementTree as ElementTree
+
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:  # entities can expand without end
+        return "<!DOCTYPE"
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError:
+        return ""  # is_readable_image says what is wrong
+    for element in root.iter():
+        if str(element.tag).rsplit("}", 1)[-1] in ("script", "foreignObject"):
+            return f"<{str(element.tag).rsplit('}', 1)[-1]}>"
+        for name, value in element.attrib.items():
+            if name.rsplit("}", 1)[-1] == "href" and not value.startswith(("#", "data:")):
+                return value
+        for found in SVG_URL.finditer(" ".join([element.text or "", *element.attrib.values()])):
+            target = found.group(1) if found.group(1) is not None else found.group(2)
+            if not target.startswith("#"):
+                return target or found.group(0)
     return ""
 
 

@@ -242,6 +242,9 @@ def _add_stream(work: Assembly, page: str, stream: Stream, previous: str | None,
                 names: Names) -> str | None:
     """Add the entries of a stream; return the entity of its last entry."""
     units = [one_entry(stream.paras)] if stream.header else group_entries(stream.paras)
+    if stream.header is not None and stream.header.reversed:
+        work.warnings.append((page, stream.header_lines[0], "dated header ends before it "
+                              f"starts; read as {stream.header.period.label}, check the page"))
     for unit in units:
         entity, partners = _entities(page, stream, unit, previous, names)
         review = None

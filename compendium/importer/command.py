@@ -142,7 +142,15 @@ def _warn_if_cut(page: RawPage, layout: Layout, work: Assembly) -> None:
 def run_import(args: argparse.Namespace) -> int:
     """Import the raw pages named on the command line."""
     edition = load_edition(args.config)
-    result = import_pages(args.raw, edition.entities)
+    kept = kept_pages(args.into, args.raw)
+    if kept:
+        print(f"note: also reading the {len(kept)} page{'s' if len(kept) > 1 else ''} "
+              f"{args.into / 'raw'} keeps: a record is made from every page it is on",
+              file=sys.stderr)
+    # By name, as the records are assembled: the report reads the same whichever page was
+    # given and whichever the project kept.
+    pages = sorted([*args.raw, *kept], key=lambda path: (path.name, str(path)))
+    result = import_pages(pages, edition.entities)
     for failure in result.failures:
         print(f"error: {failure}", file=sys.stderr)
     used = {e for d in result.work.drafts for e in (d.entity, *d.partners)}
@@ -190,6 +198,16 @@ def run_import(args: argparse.Namespace) -> int:
         for warning in page.warnings:
             print(f"warning: {page.page}: {warning}", file=sys.stderr)
     return 1 if result.failures else 0
+
+
+def kept_pages(into: Path, given: Sequence[Path]) -> list[Path]:
+    """Return the raw pages an earlier import kept in ``into/raw`` that ``given`` does not
+    name: imported again with them, so that a record fed by a kept page and a given one
+    keeps what the kept page gave it (imported alone, the given page rewrote it without)."""
+    folder = into / "raw"
+    names = {path.name for path in given}
+    return sorted(path for path in folder.glob("*.txt") if path.name not in names) \
+        if folder.is_dir() else []
 
 
 def _keep_raw_copies(paths: Sequence[Path], into: Path, result: ImportResult) -> None:

@@ -331,7 +331,7 @@ class _Walker:
             names += [n.strip() for n in lines[index].text.split(";") if n.strip()]
             used.append(lines[index].number)
             continues = lines[index].text.endswith(";")
-        header = Header(header.period, tuple(names), False)
+        header = Header(header.period, tuple(names), False, header.reversed)
         for name in names:  # learned before any entry is attributed, on any page
             self.names.resolve(name, self.page.name, used[0], "dated entry header")
         self.profile = self.field = None

@@ -39,6 +39,9 @@ class Header:
     """Lead entity then partners, as written; empty when the header names none."""
     continues: bool
     """Whether the entity list ends with ``;`` and goes on on the next line."""
+    reversed: bool = False
+    """Whether the page gave the end before the start (``Mar 2014 - Feb 2014``): read as
+    the months between, and warned about."""
 
 
 def parse_month(text: str) -> YearMonth | None:
@@ -58,12 +61,15 @@ def parse_header(line: str) -> Header | None:
         return None
     start = parse_month(match["start"])
     end = parse_month(match["end"]) if match["end"] else None
-    if start is None or (match["end"] and end is None) or (end is not None and end < start):
+    if start is None or (match["end"] and end is None):
         return None
+    backwards = end is not None and end < start
+    if end is not None and backwards:
+        start, end = end, start
     raw = (match["entities"] or "").strip()
     # "… | IOM;" or a bare "… |" goes on with the entity list on the next line.
     continues = raw.endswith(";") or (match["entities"] is not None and not raw)
-    return Header(Period(start, end), split_entities(raw), continues)
+    return Header(Period(start, end), split_entities(raw), continues, backwards)
 
 
 def split_entities(text: str) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from itertools import groupby
@@ -107,7 +108,8 @@ def _activity_key(record: Record) -> tuple[int, int, int, int, int, int, int, st
     """Order by group (see _group_of), then by period, newest end first, then as the raw
     pages had them."""
     source = record.sources[0] if record.sources else None
-    first_line = int(source.lines.split("-")[0]) if source and source.lines[:1].isdigit() else 0
+    leading = re.match(r"[0-9]+", source.lines) if source else None
+    first_line = int(leading[0]) if leading else 0
     page = source.page if source else ""
     group = _group_of(record)
     if record.period is None:

@@ -23,6 +23,7 @@ from compendium.checked import Checked, gather, refused
 from compendium.errors import CompendiumError
 from compendium.model import Problem
 from compendium.output import write_atomically
+from compendium.records.sources import NotText, read_utf8
 
 LEDGER_NAME = "comments.json"
 """The ledger, in the sources folder (not a record: records are *.md)."""
@@ -121,6 +122,17 @@ def write_ledger(path: Path, comments: Iterable[Comment]) -> None:
                                        sort_keys=True) + "\n").encode())
 
 
+MAX_EXPORT_BYTES = 10 * 1024 * 1024
+"""A comments file larger than this is refused (a reviewer's export of a thousand comments
+is well under 1 MB; /dev/zero never ends)."""
+MAX_QUOTE_CHARS = 2_000
+"""Characters of a comment's quote kept (its first): placing a quote costs its length times
+its paragraph's (4.5 s for one of 20,000 characters), and a reviewer selects a sentence or
+two."""
+CONTEXT_CHARS = 200
+"""Characters of the text before and after a quote kept to place it."""
+
+
 def read_exports(paths: Sequence[Path]) -> tuple[Comment, ...]:
     """Return the comments of reviewers' exported files; raise every problem found at once."""
     exports = gather(_read_export(path) for path in paths).or_raise()
@@ -129,8 +141,14 @@ def read_exports(paths: Sequence[Path]) -> tuple[Comment, ...]:
 
 def _read_export(path: Path) -> Checked[tuple[Comment, ...] | None]:
     """Return the comments of one exported file, with a problem for each unreadable one."""
+    text = read_utf8(path, MAX_EXPORT_BYTES)
+    if isinstance(text, NotText):
+        detail = f"over {MAX_EXPORT_BYTES:,} bytes" if text.fault == "too large" else \
+            " ".join(part for part in (text.fault, text.detail) if part)
+        return refused(Problem(str(path), 0, "-", "-", f"not a comments file ({detail}); "
+                               "expected the file the draft's Export comments gives"))
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(text)
         if document.get("format") != EXPORT_FORMAT:
             raise ValueError(f"format {document.get('format')!r}")
         entries = document["comments"]
@@ -165,8 +183,9 @@ def _comment(entry: Mapping[str, Any], status: str) -> Comment:
         raise ValueError(f"text empty or longer than {LONGEST} characters")
     return Comment(id=str(entry["id"]), record=str(entry["record"]),
                    anchor=str(entry.get("anchor") or entry["record"]),
-                   quote=Quote(str(quote.get("exact", "")), str(quote.get("prefix", "")),
-                               str(quote.get("suffix", ""))),
+                   quote=Quote(str(quote.get("exact", ""))[:MAX_QUOTE_CHARS],
+                               str(quote.get("prefix", ""))[-CONTEXT_CHARS:],
+                               str(quote.get("suffix", ""))[:CONTEXT_CHARS]),
                    text=text, author=str(entry.get("author", "")),
                    created=str(entry.get("created", "")), draft=str(entry.get("draft", "")),
                    status=status if status in (OPEN, RESOLVED) else OPEN)
@@ -314,12 +333,31 @@ def _insert(body: str, item: PlacedComment) -> str:
     return note + body  # on the whole record: before its text
 
 
+TAG = re.compile(r"<[^>]*>")
+"""A tag of a block's HTML: the quote is looked for between tags, never in one (a quoted
+address is also a link's href, a quoted title a link's title)."""
+
+
 def _mark_quote(inner: str, item: PlacedComment) -> str:
-    """Return a block's HTML with the comment's quoted words marked, when found verbatim."""
+    """Return a block's HTML with the comment's quoted words marked, where they stand
+    verbatim in the text between two tags (not in a tag, not across one, nor from the middle
+    of a character reference)."""
     exact = str(markupsafe.escape(item.comment.quote.exact))
-    if not exact.strip() or exact not in inner:
+    if not exact.strip():
         return inner
-    return inner.replace(exact, f'<mark class="comment-quote">{exact}</mark>', 1)
+    start = 0
+    for tag in [*TAG.finditer(inner), None]:
+        end = tag.start() if tag is not None else len(inner)
+        at = inner.find(exact, start, end)
+        while at != -1 and inner.rfind("&", start, at) > inner.rfind(";", start, at):
+            at = inner.find(exact, at + 1, end)  # inside "&amp;": not the text's words
+        if at != -1:
+            return (inner[:at] + f'<mark class="comment-quote">{exact}</mark>'
+                    + inner[at + len(exact):])
+        if tag is None:
+            break
+        start = tag.end()
+    return inner
 
 
 def comment_html(item: PlacedComment) -> str:

@@ -289,6 +289,7 @@ def _build_edition(path: Path, doc: Checked[YamlMapping], entities: tuple[Entity
     imprint = _build_imprint(path, config)
     texts = _read_front_matter(path, config, root)
     problems = (chapters.problems + paper.problems + _review_url_problems(path, config)
+                + _language_problems(path, config)
                 + labels.problems + imprint.problems + texts.problems
                 + _markdown_problems(path, config))
     if doc.problems or problems:
@@ -314,6 +315,20 @@ def _paper(path: Path, doc: YamlMapping) -> Checked[str]:
         return Checked("A4", (Problem(str(path), doc.line_of("paper"), "-", "paper",
                                       f"`{paper}` is not a paper size; expected A4 or letter"),))
     return Checked(size)
+
+
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+"""A BCP 47 language tag as the HTML's lang and the PDF's /Lang carry it ("en", "fr-CA")."""
+
+
+def _language_problems(path: Path, doc: YamlMapping) -> tuple[Problem, ...]:
+    """Return a problem when the language is not a BCP 47 tag."""
+    language = doc.values.get("language", "en")
+    if isinstance(language, str) and not LANGUAGE_TAG.fullmatch(language):
+        return (Problem(str(path), doc.line_of("language"), "-", "language",
+                        f"`{language[:40]}` is not a language tag; expected one such as en, "
+                        "fr or es-419"),)
+    return ()
 
 
 def _review_url_problems(path: Path, doc: YamlMapping) -> tuple[Problem, ...]:

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import time
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,11 +63,16 @@ def find_record_files(root: Path) -> list[Path]:
 def walk_records(root: Path) -> Iterator[Checked[Path | None]]:
     """Yield every ``*.md`` record file under ``root`` in order, and the problem of each
     folder or name that cannot be read (a symlink loop, a name that is not UTF-8)."""
-    for found in _walk(str(root), set()):
+    for found in _walk(str(root), set(), os.path.realpath(root)):
         if found.value is None:
             yield refused(*found.problems)
         elif found.value.endswith(".md"):
             yield _named(found.value)
+        elif found.value.lower().endswith((".md", ".markdown")) and \
+                not is_note_name(found.value):
+            stem = found.value.rsplit(".", 1)[0]
+            yield refused(Problem(found.value, 0, "-", "-", "a record's name ends in `.md`: "
+                                  f"this file is not read; expected {os.path.basename(stem)}.md"))
 
 
 def _named(path: str) -> Checked[Path | None]:
@@ -87,10 +93,13 @@ def is_note_name(path: str) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in NOT_RECORDS)
 
 
-def _walk(folder: str, seen: set[tuple[int, int]]) -> Iterator[Checked[str | None]]:
+def _walk(folder: str, seen: set[tuple[int, int]], inside: str
+          ) -> Iterator[Checked[str | None]]:
     """Yield the files below ``folder`` in the order of their paths' parts, not entering
-    skipped or hidden folders, nor a folder twice (a symlink loop). (os.scandir: no stat per
-    file, which a preview would pay for every record on every edit.)"""
+    skipped or hidden folders, nor a folder twice (a symlink loop), nor following a link out
+    of the sources folder ``inside`` (its real path: the build reads nothing outside the
+    project). (os.scandir: no stat per file, which a preview would pay for every record on
+    every edit.)"""
     try:
         where = os.stat(folder)
         with os.scandir(folder) as found:
@@ -104,11 +113,20 @@ def _walk(folder: str, seen: set[tuple[int, int]]) -> Iterator[Checked[str | Non
         return
     seen.add((where.st_dev, where.st_ino))
     for entry in entries:
-        if _is_folder(entry):
+        if entry.is_symlink() and not _within(os.path.realpath(entry.path), inside):
+            yield refused(Problem(entry.path, 0, "-", "-", "a link to "
+                                  f"{os.path.realpath(entry.path)}, outside the sources "
+                                  "folder; expected the records themselves here"))
+        elif _is_folder(entry):
             if entry.name not in SKIPPED_FOLDERS and not entry.name.startswith("."):
-                yield from _walk(entry.path, seen)
+                yield from _walk(entry.path, seen, inside)
         elif entry.is_symlink() or entry.is_file():  # a broken link: read_text says why
             yield Checked(entry.path)
+
+
+def _within(path: str, folder: str) -> bool:
+    """Return whether ``path`` is ``folder`` or below it."""
+    return path == folder or path.startswith(os.path.join(folder, ""))
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:
@@ -155,6 +173,31 @@ def read_record_file(path: Path) -> Checked[RecordFile | None]:
     return parse_record(path, text.value)
 
 
+LATE_FENCE_LINES = 10
+"""Lines within which a `---` line followed by a field makes a file a record whose front
+matter does not start on line 1 (blank lines, an invisible character or a comment before
+it): refused, never skipped as notes."""
+INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad"
+
+
+def _late_fence(lines: list[str]) -> int:
+    """Return the line (from 1) of a `---` that opens front matter below line 1, else 0."""
+    for n, line in enumerate(lines[:LATE_FENCE_LINES]):
+        if line.strip().strip(INVISIBLE).strip() == FENCE and n + 1 < len(lines) and \
+                FIELD_LINE.match(lines[n + 1].lstrip(INVISIBLE)):
+            return n + 1
+    return 0
+
+
+def _what_comes_first(lines: list[str]) -> str:
+    """Say what stands before a late front matter."""
+    if not lines:
+        return "an invisible character on its line"
+    if all(not line.strip() for line in lines):
+        return f"{len(lines)} blank line{'s' if len(lines) > 1 else ''}"
+    return "other text (" + next(line.strip() for line in lines if line.strip())[:40] + ")"
+
+
 @memoized(limit=65_536)
 def parse_record(path: Path, text: str) -> Checked[RecordFile | None]:
     """Split a record's text into front matter and body (None when it cannot be, or when the
@@ -162,9 +205,17 @@ def parse_record(path: Path, text: str) -> Checked[RecordFile | None]:
 
     Remembered by path and text: a preview that rebuilds after each edit parses again only
     the file that changed. (Results are never mutated.)"""
-    lines = text.split("\n")
+    # NFC: a name typed on one system and read on another ("Türkiye" as T, u, U+0308) is the
+    # same name; old Mac line ends (CR alone) are line ends.
+    lines = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n") \
+        .split("\n")
     if not lines or lines[0].strip() != FENCE:
         first = next((line for line in lines if line.strip()), "")
+        late = _late_fence(lines)
+        if late:
+            return refused(Problem(str(path), late, "-", "-", "front matter starts on line "
+                                   f"{late}, after {_what_comes_first(lines[:late - 1])}; "
+                                   "expected the `---` line to be the file's first"))
         if not FIELD_LINE.match(first):
             return Checked(None)
         return refused(Problem(str(path), FRONT_MATTER_LINE, "-", "-", "no front matter; "

@@ -313,6 +313,11 @@ def source_page_problems(files: Iterable[RecordFile], raw: Path) -> tuple[Proble
     return tuple(found)
 
 
+LINE_RANGE = re.compile(r"([0-9]+)(?:-([0-9]+))?")
+"""A line range as the importer writes it: "12" or "12-15", ASCII digits ("2–4", "1,3-5" and
+"²-3" are refused, not guessed at)."""
+
+
 def _page_problem(raw: Path, page: str, lines: str) -> str:
     """Return what is wrong with citing ``lines`` of ``page``, or an empty string."""
     count = raw_page_lines(raw / page) if "/" not in page and page not in ("", ".", "..") \
@@ -320,11 +325,49 @@ def _page_problem(raw: Path, page: str, lines: str) -> str:
     if count is None:
         return (f"page `{page}` is not in {raw}/; expected the file name of a raw page, or a "
                 "`provenance:` for a record written by hand")
-    numbers = [int(n) for n in re.findall(r"\d+", lines)]
+    matched = LINE_RANGE.fullmatch(lines)
+    numbers = [int(n) for n in matched.groups() if n] if matched else []
     if not numbers or numbers != sorted(numbers) or numbers[-1] > count or numbers[0] < 1:
         return (f"lines `{lines}` are not in {page} ({count} lines); expected a range such as "
                 f"\"1-{min(count, 3)}\"")
     return ""
+
+
+MAX_NESTING = 32
+"""Levels of markup a record's text may nest (emphasis in a link in a list in a quote …):
+far more than any honest text; 500 nested emphases exhausted the PDF renderer's stack and
+the build failed naming no record."""
+NESTING_MARKS = "*_>[`~-+"
+"""Characters that open markup: a text with fewer than MAX_NESTING of them cannot nest that
+deep, and is not parsed here."""
+
+
+def nesting_problems(files: Iterable[RecordFile]) -> tuple[Problem, ...]:
+    """Return a problem for each record whose Markdown nests deeper than MAX_NESTING."""
+    found = []
+    for file in files:
+        if sum(file.body.count(mark) for mark in NESTING_MARKS) < MAX_NESTING:
+            continue
+        deepest, line = _deepest(file.body)
+        if deepest > MAX_NESTING:
+            found.append(Problem(str(file.path), file.body_line + line,
+                                 str(file.front.values.get("id", "-")), "body",
+                                 f"markup nested {deepest} levels deep; expected at most "
+                                 f"{MAX_NESTING} (emphasis, links, lists or quotes inside "
+                                 "each other)"))
+    return tuple(found)
+
+
+def _deepest(body: str) -> tuple[int, int]:
+    """Return how deep the markup of ``body`` nests, and the line (from 0) where."""
+    from markdown_it import MarkdownIt
+
+    deepest, line = 0, 0
+    for token in MarkdownIt("commonmark").enable("table").parse(body):
+        depth = token.level + max((child.level for child in token.children or ()), default=0)
+        if depth > deepest:
+            deepest, line = depth, token.map[0] if token.map else line
+    return deepest, line
 
 
 def unprintable_problems(files: Iterable[RecordFile]) -> tuple[Problem, ...]:
