@@ -249,3 +249,20 @@ def test_each_part_keeps_its_first_piece_however_many_parts(parts: dict[str, Pdf
     memo.forget()  # a new process: only the disk
     again = [flow.lay_out_part(job, tmp_path / "cache").fresh for job in many]
     assert again == [0] * len(many)
+
+
+def test_a_warning_stays_with_the_piece_whose_pages_gave_it(parts: dict[str, PdfJob],
+                                                             tmp_path: Path) -> None:
+    """A piece remembers the warnings of its own pages, not its window's: once the record
+    that gave one is fixed, the pieces the cache has beside it do not give it again (a
+    publication build, which stops on any warning, would stop on it forever)."""
+    job = longest(parts)
+    first = PARAGRAPH.search(job.html)
+    assert first is not None
+    broken = '<img src="data:image/png;base64,bm90IGFuIGltYWdl" alt="a broken image">'
+    with_image = replace(job, html=job.html[:first.end()] + broken + job.html[first.end():])
+    laid = cold(with_image, tmp_path / "cache")
+    said = [n for n, piece in enumerate(laid.pieces) if piece.warnings]
+    assert said == [0] and len(laid.pieces) > 5, said
+    fixed = flow.lay_out_part(job, tmp_path / "cache")
+    assert fixed.warnings == () and fixed.fresh < laid.pages // 2

@@ -239,48 +239,61 @@ class _Layout:
         pieces: list[RenderedPdf] = []
         piece = _OpenPiece(at)
         seen: set[int] = set()
-        pending: tuple[Checkpoint, Any] | None = None
+        pending: tuple[Checkpoint, Any, list[str]] | None = None
+        told = 0  # warnings given to a page or a piece so far
         for number, page in enumerate(stream.pages(), start=1):
             self._index.fresh += 1
             box = page._page_box
+            # A warning goes with the page whose layout gave it: a piece remembers its own
+            # pages' only (not its window's), so a fixed record's warning is not given
+            # again by the pieces the cache has beside it.
+            said, told = list(warnings[told:]), len(warnings)
             if number <= dropped:  # the page of carried running heads
                 seen |= elements_on(box)
+                piece.warnings += said
                 continue
             if pending is not None:
-                checkpoint, opened = pending
+                checkpoint, opened, opened_said = pending
                 pending = None
                 pieces.append(self._write(stream, piece, checkpoint, opened, warnings))
+                told = len(warnings)
                 if self._index.find(checkpoint) is not None:
                     return pieces, checkpoint, True
-                piece = _OpenPiece(checkpoint, [opened])
+                piece = _OpenPiece(checkpoint, [opened], opened_said)
             opening = opening_element(box, seen) if piece.pages else None
             seen |= elements_on(box)
             if opening is None or not self._source.has(opening.element) or \
                     not starts_piece(opening.element, len(piece.pages)):
                 piece.pages.append(page)
+                piece.warnings += said
                 continue
             side = box.page_type.side == "right"
             strings = tuple(sorted(stream.strings_before(number).items()))
-            pending = (Checkpoint(opening.element, side, strings, opening.forced), page)
+            pending = (Checkpoint(opening.element, side, strings, opening.forced), page, said)
         if until is not None:  # the window ran out: the next one takes up the open piece
             return pieces, piece.start, False
         if pending is not None:
             piece.pages.append(pending[1])
+            piece.warnings += pending[2]
+        piece.warnings += warnings[told:]
         pieces.append(self._write(stream, piece, None, None, warnings))
         return pieces, None, False
 
     def _write(self, stream: PageStream, piece: _OpenPiece, following: Checkpoint | None,
                opened: Any, warnings: Sequence[str]) -> RenderedPdf:
-        """Write ``piece`` up to ``following`` (whose page is ``opened``), and keep it."""
+        """Write ``piece`` up to ``following`` (whose page is ``opened``), and keep it, with
+        the warnings of its pages' layout and of its drawing (those ``warnings`` gains)."""
         first = piece.start == START  # the catalog's: attachments and their date
         job = self._job
+        before = len(warnings)
         data = stream.write(
             piece.pages, pdf_variant=job.variant, pdf_tags=job.tagged, pdf_identifier=True,
             attachments=attachments_of(job) if first else [], uncompressed_pdf=False,
             finisher=mark_margins_as_artifacts)
         pdf, foreign = slimmed(data)
+        said = dict.fromkeys([*piece.warnings, *warnings[before:], *foreign])
         rendered = RenderedPdf(
-            pdf, len(piece.pages), anchor_pages(piece.pages), tuple([*warnings, *foreign]),
+            pdf, len(piece.pages), anchor_pages(piece.pages), tuple(said),
             blank_pages(piece.pages),
             tuple(level for page in piece.pages for level, *_ in page.bookmarks))
         end = last_element(opened._page_box) if opened is not None else None
@@ -296,6 +309,8 @@ class _OpenPiece:
     """Where it starts."""
     pages: list[Any] = field(default_factory=list)
     """Its pages so far (WeasyPrint's)."""
+    warnings: list[str] = field(default_factory=list)
+    """What WeasyPrint said laying those pages out."""
 
 
 def last_element(page_box: Any) -> str | None:
