@@ -485,6 +485,9 @@ FOLDER_CASES: dict[str, tuple[Callable[[Path], None], tuple[str, ...], str]] = {
         write("sources/c.md", b"<!-- draft -->\n" + record()), ("check",),
         "sources/c.md:2: front matter starts on line 2, after other text (<!-- draft -->); "
         "expected the `---` line to be the file's first"),
+    "a record that is a pipe": (
+        lambda project: os.mkfifo(project / "sources" / "pipe.md"), ("check",),
+        "sources/pipe.md: not a regular file; expected a text file"),
     "a record named .MD": (
         write("sources/upper.MD", record()), ("check",),
         "sources/upper.MD: a record's name ends in `.md`: this file is not read; expected "
