@@ -10,6 +10,7 @@ last stage, whatever happens.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -333,8 +334,18 @@ def render_pdf_edition(build: Build) -> Build:
     start_pdf(build)  # started already, unless a caller's stages left "start the PDF" out
     pdf = build.printing.result()
     for warning in pdf.warnings:
-        log.warning("PDF: %s", warning)
+        log.warning("PDF: %s", LONG_DATA_URL.sub(_shortened, warning))
     return replace(_add_outputs(build, {PDF_NAME: pdf.data}), pages=pdf.pages)
+
+
+LONG_DATA_URL = re.compile(r"data:[^\s'\"]{80,}")
+"""A `data:` URL in a renderer's message (an image it could not draw): the whole image in
+base64 said nothing to the editor."""
+
+
+def _shortened(found: re.Match[str]) -> str:
+    """Return a long `data:` URL as its start and its size."""
+    return f"{found[0][:40]}… ({len(found[0]):,} characters)"
 
 
 def make_print_job(build: Build) -> PrintJob:

@@ -17,7 +17,6 @@ from html.parser import HTMLParser
 
 import docx
 from docx.document import Document as WordDocument
-from docx.image.exceptions import UnrecognizedImageError
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -190,7 +189,9 @@ class _Writer(HTMLParser):
             ";base64," in src else b""
         try:
             shape = self.paragraph.add_run().add_picture(io.BytesIO(data))
-        except (UnrecognizedImageError, ValueError, ZeroDivisionError):
+        # python-docx parses the image's headers itself, and a file Pillow reads may end
+        # its parser in many ways (a truncated EXIF block: UnexpectedEndOfFileError).
+        except Exception:
             self.paragraph.add_run(f"[{alt}]").italic = True
             return
         if shape.width > MAX_IMAGE_WIDTH:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from compendium.pipeline import BuildRequest
+from compendium.pipeline import LONG_DATA_URL, BuildRequest, _shortened
 from compendium.serve import Preview
 from tests.conftest import ROOT, RecordFactory, run_cli
 
@@ -477,6 +477,10 @@ FOLDER_CASES: dict[str, tuple[Callable[[Path], None], tuple[str, ...], str]] = {
         write("sources/late.md", b"\n" + record()), ("check",),
         "sources/late.md:2: front matter starts on line 2, after 1 blank line; expected the "
         "`---` line to be the file's first"),
+    "front matter after many blank lines": (
+        write("sources/far.md", b"\n" * 11 + record()), ("check",),
+        "sources/far.md:12: front matter starts on line 12, after 11 blank lines; expected "
+        "the `---` line to be the file's first"),
     "front matter after an invisible character": (
         write("sources/zw.md", "\u200b".encode() + record()), ("check",),
         "sources/zw.md:1: front matter starts on line 1, after an invisible character on its "
@@ -624,3 +628,26 @@ def test_files_of_someone_in_the_output_folder_are_never_replaced(
     top = mine.split("/")[0]
     assert f"{out / top}: a {'folder' if '/' in mine else 'file'} the build did not make" in err
     assert (out / mine).read_text(encoding="utf-8") == "mine" and not (out / mine).is_symlink()
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("notes/todo.md", "# Editor notes\n\n---\nStatus: waiting for IOM reply\n"),
+    ("README.MD", "Notes for the editors.\n"),
+    ("plan.markdown", "# Plan\n\n- ask IOM\n"),
+    ("notes/rule.md", "\n\n---\nOwner: Jane\n---\nA note with a rule.\n"),
+])
+def test_notes_that_look_nothing_like_a_record_are_skipped(
+        project: Path, capsys: pytest.CaptureFixture[str], name: str, text: str) -> None:
+    """A note may hold a rule and a `Key:` line, or be named README.MD or *.markdown:
+    without a record's front matter (`---` then `id:`) it is skipped, as the docs say."""
+    (project / "sources" / "ok.md").write_bytes(record())
+    (project / "sources" / name).parent.mkdir(parents=True, exist_ok=True)
+    (project / "sources" / name).write_text(text, encoding="utf-8")
+    assert run_cli(project, "check") == 0, capsys.readouterr().err
+
+
+def test_a_long_data_url_in_a_renderers_message_is_shortened() -> None:
+    message = "Failed to load image at 'data:image/svg+xml;base64," + "A" * 5000 + "'"
+    shown = LONG_DATA_URL.sub(_shortened, message)
+    assert shown == ("Failed to load image at 'data:image/svg+xml;base64,AAAAAAAAAAAAAA… "
+                     "(5,026 characters)'")

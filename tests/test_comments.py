@@ -194,3 +194,16 @@ def test_a_long_quote_is_kept_to_its_first_characters(tmp_path: Path) -> None:
     comment = read_exports([exported(tmp_path, "long.json", [long])])[0]
     assert len(comment.quote.exact) == MAX_QUOTE_CHARS
     assert len(comment.quote.prefix) == len(comment.quote.suffix) == CONTEXT_CHARS
+
+
+def test_a_comments_file_nested_past_the_stack_is_refused_not_a_traceback(
+        tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"format":' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        read_exports([deep])
+    assert str(caught.value.problems[0]) == (
+        f"{deep}: not a comments file (nested too deep); expected the file the draft's "
+        "Export comments gives")
+    with pytest.raises(CompendiumError, match="nested too deep"):
+        read_ledger(deep)

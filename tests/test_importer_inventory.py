@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -536,3 +537,33 @@ def test_a_header_ending_before_it_starts_is_read_and_warned_about(tmp_path: Pat
                      "unhcr/unhcr-profile.md"], paths
     assert ("p.txt", 4, "dated header ends before it starts; read as Feb 2014 – Mar 2014, "
             "check the page") in result.work.warnings
+
+
+@pytest.mark.slow
+def test_pages_kept_under_any_name_are_read_again_and_nothing_else_is(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Pages saved as .html (or any name) are the import's as .txt are; an editor's note
+    beside them in raw/ is never imported."""
+    project = small_project(tmp_path / "p")
+    pages = write_pages(tmp_path / "in", {p.stem + ".html": p.read_text(encoding="utf-8")
+                                          for p in SEEDS})
+    assert run_cli(project, "import", *pages) == 0
+    (project / "sources" / "raw" / "editor-notes.txt").write_text(
+        "Ask IOM about the 2014 dates before round 2.\n", encoding="utf-8")
+    before = files_of(project)
+    capsys.readouterr()
+    assert run_cli(project, "import", pages[0]) == 0
+    assert f"also reading the {len(SEEDS) - 1} pages" in capsys.readouterr().err
+    assert files_of(project) == before
+    assert "Ask IOM" not in record_text(project)
+
+
+@pytest.mark.slow
+def test_a_page_named_in_decomposed_letters_is_cited_as_kept(tmp_path: Path) -> None:
+    """A page saved with a decomposed name (NFD, as a Mac may): the records cite it by the
+    name the project keeps it under, and check finds it."""
+    project = small_project(tmp_path / "p")
+    name = unicodedata.normalize("NFD", "005_página.txt")
+    page = write_pages(tmp_path / "in", {name: SEEDS[0].read_text(encoding="utf-8")})
+    import_and_check(project, page)
+    assert (project / "sources" / "raw" / unicodedata.normalize("NFC", name)).is_file()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import io
 import re
 import shutil
 import subprocess
@@ -245,10 +246,18 @@ SVG_OUTSIDE = {
     "a file": ('<image xlink:href="file:///etc/hostname" width="5" height="5"/>',
                "file:///etc/hostname"),
     "a style import": ("<style>@import 'http://example.org/x.css';</style>",
-                       "http://example.org/x.css"),
+                       '@import "http://example.org/x.css"'),
     "a style url": ('<rect style="fill: url(other.svg#p)" width="5" height="5"/>', "other.svg#p"),
     "a script": ("<script>alert(1)</script>", "<script>"),
     "a DOCTYPE": ("", "<!DOCTYPE"),
+    "an import without a space": ('<style>@import"http://127.0.0.1:9/x.css";</style>',
+                                  '@import "http://127.0.0.1:9/x.css"'),
+    "an escaped url": ('<rect style="fill: u\\72l(http://example.org/p)" width="5"/>',
+                       "http://example.org/p"),
+    "an SVG inside it": (
+        '<image href="data:image/svg+xml;base64,' + base64.b64encode(
+            b'<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/hostname"/>'
+            b'</svg>').decode() + '"/>', "file:///etc/hostname"),
 }
 
 
@@ -277,7 +286,8 @@ def test_an_svg_drawing_with_its_own_references_only_is_fine(
     (project / "images" / "own.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs>'
         '<linearGradient id="g"/></defs><rect style="fill: url(#g)" width="5" height="5"/>'
-        '<use href="#g"/><image href="data:image/png;base64,AAAA"/></svg>', encoding="utf-8")
+        '<use href="#g"/><image href="data:image/png;base64,AAAA"/>'
+        '<text>See the url(s) below; @import is a word here.</text></svg>', encoding="utf-8")
     make_record(id="pictured", body="![A drawing](images/own.svg)")
     assert run_cli(project, "check") == 0
 
@@ -459,11 +469,25 @@ def test_the_word_edition_shows_images_with_their_alt_text(
     (project / "images" / "map.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" '
         'height="5"/></svg>', encoding="utf-8")
+    (project / "images" / "exif.jpg").write_bytes(jpeg_with_a_broken_exif())
     make_record(id="pictured", body="Image ![Cases by year](images/chart.png) here.\n\n"
-                                    "And ![A map of the region](images/map.svg) there.")
+                                    "And ![A map of the region](images/map.svg) there.\n\n"
+                                    "Last ![A red box](images/exif.jpg).")
     assert run_cli(project, "build", "--format", "docx") == 0
     with zipfile.ZipFile(project / "out" / "compendium.docx") as archive:
         xml = archive.read("word/document.xml").decode()
         media = [name for name in archive.namelist() if name.startswith("word/media/")]
     assert len(media) == 1 and 'descr="Cases by year"' in xml
-    assert "[A map of the region]" in xml
+    assert "[A map of the region]" in xml and "[A red box]" in xml
+
+
+def jpeg_with_a_broken_exif() -> bytes:
+    """Return a JPEG Pillow reads whose EXIF block points past its end (python-docx's own
+    parser fails on it)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(out, "JPEG")
+    data = out.getvalue()
+    exif = b"Exif\x00\x00MM\x00*\x00\x00\xff\xf0"
+    return data[:2] + b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif + data[2:]

@@ -12,9 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -112,11 +114,6 @@ def _image_problem(image: ImageRef, project: Path) -> str:
     return ""
 
 
-SVG_URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)|@import\s+['\"]?([^'\";\s]*)",
-                     re.IGNORECASE)
-"""A reference in an SVG's style: ``url(…)`` (fine when it is ``#id``), ``@import``."""
-
-
 def _svg_reference(path: Path) -> str:
     """Return the first thing an SVG refers to outside itself (an address, a file, a script,
     a DOCTYPE whose entities could) or an empty string."""
@@ -127,9 +124,19 @@ def _svg_reference(path: Path) -> str:
 @memoized(limit=256)
 def _svg_reference_of(path: Path, size: int, mtime_ns: int) -> str:
     """See _svg_reference (remembered by the file's size and time)."""
+    return _outside_reference(path.read_text(encoding="utf-8", errors="replace"), depth=0)
+
+
+MAX_SVG_DEPTH = 3
+"""SVGs inside SVGs (as `data:` images) looked into; one nested deeper is refused."""
+
+
+def _outside_reference(text: str, depth: int) -> str:
+    """Return the first reference of SVG ``text`` to anything outside it, or "". Styles are
+    read as CSS (tinycss2: escapes decoded, `@import` with or without a space); an SVG
+    inside it as a `data:` image is looked into too."""
     import xml.etree.ElementTree as ElementTree
 
-    text = path.read_text(encoding="utf-8", errors="replace")
     if "<!DOCTYPE" in text or "<!ENTITY" in text:  # entities can expand without end
         return "<!DOCTYPE"
     try:
@@ -137,15 +144,72 @@ def _svg_reference_of(path: Path, size: int, mtime_ns: int) -> str:
     except ElementTree.ParseError:
         return ""  # is_readable_image says what is wrong
     for element in root.iter():
-        if str(element.tag).rsplit("}", 1)[-1] in ("script", "foreignObject"):
-            return f"<{str(element.tag).rsplit('}', 1)[-1]}>"
+        tag = str(element.tag).rsplit("}", 1)[-1]
+        if tag in ("script", "foreignObject"):
+            return f"<{tag}>"
+        styles = [element.text or ""] if tag == "style" else []
         for name, value in element.attrib.items():
-            if name.rsplit("}", 1)[-1] == "href" and not value.startswith(("#", "data:")):
-                return value
-        for found in SVG_URL.finditer(" ".join([element.text or "", *element.attrib.values()])):
-            target = found.group(1) if found.group(1) is not None else found.group(2)
-            if not target.startswith("#"):
-                return target or found.group(0)
+            if name.rsplit("}", 1)[-1] == "href":
+                found = _outside_href(value, depth)
+                if found:
+                    return found
+            else:
+                styles.append(value)
+        for style in styles:
+            found = _outside_in_css(style)
+            if found:
+                return found
+    return ""
+
+
+def _outside_href(value: str, depth: int) -> str:
+    """Return what an SVG's link points to outside it (a fragment or a raster `data:`
+    image is inside), or ""."""
+    if value.startswith("#"):
+        return ""
+    if not value.startswith("data:"):
+        return value
+    head, _, data = value.partition(",")
+    if "svg" not in head:
+        return ""
+    if depth >= MAX_SVG_DEPTH:
+        return value[:40]
+    try:
+        inner = base64.b64decode(data).decode("utf-8", "replace") if head.endswith(
+            ";base64") else urllib.parse.unquote(data)
+    except ValueError:
+        return value[:40]
+    return _outside_reference(inner, depth + 1)
+
+
+def _outside_in_css(css: str) -> str:
+    """Return the first `@import` or `url()` of CSS text that is not a fragment, or ""."""
+    import tinycss2
+
+    if "@" not in css and "url" not in css.lower() and "\\" not in css:
+        return ""
+    for rule in tinycss2.parse_stylesheet(css):
+        if rule.type == "at-rule" and rule.lower_at_keyword == "import":
+            return "@import " + str(tinycss2.serialize(rule.prelude)).strip()
+    return _url_in(tinycss2.parse_component_value_list(css))
+
+
+def _url_in(tokens: Iterable[Any]) -> str:
+    """Return the first url() target among CSS ``tokens`` (nested ones too) that is not a
+    fragment, or ""."""
+    for token in tokens:
+        target = None
+        if token.type == "url":
+            target = token.value
+        elif token.type == "function" and token.lower_name == "url":
+            target = "".join(str(getattr(t, "value", "")) for t in token.arguments
+                             if t.type == "string")
+        if target is not None and not target.startswith("#"):
+            return target or "url()"
+        found = _url_in(getattr(token, "content", None) or getattr(token, "arguments", None)
+                        or ())
+        if found:
+            return found
     return ""
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import re
 import shutil
 import sys
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -201,21 +204,40 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def kept_pages(into: Path, given: Sequence[Path]) -> list[Path]:
-    """Return the raw pages an earlier import kept in ``into/raw`` that ``given`` does not
-    name: imported again with them, so that a record fed by a kept page and a given one
-    keeps what the kept page gave it (imported alone, the given page rewrote it without)."""
+    """Return the raw pages the last import read (its report names them) that ``into/raw``
+    keeps and ``given`` does not name: imported again with them, so that a record fed by a
+    kept page and a given one keeps what the kept page gave it (imported alone, the given
+    page rewrote it without). Nothing else there is read (an editor's notes), and nothing
+    a link takes out of the folder."""
     folder = into / "raw"
-    names = {path.name for path in given}
-    return sorted(path for path in folder.glob("*.txt") if path.name not in names) \
-        if folder.is_dir() else []
+    names = {unicodedata.normalize("NFC", path.name) for path in given}
+    return sorted(folder / name for name in last_imported(folder)
+                  if name not in names and _kept_in(folder, name))
+
+
+def last_imported(folder: Path) -> list[str]:
+    """Return the names of the pages the last import's report lists (none without one)."""
+    try:
+        report = json.loads((folder / "import-report.json").read_text(encoding="utf-8"))
+        return [str(page["page"]) for page in report["pages"]]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return []
+
+
+def _kept_in(folder: Path, name: str) -> bool:
+    """Return whether ``folder/name`` is a file of ``folder`` (not a link out of it)."""
+    path = folder / name
+    return "/" not in name and path.is_file() and \
+        os.path.realpath(path).startswith(os.path.join(os.path.realpath(folder), ""))
 
 
 def _keep_raw_copies(paths: Sequence[Path], into: Path, result: ImportResult) -> None:
     """Copy each imported page into ``into/raw`` so the project builds from its own data."""
     imported = {p.name for p in result.pages}
     for path in paths:
-        target = into / "raw" / path.name
-        if path.name in imported and path.resolve() != target.resolve():
+        name = unicodedata.normalize("NFC", path.name)  # as the records cite it
+        target = into / "raw" / name
+        if name in imported and path.resolve() != target.resolve():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,7 +125,10 @@ def read_raw_page(path: Path) -> RawPage:
         lines.append(Line(number, cleaned))
     if not any(line.text for line in lines):
         raise ImportFailure(f"{path}: no text left after cleaning; expected an inventory page")
-    return RawPage(path.name, tuple(lines), tuple(residue), tuple(logos))
+    # NFC, as record text is read (records.sources): a name saved decomposed (a Mac's
+    # "página") is cited, and kept, as the same name.
+    return RawPage(unicodedata.normalize("NFC", path.name), tuple(lines), tuple(residue),
+                   tuple(logos))
 
 
 def clean_line(raw: str) -> tuple[str, list[tuple[str, str]]]:

@@ -116,7 +116,7 @@ def _read_hashes(path: Path) -> dict[str, str]:
     """Return the manifest of the last import, empty when there is none or it is damaged."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # damaged, or nested past the stack
         return {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
@@ -125,7 +125,7 @@ def _read_pending(path: Path) -> dict[str, list[str]]:
     """Return the hashes a stopped import was writing, empty when there was none."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # damaged, or nested past the stack
         return {}
     if not isinstance(data, dict):
         return {}

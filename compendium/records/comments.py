@@ -104,11 +104,17 @@ def read_ledger(path: Path) -> tuple[Comment, ...]:
     """Return the comments the ledger holds (none when there is no ledger)."""
     if not path.is_file():
         return ()
+    text = read_utf8(path, MAX_EXPORT_BYTES)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(text, NotText):
+            raise ValueError(text.fault)
+        document = json.loads(text)
         if document.get("format") != LEDGER_FORMAT:
             raise ValueError(f"format {document.get('format')!r}")
         return tuple(_comment(c, c.get("status", OPEN)) for c in document["comments"])
+    except RecursionError:  # [[[[…]]]] deeper than the parser's stack
+        raise CompendiumError(f"{path}: not a comments ledger (nested too deep); expected "
+                              "the file `build.py comments` writes") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CompendiumError(f"{path}: not a comments ledger ({exc}); expected the file "
                               "`build.py comments` writes") from None
@@ -152,6 +158,9 @@ def _read_export(path: Path) -> Checked[tuple[Comment, ...] | None]:
         if document.get("format") != EXPORT_FORMAT:
             raise ValueError(f"format {document.get('format')!r}")
         entries = document["comments"]
+    except RecursionError:  # [[[[…]]]] deeper than the parser's stack
+        return refused(Problem(str(path), 0, "-", "-", "not a comments file (nested too "
+                               "deep); expected the file the draft's Export comments gives"))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         return refused(Problem(str(path), 0, "-", "-", f"not a comments file ({exc}); "
                                "expected the file the draft's Export comments gives"))

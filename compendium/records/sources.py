@@ -69,10 +69,23 @@ def walk_records(root: Path) -> Iterator[Checked[Path | None]]:
         elif found.value.endswith(".md"):
             yield _named(found.value)
         elif found.value.lower().endswith((".md", ".markdown")) and \
-                not is_note_name(found.value):
+                not is_note_name(found.value) and _starts_like_a_record(found.value):
             stem = found.value.rsplit(".", 1)[0]
             yield refused(Problem(found.value, 0, "-", "-", "a record's name ends in `.md`: "
                                   f"this file is not read; expected {os.path.basename(stem)}.md"))
+
+
+def _starts_like_a_record(path: str) -> bool:
+    """Return whether the file opens with a record's front matter (`---`, then `id:`), so
+    that a name other than `*.md` hides a record rather than a note."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return True  # reading it says why
+    lines = unicodedata.normalize("NFC", head).replace("\r\n", "\n").replace("\r", "\n") \
+        .split("\n")
+    return bool(_late_fence(lines))
 
 
 def _named(path: str) -> Checked[Path | None]:
@@ -89,8 +102,8 @@ def _named(path: str) -> Checked[Path | None]:
 
 def is_note_name(path: str) -> bool:
     """Return whether the file's name says it holds notes, not a record."""
-    name = os.path.basename(path)
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in NOT_RECORDS)
+    name = os.path.basename(path).lower()
+    return any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in NOT_RECORDS)
 
 
 def _walk(folder: str, seen: set[tuple[int, int]], inside: str
@@ -173,20 +186,30 @@ def read_record_file(path: Path) -> Checked[RecordFile | None]:
     return parse_record(path, text.value)
 
 
-LATE_FENCE_LINES = 10
-"""Lines within which a `---` line followed by a field makes a file a record whose front
-matter does not start on line 1 (blank lines, an invisible character or a comment before
-it): refused, never skipped as notes."""
 INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad"
+COMMENT_LINE = re.compile(r"^\s*<!--.*-->\s*$")
 
 
 def _late_fence(lines: list[str]) -> int:
-    """Return the line (from 1) of a `---` that opens front matter below line 1, else 0."""
-    for n, line in enumerate(lines[:LATE_FENCE_LINES]):
-        if line.strip().strip(INVISIBLE).strip() == FENCE and n + 1 < len(lines) and \
-                FIELD_LINE.match(lines[n + 1].lstrip(INVISIBLE)):
-            return n + 1
+    """Return the line (from 1) of a `---` that opens a record's front matter (its block
+    holds an `id:`) after nothing but blank lines, invisible characters and comments; else
+    0 (notes, which may hold a `---` rule and a `Key:` line further down)."""
+    for n, line in enumerate(lines):
+        bare = line.strip().strip(INVISIBLE).strip()
+        if not bare or COMMENT_LINE.match(bare):
+            continue
+        if bare != FENCE:
+            return 0
+        block = []
+        for following in lines[n + 1:]:
+            if following.strip() == FENCE:
+                break
+            block.append(following.lstrip(INVISIBLE))
+        return n + 1 if any(ID_LINE.match(field) for field in block) else 0
     return 0
+
+
+ID_LINE = re.compile(r"^id:\s*\S")
 
 
 def _what_comes_first(lines: list[str]) -> str:
