@@ -406,3 +406,28 @@ def test_a_folio_sheet_drawn_otherwise_is_refused(tmp_path: Path) -> None:
                               project=tmp_path, tagged=False))
     with pytest.raises(RenderError, match="folio sheet is not laid out as the join expects"):
         sheet_lines(pikepdf.open(io.BytesIO(sheet.data)))
+
+
+ARABIC = ("<p dir='rtl' lang='ar' style='font-family: Source Serif Pro, Noto Naskh Arabic'>"
+          "تقرير منظمة الصحة العالمية (WHO, 2021) عن العنف</p>")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arabic_at", [0, 1, 2])
+def test_a_glyph_drawn_mirrored_right_to_left_keeps_its_text_in_the_book(
+        tmp_path: Path, arabic_at: int) -> None:
+    """Right to left, ")" is drawn with the glyph of "(" and "(" with that of ")": the piece
+    holding an Arabic paragraph maps each glyph to the other character. The joined book's
+    text says what most pieces say, whichever comes first: every Latin ")" stays ")"."""
+    latin = ["<p style='font-family: Source Serif Pro'>Alpha (one) and (two).</p>",
+             "<p style='font-family: Source Serif Pro'>Bravo (three) and (four).</p>"]
+    htmls = [*latin[:arabic_at], ARABIC, *latin[arabic_at:]]
+    parts = [render_pdf(PdfJob(html=html, project=tmp_path)) for html in htmls]
+    joined = join_pieces([Piece(p.data, p.pages, False) for p in parts], [],
+                         [None] * len(parts), 0)
+    path = tmp_path / "joined.pdf"
+    path.write_bytes(joined.data)
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    for words in ("(one)", "(two)", "(three)", "(four)"):
+        assert words in text, text

@@ -19,6 +19,7 @@ import io
 import itertools
 import re
 import struct
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
@@ -85,7 +86,8 @@ class SubsetMerger:
             return None
         face.subsets += 1
         _merge(face.widths, dict(_widths(_descendant(font).get("/W", Array()))))
-        _merge(face.texts, _to_unicode(font.ToUnicode.read_bytes()))
+        for gid, text in _to_unicode(font.ToUnicode.read_bytes()).items():
+            face.texts.setdefault(gid, Counter())[text] += 1
         face.boxes.append([float(v) for v in _descendant(font).FontDescriptor.FontBBox])
         return face.font
 
@@ -121,7 +123,8 @@ class SubsetMerger:
         descriptor.FontFile2.write(data)
         descriptor.FontFile2.Length1 = len(data)
         descendant.W = _widths_array(face.widths)
-        face.font.ToUnicode = self._pdf.make_stream(_to_unicode_cmap(face.texts))
+        face.font.ToUnicode = self._pdf.make_stream(_to_unicode_cmap(
+            {gid: _most_said(texts) for gid, texts in face.texts.items()}))
         if "/CIDSet" in descriptor:
             descriptor.CIDSet = self._pdf.make_stream(_cid_set(face.widths))
         descriptor.FontBBox = Array([min(b[0] for b in face.boxes), min(b[1] for b in face.boxes),
@@ -140,7 +143,8 @@ class _Face:
     subsets: int = 0
     """How many subsets were folded (``font``'s own included)."""
     widths: dict[int, Any] = field(default_factory=dict)
-    texts: dict[int, bytes] = field(default_factory=dict)
+    texts: dict[int, Counter[bytes]] = field(default_factory=dict)
+    """The texts each subset gives each glyph, counted."""
     boxes: list[list[float]] = field(default_factory=list)
 
 
@@ -152,6 +156,14 @@ def _merge(into: dict[int, Any], new: dict[int, Any]) -> None:
         if new[gid] != into[gid]:
             new[gid] = min(new[gid], into[gid])
     into.update(new)
+
+
+def _most_said(texts: Counter[bytes]) -> bytes:
+    """Return the text most subsets give a glyph (the smaller on a tie: the same whatever
+    order the subsets come in). A glyph drawn for two characters is the one it is drawn for
+    in most pieces: ")" drawn mirrored for "(" in one Arabic paragraph (right to left) stays
+    ")" in the text of the book, which the smaller made "(" everywhere."""
+    return min(texts, key=lambda text: (-texts[text], text))
 
 
 def _fingerprint(font: Dictionary) -> bytes:
