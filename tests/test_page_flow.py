@@ -53,6 +53,8 @@ def assert_flows_like_a_book(pdf: Path) -> None:
     # The cover has neither folio nor running head: what it shows in the margins is the
     # stamp of a draft (nothing in a publication).
     stamp = sorted(w[2] for w in pages[0].words if round(w[1]) in margins)
+    # Nor has the back cover, the book's last page.
+    assert sorted(w[2] for w in pages[-1].words if round(w[1]) in margins) == stamp
     # Every page not ending a section is filled to 70 % of the text block at least.
     assert flow.short_pages(0.7) == [], {n: round(flow.fill[n], 2)
                                          for n in flow.short_pages(0.7)}

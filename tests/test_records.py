@@ -491,3 +491,61 @@ def jpeg_with_a_broken_exif() -> bytes:
     data = out.getvalue()
     exif = b"Exif\x00\x00MM\x00*\x00\x00\xff\xf0"
     return data[:2] + b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif + data[2:]
+
+
+WIDE_TABLE = "\n".join([
+    "| " + " | ".join(f"Column heading {n}" for n in range(10)) + " |",
+    "|" + "---|" * 10,
+    *("| " + " | ".join(["Latin America and the Caribbean", "12,345,678", "UNFPA, UNDP",
+                         "https://www.unwomen.org/en/what-we-do/ending-violence-against-women/"
+                         "essential-services-package", *["Final evaluation"] * 6]) + " |"
+      for _ in range(3))])
+
+
+@pytest.mark.slow
+def test_a_wide_table_and_a_tall_image_stay_on_the_page(
+        project: Path, make_record: RecordFactory, tmp_path: Path) -> None:
+    """Ten columns with an address in each row fit the text's width; an image 7 times as
+    tall as wide is drawn at most 115 mm high (it was drawn over the folio and off the
+    page)."""
+    from PIL import Image
+
+    (project / "images").mkdir()
+    Image.new("RGB", (500, 3500), "navy").save(project / "images" / "tall.png")
+    make_record(id="wide", body=f"Before the table.\n\n{WIDE_TABLE}\n\n"
+                                "![A tall bar](images/tall.png)\n\nAfter the image.")
+    assert run_cli(project, "build", "--format", "pdf") == 0
+    pdf = project / "out" / "compendium.pdf"
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    right = [float(x) for x in re.findall(r'xMax="([\d.]+)"', bbox)]
+    assert right and max(right) <= 595.3 - 60  # A4, inside the narrower margin (24 mm)
+    words = "".join(re.findall(r">([^<]*)</word>", bbox)).replace("-", "")
+    assert words.count("essentialservicespackage") == 3 and words.count("Column") >= 10
+    listed = subprocess.run(["pdfimages", "-list", str(pdf)], check=True,
+                            capture_output=True, text=True).stdout
+    tall = [line.split() for line in listed.splitlines()[2:] if " 3500 " in line]
+    assert len(tall) == 1
+    drawn_mm = 3500 / float(tall[0][13]) * 25.4  # pixels / y-ppi
+    assert drawn_mm <= 115.5, drawn_mm
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [400, 1280])
+def test_a_wide_table_never_makes_the_draft_scroll_sideways(
+        project: Path, make_record: RecordFactory, browser: Any, width: int) -> None:
+    narrow = "\n".join(["| Region | Programme | Partners | Address | Status |",
+                        "|---|---|---|---|---|",
+                        "| Latin America | Joint programme on services | UNFPA, UNDP | "
+                        "https://www.unwomen.org/en/what-we-do/ending-violence-against-women | "
+                        "Final evaluation |"])
+    make_record(id="wide", body=f"Tables.\n\n{WIDE_TABLE}\n\n{narrow}")
+    assert run_cli(project, "build", "--format", "html") == 0
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto((project / "out" / "compendium.html").as_uri())
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    tables = page.evaluate("[...document.querySelectorAll('.record table')].map(t => "
+                           "t.getBoundingClientRect().right <= "
+                           "t.parentElement.getBoundingClientRect().right + 1)")
+    page.close()
+    assert overflow <= width and tables == [True, True], (overflow, tables)

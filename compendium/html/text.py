@@ -40,8 +40,13 @@ ALLOWED_ATTRIBUTES = {"*": {"id", "lang", "dir"}, "a": {"href", "title"},
 
 ALLOWED_CLASSES = {"a": {"footnote-backref", "bare-link"}, "sup": {"footnote-ref"},
                    "section": {"footnotes"}, "ol": {"footnotes-list"},
-                   "li": {"footnote-item"}, "hr": {"footnotes-sep"}}
-"""The classes the Markdown plugins give (footnotes, bare links) and the print styles use."""
+                   "li": {"footnote-item"}, "hr": {"footnotes-sep"},
+                   "table": {"wide-table"}}
+"""The classes the Markdown plugins give (footnotes, bare links), and the record passes
+(wide tables), that the styles use."""
+WIDE_TABLE_COLUMNS = 6
+"""Columns from which a table is laid out in columns of equal width across the text, its
+words broken anywhere if they must be: it fits the page whatever its cells hold."""
 
 
 SPAN_ATTRIBUTES = ("lang",)
@@ -71,6 +76,7 @@ def make_markdown() -> MarkdownIt:
         state.tokens, _env(state.env).heading_level))
     md.core.ruler.push("number_paragraphs", lambda state: _number_paragraphs(
         state.tokens, _env(state.env).record_id))
+    md.core.ruler.push("wide_tables", lambda state: _mark_wide_tables(state.tokens))
     return md
 
 
@@ -215,6 +221,20 @@ def _number_paragraphs(tokens: Sequence[Token], record_id: str) -> None:
         elif token.level == 1 and token.type == "list_item_open":
             item += 1
             token.attrSet("id", f"{record_id}-p{number}-{item}")
+
+
+def _mark_wide_tables(tokens: Sequence[Token]) -> None:
+    """Give a table of WIDE_TABLE_COLUMNS columns or more the class ``wide-table``."""
+    for n, token in enumerate(tokens):
+        if token.type != "table_open":
+            continue
+        columns = 0
+        for cell in tokens[n + 1:]:
+            if cell.type == "tr_close":
+                break
+            columns += cell.type == "th_open"
+        if columns >= WIDE_TABLE_COLUMNS:
+            token.attrSet("class", "wide-table")
 
 
 def cached_body(md: MarkdownIt, text: str, record_id: str, heading_level: int,

@@ -35,7 +35,8 @@ class RenderedPdf:
     warnings: tuple[str, ...]
     """Messages WeasyPrint logged (missing resources, unsupported CSS)."""
     blank: tuple[int, ...] = ()
-    """Pages (from 0) left blank before a right-hand opening: they carry no page number."""
+    """Pages (from 0) that carry no page number: left blank before a right-hand opening,
+    or a cover (layout.blank_pages)."""
     levels: tuple[int, ...] | None = None
     """The bookmark level (CSS ``bookmark-level``) of each item of its outline, in order: a
     piece that starts within its part nests its outline from its own first item."""
@@ -75,7 +76,7 @@ class LaidPart:
 
     @property
     def blank(self) -> tuple[int, ...]:
-        """Pages (from 0) left blank before a right-hand opening."""
+        """Pages (from 0) that carry no page number (see RenderedPdf.blank)."""
         found: list[int] = []
         before = 0
         for piece in self.pieces:

@@ -188,10 +188,16 @@ def anchor_pages(pages: Sequence[Any]) -> dict[str, int]:
     return found
 
 
+UNNUMBERED_PAGES = ("cover",)
+"""Named pages (print.css's `@page cover`: the front and back covers) that carry no folio."""
+
+
 def blank_pages(pages: Sequence[Any]) -> tuple[int, ...]:
-    """Return the pages (from 0) WeasyPrint left blank to open something on a right page."""
+    """Return the pages (from 0) that carry no folio: those WeasyPrint left blank to open
+    something on a right page, and the covers (UNNUMBERED_PAGES)."""
     return tuple(n for n, page in enumerate(pages)
-                 if page._page_box.page_type.blank)  # no public flag
+                 if page._page_box.page_type.blank  # no public flag
+                 or page._page_box.page_type.name in UNNUMBERED_PAGES)
 
 
 def attachments_of(job: PdfJob) -> list[Attachment]:

@@ -449,7 +449,8 @@ def roman_pages(parts: Sequence[Part], laid: Mapping[str, LaidPart]) -> int:
 
 
 def blank_flags(parts: Sequence[Part], laid: Mapping[str, LaidPart]) -> list[bool]:
-    """Return, for each page of the joined PDF, whether it is a verso left blank."""
+    """Return, for each page of the joined PDF, whether it carries no number (a verso left
+    blank, a cover)."""
     flags: list[bool] = []
     for part, blank, _ in places(parts, laid):
         flags += [True] * blank
