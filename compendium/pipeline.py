@@ -34,12 +34,17 @@ from compendium.pdf.jobs import PdfJob, PrintJob, css_string
 from compendium.pdf.session import PrintSession
 from compendium.pdf.workers import Workers
 from compendium.progress import QUIET, Progress
-from compendium.records.chapters import assign_chapters, choose_chapter, placement_problems
+from compendium.records.chapters import (
+    assign_chapters,
+    choose_chapter,
+    empty_chapters,
+    placement_problems,
+)
 from compendium.records.config import Edition, load_edition
 from compendium.records.countries import with_countries
 from compendium.records.history import MANIFEST_NAME, earlier_state, manifest_json
 from compendium.records.provenance import source_state
-from compendium.records.sources import RecordFile, read_record_files, read_text
+from compendium.records.sources import NOTE, RecordFile, read_record_files, read_text
 from compendium.records.validate import (
     dangling_link_warnings,
     doubled_id_problems,
@@ -170,7 +175,13 @@ def check(request: BuildRequest, step: Steps) -> Sources:
     step("find countries")
     records = tuple(with_countries(r) for r in records)
     step("assign chapters")
-    return Sources(edition, files, records, assign_chapters(records, edition))
+    chapters = assign_chapters(records, edition)
+    for title in empty_chapters(chapters):
+        # A title page and a blank verso in print, for nothing; kept, so that entry numbers
+        # stay while an edition fills up, and said (check too), for the editor to decide.
+        log.log(NOTE, "chapter “%s” selects no record: it prints as its title alone (give "
+                "it records, or remove it from the config)", title)
+    return Sources(edition, files, records, chapters)
 
 
 def prepare(request: BuildRequest, step: Steps, printing: PrintSession,

@@ -9,6 +9,7 @@ from typing import Any
 import pypdf
 import pytest
 
+from compendium.records.sources import NOTE
 from tests.conftest import RecordFactory, fingerprint, pdf_text, run_cli
 
 pytestmark = pytest.mark.slow
@@ -117,3 +118,16 @@ def test_one_group_and_one_anchor_per_year(project: Path, make_record: RecordFac
     assert html.count(">2010</h2>") == 1
     ids = re.findall(r'\sid="([^"]+)"', html)
     assert len(ids) == len(set(ids))
+
+
+def test_a_chapter_that_selects_no_record_is_said_and_keeps_its_place(
+        project: Path, make_record: RecordFactory, caplog: pytest.LogCaptureFixture) -> None:
+    """Its number stays (entry numbers do not move while an edition fills up), and `check`
+    names it, for the editor to fill or remove."""
+    make_record(id="iom-one", entity="IOM", body="IOM trained nurses.")
+    with caplog.at_level(NOTE):
+        assert run_cli(project, "check") == 0
+    err = caplog.text
+    assert "chapter “United Nations Office on Drugs and Crime (UNODC)” selects no record" \
+        in err
+    assert "chapter “International Organization for Migration (IOM)”" not in err

@@ -15,7 +15,9 @@ UNDATED_ANCHOR = "undated"
 
 
 def assign_chapters(records: Sequence[Record], edition: Edition) -> tuple[Chapter, ...]:
-    """Place each record in exactly one chapter; drop an empty catch-all chapter."""
+    """Place each record in exactly one chapter; drop an empty catch-all chapter (another
+    empty chapter keeps its place, so that entry numbers do not move while an edition fills
+    up: `empty_chapters` names it)."""
     by_slug: dict[str, list[Record]] = {spec.slug: [] for spec in edition.chapters}
     unplaced: list[Record] = []
     for record in records:
@@ -31,6 +33,11 @@ def assign_chapters(records: Sequence[Record], edition: Edition) -> tuple[Chapte
     numbers = {rid: number for c in chapters for rid, number in c.entry_numbers().items()}
     return tuple(replace(chapter, references=_references(spec, records, home, numbers))
                  for chapter, spec in zip(chapters, specs, strict=True))
+
+
+def empty_chapters(chapters: Sequence[Chapter]) -> list[str]:
+    """Return the titles of the chapters no record is placed in."""
+    return [chapter.title for chapter in chapters if not chapter.records]
 
 
 def placement_problems(records: Sequence[Record], edition: Edition) -> tuple[Problem, ...]:
