@@ -148,19 +148,31 @@ combining marks (shaped with their base letter): no glyph of their own is needed
 
 @memoized(limit=65_536)
 def unprintable(text: str) -> str:
-    """Return the characters of ``text`` that no face of the compendium has, sorted, once."""
-    covered = _covered()
-    return "".join(sorted(c for c in set(text) if ord(c) not in covered
-                          and not c.isspace()
+    """Return the characters of ``text`` that the serif faces or the sans faces of the
+    compendium lack, sorted, once: a record's text is set in both (its body in serif, its
+    heading and facts in sans), and a character one kind lacks is taken from the machine's
+    fonts ("ŋ" is in Source Sans, not in Source Serif)."""
+    return "".join(sorted(c for c in set(text) if not c.isspace()
                           and unicodedata.category(c) not in IGNORED_CATEGORIES
-                          and not any(ord(c) in _code_points(f) for f in _script_faces())))
+                          and not all(_has(kind, ord(c)) for kind in ("serif", "sans"))))
 
 
-@memoized(limit=1)
-def _covered() -> frozenset[int]:
-    """Return the code points the Source faces have (a Chinese face alone has 44,000: the
-    few characters beyond these are looked up in the script faces one by one)."""
-    return frozenset().union(*map(_unicodes, FACES))
+def _has(kind: str, code: int) -> bool:
+    """Return whether a face of ``kind`` (serif or sans) of the compendium has ``code``."""
+    return code in _covered(kind) or any(
+        code in _code_points(f) for f in _script_faces() if _kind(f) == kind)
+
+
+def _kind(face: Face) -> str:
+    """Return whether ``face`` is a serif face (Naskh is Arabic's) or a sans one."""
+    return "sans" if "Sans" in face.family else "serif"
+
+
+@memoized(limit=2)
+def _covered(kind: str) -> frozenset[int]:
+    """Return the code points the Source faces of ``kind`` have (a Chinese face alone has
+    44,000: the few characters beyond these are looked up in the script faces one by one)."""
+    return frozenset().union(*(_unicodes(f) for f in FACES if _kind(f) == kind))
 
 
 @memoized(limit=1)
@@ -209,7 +221,7 @@ def embedded_font_css(text: str, cache: Cache = NO_CACHE) -> str:
     rules = []
     for face in all_faces():
         if face not in FACES and not any(ord(c) in _code_points(face) for c in characters
-                                         if ord(c) not in _covered()):
+                                         if ord(c) not in _covered(_kind(face))):
             continue  # a script the page does not use
         key = key_of("font-subset", _file_hash(face), face.collection_family, characters)
         woff = cache.get(key)

@@ -361,6 +361,23 @@ def test_unprintable_characters_are_named() -> None:
     assert unprintable("tamil தமிழ and 🙂\u200f") == "தமழி🙂"  # marks and U+200F need none
 
 
+def test_a_character_one_kind_of_face_lacks_is_unprintable() -> None:
+    """A record's body is set in serif, its heading in sans: a character the serif faces
+    lack ("ŋ", in Source Sans only) would come from the machine's fonts, and is named."""
+    from compendium import fonts
+
+    def has(kind: str, code: int) -> bool:
+        return any(code in fonts._code_points(f) for f in fonts.all_faces()
+                   if ("Sans" in f.family) == (kind == "sans"))
+
+    letters = [chr(c) for c in range(0x100, 0x800) if chr(c).isalpha()]
+    one_kind = [c for c in letters if has("sans", ord(c)) != has("serif", ord(c))]
+    both = [c for c in letters if has("sans", ord(c)) and has("serif", ord(c))]
+    assert "ŋ" in one_kind and len(both) > 100
+    assert unprintable("".join(one_kind)) == "".join(sorted(one_kind))
+    assert unprintable("".join(both)) == ""
+
+
 @pytest.mark.slow
 def test_check_reports_unprintable_text_once_per_record_and_publication_stops(
         project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
