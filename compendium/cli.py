@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from compendium.errors import CompendiumError, InvalidInput
+from compendium.html.page import counted
 from compendium.model import BuildStats
 from compendium.pipeline import BUILD_STAGES, FORMATS, BuildRequest, run, run_check
 from compendium.progress import Progress
@@ -246,7 +247,8 @@ def _check(args: argparse.Namespace) -> int:
     notes = f", {len(flagged)} to review" if flagged else ""
     warned = (f", {len(warnings)} warning(s) above (a --publication build stops on them)"
               if warnings else "")
-    print(f"ok: {len(sources.records)} records in {len(sources.chapters)} chapters, no problems"
+    print(f"ok: {counted(len(sources.records), 'record', 'records')} in "
+          f"{counted(len(sources.chapters), 'chapter', 'chapters')}, no problems"
           f"{notes}{warned}")
     return 0
 
@@ -254,5 +256,6 @@ def _check(args: argparse.Namespace) -> int:
 def _summary(stats: BuildStats) -> str:
     """Return the one-line summary printed after a build."""
     pages = f", {stats.pages} PDF pages" if stats.pages else ""
-    return (f"built {stats.records} records into {stats.chapters} chapters{pages} "
+    return (f"built {counted(stats.records, 'record', 'records')} into "
+            f"{counted(stats.chapters, 'chapter', 'chapters')}{pages} "
             f"in {stats.seconds:.1f} s: {', '.join(str(p) for p in stats.outputs[-2:])}")

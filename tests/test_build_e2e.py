@@ -189,6 +189,6 @@ def test_summary_and_exit_code(project: Path, make_record: Any,
     make_record(entity="IOM", body="IOM trained border officials in 2020.")
     assert run_cli(project, "build", "--format", "html") == 0
     out = capsys.readouterr().out
-    assert re.search(r"built 1 records into 4 chapters in \d+\.\d s", out)
+    assert re.search(r"built 1 record into 4 chapters in \d+\.\d s", out)
     assert (project / "out" / "compendium.html").exists()
     assert not (project / "out" / "compendium.pdf").exists()

@@ -163,7 +163,7 @@ def test_notes_beside_the_records_are_skipped_with_a_note(
     (sources / "call.notes.md").write_text("---\nid: [\n")
     (sources / "jotted.md").write_text("Call Jane about the numbers.\n")
     assert run_cli(project, "check") == 0
-    assert "ok: 1 records" in capsys.readouterr().out
+    assert "ok: 1 record in" in capsys.readouterr().out
     assert ("skipped sources/README.md, sources/_ideas.md, sources/call.notes.md, "
             "sources/jotted.md, not records") in caplog.text
     (sources / "lost-fence.md").write_text("id: lost\nkind: activity\n")  # a record, broken

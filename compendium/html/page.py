@@ -49,6 +49,7 @@ def template_environment(templates: Path) -> jinja2.Environment:
     env.filters["data_uri"] = svg_data_uri
     env.filters["excerpt"] = excerpt
     env.filters["reference_name"] = reference_name
+    env.filters["counted"] = counted
     return env
 
 
@@ -153,3 +154,8 @@ def by_label(label: Callable[[Record, str], markupsafe.Markup], records: Sequenc
 def _mark_safe(html: str) -> Any:
     """Mark HTML that render_body already sanitized as safe for the templates."""
     return markupsafe.Markup(html)
+
+
+def counted(number: int, one: str, many: str) -> str:
+    """Return "1 activity entry" or "3 activity entries": ``number`` with its noun."""
+    return f"{number:,} {one if number == 1 else many}"
