@@ -567,3 +567,20 @@ def test_a_page_named_in_decomposed_letters_is_cited_as_kept(tmp_path: Path) -> 
     page = write_pages(tmp_path / "in", {name: SEEDS[0].read_text(encoding="utf-8")})
     import_and_check(project, page)
     assert (project / "sources" / "raw" / unicodedata.normalize("NFC", name)).is_file()
+
+
+@pytest.mark.slow
+def test_a_report_naming_what_is_no_page_makes_the_import_read_nothing_more(
+        tmp_path: Path) -> None:
+    """The pages read again are those the last report names that raw/ holds as pages: never
+    the import's own files, a path, or a name the file system refuses."""
+    project = seeded(tmp_path)
+    before = files_of(project)
+    report = project / "sources" / "raw" / "import-report.json"
+    data = json.loads(report.read_text(encoding="utf-8"))
+    data["pages"] += [{"page": name} for name in (
+        "import-manifest.json", "import-report.md", "../../compendium.yml", "/etc/hostname",
+        "x" * 300 + ".txt", ".hidden.txt")]
+    report.write_text(json.dumps(data), encoding="utf-8")
+    assert run_cli(project, "import", str(SEEDS[0])) == 0
+    assert files_of(project) == before

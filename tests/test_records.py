@@ -254,6 +254,18 @@ SVG_OUTSIDE = {
                                   '@import "http://127.0.0.1:9/x.css"'),
     "an escaped url": ('<rect style="fill: u\\72l(http://example.org/p)" width="5"/>',
                        "http://example.org/p"),
+    "an xml:base": ('<image xml:base="http://evil.example/a.png" href="#x"/>',
+                    "http://evil.example/a.png"),
+    "an SVG said to be a PNG": (
+        '<image href="data:image/png;base64,' + base64.b64encode(
+            b'<svg xmlns="http://www.w3.org/2000/svg"><image href="http://example.org/i"/>'
+            b'</svg>').decode() + '"/>', "http://example.org/i"),
+    "an SVG in BASE64": (
+        '<image href="data:image/SVG+xml;BASE64 ,' + base64.b64encode(
+            b'<svg xmlns="http://www.w3.org/2000/svg"><image href="http://example.org/j"/>'
+            b'</svg>').decode() + '"/>', "http://example.org/j"),
+    "elements nested past reason": ("<g>" * 150 + "</g>" * 150,
+                                    "elements nested over 100 deep"),
     "an SVG inside it": (
         '<image href="data:image/svg+xml;base64,' + base64.b64encode(
             b'<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/hostname"/>'
@@ -278,6 +290,19 @@ def test_an_svg_that_refers_outside_itself_is_a_problem(
     assert [line.split(" expected an SVG")[0] for line in found] == [
         f"sources/pictured.md:9: pictured: body: image `images/ext.svg` refers to `{shown}`;"], \
         found
+
+
+@pytest.mark.parametrize("override", ["\u202e", "\u202b", "\u202a"])
+def test_a_direction_override_is_a_problem(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        override: str) -> None:
+    """An unclosed override reverses what follows it beyond the record (the annex showed
+    "8.2 MOI" for "IOM 2.8"); marks and isolates stay within their text and pass."""
+    make_record(id="over", body=f"First line.\nA note{override} reversed.")
+    make_record(id="marks", body="Arabic \u200fمصر\u200e and \u2067مصر\u2069 isolated.")
+    found = problems_of(project, capsys)
+    assert len(found) == 1 and found[0].startswith(
+        f"sources/over.md:10: over: text: a direction override (U+{ord(override):04X})"), found
 
 
 def test_an_svg_drawing_with_its_own_references_only_is_fine(
@@ -510,6 +535,13 @@ def jpeg_with_a_broken_exif() -> bytes:
     return data[:2] + b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif + data[2:]
 
 
+LONG_WORDS_TABLE = "\n".join([
+    "| A | B | C | D | E |", "|---|---|---|---|---|",
+    "| Supercalifragilisticexpialidocious | " + "1234567890" * 5 + " | ВеликаяОтечественная"
+    "ВойнаСоветскогоСоюза | Donaudampfschifffahrtsgesellschaftskapitän | "
+    "Rechtsschutzversicherungsgesellschaften |"])
+
+
 WIDE_TABLE = "\n".join([
     "| " + " | ".join(f"Column heading {n}" for n in range(10)) + " |",
     "|" + "---|" * 10,
@@ -529,7 +561,7 @@ def test_a_wide_table_and_a_tall_image_stay_on_the_page(
 
     (project / "images").mkdir()
     Image.new("RGB", (500, 3500), "navy").save(project / "images" / "tall.png")
-    make_record(id="wide", body=f"Before the table.\n\n{WIDE_TABLE}\n\n"
+    make_record(id="wide", body=f"Before the table.\n\n{WIDE_TABLE}\n\n{LONG_WORDS_TABLE}\n\n"
                                 "![A tall bar](images/tall.png)\n\nAfter the image.")
     assert run_cli(project, "build", "--format", "pdf") == 0
     pdf = project / "out" / "compendium.pdf"
@@ -539,6 +571,7 @@ def test_a_wide_table_and_a_tall_image_stay_on_the_page(
     assert right and max(right) <= 595.3 - 60  # A4, inside the narrower margin (24 mm)
     words = "".join(re.findall(r">([^<]*)</word>", bbox)).replace("-", "")
     assert words.count("essentialservicespackage") == 3 and words.count("Column") >= 10
+    assert "Rechts" in words and "Superca" in words  # broken in its column, not lost
     listed = subprocess.run(["pdfimages", "-list", str(pdf)], check=True,
                             capture_output=True, text=True).stdout
     tall = [line.split() for line in listed.splitlines()[2:] if " 3500 " in line]
@@ -557,6 +590,9 @@ def test_a_wide_table_never_makes_the_draft_scroll_sideways(
                         "https://www.unwomen.org/en/what-we-do/ending-violence-against-women | "
                         "Final evaluation |"])
     make_record(id="wide", body=f"Tables.\n\n{WIDE_TABLE}\n\n{narrow}")
+    make_record(id="noted", sources=None, body="Written from a long note.", provenance={
+        "kind": "e-mail", "date": "2025-03-04",
+        "note": "https://www.example.org/" + "a" * 300})  # in the annex
     assert run_cli(project, "build", "--format", "html") == 0
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto((project / "out" / "compendium.html").as_uri())

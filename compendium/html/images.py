@@ -143,10 +143,16 @@ def _outside_reference(text: str, depth: int) -> str:
         root = ElementTree.fromstring(text)
     except ElementTree.ParseError:
         return ""  # is_readable_image says what is wrong
+    if _depth(root) > MAX_SVG_NESTING:
+        return f"elements nested over {MAX_SVG_NESTING} deep"
     for element in root.iter():
         tag = str(element.tag).rsplit("}", 1)[-1]
         if tag in ("script", "foreignObject"):
             return f"<{tag}>"
+        base = next((v for k, v in element.attrib.items() if k.rsplit("}", 1)[-1] == "base"),
+                    None)
+        if base is not None:  # xml:base: every link below it is read from there
+            return base or "xml:base"
         styles = [element.text or ""] if tag == "style" else []
         for name, value in element.attrib.items():
             if name.rsplit("}", 1)[-1] == "href":
@@ -163,23 +169,41 @@ def _outside_reference(text: str, depth: int) -> str:
 
 
 def _outside_href(value: str, depth: int) -> str:
-    """Return what an SVG's link points to outside it (a fragment or a raster `data:`
-    image is inside), or ""."""
+    """Return what an SVG's link points to outside it (a fragment is inside; a `data:` image
+    is looked into whatever type it says, for the renderer reads one that is not a picture
+    as SVG), or ""."""
+    value = value.strip()
     if value.startswith("#"):
         return ""
-    if not value.startswith("data:"):
-        return value
+    if value[:5].lower() != "data:":
+        return value or "an empty link"
     head, _, data = value.partition(",")
-    if "svg" not in head:
-        return ""
     if depth >= MAX_SVG_DEPTH:
         return value[:40]
     try:
-        inner = base64.b64decode(data).decode("utf-8", "replace") if head.endswith(
-            ";base64") else urllib.parse.unquote(data)
+        raw = base64.b64decode(data) if head.replace(" ", "").lower().endswith(";base64") \
+            else urllib.parse.unquote_to_bytes(data)
     except ValueError:
         return value[:40]
+    inner = raw.decode("utf-8", "replace")
+    if not inner.lstrip("\ufeff \t\r\n").startswith("<"):
+        return ""  # a picture (PNG, JPEG …): no link of its own
     return _outside_reference(inner, depth + 1)
+
+
+MAX_SVG_NESTING = 100
+"""Elements an SVG may nest within each other: 200,000 passed the check and the PDF dropped
+the image."""
+
+
+def _depth(element: Any) -> int:
+    """Return how deep ``element``'s children nest (without recursion: it may be deep)."""
+    deepest, stack = 0, [(element, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in node)
+    return deepest
 
 
 def _outside_in_css(css: str) -> str:

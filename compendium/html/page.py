@@ -75,7 +75,7 @@ def render_html(document: Document, templates: Path, medium: str, inline_css: st
             doc=document, edition=document.edition, medium=medium, inline_css=inline_css,
             script=script, pages=pages, part=part, labels=labels, safe=_mark_safe,
             articles=functools.partial(articles, record, document), record_label=label,
-            by_label=functools.partial(by_label, label),
+            by_label=functools.partial(by_label, label), by_source=by_source,
             unbreakable=functools.partial(_unbreakable, names=names))
 
 
@@ -148,6 +148,16 @@ def by_label(label: Callable[[Record, str], markupsafe.Markup], records: Sequenc
     groups: dict[markupsafe.Markup, list[Record]] = {}
     for record in records:
         groups.setdefault(label(record, ""), []).append(record)
+    return list(groups.items())
+
+
+def by_source(records: Sequence[Record]) -> list[tuple[str, list[Record]]]:
+    """Return records written from other sources grouped by their source (its label: kind,
+    date, note), in reading order: the annex names each source once."""
+    groups: dict[str, list[Record]] = {}
+    for record in records:
+        if record.provenance is not None:
+            groups.setdefault(record.provenance.label, []).append(record)
     return list(groups.items())
 
 

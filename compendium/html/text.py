@@ -47,6 +47,9 @@ ALLOWED_CLASSES = {"a": {"footnote-backref", "bare-link"}, "sup": {"footnote-ref
 WIDE_TABLE_COLUMNS = 6
 """Columns from which a table is laid out in columns of equal width across the text, its
 words broken anywhere if they must be: it fits the page whatever its cells hold."""
+WIDE_TABLE_WORDS = 60
+"""Characters of the columns' longest words, side by side, past which a table is laid out
+so too (the print edition's line holds about 75 of a table's)."""
 
 
 SPAN_ATTRIBUTES = ("lang",)
@@ -224,16 +227,26 @@ def _number_paragraphs(tokens: Sequence[Token], record_id: str) -> None:
 
 
 def _mark_wide_tables(tokens: Sequence[Token]) -> None:
-    """Give a table of WIDE_TABLE_COLUMNS columns or more the class ``wide-table``."""
+    """Give the class ``wide-table`` to a table of WIDE_TABLE_COLUMNS columns or more, or
+    whose columns' longest words (an address, a long number, a compound) could not stand
+    side by side on a line of the text (WIDE_TABLE_WORDS characters)."""
     for n, token in enumerate(tokens):
         if token.type != "table_open":
             continue
-        columns = 0
-        for cell in tokens[n + 1:]:
-            if cell.type == "tr_close":
+        longest: dict[int, int] = {}
+        column = 0
+        for inner in tokens[n + 1:]:
+            if inner.type == "table_close":
                 break
-            columns += cell.type == "th_open"
-        if columns >= WIDE_TABLE_COLUMNS:
+            if inner.type == "tr_open":
+                column = 0
+            elif inner.type in ("th_open", "td_open"):
+                column += 1
+            elif inner.type == "inline":
+                words = [len(word) for word in inner.content.split()]
+                longest[column] = max([longest.get(column, 0), *words])
+        if len(longest) >= WIDE_TABLE_COLUMNS or \
+                sum(longest.values()) + 2 * len(longest) > WIDE_TABLE_WORDS:
             token.attrSet("class", "wide-table")
 
 

@@ -224,11 +224,22 @@ def last_imported(folder: Path) -> list[str]:
         return []
 
 
+IMPORT_FILES = ("import-report.md", "import-report.json", "import-manifest.json",
+                "import-pending.json")
+"""The import's own files in raw/: never read as pages, whatever a report says."""
+
+
 def _kept_in(folder: Path, name: str) -> bool:
-    """Return whether ``folder/name`` is a file of ``folder`` (not a link out of it)."""
+    """Return whether ``folder/name`` is a page of ``folder``: a file in it (not a link out
+    of it), not one of the import's own."""
+    if "/" in name or "\0" in name or name in IMPORT_FILES or name.startswith("."):
+        return False
     path = folder / name
-    return "/" not in name and path.is_file() and \
-        os.path.realpath(path).startswith(os.path.join(os.path.realpath(folder), ""))
+    try:
+        return path.is_file() and \
+            os.path.realpath(path).startswith(os.path.join(os.path.realpath(folder), ""))
+    except OSError:  # a name too long for the file system: no page of ours
+        return False
 
 
 def _keep_raw_copies(paths: Sequence[Path], into: Path, result: ImportResult) -> None:

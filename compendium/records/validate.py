@@ -107,9 +107,28 @@ def _validate(file: RecordFile, edition: Edition) -> Checked[Record | None]:
     line_of: Callable[[str], int] = file.front.line_of
     problems = check_fields(path, values, RECORD_FIELDS, str(rid), line_of)
     problems += _check_values(file, edition, str(rid))
+    problems += _override_problems(file, str(rid))
     if problems:
         return refused(*problems)
     return Checked(_build_record(file))
+
+
+BIDI_OVERRIDES = re.compile("[\u202a-\u202e]")
+"""Embedding and override controls (LRE, RLE, PDF, LRO, RLO): an unclosed one reverses what
+follows it, past the record, in the annex and the indexes. Marks (U+200E, U+200F) and
+isolates (U+2066 to U+2069) stay within their text."""
+
+
+def _override_problems(file: RecordFile, rid: str) -> tuple[Problem, ...]:
+    """Return a problem at the first line holding a bidi embedding or override control."""
+    for number, line in enumerate(file.text.split("\n"), start=1):
+        found = BIDI_OVERRIDES.search(line)
+        if found:
+            return (Problem(str(file.path), number, rid, "text",
+                            f"a direction override (U+{ord(found[0]):04X}); expected a "
+                            "direction mark (U+200E, U+200F) or isolate (U+2066 to U+2069), "
+                            "or `[passage]{lang=ar}`"),)
+    return ()
 
 
 def _check_values(file: RecordFile, edition: Edition, rid: str) -> tuple[Problem, ...]:
