@@ -25,7 +25,7 @@ from compendium.errors import BuildStopped, InvalidInput
 from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
 from compendium.html.changes import Changes, Chapters, compare
 from compendium.html.document import Document, Stamp, build_document, with_changes
-from compendium.html.images import image_problems, images_in
+from compendium.html.images import image_problems, image_sources, images_in
 from compendium.html.page import PAGE_TEMPLATE, render_html
 from compendium.logcapture import captured_warnings
 from compendium.model import NO_PAGES, BuildStats, Chapter, Pagination, Problem, Record
@@ -345,8 +345,22 @@ def render_pdf_edition(build: Build) -> Build:
     start_pdf(build)  # started already, unless a caller's stages left "start the PDF" out
     pdf = build.printing.result()
     for warning in pdf.warnings:
-        log.warning("PDF: %s", LONG_DATA_URL.sub(_shortened, warning))
+        log.warning("PDF: %s", LONG_DATA_URL.sub(_shortened, _images_named(build, warning)))
     return replace(_add_outputs(build, {PDF_NAME: pdf.data}), pages=pdf.pages)
+
+
+def _images_named(build: Build, warning: str) -> str:
+    """Return a renderer's warning with each image of the project it quotes as a `data:`
+    URL named by its file and the records that show it."""
+    if "data:" not in warning:
+        return warning
+    records = build.sources.records
+    for src, url in image_sources((r.body for r in records), build.request.project).items():
+        if url in warning:
+            shown = ", ".join(r.id for r in records
+                              if any(image.src == src for image in images_in(r.body)))
+            warning = warning.replace(url, f"{src} (shown by {shown})")
+    return warning
 
 
 LONG_DATA_URL = re.compile(r"data:[^\s'\"]{80,}")

@@ -651,3 +651,28 @@ def test_a_long_data_url_in_a_renderers_message_is_shortened() -> None:
     shown = LONG_DATA_URL.sub(_shortened, message)
     assert shown == ("Failed to load image at 'data:image/svg+xml;base64,AAAAAAAAAAAAAA… "
                      "(5,026 characters)'")
+
+
+def test_an_image_a_renderers_message_quotes_is_named_by_its_file_and_record(
+        project: Path, make_record: RecordFactory) -> None:
+    """WeasyPrint names an image it could not draw by its `data:` URL: the message names the
+    project's file and the records showing it instead."""
+    from types import SimpleNamespace
+
+    from compendium.html.images import image_sources
+    from compendium.pipeline import _images_named
+    from compendium.records.config import load_edition
+    from compendium.records.sources import read_record_files
+    from compendium.records.validate import validate_records
+
+    (project / "images").mkdir()
+    (project / "images" / "map.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>', encoding="utf-8")
+    make_record(id="mapped", body="![A map](images/map.svg)")
+    files = read_record_files(project / "sources").value
+    records = validate_records(files, load_edition(project / "compendium.yml")).value
+    url = image_sources([r.body for r in records], project)["images/map.svg"]
+    build = SimpleNamespace(sources=SimpleNamespace(records=records),
+                            request=SimpleNamespace(project=project))
+    said = _images_named(build, f"Failed to render SVG image {url}")  # type: ignore[arg-type]
+    assert said == "Failed to render SVG image images/map.svg (shown by mapped)"
