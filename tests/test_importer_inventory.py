@@ -584,3 +584,49 @@ def test_a_report_naming_what_is_no_page_makes_the_import_read_nothing_more(
     report.write_text(json.dumps(data), encoding="utf-8")
     assert run_cli(project, "import", str(SEEDS[0])) == 0
     assert files_of(project) == before
+
+
+@pytest.mark.slow
+def test_pages_imported_one_at_a_time_give_the_records_of_all_at_once(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A page imported later may give an entry its date (renaming its record) or hold it in
+    a profile: the record the earlier import made for it goes, unless an editor changed it,
+    and the records are those of importing the pages together."""
+    entry = ("UN-HABITAT, in collaboration with UNICEF and UN-Women, developed a toolkit on "
+             "safe cities for women and girls in ten countries.")
+    pages = write_pages(tmp_path / "in", {
+        "1_dated.txt": f"Mar 2012 - Feb 2013 | UN-Habitat\n{entry}\n",
+        "2_undated.txt": f"UN-Habitat\n{entry}\n"})
+    together = small_project(tmp_path / "together")
+    assert run_cli(together, "import", *pages) == 0
+    one_by_one = small_project(tmp_path / "one")
+    assert run_cli(one_by_one, "import", pages[1]) == 0
+    undated = sorted((one_by_one / "sources").rglob("*undated*.md"))
+    assert len(undated) == 1
+    capsys.readouterr()
+    assert run_cli(one_by_one, "import", pages[0]) == 0
+    assert f"removed: {Path('sources') / undated[0].relative_to(one_by_one / 'sources')}" in \
+        capsys.readouterr().err
+    def records(project: Path) -> dict[str, str]:
+        return {str(p.relative_to(project)): p.read_text(encoding="utf-8")
+                for p in (project / "sources").rglob("*.md") if "raw" not in p.parts}
+    assert records(one_by_one) == records(together)
+    assert fingerprint(record_text(one_by_one)).count(fingerprint(entry)) == 1
+
+
+@pytest.mark.slow
+def test_a_record_no_page_makes_any_more_but_edited_is_kept_and_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    entry = ("UNRWA trained 40 social workers in Gaza and the West Bank on case management "
+             "for survivors of gender-based violence.")
+    pages = write_pages(tmp_path / "in", {"1_dated.txt": f"Mar 2012 | UNRWA\n{entry}\n",
+                                          "2_undated.txt": f"UNRWA\n{entry}\n"})
+    project = small_project(tmp_path / "p")
+    assert run_cli(project, "import", pages[1]) == 0
+    (undated,) = sorted((project / "sources").rglob("*undated*.md"))
+    undated.write_text(undated.read_text(encoding="utf-8") + "\nAn editor's note.\n",
+                       encoding="utf-8")
+    capsys.readouterr()
+    assert run_cli(project, "import", pages[0]) == 0
+    assert "no page makes it any more, but it was edited" in capsys.readouterr().err
+    assert undated.is_file()

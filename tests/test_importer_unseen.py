@@ -179,3 +179,34 @@ def test_a_page_ending_on_a_label_an_address_or_a_citation_is_not(
     page = "\n".join([*lines, last] if last != label else lines) + "\n"
     result = imported(tmp_path, {"p.txt": page})
     assert not [w for w in result.work.warnings if "ends mid-sentence" in w[2]]
+
+
+# --- Paragraphs glued together, list markers --------------------------------------------
+
+@pytest.mark.parametrize("n", range(len(SENTENCES)))
+def test_two_paragraphs_a_scrape_glued_read_as_the_two_another_copy_has(
+        tmp_path: Path, n: int) -> None:
+    """"…awareness-raising.UNAIDS co-sponsors…": one copy of a page lost the break that
+    another keeps; the profile holds each paragraph once."""
+    first, second = text(n), "UNAIDS co-sponsors " + text(n + 1)
+    glued = "\n".join(["UNAIDS", "Background", first + second]) + "\n"
+    apart = "\n".join(["UNAIDS", "Background", first, second]) + "\n"
+    profile = records_of(imported(tmp_path, {"a.txt": glued, "b.txt": apart}))[
+        "unaids/unaids-profile.md"]
+    assert profile.count(first) == 1 and profile.count(second) == 1, profile
+
+
+@pytest.mark.parametrize("kept", ["www.unwomen.org/en", "e.g.In one case", "U.N.Women",
+                                  "the report.pdf file"])
+def test_what_only_looks_glued_stays_one_paragraph(tmp_path: Path, kept: str) -> None:
+    page = "\n".join(["UNAIDS", "Background", f"See {kept} for the data on violence."]) + "\n"
+    profile = records_of(imported(tmp_path, {"a.txt": page}))["unaids/unaids-profile.md"]
+    assert f"See {kept} for the data on violence." in profile
+
+
+def test_a_resource_the_page_lists_keeps_one_marker(tmp_path: Path) -> None:
+    page = "\n".join(["UNRWA", "Background", text(0), "Resources",
+                      "- UNRWA Gender Policy (2007)", "- UNRWA Gender Mainstreaming Strategy "
+                      "(2008)"]) + "\n"
+    profile = records_of(imported(tmp_path, {"a.txt": page}))["unrwa/unrwa-profile.md"]
+    assert "\n- UNRWA Gender Policy (2007)\n" in profile and "- - " not in profile

@@ -170,7 +170,10 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"added: entity `{entity.key}` ({entity.name}) to {registry} ({entity.how}: "
               f"{entity.page}:{entity.line}); check its name", file=sys.stderr)
     _keep_raw_copies(args.raw, args.into, result)
-    written = write_records(args.into, result.records, args.force)
+    # Records no page makes any more are removed only when every page was read: a page
+    # that failed would otherwise take its records with it.
+    written = write_records(args.into, result.records, args.force,
+                            complete=not result.failures)
     reports = make_report(result.pages, result.layouts, result.work, result.ids,
                           lambda key: result.names.lookup(key) or key)
     to_check = {k: v for k, v in added_by_import(registry).items() if k in used}
@@ -184,6 +187,12 @@ def run_import(args: argparse.Namespace) -> int:
     for path in written.deleted:
         print(f"not restored: {args.into / path} was deleted since the last import "
               "(use --force to restore it)", file=sys.stderr)
+    for path in written.removed:
+        print(f"removed: {args.into / path}: no page makes it any more (its text is in "
+              "another record now)", file=sys.stderr)
+    for path in written.orphaned:
+        print(f"kept: {args.into / path}: no page makes it any more, but it was edited since "
+              "the last import; delete it if its text is in another record", file=sys.stderr)
     for path, draft in zip(written.paths, result.work.drafts, strict=True):
         if draft.review:
             print(f"review: {args.into / path}: {draft.review}", file=sys.stderr)

@@ -62,6 +62,10 @@ ORG_NAME = re.compile(
     rf"\b(?:{_ORG})$|"
     rf"\b(?:{_ORG})\s+(?:for|of|on|to|pour|de|des|du|sur|para|del|contre|contra|against)\b",
     re.IGNORECASE)
+GLUED_PARAGRAPHS = re.compile(r"(?<=[a-z]{3}[.!?])(?=[A-Z][a-z]|[A-Z]{2,}\s)")
+"""Where a scrape lost a paragraph break: a sentence's end glued to the next one's start
+("…awareness-raising.UNAIDS co-sponsors…"); another copy of the page may have the two
+paragraphs apart, and they must read as the same ones."""
 HEADING_MAX_CHARS = 160
 ORG_NAME_CHARS = 120
 """The longest entity names (the Special Representatives' offices) are about 100 characters."""
@@ -390,8 +394,8 @@ class _Walker:
         for piece, marker in pieces:
             if marker:
                 self.pending_marker = True
-            if piece:
-                self._add_piece(Para(piece, line.number, self.pending_marker))
+            for part in GLUED_PARAGRAPHS.split(piece) if piece else ():
+                self._add_piece(Para(part, line.number, self.pending_marker))
                 self.pending_marker = False
 
     def _add_piece(self, para: Para) -> None:

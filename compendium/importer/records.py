@@ -126,7 +126,9 @@ def _profile_body(draft: Draft, work: Assembly) -> str:
         texts = [work.index.texts[s] for s in draft.sections.get(name, [])]
         if not texts:
             continue
-        body = "\n".join(wrap(f"- {escape(t)}") for t in texts) if name == "resources" else (
+        # A resource the page already lists ("- UNRWA Gender Policy (2007)") keeps one marker.
+        body = "\n".join(wrap(f"- {escape(t.removeprefix('- '))}") for t in texts) \
+            if name == "resources" else (
             _paragraphs(texts))
         parts.append(f"## {title}\n\n{body}")
     return "\n\n".join(parts)

@@ -38,6 +38,12 @@ class WriteResult:
     """Files an earlier import wrote and an editor deleted since: not brought back."""
     paths: list[str] = field(default_factory=list)
     """Where each record is (relative to the sources folder), in record order."""
+    removed: list[str] = field(default_factory=list)
+    """Files an earlier import wrote, unchanged since, that no page makes any more (their
+    text went to another record: a date met on another page renamed it, a profile took
+    it): deleted, or the compendium would hold the text twice."""
+    orphaned: list[str] = field(default_factory=list)
+    """Such files an editor changed since: left alone, and named."""
 
 
 def sha256(data: bytes) -> str:
@@ -63,12 +69,15 @@ def find_records(into: Path) -> dict[str, str]:
     return found
 
 
-def write_records(into: Path, records: Sequence[RecordText], force: bool) -> WriteResult:
+def write_records(into: Path, records: Sequence[RecordText], force: bool,
+                  complete: bool = True) -> WriteResult:
     """Write records below ``into``; keep files edited or deleted by hand unless ``force``.
 
     A record is looked for by its id first, so one the editor moved is updated where it
     is. The hashes about to be written are noted first (PENDING), so the files of an import
-    that was stopped are known as the importer's, not taken for hand edits."""
+    that was stopped are known as the importer's, not taken for hand edits. When the import
+    read every page (``complete``), the records it wrote before and makes no more are
+    removed (or named, if edited since)."""
     manifest = _read_hashes(into / MANIFEST)
     pending = {k: set(v) for k, v in _read_pending(into / PENDING).items()}
     for record in records:
@@ -85,9 +94,27 @@ def write_records(into: Path, records: Sequence[RecordText], force: bool) -> Wri
         result.paths.append(where)
         if outcome not in ("kept_edits", "deleted"):
             manifest[record.path] = sha256(data)
+    if complete:
+        _remove_stale(into, manifest, {record.path for record in records}, result)
     write_if_changed(into / MANIFEST, _json(manifest))
     (into / PENDING).unlink(missing_ok=True)
     return result
+
+
+def _remove_stale(into: Path, manifest: dict[str, str], made: set[str],
+                  result: WriteResult) -> None:
+    """Remove from ``into`` and ``manifest`` the records an earlier import wrote that are not
+    ``made`` now; name those an editor changed (or moved: then the manifest forgets it)."""
+    for path in sorted(set(manifest) - made):
+        target = into / path
+        if not target.is_file():
+            del manifest[path]  # deleted or moved by the editor: theirs now
+        elif sha256(target.read_bytes()) == manifest[path]:
+            target.unlink()
+            del manifest[path]
+            result.removed.append(path)
+        else:
+            result.orphaned.append(path)
 
 
 def _write_one(target: Path, data: bytes, ours: set[str | None], imported_before: bool,
