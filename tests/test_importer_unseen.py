@@ -210,3 +210,20 @@ def test_a_resource_the_page_lists_keeps_one_marker(tmp_path: Path) -> None:
                       "(2008)"]) + "\n"
     profile = records_of(imported(tmp_path, {"a.txt": page}))["unrwa/unrwa-profile.md"]
     assert "\n- UNRWA Gender Policy (2007)\n" in profile and "- - " not in profile
+
+
+@pytest.mark.parametrize("titles", [
+    ["Prevention and Advocacy", "Prevention, Including Awareness Raising and Advocacy"],
+    ["Data Collection"], ["Services for Survivors", "Health Sector Response"]])
+def test_a_listings_titles_and_its_item_id_are_structure(
+        tmp_path: Path, titles: list[str]) -> None:
+    """A category listing's titles and its own Item ID stand above its dated entries: no
+    Unattributed record, no entity learned."""
+    page = "\n".join([*titles, "Item ID", "{C3F38533-5AF4-4DD2-8A1F-5F48ED654A82}",
+                      "Feb 2017 - Apr 2018 | UNODC", f"UNODC promotes a campaign. {text(0)}",
+                      "Mar 2016 | UNHCR", f"UNHCR requires training. {text(1)}"]) + "\n"
+    result = imported(tmp_path, {"p.txt": page})
+    assert sorted(path.split("/")[0] for path in records_of(result)) == ["unhcr", "unodc"]
+    assert not result.names.learned
+    (layout,) = result.layouts
+    assert [t for _, t, rule, _ in layout.structure if rule == "page title"] == titles

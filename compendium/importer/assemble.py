@@ -176,6 +176,8 @@ def _add_profile(work: Assembly, page: str, block: ProfileBlock, layout: Layout,
         entity = (names.lookup(hint) or hint) if hint else (
             names.resolve(title, page, line, "profile Title") if title else None)
     review = None
+    if entity is None and set(block.fields) <= {"item_id", "agency_id"}:
+        return  # a listing's own id (a category's), no entity's profile: nothing to write
     if entity is None:
         entity, review = _unattributed(names, page, line, "profile block")
     number = _profile_draft(work, entity)

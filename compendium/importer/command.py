@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 
 from compendium.checked import gather
 from compendium.errors import ImportFailure, InvalidInput
+from compendium.html.page import counted
 from compendium.importer.assemble import Assembly, assemble
 from compendium.importer.attribution import Names
 from compendium.importer.dedupe import fold
@@ -197,7 +198,8 @@ def run_import(args: argparse.Namespace) -> int:
         if draft.review:
             print(f"review: {args.into / path}: {draft.review}", file=sys.stderr)
     t = totals(reports)
-    print(f"imported {t['pages']} pages: {t['paragraphs_read']} paragraphs read, "
+    print(f"imported {counted(t['pages'], 'page', 'pages')}: {t['paragraphs_read']} "
+          "paragraphs read, "
           f"{t['records']} records ({len(written.created)} new, {len(written.updated)} updated, "
           f"{len(written.unchanged)} unchanged, {len(written.kept_edits)} kept edits, "
           f"{len(written.deleted)} deleted by the editor), "

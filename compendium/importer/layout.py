@@ -291,6 +291,14 @@ class _Walker:
         in_field = self.profile is not None and self.field is not None
         if in_field and self._is_field_text(Para(line.text, line.number)):
             return False  # a resource's title, say, not a listing's heading
+        at_top = self.section_entity is None and self.profile is None and self.stream is None
+        if at_top and is_title_case(line.text) and (
+                _label(following) is not None or (is_heading_like(following)
+                                                  and is_title_case(following))):
+            # A listing's titles at the page's top, above its Item ID or another title
+            # ("Prevention and Advocacy", "Prevention, Including Awareness Raising …").
+            self.structure.append((line.number, line.text, "page title", ""))
+            return True
         if index == 0 and is_title_case(line.text) and \
                 len(line.text.split()) > LEAD_MAX_WORDS:
             # A listing's title ("Enhanced Capacity of UN Entity in Relation to Violence
