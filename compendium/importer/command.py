@@ -182,18 +182,17 @@ def run_import(args: argparse.Namespace) -> int:
                      report_markdown(reports, to_check).encode())
     write_if_changed(args.into / "raw" / "import-report.json",
                      report_json(reports, to_check).encode())
-    for path in written.kept_edits:
-        print(f"kept: {args.into / path} was edited since the last import; "
-              "not overwritten (use --force to replace it)", file=sys.stderr)
-    for path in written.deleted:
-        print(f"not restored: {args.into / path} was deleted since the last import "
-              "(use --force to restore it)", file=sys.stderr)
-    for path in written.removed:
-        print(f"removed: {args.into / path}: no page makes it any more (its text is in "
-              "another record now)", file=sys.stderr)
-    for path in written.orphaned:
-        print(f"kept: {args.into / path}: no page makes it any more, but it was edited since "
-              "the last import; delete it if its text is in another record", file=sys.stderr)
+    said = ((written.kept_edits, "kept: {} was edited since the last import; not "
+             "overwritten (use --force to replace it)"),
+            (written.deleted, "not restored: {} was deleted since the last import (use "
+             "--force to restore it)"),
+            (written.removed, "removed: {}: no page makes it any more (its text is in another "
+             "record now)"),
+            (written.orphaned, "kept: {}: no page makes it any more, but it was edited since "
+             "the last import; delete it if its text is in another record"))
+    for paths, message in said:
+        for path in paths:
+            print(message.format(args.into / path), file=sys.stderr)
     for path, draft in zip(written.paths, result.work.drafts, strict=True):
         if draft.review:
             print(f"review: {args.into / path}: {draft.review}", file=sys.stderr)
