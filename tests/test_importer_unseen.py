@@ -227,3 +227,17 @@ def test_a_listings_titles_and_its_item_id_are_structure(
     assert not result.names.learned
     (layout,) = result.layouts
     assert [t for _, t, rule, _ in layout.structure if rule == "page title"] == titles
+
+
+@pytest.mark.parametrize("fragment", ["In", "During the", "UNRWA also"])
+def test_a_pages_cut_first_words_join_the_paragraph_above_not_a_record(
+        tmp_path: Path, fragment: str) -> None:
+    """The page stops after the first words of a paragraph: they stay (nothing is lost) in
+    the record above rather than make one of their own, and the page is warned about."""
+    page = "\n".join(["UNRWA", f"UNRWA trains nurses. {text(0)}",
+                      f"UNRWA opened shelters. {text(1)}", fragment]) + "\n"
+    result = imported(tmp_path, {"p.txt": page})
+    records = records_of(result)
+    assert len(records) == 2, list(records)
+    assert sum(text_.count(f"{text(1)} {fragment}") for text_ in records.values()) == 1
+    assert [w[1] for w in result.work.warnings if "ends mid-sentence" in w[2]] == [4]

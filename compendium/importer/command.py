@@ -134,7 +134,7 @@ def _warn_if_cut(page: RawPage, layout: Layout, work: Assembly) -> None:
     last = next((line for line in reversed(page.lines) if line.text), None)
     if last is None or last.text.endswith(SENTENCE_END) or CITATION.search(last.text):
         return
-    not_text = {n for n, _, _, _ in layout.structure} | {
+    not_text = {n for n, _, rule, _ in layout.structure if not rule.startswith("cut-off")} | {
         n for block in layout.profiles for n in block.labels} | {
         p.line for block in layout.profiles for name in ADDRESS_FIELDS
         for p in block.fields.get(name, [])}

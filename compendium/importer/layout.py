@@ -66,6 +66,8 @@ GLUED_PARAGRAPHS = re.compile(r"(?<=[a-z]{3}[.!?])(?=[A-Z][a-z]|[A-Z]{2,}\s)")
 """Where a scrape lost a paragraph break: a sentence's end glued to the next one's start
 ("…awareness-raising.UNAIDS co-sponsors…"); another copy of the page may have the two
 paragraphs apart, and they must read as the same ones."""
+CUT_FRAGMENT_WORDS = 3
+"""Words of a page's last line, cut off mid-sentence, too few to stand as a record."""
 HEADING_MAX_CHARS = 160
 ORG_NAME_CHARS = 120
 """The longest entity names (the Special Representatives' offices) are about 100 characters."""
@@ -233,6 +235,8 @@ class _Walker:
         line = lines[index]
         if index and self._carries_on(line, lines[index - 1]):
             return index + 1
+        if index == len(lines) - 1 and self._cut_fragment(line):
+            return index + 1
         before, label, after = split_label(line.text, self.profile is not None)
         if self._awaits_single_value() and label is None:
             self._add_text(line)
@@ -265,6 +269,25 @@ class _Walker:
         paras[-1] = Para(last.text + line.text, last.line, last.after_marker)
         self.last_text = (paras, line.number)
         self.structure.append((line.number, line.text, "carries on the line above", ""))
+        return True
+
+    def _cut_fragment(self, line: Line) -> bool:
+        """Join the page's last line to the paragraph above when it is the first words of a
+        paragraph the scrape cut off ("In"): a record of its own would hold nothing else
+        (the import warns that the page is cut). Return whether it did."""
+        if self.last_text is None or self.field in (*ADDRESS_FIELDS, "resources") or \
+                len(line.text.split()) > CUT_FRAGMENT_WORDS or \
+                line.text.endswith(tuple(SENTENCE_PUNCTUATION)) or \
+                split_label(line.text)[1] is not None or parse_header(line.text) is not None \
+                or self.names.lookup_heading(line.text) is not None:
+            return False
+        paras, _ = self.last_text
+        last = paras[-1]
+        if not last.text.endswith(tuple(SENTENCE_PUNCTUATION)):
+            return False
+        paras[-1] = Para(f"{last.text} {line.text}", last.line, last.after_marker)
+        self.structure.append((line.number, line.text, "cut-off fragment joined to the "
+                               "paragraph above", ""))
         return True
 
     def _heading(self, lines: list[Line], index: int) -> bool:
