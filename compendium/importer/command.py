@@ -37,7 +37,7 @@ from compendium.importer.writer import find_records, write_records
 from compendium.model import Entity
 from compendium.output import write_if_changed
 from compendium.records.config import Edition, load_edition
-from compendium.records.sources import parse_record, read_record_file
+from compendium.records.sources import is_within, parse_record, read_record_file
 from compendium.records.validate import validate_records
 
 # Words of the inventory's subject in its three languages: a page with none of them, no
@@ -148,7 +148,7 @@ def run_import(args: argparse.Namespace) -> int:
     edition = load_edition(args.config)
     kept = kept_pages(args.into, args.raw)
     if kept:
-        print(f"note: also reading the {len(kept)} page{'s' if len(kept) > 1 else ''} "
+        print(f"note: also reading the {counted(len(kept), 'page', 'pages')} "
               f"{args.into / 'raw'} keeps: a record is made from every page it is on",
               file=sys.stderr)
     # By name, as the records are assembled: the report reads the same whichever page was
@@ -246,8 +246,7 @@ def _kept_in(folder: Path, name: str) -> bool:
         return False
     path = folder / name
     try:
-        return path.is_file() and \
-            os.path.realpath(path).startswith(os.path.join(os.path.realpath(folder), ""))
+        return path.is_file() and is_within(os.path.realpath(path), os.path.realpath(folder))
     except OSError:  # a name too long for the file system: no page of ours
         return False
 

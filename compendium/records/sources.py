@@ -126,7 +126,7 @@ def _walk(folder: str, seen: set[tuple[int, int]], inside: str
         return
     seen.add((where.st_dev, where.st_ino))
     for entry in entries:
-        if entry.is_symlink() and not _within(os.path.realpath(entry.path), inside):
+        if entry.is_symlink() and not is_within(os.path.realpath(entry.path), inside):
             yield refused(Problem(entry.path, 0, "-", "-", "a link to "
                                   f"{os.path.realpath(entry.path)}, outside the sources "
                                   "folder; expected the records themselves here"))
@@ -137,8 +137,8 @@ def _walk(folder: str, seen: set[tuple[int, int]], inside: str
             yield Checked(entry.path)  # a broken link, a pipe: read_text says why
 
 
-def _within(path: str, folder: str) -> bool:
-    """Return whether ``path`` is ``folder`` or below it."""
+def is_within(path: str, folder: str) -> bool:
+    """Return whether ``path`` is ``folder`` or below it (both real paths)."""
     return path == folder or path.startswith(os.path.join(folder, ""))
 
 
