@@ -81,3 +81,93 @@ def test_a_page_whose_name_is_not_utf8_is_named_and_skipped(
     err = capsys.readouterr().err
     assert "page-\\udcff.txt: file name is not UTF-8; expected a UTF-8 name" in err
     assert "Traceback" not in err
+
+
+def _imported_project(tmp_path: Path) -> Path:
+    """Return a sources folder one import of the shipped pages filled."""
+    into = tmp_path / "sources"
+    assert run_cli(ROOT, "import", *map(str, sorted((ROOT / "sources" / "raw").glob("*.txt"))),
+                   "--into", str(into)) == 0
+    return into
+
+
+@pytest.mark.parametrize("named", ["absolute", "../outside.md", "raw/../../outside.md",
+                                   "raw/import-report.md", "linked/record.md"])
+def test_a_crafted_manifest_deletes_nothing_outside_the_records(
+        tmp_path: Path, named: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The manifest is committed with the sources: whoever edits it named /tmp/x or
+    ../README.md with its hash, and the next import deleted it."""
+    import hashlib
+    import json
+
+    into = _imported_project(tmp_path)
+    victim = tmp_path / "outside.md"
+    victim.write_text("precious\n", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "record.md").write_text("precious\n", encoding="utf-8")
+    (into / "linked").symlink_to(tmp_path / "elsewhere")
+    key = str(victim) if named == "absolute" else named
+    target = into / "raw" / "import-report.md" if named.startswith("raw/import") else (
+        tmp_path / "elsewhere" / "record.md" if named.startswith("linked") else victim)
+    before = target.read_bytes()
+    manifest = into / "raw" / "import-manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data[key] = hashlib.sha256(before).hexdigest()
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    (into / "linked").unlink()  # the link only for the hash; its target must survive too
+    (into / "linked").symlink_to(tmp_path / "elsewhere")
+    capsys.readouterr()
+    run_cli(ROOT, "import", *map(str, sorted((into / "raw").glob("*.txt"))), "--into", str(into))
+    err = capsys.readouterr().err
+    assert target.exists(), err
+    assert f'named "{key}", no record file of the sources folder' in err
+    assert key not in json.loads(manifest.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("link", ["page copy", "record folder", "raw folder"])
+def test_the_import_writes_through_no_link_out_of_the_sources(
+        tmp_path: Path, link: str, capsys: pytest.CaptureFixture[str]) -> None:
+    into = tmp_path / "sources"
+    into.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "page.txt").write_text("precious\n", encoding="utf-8")
+    page = tmp_path / "page.txt"
+    page.write_bytes((ROOT / "tests" / "pages" / "dpko.txt").read_bytes())
+    if link == "page copy":
+        (into / "raw").mkdir()
+        (into / "raw" / "page.txt").symlink_to(outside / "page.txt")
+    elif link == "record folder":
+        (into / "dpko").symlink_to(outside)
+    else:
+        (into / "raw").symlink_to(outside)
+    assert run_cli(ROOT, "import", str(page), "--into", str(into)) == 1
+    err = capsys.readouterr().err
+    assert "a link in the sources folder would take it outside the project" in err
+    assert err.rstrip().endswith("nothing was written.")
+    assert sorted(p.name for p in outside.iterdir()) == ["page.txt"]
+    assert (outside / "page.txt").read_text(encoding="utf-8") == "precious\n"
+
+
+def test_a_page_name_with_line_breaks_writes_no_yaml_of_its_own(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The registry's comment named the page: a name holding a line break wrote an entity
+    of the page's choosing into entities.yml, unmarked as the import's."""
+    import shutil
+
+    import yaml
+
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("compendium.yml", "entities.yml", "glossary.yml"):
+        shutil.copy(ROOT / name, project / name)
+    shutil.copytree(ROOT / "front", project / "front")
+    page = tmp_path / "p\nEVIL:\n  name: Injected Entity\n#.txt"
+    page.write_bytes((ROOT / "tests" / "pages" / "renamed.txt").read_bytes())
+    before = yaml.safe_load((project / "entities.yml").read_text(encoding="utf-8"))
+    assert run_cli(ROOT, "import", str(page), "--config", str(project / "compendium.yml"),
+                   "--into", str(project / "sources")) == 0, capsys.readouterr().err
+    after = yaml.safe_load((project / "entities.yml").read_text(encoding="utf-8"))
+    added = set(after) - set(before)
+    assert added and "EVIL" not in added
+    assert all(after[key]["added_by"] == "import" for key in added)

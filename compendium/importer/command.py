@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -33,9 +32,9 @@ from compendium.importer.report import (
     totals,
     unclaimed_lines,
 )
-from compendium.importer.writer import find_records, write_records
+from compendium.importer.writer import MANIFEST, find_records, refused_writes, write_records
 from compendium.model import Entity
-from compendium.output import write_if_changed
+from compendium.output import write_atomically, write_if_changed
 from compendium.records.config import Edition, load_edition
 from compendium.records.sources import is_within, parse_record, read_record_file
 from compendium.records.validate import validate_records
@@ -166,6 +165,9 @@ def run_import(args: argparse.Namespace) -> int:
     refuse_invalid_records(result.records, known, args.into)
     if args.check:
         return _report_check(result, args.into)
+    refused = refused_writes(args.into, result.records, _copied_names(args.raw, result))
+    if refused:
+        raise InvalidInput(refused)
     registry = edition.registry
     for entity in add_learned(registry, learned):
         print(f"added: entity `{entity.key}` ({entity.name}) to {registry} ({entity.how}: "
@@ -193,6 +195,9 @@ def run_import(args: argparse.Namespace) -> int:
     for paths, message in said:
         for path in paths:
             print(message.format(args.into / path), file=sys.stderr)
+    for path in written.ignored:  # as the manifest spells it (quoted: it may hold anything)
+        print(f"ignored: {args.into / MANIFEST} named {json.dumps(path)}, no record file of "
+              "the sources folder; nothing was deleted there", file=sys.stderr)
     for path, draft in zip(written.paths, result.work.drafts, strict=True):
         if draft.review:
             print(f"review: {args.into / path}: {draft.review}", file=sys.stderr)
@@ -251,15 +256,24 @@ def _kept_in(folder: Path, name: str) -> bool:
         return False
 
 
+def _copied_names(paths: Sequence[Path], result: ImportResult) -> list[str]:
+    """Return the names the pages given are kept under in ``raw/``, NFC as the records
+    cite them."""
+    imported = {p.name for p in result.pages}
+    return [name for name in (unicodedata.normalize("NFC", p.name) for p in paths)
+            if name in imported]
+
+
 def _keep_raw_copies(paths: Sequence[Path], into: Path, result: ImportResult) -> None:
-    """Copy each imported page into ``into/raw`` so the project builds from its own data."""
+    """Copy each imported page into ``into/raw`` so the project builds from its own data:
+    written beside and renamed into place, so a link already there is replaced, never
+    followed (refused_writes has refused one that leads out)."""
     imported = {p.name for p in result.pages}
     for path in paths:
-        name = unicodedata.normalize("NFC", path.name)  # as the records cite it
+        name = unicodedata.normalize("NFC", path.name)
         target = into / "raw" / name
         if name in imported and path.resolve() != target.resolve():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            write_atomically(target, path.read_bytes())
 
 
 def _report_check(result: ImportResult, into: Path) -> int:

@@ -52,4 +52,6 @@ def _block(entity: Learned) -> str:
     value["note"] = f"met on {entity.page}:{entity.line} ({entity.how}); check the name"
     body = yaml.safe_dump({entity.key: value}, sort_keys=False, allow_unicode=True,
                           width=1000, default_flow_style=False)
-    return f"# Added by the import ({entity.how}: {entity.page}, line {entity.line}).\n{body}"
+    # A page's file name may hold a line break: in the comment, it would start YAML of its own.
+    page = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in entity.page)
+    return f"# Added by the import ({entity.how}: {page}, line {entity.line}).\n{body}"

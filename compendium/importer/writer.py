@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from compendium.importer.records import RecordText
+from compendium.model import Problem
 from compendium.output import write_atomically, write_if_changed
 
 MANIFEST = "raw/import-manifest.json"
@@ -44,11 +46,44 @@ class WriteResult:
     it): deleted, or the compendium would hold the text twice."""
     orphaned: list[str] = field(default_factory=list)
     """Such files an editor changed since: left alone, and named."""
+    ignored: list[str] = field(default_factory=list)
+    """Paths the manifest names that are no record file of the sources folder (absolute,
+    with ``..``, through a link, not ``.md``): never deleted, and forgotten."""
 
 
 def sha256(data: bytes) -> str:
     """Return the hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
+
+
+def writable(into: Path, relative: str, suffix: str = ".md") -> bool:
+    """Return whether the import may write or delete ``into/relative``: a path below the
+    sources folder (not absolute, no ``..``) that passes through no link and ends with
+    ``suffix``. A crafted manifest named ``/tmp/x`` and ``../README.md``, and a link in the
+    folder took the import's writes to a file outside the project."""
+    path = PurePosixPath(relative)
+    if (path.is_absolute() or ".." in path.parts or "\0" in relative
+            or not relative.endswith(suffix)):
+        return False
+    return os.path.realpath(into / relative) == os.path.join(os.path.realpath(into), *path.parts)
+
+
+OWN_FILES = (MANIFEST, PENDING, "raw/import-report.md", "raw/import-report.json")
+
+
+def refused_writes(into: Path, records: Sequence[RecordText],
+                   pages: Sequence[str]) -> list[Problem]:
+    """Return a problem for each file the import would write (a record where it is or would
+    go, a page's copy in ``raw/``, its own files) that lies through a link or outside the
+    sources folder: checked before anything is written."""
+    placed = find_records(into)
+    wanted = [(placed.get(record.id, record.path), record.id, ".md") for record in records]
+    wanted += [(f"raw/{name}", "-", "") for name in pages]
+    wanted += [(name, "-", "") for name in OWN_FILES]
+    return [Problem(str(into / where), 0, record_id, "-",
+                    "not written: a link in the sources folder would take it outside the "
+                    "project (replace the link with a folder)")
+            for where, record_id, suffix in wanted if not writable(into, where, suffix)]
 
 
 def find_records(into: Path) -> dict[str, str]:
@@ -107,7 +142,10 @@ def _remove_stale(into: Path, manifest: dict[str, str], made: set[str],
     ``made`` now; name those an editor changed (or moved: then the manifest forgets it)."""
     for path in sorted(set(manifest) - made):
         target = into / path
-        if not target.is_file():
+        if not writable(into, path) or path.startswith("raw/"):
+            del manifest[path]
+            result.ignored.append(path)
+        elif not target.is_file():
             del manifest[path]  # deleted or moved by the editor: theirs now
         elif sha256(target.read_bytes()) == manifest[path]:
             target.unlink()
