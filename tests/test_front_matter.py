@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import random
 import re
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,50 @@ def test_a_front_matter_file_missing_is_named(project: Path, make_record: Record
     err = capsys.readouterr().err
     assert "front_matter: methodology: file `front/nothing.md` not found" in err
     assert "front_matter: preface: unknown field" in err
+
+
+@pytest.mark.parametrize("named", [".git/config", "out/compendium.html", "front/notes.txt"])
+def test_a_front_matter_file_must_be_markdown_outside_hidden_folders(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        named: str) -> None:
+    """Inside the project, .git/config (a remote's address, perhaps its token) was printed
+    in both editions."""
+    make_record()
+    target = project / named
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("SECRET token\n", encoding="utf-8")
+    config = project / "compendium.yml"
+    config.write_text(config.read_text().replace("methodology: front/methodology.md",
+                                                 f"methodology: {named}"))
+    assert run_cli(project, "check") == 1
+    err = capsys.readouterr().err
+    assert f"front_matter: methodology: `{named}` is not a Markdown file of the project" in err
+
+
+@pytest.mark.parametrize("where", ["front file", "imprint notes", "back cover"])
+def test_a_front_text_past_the_bounds_is_refused(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        where: str) -> None:
+    """A 24 KB methodology of marks (`*a*b*a*b…`) passed `check` and took the build 187 s:
+    the front texts are laid out as the records are, and have their bounds."""
+    make_record()
+    marks = "".join("*a*b" for _ in range(4000))  # a line within bounds, a word past them
+    config = project / "compendium.yml"
+    if where == "front file":
+        (project / "front" / "methodology.md").write_text(f"Methodology.\n\n{marks}\n")
+    else:
+        key = "notes" if where == "imprint notes" else "back_cover"
+        text = re.sub(r"  back_cover: \|\n(    .*\n)+", "", config.read_text())
+        config.write_text(text.replace("imprint:\n", f"imprint:\n  {key}: '{marks}'\n"))
+    started = time.monotonic()
+    assert run_cli(project, "check") == 1
+    assert time.monotonic() - started < 20
+    err = capsys.readouterr().err
+    assert "Markdown marks" in err and "expected at most 40 in a word" in err, err
+    if where == "front file":
+        assert "front/methodology.md:3: a word with" in err, err
+    else:
+        assert f"imprint.{key}: a word with" in err, err
 
 
 @pytest.mark.slow

@@ -305,6 +305,33 @@ def test_a_direction_override_is_a_problem(
         f"sources/over.md:10: over: text: a direction override (U+{ord(override):04X})"), found
 
 
+@pytest.mark.parametrize(("where", "code"), [
+    ("body", 0x202E), ("body", 0x202B), ("title", 0x202E), ("title", 0x00), ("note", 0x1B),
+    ("note", 0x202D)])
+def test_an_override_or_control_written_as_an_escape_is_a_problem(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        where: str, code: int) -> None:
+    """Refused as a character, an override came in as ``&#x202E;`` in the text or as a YAML
+    escape in a quoted field (`check` passed) and reversed the see-also lists of other
+    chapters; a NUL or ESC so written reached the HTML as bytes and the PDF as no glyph."""
+    char = chr(code)
+    fields: dict[str, object] = {"id": "escaped"}
+    body = "Text."
+    if where == "body":
+        body = f"A note &#x{code:X}; reversed."
+    elif where == "title":
+        fields["title"] = f"A title{char}here"  # safe_dump writes it as "\\u202E"
+    else:
+        fields.update(sources=None, provenance={"kind": "e-mail", "note": f"Some{char}one",
+                                                 "date": "2024-03-04"})
+    path = make_record(body=body, **fields)
+    assert char not in path.read_text(encoding="utf-8")  # written as an escape
+    found = problems_of(project, capsys)
+    kind = "a direction override" if code in range(0x202A, 0x202F) else "a control character"
+    field = {"body": "text", "note": "provenance"}.get(where, where)
+    assert len(found) == 1 and f"escaped: {field}: {kind} (U+{code:04X})" in found[0], found
+
+
 def test_an_svg_drawing_with_its_own_references_only_is_fine(
         project: Path, make_record: RecordFactory) -> None:
     (project / "images").mkdir()
@@ -602,3 +629,16 @@ def test_a_wide_table_never_makes_the_draft_scroll_sideways(
                            "t.parentElement.getBoundingClientRect().right + 1)")
     page.close()
     assert overflow <= width and tables == [True, True], (overflow, tables)
+
+
+def test_a_yaml_merge_key_is_a_problem(project: Path, make_record: RecordFactory,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """`<<: {title: Hidden, draft: true}` hid a field from the "given twice" check and took
+    the record out of a publication without a line saying so."""
+    path = make_record(id="merged", title="Visible title")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: Visible title\n", "title: Visible title\n"
+                                 "<<: {title: Hidden title, draft: true}\n"), encoding="utf-8")
+    found = problems_of(project, capsys)
+    assert len(found) == 1 and "a YAML merge key (`<<:`) is not allowed" in found[0], found
+    assert found[0].startswith("sources/merged.md:"), found

@@ -379,12 +379,25 @@ def _front_text(path: Path, doc: YamlMapping, name: str, file: object,
     target = _in_project(path, file, root)
     if target is None:
         return refused(_outside_problem(path, doc, ("front_matter", name), file))
+    line = doc.line_of("front_matter", name)
+    # The project's own folders hold what must not be printed: .git/config holds a remote's
+    # address, perhaps with its token.
+    hidden = any(part.startswith(".") for part in Path(file).parts if part not in (".", ".."))
+    if hidden or target.suffix != ".md":
+        return refused(Problem(str(path), line, "front_matter", name,
+                               f"`{file}` is not a Markdown file of the project; expected a "
+                               "`.md` file outside hidden folders, such as front/methodology.md"))
     if not target.is_file():
         return refused(Problem(
-            str(path), doc.line_of("front_matter", name), "front_matter", name,
+            str(path), line, "front_matter", name,
             f"file `{file}` not found; expected a Markdown file, relative to {path.name}"))
     text = read_text(target)
-    return refused(*text.problems) if text.value is None else Checked((name, text.value))
+    if text.value is None:
+        return refused(*text.problems)
+    too_much = text_problem(text.value)  # printed like the introduction: the same bounds
+    if too_much is not None:
+        return refused(Problem(str(path.parent / file), too_much[0] + 1, "-", "-", too_much[1]))
+    return Checked((name, text.value))
 
 
 def _in_project(config: Path, file: str, root: Path) -> Path | None:
@@ -406,14 +419,17 @@ def _outside_problem(config: Path, doc: YamlMapping, where: tuple[str, ...],
 
 
 def _markdown_problems(path: Path, doc: YamlMapping) -> tuple[Problem, ...]:
-    """Return a problem for the introduction or a chapter's intro past what the layout
-    takes in linear time (see limits)."""
+    """Return a problem for the introduction, a chapter's intro or the imprint's notes and
+    back cover past what the layout takes in linear time (see limits)."""
     chapters = doc.values.get("chapters")
     texts: list[tuple[tuple[str | int, ...], object]] = [
         (("introduction",), doc.values.get("introduction"))]
     if isinstance(chapters, list):
         texts += [(("chapters", i, "intro"), c.get("intro")) for i, c in enumerate(chapters)
                   if isinstance(c, dict)]
+    imprint = doc.values.get("imprint")
+    if isinstance(imprint, dict):
+        texts += [(("imprint", key), imprint.get(key)) for key in ("notes", "back_cover")]
     found = []
     for where, text in texts:
         if not isinstance(text, str):

@@ -117,18 +117,51 @@ BIDI_OVERRIDES = re.compile("[\u202a-\u202e]")
 """Embedding and override controls (LRE, RLE, PDF, LRO, RLO): an unclosed one reverses what
 follows it, past the record, in the annex and the indexes. Marks (U+200E, U+200F) and
 isolates (U+2066 to U+2069) stay within their text."""
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters but tab and line ends: in the HTML as bytes no browser shows, in the
+PDF as a missing glyph."""
 
 
 def _override_problems(file: RecordFile, rid: str) -> tuple[Problem, ...]:
-    """Return a problem at the first line holding a bidi embedding or override control."""
-    for number, line in enumerate(file.text.split("\n"), start=1):
-        found = BIDI_OVERRIDES.search(line)
-        if found:
-            return (Problem(str(file.path), number, rid, "text",
+    """Return a problem at the first line holding a bidi embedding or override control or
+    a control character, as written or as read: a character reference in the text
+    (``&#x202E;``) and an escape in a quoted field (``"\\u202E"``) are the character."""
+    for line, field, text in _read_texts(file):
+        if found := BIDI_OVERRIDES.search(text):
+            return (Problem(str(file.path), line, rid, field,
                             f"a direction override (U+{ord(found[0]):04X}); expected a "
                             "direction mark (U+200E, U+200F) or isolate (U+2066 to U+2069), "
                             "or `[passage]{lang=ar}`"),)
+        if found := CONTROLS.search(text):
+            return (Problem(str(file.path), line, rid, field,
+                            f"a control character (U+{ord(found[0]):04X}); expected text"),)
     return ()
+
+
+def _read_texts(file: RecordFile) -> Iterable[tuple[int, str, str]]:
+    """Yield (line, field, text) for each line of ``file`` as written and with its character
+    references read, and for each text of its fields as YAML reads it."""
+    for number, line in enumerate(file.text.split("\n"), start=1):
+        yield number, "text", line
+        if "&" in line:
+            yield number, "text", html_module.unescape(line)
+    for key, value in file.front.values.items():
+        for text in _strings(value):
+            yield file.front.line_of(key), key, text
+        yield file.front.line_of(key), key, key
+
+
+def _strings(value: object) -> Iterable[str]:
+    """Yield every string in a field's value (lists and mappings walked)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def _check_values(file: RecordFile, edition: Edition, rid: str) -> tuple[Problem, ...]:
@@ -394,10 +427,10 @@ def unprintable_problems(files: Iterable[RecordFile]) -> tuple[Problem, ...]:
     line of the first."""
     found = []
     for file in files:
-        missing = unprintable(file.text)
+        texts = list(_read_texts(file))
+        missing = unprintable("".join(text for _, _, text in texts))
         if missing:
-            line = next(n for n, text in enumerate(file.text.split("\n"), 1)
-                        if any(c in text for c in missing))
+            line = next(n for n, _, text in texts if any(c in text for c in missing))
             shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in missing[:10])
             more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
             found.append(Problem(str(file.path), line, str(file.front.values.get("id", "-")),

@@ -19,8 +19,10 @@ MAX_NODES = 10_000
 MAX_DEPTH = 20
 """Deeper than any honest value nests."""
 PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in (
-    "str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge"))
-"""Tags of plain values; any other (``!!python/...``, ``!custom``) is refused with its line."""
+    "str", "int", "float", "bool", "null", "timestamp", "seq", "map"))
+"""Tags of plain values; any other (``!!python/...``, ``!custom``) is refused with its line.
+A merge key (``<<:``) is refused too: the fields it brings in are given without their names
+on a line, and one given twice that way is not seen as such."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +147,9 @@ def _check_size(root: yaml.Node, place: _Place) -> tuple[Problem, ...]:
             return (place.problem(line, f"more than {MAX_NODES} YAML values"),)
         if depth > MAX_DEPTH:
             return (place.problem(line, f"values nested deeper than {MAX_DEPTH} levels"),)
+        if node.tag == "tag:yaml.org,2002:merge":
+            return (place.problem(line, "a YAML merge key (`<<:`) is not allowed; expected "
+                                        "each field written out once"),)
         if node.tag not in PLAIN_TAGS:
             tag = node.tag.removeprefix("tag:yaml.org,2002:")
             return (place.problem(line, f"YAML tag `{tag}` is not allowed; expected plain "
