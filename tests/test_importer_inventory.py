@@ -227,9 +227,12 @@ def test_text_of_no_known_entity_goes_to_a_record_check_lists(
     import_and_check(project, write_pages(tmp_path / "raw", {"page.txt": NO_ENTITY}))
     out = capsys.readouterr().out
     assert "note: " in out and "review: the import could not tell which entity" in out
-    assert "1 to review" in out
+    # The third paragraph names no entity: given UNICEF's, the entry's above, to be checked.
+    assert "2 to review" in out
     flagged = list((project / "sources/unattributed").glob("*.md"))
     assert len(flagged) == 1 and "A workshop on violence" in flagged[0].read_text()
+    guessed = [p.read_text() for p in (project / "sources/unicef").glob("*.md")]
+    assert sum("the import gave it UNICEF, that of the entry above" in t for t in guessed) == 1
 
 
 @pytest.mark.slow

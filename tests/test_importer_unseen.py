@@ -241,3 +241,114 @@ def test_a_pages_cut_first_words_join_the_paragraph_above_not_a_record(
     assert len(records) == 2, list(records)
     assert sum(text_.count(f"{text(1)} {fragment}") for text_ in records.values()) == 1
     assert [w[1] for w in result.work.warnings if "ends mid-sentence" in w[2]] == [4]
+
+
+# --- Fourth probe: node pages, unlabelled addresses, category lines, listings -----------
+
+NODE_FIELDS_BLOCKS = [
+    # (field block under a node page's entry, as the site lists it; {id}, {path} filled)
+    "Item ID\n{id}\nItem Path\n{path}\nUN Agency\nUN Inventory Period\nAbstract\n{teaser}",
+    "Item ID\n{id}\nItem Path\n{path}\nUN Agency\n{acronym}\nUN Inventory Period\n"
+    "{period}\nAbstract\n{teaser}",
+    "Item ID{id}\nItem Path{path}\nUN Agency\nUN Inventory Period\nAbstract\n{teaser}",
+]
+
+
+@pytest.mark.parametrize("block", range(len(NODE_FIELDS_BLOCKS)))
+@pytest.mark.parametrize("acronym", ["UNHCR", "WFP", "UNFPA"])
+def test_a_node_pages_fields_are_structure_not_an_entity(
+        tmp_path: Path, block: int, acronym: str) -> None:
+    """A node page (one dated entry) lists its Item ID, Item Path, UN Agency, UN Inventory
+    Period and Abstract below the text: "UN Agency" became an entity in entities.yml, with
+    a profile holding the entry's id and records of "Abstract" and the path."""
+    entry = text(block)
+    period = "Mar 2010 - Sept 2010"
+    fields = NODE_FIELDS_BLOCKS[block].format(
+        id="{270A6610-D4B8-437E-BFA6-C587E7CD6208}", acronym=acronym, period=period,
+        path=f"/UN-Inventory/Home/Measures/Protection/{period}/{acronym}",
+        teaser=entry[:60] + "...")
+    result = imported(tmp_path, {"node.txt": f"{period} | {acronym}\n{entry}\n{fields}\n"})
+    records = records_of(result)
+    assert list(records) == [f"{acronym.lower()}/{acronym.lower()}-2010-03-"
+                             f"{next(iter(records)).split('-2010-03-')[1].removesuffix('.md')}.md"]
+    assert entry in next(iter(records.values()))
+    assert not result.names.learned, result.names.learned
+
+
+@pytest.mark.parametrize("address", [
+    "Via Cesare Giulio Viola 68. Parco dei Medici. 00148 - Rome - Italy",
+    "ESCWA P.O. Box 11-8575, Riad El-Solh 1107 2812, Beirut, Lebanon",
+    "7 place Fontenoy, 75352 Paris 07 SP, France"])
+@pytest.mark.parametrize("label", ["Background", "Policy framework", "Areas of Focus"])
+def test_an_unlabelled_address_is_the_address_whatever_label_follows(
+        tmp_path: Path, address: str, label: str) -> None:
+    """The site's facet pages drop the address's and the background's labels: the address
+    became the first paragraph of the background, or an activity entry when a dash made it
+    one word too long."""
+    body = text(0) if label == "Background" else text(1)
+    page = (f"International Organization for Migration\n{address}\n"
+            + ("" if label == "Background" else f"{text(2)}\n")
+            + f"{label}\n{body}\n")
+    records = records_of(imported(tmp_path, {"profile.txt": page}))
+    assert list(records) == ["iom/iom-profile.md"], records
+    profile = records["iom/iom-profile.md"]
+    assert f"address: {address}" in profile or f"address: '{address}'" in profile, profile
+    assert profile.count(address) == 1
+
+
+@pytest.mark.parametrize("office", ["Ecuador Country Office", "Data Collection",
+                                    "Prevention and Awareness Raising"])
+@pytest.mark.parametrize("colon", [":", ""])
+def test_a_category_line_leads_its_entry_with_or_without_a_colon(
+        tmp_path: Path, office: str, colon: str) -> None:
+    page = (f"Search\nIn Myanmar, WFP {text(0)[4:]}\n{office}{colon}\n"
+            f"Provides food assistance to women in shelters, survivors of violence.\n")
+    records = records_of(imported(tmp_path, {"listing.txt": page}))
+    assert len(records) == 2, records
+    led = [t for t in records.values() if f"{office}{colon}" in t]
+    assert len(led) == 1 and "Provides food assistance" in led[0]
+
+
+@pytest.mark.parametrize("n", range(len(SENTENCES)))
+@pytest.mark.parametrize("acronym", ["UN-HABITAT", "UNODC", "IOM"])
+def test_paragraphs_a_scrape_glued_stay_in_one_entry_of_a_listing(
+        tmp_path: Path, n: int, acronym: str) -> None:
+    """On a search page, "…in Beirut.Some results of the programme led by UN Women…" made a
+    second entry, given UN Women (the entity its text names first)."""
+    first = f"{acronym} {text(n)[0].lower()}{text(n)[1:]}"
+    second = "Some results of the global programme led by UN Women include a city ordinance."
+    page = f"Search\nABOUT 1 RESULTS\n{first[:70]}...\nView More\n{first}{second}\n"
+    records = records_of(imported(tmp_path, {"search.txt": page}))
+    assert len(records) == 1, records
+    only = next(iter(records.values()))
+    assert first in only and second in only
+
+
+PARTNER_OPENINGS = ["In collaboration with the {p}", "Together with {p}",
+                    "In partnership with {p} and UNICEF", "With support from the {p}",
+                    "En collaboration avec le {p}"]
+
+
+@pytest.mark.parametrize("opening", PARTNER_OPENINGS)
+def test_a_partner_named_first_is_not_the_entrys_entity(tmp_path: Path, opening: str) -> None:
+    page = (f"Search\nIn Myanmar, WFP {text(0)[4:]}\nSri Lanka Country Office\n"
+            f"{opening.format(p='UNFPA')}, the office agreed on a project to improve "
+            "women's nutrition and promote gender equality.\n")
+    records = records_of(imported(tmp_path, {"listing.txt": page}))
+    assert not any(path.startswith(("unfpa/", "unicef/")) for path in records), records
+    guessed = [t for t in records.values() if "Sri Lanka Country Office" in t]
+    assert len(guessed) == 1 and "entity: WFP" in guessed[0]
+    assert "the import gave it WFP, that of the entry above" in guessed[0]
+
+
+@pytest.mark.parametrize("acronym", ["OHCHR", "UNODC", "UNESCO"])
+def test_a_listings_entry_naming_no_entity_is_flagged_not_silently_given_one(
+        tmp_path: Path, acronym: str) -> None:
+    page = (f"Search\nIn 2014, {acronym} {text(0)[4:]}\n"
+            "A global conference in 2015 brought together 140 participants from 24 countries "
+            "and agreed on recommendations on safety in public spaces.\n")
+    records = records_of(imported(tmp_path, {"search.txt": page}))
+    flagged = [t for t in records.values() if "A global conference" in t]
+    assert len(flagged) == 1 and f"the import gave it {acronym}" in flagged[0]
+    named = [t for t in records.values() if "In 2014" in t]
+    assert len(named) == 1 and "review:" not in named[0]

@@ -9,7 +9,7 @@ from difflib import SequenceMatcher
 from compendium.importer.attribution import UNATTRIBUTED, Names, themes_of
 from compendium.importer.dedupe import ParagraphIndex, fold
 from compendium.importer.entries import Unit, group_entries, one_entry
-from compendium.importer.layout import Layout, Para, ProfileBlock, Stream, is_heading_like
+from compendium.importer.layout import Layout, Para, ProfileBlock, Stream, is_lead_line
 from compendium.importer.rawpage import RawPage
 from compendium.model import Period
 
@@ -252,6 +252,13 @@ def _add_stream(work: Assembly, page: str, stream: Stream, previous: str | None,
         review = None
         if entity is None:
             entity, review = _unattributed(names, page, unit.paras[0].line, "entry")
+        elif entity == previous and stream.header is None and stream.entity_hint is None \
+                and names.first_actor(_lead(unit).text) is None:
+            # A listing's entry naming no entity: the one above's is a guess (the entries of
+            # a search page are each of their own entity).
+            review = (f"the text names no entity as the one that acts; the import gave it "
+                      f"{entity}, that of the entry above it on {page}:{unit.paras[0].line}: "
+                      "check `entity` and delete this line")
         _add_unit(work, page, stream, unit, entity, partners, review)
         previous = entity if review is None else previous
     return previous
@@ -267,14 +274,14 @@ def _entities(page: str, stream: Stream, unit: Unit, previous: str | None,
         return found[0], tuple(dict.fromkeys(n for n in found[1:] if n != found[0]))
     if stream.entity_hint:
         return names.lookup(stream.entity_hint) or stream.entity_hint, ()
-    named = names.first_named(_lead(unit).text)
+    named = names.first_actor(_lead(unit).text)
     return named or previous, ()
 
 
 def _lead(unit: Unit) -> Para:
     """Return the entry's first paragraph of text, past a category line leading it
     ("Prevention, Including Awareness Raising"): the one that names the entity."""
-    return next((p for p in unit.paras if not is_heading_like(p.text)), unit.paras[0])
+    return next((p for p in unit.paras if not is_lead_line(p.text)), unit.paras[0])
 
 
 def _add_unit(work: Assembly, page: str, stream: Stream, unit: Unit, entity: str,

@@ -181,6 +181,20 @@ class Names:
         match = self._pattern.search(text.translate(_TYPOGRAPHY))
         return self.lookup(match[1]) if match else None
 
+    def first_actor(self, text: str) -> str | None:
+        """Return the acronym of the entity named first in ``text`` as who acts, not as a
+        partner: a name in a clause opened by "in collaboration with", "together with",
+        "supported by" … is a partner ("In collaboration with the UNFPA, officially agreed
+        …" is not UNFPA's entry)."""
+        self.first_named("")  # compiles the pattern
+        assert self._pattern is not None
+        plain = text.translate(_TYPOGRAPHY)
+        for match in self._pattern.finditer(plain):
+            clause = re.split(r"[,;.:]\s", plain[:match.start()])[-1]
+            if not PARTNER_CLAUSE.search(clause):
+                return self.lookup(match[1])
+        return None
+
     def _surface_names(self) -> list[str]:
         """Return every name as written (quotes folded), registry and learned."""
         names = [n for e in self.entities for n in (e.acronym, e.name, *e.aliases)]
@@ -189,6 +203,13 @@ class Names:
         return [n.translate(_TYPOGRAPHY) for n in names]
 
 
+PARTNER_CLAUSE = re.compile(
+    r"(?i)\b(?:in (?:close )?(?:collaboration|partnership|cooperation|coordination|conjunction)"
+    r"|together|jointly|alongside|supported by|funded by|financed by|with (?:the )?support"
+    r"|en (?:collaboration|partenariat|coopération)|avec le soutien|soutenu par"
+    r"|en (?:colaboración|cooperación|coordinación)|junto con|con el apoyo|apoyad[oa] por)"
+    r"\b|^\s*(?:with|avec|con)\b")
+"""What opens a clause naming partners rather than who acts."""
 MIN_WORD_ACRONYM = 4
 """Letters an acronym needs before a text may write it as a word ("Unicef", "Unesco"); a
 shorter one written so is a word of the language ("Who")."""

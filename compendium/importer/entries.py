@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from compendium.importer.dedupe import fold, fuller, same_folded
-from compendium.importer.layout import LEAD_MAX_WORDS, Para, is_heading_like
+from compendium.importer.layout import Para, is_lead_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +86,10 @@ def _teaser_length(folded: Sequence[str], marker: int, floor: int, limit: int) -
 
 def _full_length(paras: Sequence[Para], marker: int, teaser: int) -> int:
     """Return how many paragraphs from ``marker`` make the full text: the teaser's count,
-    at least one, plus list items that follow it."""
+    at least one, plus list items and glued paragraphs that follow it."""
     size = max(teaser, 1)
-    while (marker + size < len(paras) and paras[marker + size].is_bullet
+    while (marker + size < len(paras) and (paras[marker + size].is_bullet
+                                          or paras[marker + size].glued)
            and not paras[marker + size].after_marker):
         size += 1
     return size
@@ -109,15 +110,16 @@ def _fold_teaser(teaser: Sequence[Para], full: Sequence[Para]) -> Unit:
 
 
 def _lone_entries(paras: Sequence[Para], taken: list[bool]) -> list[Unit]:
-    """Make an entry of each paragraph no "View More" unit took, with the list items right
-    after it."""
+    """Make an entry of each paragraph no "View More" unit took, with the list items and
+    glued paragraphs right after it."""
     units: list[list[Para]] = []
     previous_free = False
     for para, is_taken in zip(paras, taken, strict=True):
         if is_taken:
             previous_free = False
             continue
-        if units and previous_free and (para.is_bullet or _leads(units[-1], para)):
+        if units and previous_free and (para.is_bullet or para.glued
+                                        or _leads(units[-1], para)):
             units[-1].append(para)
         else:
             units.append([para])
@@ -131,5 +133,4 @@ def _leads(unit: Sequence[Para], para: Para) -> bool:
     line then opens that entry rather than being a record of its own."""
     lead = unit[0]
     return (len(unit) == 1 and not lead.is_bullet and not para.after_marker
-            and len(lead.text.split()) <= LEAD_MAX_WORDS and is_heading_like(lead.text)
-            and not is_heading_like(para.text))
+            and is_lead_line(lead.text) and not is_lead_line(para.text))

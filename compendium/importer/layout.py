@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from compendium.importer.attribution import Names, name_key, split_name_and_acronym
 from compendium.importer.periods import Header, is_entity_continuation, parse_header
@@ -33,6 +33,17 @@ LABEL_NAMES: dict[str, tuple[str, ...]] = {
     "title": ("title", "titre", "título", "titulo"),
     "icon": ("icon", "icône", "icone", "icono", "ícono"),
 }
+NODE_FIELDS: dict[str, tuple[str, ...]] = {
+    "item_path": ("item path",),
+    "un_agency": ("un agency",),
+    "inventory_period": ("un inventory period",),
+    "abstract": ("abstract",),
+}
+"""The fields a node page (``…/node/994``: one dated entry) lists under its text: its Item
+ID, its path in the site, its agency and period (often empty) and an abstract, a teaser of
+the text above. They describe the entry shown, not a profile: read as structure (the
+abstract as a copy of the entry's text), never as an entity ("UN Agency") or a record."""
+LABEL_NAMES.update(NODE_FIELDS)
 LABELS = {name: field for field, names in LABEL_NAMES.items() for name in names}
 SINGLE_LINE_FIELDS = frozenset({"item_id", "agency_id", "agency_type", "title", "icon"})
 _LABELS_LONGEST = sorted(LABELS, key=len, reverse=True)
@@ -91,11 +102,32 @@ def is_heading_like(text: str) -> bool:
             and not text.endswith((".", "!", "?", ";", ":", ",")) and not text.startswith("- "))
 
 
+def is_lead_line(text: str) -> bool:
+    """Whether a line may lead the entry after it: a category the site shows above an entry
+    ("Data Collection", "Afghanistan Country Office"), maybe with a colon ("Ecuador Country
+    Office:"): a few title-case words, not a sentence."""
+    if len(text.split()) > LEAD_MAX_WORDS:
+        return False
+    if text.endswith(":"):
+        return is_heading_like(text[:-1]) and is_title_case(text[:-1])
+    return is_heading_like(text)
+
+
 def names_organization(text: str) -> bool:
     """Whether a heading-like line reads as an entity's acronym or name: an acronym, or a
     short title-case name with an organization's word ("… Organization for …")."""
     return bool(ACRONYM_HEADING.match(text)) or (
         len(text) <= ORG_NAME_CHARS and is_title_case(text) and bool(ORG_NAME.search(text)))
+
+
+def _address_like(text: str) -> bool:
+    """Whether a line without its label reads as a line of an address: a few words (dashes
+    and other marks between them not counted), with a number or without a sentence's end
+    ("Via Cesare Giulio Viola 68. Parco dei Medici. 00148 - Rome - Italy")."""
+    words = [w for w in text.split() if any(c.isalnum() for c in w)]
+    return len(words) <= ADDRESS_LINE_WORDS and (
+        any(c.isdigit() for c in text) or not text.endswith(tuple(".!?"))) and \
+        not text.endswith((":", ";", ","))
 
 
 def is_title_case(text: str) -> bool:
@@ -114,6 +146,9 @@ class Para:
     """Line in the raw page."""
     after_marker: bool = False
     """Whether a "View More" link stood just before it: the full text starts here."""
+    glued: bool = False
+    """Whether a scrape glued it to the paragraph before on one line (GLUED_PARAGRAPHS):
+    the same entry's next paragraph, never an entry of its own."""
 
     @property
     def is_bullet(self) -> bool:
@@ -193,7 +228,7 @@ def split_label(text: str, in_profile: bool = False) -> tuple[str, str | None, s
                 return before, LABELS[label], ""
         if folded.startswith(label) and len(text) > len(label) and text[0].isupper():
             after = text[len(label):]
-            if after[0].isupper() or after[0].isdigit() or after[0] == "{":
+            if after[0].isupper() or after[0].isdigit() or after[0] in "{/":
                 return "", LABELS[label], after
             if in_profile and after[0] == " " and after[1:2].isupper() | after[1:2].isdigit():
                 return "", LABELS[label], after[1:]
@@ -222,6 +257,8 @@ class _Walker:
         header: the profile's opening text if the section's labels follow it."""
         self.last_text: tuple[list[Para], int] | None = None
         """Where the last content line went (the paragraphs holding it), and its line."""
+        self.node_field: str | None = None
+        """A node page's one-line field whose value may be on the next line."""
 
     def walk(self) -> Layout:
         lines = [line for line in self.page.lines if line.text]
@@ -238,6 +275,16 @@ class _Walker:
         if index == len(lines) - 1 and self._cut_fragment(line):
             return index + 1
         before, label, after = split_label(line.text, self.profile is not None)
+        if self.node_field is not None:  # a node field's value, or the next label
+            self.node_field = None
+            if label is None and parse_header(line.text) is None:
+                self.structure.append((line.number, line.text, "node page's field value", ""))
+                return index + 1
+        if label in NODE_FIELDS and not before:
+            self._node_field(line, label)
+            if after:
+                self.structure.append((line.number, after, "node page's field value", ""))
+            return index + 1
         if self._awaits_single_value() and label is None:
             self._add_text(line)
             return index + 1
@@ -266,7 +313,7 @@ class _Walker:
             return False
         paras, _ = self.last_text
         last = paras[-1]
-        paras[-1] = Para(last.text + line.text, last.line, last.after_marker)
+        paras[-1] = replace(last, text=last.text + line.text)
         self.last_text = (paras, line.number)
         self.structure.append((line.number, line.text, "carries on the line above", ""))
         return True
@@ -285,7 +332,7 @@ class _Walker:
         last = paras[-1]
         if not last.text.endswith(tuple(SENTENCE_PUNCTUATION)):
             return False
-        paras[-1] = Para(f"{last.text} {line.text}", last.line, last.after_marker)
+        paras[-1] = replace(last, text=f"{last.text} {line.text}")
         self.structure.append((line.number, line.text, "cut-off fragment joined to the "
                                "paragraph above", ""))
         return True
@@ -374,6 +421,26 @@ class _Walker:
         self.streams.append(self.stream)
         return index + 1
 
+    def _node_field(self, line: Line, label: str) -> None:
+        """A node page's field (NODE_FIELDS): its label and value are structure; the Item ID
+        above it was the entry's, not a profile's; an abstract's text goes with the entry
+        it abridges (where it is merged as a copy)."""
+        block = self.profile
+        if block is not None and block in self.profiles and \
+                set(block.fields) <= {"item_id", "agency_id"} and not block.after_logo:
+            self.profiles.remove(block)
+            self.structure += [(p.line, p.text, "node page's field value", "")
+                               for values in block.fields.values() for p in values]
+            texts = {line.number: line.text for line in self.page.lines}
+            self.structure += [(n, texts.get(n, ""), "node page's field label", "")
+                               for n in block.labels]
+        self.structure.append((line.number, line.text, "node page's field label", ""))
+        self.profile = self.field = None
+        self.node_field = None if label == "abstract" else label
+        if label == "abstract":
+            self.stream = next((s for s in reversed(self.streams) if s.header is not None),
+                               self.stream)
+
     def _start_field(self, number: int, label: str) -> None:
         """A label: open a profile block if none is open (or the open one already has
         this field: a second entity's block begins), then the field."""
@@ -399,12 +466,21 @@ class _Walker:
         lead = self.lead
         if lead is None or lead is not self.stream or not lead.paras:
             return
-        short = len(lead.paras) <= ADDRESS_LINES and all(
-            len(p.text.split()) <= ADDRESS_LINE_WORDS for p in lead.paras)
-        into = "address" if label == "background" and short else "background"
-        if into == label:
-            return
-        block.fields[into] = list(lead.paras)
+        paras = lead.paras
+        # The address is the lead's first lines, short and not sentences ("7 place
+        # Fontenoy, 75352 Paris 07 SP, France"), whatever label follows (the site's facet
+        # pages drop Background's and keep Policy framework's).
+        street = 0
+        while street < min(len(paras), ADDRESS_LINES) and _address_like(paras[street].text):
+            street += 1
+        if label in ADDRESS_FIELDS:
+            street = 0
+        if label == "background" and street < len(paras):
+            return  # text before a Background label, not an address: entries
+        if street:
+            block.fields["address"] = list(paras[:street])
+        if paras[street:]:
+            block.fields["background"] = list(paras[street:])
         self.streams.remove(lead)
 
     def _profile_entity(self, number: int) -> tuple[str | None, bool]:
@@ -425,8 +501,8 @@ class _Walker:
         for piece, marker in pieces:
             if marker:
                 self.pending_marker = True
-            for part in GLUED_PARAGRAPHS.split(piece) if piece else ():
-                self._add_piece(Para(part, line.number, self.pending_marker))
+            for n, part in enumerate(GLUED_PARAGRAPHS.split(piece) if piece else ()):
+                self._add_piece(Para(part, line.number, self.pending_marker, glued=n > 0))
                 self.pending_marker = False
 
     def _add_piece(self, para: Para) -> None:
