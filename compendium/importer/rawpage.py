@@ -10,6 +10,7 @@ from pathlib import Path
 
 from compendium.errors import ImportFailure
 from compendium.records.sources import NotText, read_utf8
+from compendium.records.validate import BIDI_OVERRIDES, CONTROLS
 
 MAX_PAGE_BYTES = 100 * 1024 * 1024
 """A listing of 20,000 long entries is about 30 MB; past this it is not a scraped page."""
@@ -138,7 +139,14 @@ def clean_line(raw: str) -> tuple[str, list[tuple[str, str]]]:
         dropped.append(("\u00a0" * raw.count("\u00a0"), "non-breaking spaces"))
     if raw != raw.rstrip():
         dropped.append((raw[len(raw.rstrip()):], "trailing spaces"))
-    text = SPACES.sub(" ", raw).strip()
+    # Controls and direction overrides are a scrape's debris: `check` refuses them in a
+    # record (an unclosed override reverses the text after it, past the record).
+    text = SPACES.sub(" ", raw)
+    unseen = "".join(CONTROLS.findall(text) + BIDI_OVERRIDES.findall(text))
+    if unseen:
+        dropped.append((unseen, "control or direction override characters"))
+        text = BIDI_OVERRIDES.sub("", CONTROLS.sub("", text))
+    text = text.strip()
     for mark in FOOTNOTE.finditer(text):
         dropped.append((mark[1], "footnote mark"))
     return FOOTNOTE.sub("", text), dropped

@@ -117,9 +117,9 @@ BIDI_OVERRIDES = re.compile("[\u202a-\u202e]")
 """Embedding and override controls (LRE, RLE, PDF, LRO, RLO): an unclosed one reverses what
 follows it, past the record, in the annex and the indexes. Marks (U+200E, U+200F) and
 isolates (U+2066 to U+2069) stay within their text."""
-CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-"""Control characters but tab and line ends: in the HTML as bytes no browser shows, in the
-PDF as a missing glyph."""
+CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+"""Control characters but tab, line ends (CR of old Macs too) and form feed (white space to
+Markdown): in the HTML as bytes no browser shows, in the PDF as a missing glyph."""
 
 
 def _override_problems(file: RecordFile, rid: str) -> tuple[Problem, ...]:
