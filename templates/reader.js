@@ -82,6 +82,14 @@
       const open = sidebar.classList.toggle("open");
       toggle.setAttribute("aria-expanded", String(open));
     });
+    // A chapter chosen from the unfolded contents: fold them, or they cover the heading
+    // the link goes to (730 of a phone's 900 pixels).
+    sidebar.addEventListener("click", (event) => {
+      if (sidebar.classList.contains("open") && event.target.closest('a[href^="#"]')) {
+        sidebar.classList.remove("open");
+        toggle.setAttribute("aria-expanded", "false");
+      }
+    });
     sidebar.classList.add("folding");
     form.append(toggle);
   }

@@ -384,3 +384,28 @@ def test_the_record_comment_button_takes_the_words_selected_in_it(browser: Any,
     assert page.eval_on_selector(f"#{record.id}-p2 .comment-mine .comment-text",
                                  "e => e.textContent").strip() == "On these words"
     opened.close()
+
+
+@pytest.mark.slow
+def test_a_chapter_chosen_on_a_phone_folds_the_contents_away(browser: Any,
+                                                              shipped_build: Path) -> None:
+    """The unfolded contents stayed open over 730 of the screen's 900 pixels, the chosen
+    chapter's heading under them."""
+    opened = Reader(browser, shipped_build / "compendium.html", width=390)
+    page = opened.page
+    page.click(".sidebar-toggle")
+    assert page.get_attribute(".sidebar-toggle", "aria-expanded") == "true"
+    link = page.locator('.sidebar .toc a[href^="#chapter-"]').nth(1)
+    target = link.get_attribute("href")
+    link.click()
+    page.wait_for_timeout(500)
+    state = page.evaluate("""(target) => ({
+        open: document.querySelector('.sidebar').classList.contains('open'),
+        sidebar: document.querySelector('.sidebar').getBoundingClientRect().bottom,
+        heading: document.querySelector(target).getBoundingClientRect().top,
+        height: innerHeight})""", target)
+    assert not state["open"]
+    assert page.get_attribute(".sidebar-toggle", "aria-expanded") == "false"
+    assert state["sidebar"] <= state["heading"] < state["height"], state
+    assert opened.errors == []
+    opened.close()
