@@ -228,6 +228,10 @@ def _build(args: argparse.Namespace) -> int:
     """Build the compendium and print a summary."""
     _, stats = run(_request(args), BUILD_STAGES, Progress())
     print(_summary(stats))
+    for path in stats.stale:
+        print(f"note: {path} is an earlier build's, perhaps of other sources (--format "
+              f"{args.format} does not make it); `build.py build` makes every output",
+              file=sys.stderr)
     return 0
 
 

@@ -306,3 +306,6 @@ class BuildStats:
     """Wall-clock time of the build."""
     outputs: tuple[Path, ...] = field(default=())
     """Files written."""
+    stale: tuple[Path, ...] = field(default=())
+    """Outputs this build did not make, kept from an earlier one (an HTML build keeps the
+    PDF it did not rebuild): named, so nobody takes them for this one's."""

@@ -135,6 +135,8 @@ class Build:
     """Pages of the PDF (0 when none was made)."""
     written: tuple[Path, ...] = ()
     """Files written."""
+    stale: tuple[Path, ...] = ()
+    """Outputs kept from an earlier build (see BuildStats.stale)."""
     warnings: tuple[str, ...] = ()
     """Warnings logged so far (a publication build refuses to write with any)."""
 
@@ -432,10 +434,13 @@ def refuse_warnings(build: Build) -> Build:
 
 def write(build: Build) -> Build:
     """Write every output atomically, then remove chapter files the build no longer makes."""
-    written = write_outputs(build.request.out, build.outputs)
-    remove_stale(build.request.out / CHAPTERS_DIR,
+    out = build.request.out
+    written = write_outputs(out, build.outputs)
+    remove_stale(out / CHAPTERS_DIR,
                  {Path(n).name for n in build.outputs if n.startswith(CHAPTERS_DIR + "/")})
-    return replace(build, written=written)
+    kept = tuple(out / name for name in (HTML_NAME, PDF_NAME, "compendium.docx")
+                 if name not in build.outputs and (out / name).exists())
+    return replace(build, written=written, stale=kept)
 
 
 def write_pdf(build: Build) -> Build:
@@ -518,7 +523,7 @@ def run(request: BuildRequest, stages: tuple[tuple[str, Stage], ...] = BUILD_STA
         build = replace(build, warnings=tuple(warnings))
     stats = BuildStats(records=len(build.sources.records), chapters=len(build.sources.chapters),
                        pages=build.pages, seconds=time.perf_counter() - started,
-                       outputs=build.written)
+                       outputs=build.written, stale=build.stale)
     return build, stats
 
 

@@ -428,6 +428,29 @@ def test_since_a_commit_older_than_the_sources_marks_every_record_added(
     assert 'id="later"' in html and "change-added" in html
 
 
+@pytest.mark.slow
+def test_since_a_commit_whose_record_check_refused_compares_the_rest(
+        project: Path, make_record: RecordFactory) -> None:
+    """An earlier state cannot be fixed: a record it held that `check` refuses (a misspelt
+    kind) stopped every build compared with it."""
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@x", *args],
+                       cwd=project, check=True, capture_output=True)
+
+    broken = make_record(id="broken")
+    make_record(id="kept")
+    broken.write_text(broken.read_text(encoding="utf-8").replace("kind: activity",
+                                                                 "kind: activty"))
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "a record with a typo")
+    broken.write_text(broken.read_text(encoding="utf-8").replace("activty", "activity"))
+    assert run_cli(project, "build", "--format", "html", "--since", "HEAD") == 0
+    html = (project / "out" / "compendium.html").read_text(encoding="utf-8")
+    assert re.search(r'<article class="[^"]*change-added[^"]*" id="broken"', html), html[:300]
+    assert not re.search(r'<article class="[^"]*change-[^"]*" id="kept"', html)
+
+
 def _symlink(name: str, target: str) -> Callable[[Path], None]:
     """Return a change making ``name`` (in the project) a symbolic link to ``target``."""
     return lambda project: (project / name).symlink_to(target)
@@ -676,3 +699,42 @@ def test_an_image_a_renderers_message_quotes_is_named_by_its_file_and_record(
                             request=SimpleNamespace(project=project))
     said = _images_named(build, f"Failed to render SVG image {url}")  # type: ignore[arg-type]
     assert said == "Failed to render SVG image images/map.svg (shown by mapped)"
+
+
+@pytest.mark.parametrize(("field", "value"), [("entities", "front"), ("glossary", "front"),
+                                              ("entities", '""')])
+def test_a_config_naming_a_folder_for_a_file_names_its_line(
+        project: Path, capsys: pytest.CaptureFixture[str], field: str, value: str) -> None:
+    config = project / "compendium.yml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith(f"{field}:"))
+    lines[line - 1] = f"{field}: {value}"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run_cli(project, "check") == 1
+    err = capsys.readouterr().err
+    shown = value.strip('"')
+    assert f"compendium.yml:{line}: {field}: {field}: `{shown}` is not a file; expected a " \
+        "YAML file" in err, err
+
+
+def test_a_glossary_key_yaml_reads_as_another_type_is_told_at_its_line(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    glossary = project / "glossary.yml"
+    glossary.write_text(glossary.read_text(encoding="utf-8") + "true: yes\n", encoding="utf-8")
+    lines = len(glossary.read_text(encoding="utf-8").splitlines())
+    assert run_cli(project, "check") == 1
+    assert f"glossary.yml:{lines}: True: True:" in capsys.readouterr().err
+
+
+def test_a_build_of_one_format_names_the_outputs_it_kept_from_before(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    """An HTML build kept the PDF of the sources before next to a manifest of the new ones,
+    saying nothing."""
+    make_record(id="first")
+    assert run_cli(project, "build", "--format", "pdf") == 0
+    assert "is an earlier build's" not in capsys.readouterr().err  # nothing made before
+    make_record(id="second")
+    assert run_cli(project, "build", "--format", "html") == 0
+    err = capsys.readouterr().err
+    assert f"note: {Path('out') / 'compendium.pdf'} is an earlier build's" in err, err
+    assert "compendium.html is an earlier" not in err

@@ -642,3 +642,21 @@ def test_a_yaml_merge_key_is_a_problem(project: Path, make_record: RecordFactory
     found = problems_of(project, capsys)
     assert len(found) == 1 and "a YAML merge key (`<<:`) is not allowed" in found[0], found
     assert found[0].startswith("sources/merged.md:"), found
+
+
+@pytest.mark.parametrize(("size", "told"), [((13_000, 13_000), "13,000 × 13,000 pixels"),
+                                            ((20_000, 20_000), "over ")])
+def test_an_image_of_too_many_pixels_is_a_problem_without_a_library_warning(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        size: tuple[int, int], told: str) -> None:
+    """A 194 KB PNG of one colour decodes to 676 MB: `check` and `build` printed Pillow's
+    warning, with its file path, three times, and went on."""
+    from PIL import Image
+
+    (project / "images").mkdir()
+    Image.new("L", size).save(project / "images" / "big.png", optimize=True)
+    make_record(id="pictured", body="![A big picture](images/big.png)")
+    found = problems_of(project, capsys)
+    assert len(found) == 1 and found[0].startswith(
+        f"sources/pictured.md:9: pictured: body: image `images/big.png` is {told}"), found
+    assert "Warning" not in capsys.readouterr().err

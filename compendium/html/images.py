@@ -108,10 +108,52 @@ def _image_problem(image: ImageRef, project: Path) -> str:
         return (f"image `{image.src}` refers to `{outside[:80]}`; expected an SVG that draws "
                 "everything itself (no DOCTYPE, script, or link to another file or address: "
                 "the outputs read nothing from outside the project)")
+    if size := _too_many_pixels(path):
+        return (f"image `{image.src}` is {size}; expected at most {MAX_IMAGE_PIXELS:,} pixels "
+                "(5,000 × 5,000: more than a page needs at 300 dots an inch)")
     if not is_readable_image(path):
         return (f"image `{image.src}` cannot be read as {MEDIA_TYPES[path.suffix.lower()]}; "
                 "expected a whole image file of the type its name says")
     return ""
+
+
+MAX_IMAGE_PIXELS = 25_000_000
+"""Pixels of the largest image: a full A4 page at 300 dots an inch is 8.7 million. A small
+file may decode to far more (13,000 × 13,000 pixels of one colour are 194 KB and 676 MB
+decoded), which the check and each PDF worker would hold in memory."""
+
+
+def _too_many_pixels(path: Path) -> str:
+    """Return a raster image's size when it has over MAX_IMAGE_PIXELS (read from its header,
+    nothing decoded), else an empty string (an SVG, a file that is no image: told after)."""
+    if path.suffix.lower() == ".svg":
+        return ""
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():  # Pillow warns of a large image: told here instead
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as picture:
+                width, height = picture.size
+    except Image.DecompressionBombError:
+        return f"over {2 * (Image.MAX_IMAGE_PIXELS or 0):,} pixels"
+    except (OSError, ValueError, SyntaxError):
+        return ""
+    return f"{width:,} × {height:,} pixels" if width * height > MAX_IMAGE_PIXELS else ""
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():  # Pillow warns of a large image: told here instead
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as picture:
+                width, height = picture.size
+                return int(width), int(height)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
 
 
 def _svg_reference(path: Path) -> str:

@@ -208,6 +208,13 @@ def load_edition(path: Path, project: Path | None = None) -> Edition:
                     and _in_project(path, str(values[key]), root) is None)
     if outside:  # nothing read from them: the config may name any file of the machine
         raise InvalidInput(doc.problems + outside)
+    not_files = tuple(Problem(str(path), doc.value.line_of(key), key, key,
+                              f"`{values[key]}` is not a file; expected a YAML file, relative "
+                              f"to {path.name}")
+                      for key in ("entities", "glossary") if isinstance(values.get(key), str)
+                      and (not values[key].strip() or (path.parent / values[key]).is_dir()))
+    if not_files:  # a folder named here was told as "front: not a regular file"
+        raise InvalidInput(doc.problems + not_files)
     entities = _load_entities(registry)
     glossary = _load_glossary(path.parent / str(values["glossary"])) \
         if isinstance(values.get("glossary"), str) else Checked(())

@@ -122,11 +122,13 @@ def _records(ref: str, texts: Mapping[str, str],
     were validated against: ``edition``, knowing besides the chapters and entities those
     records name that it has since dropped (a chapter removed from the config is a change
     to list, not an error in the old records)."""
-    # A file that was no record then (notes, a broken file) has nothing to compare: left out.
+    # A file that was no record then (notes, a broken file, a record `check` refused) has
+    # nothing to compare: left out (its record, if valid now, reads as added). An earlier
+    # state cannot be fixed: refusing it stopped every build compared with it.
     files = gather(parse_record(Path(f"{ref}:{name}"), text)
                    for name, text in sorted(texts.items())).value
     then = _knowing_what_they_name(files, edition)
-    return validate_records(files, then).or_raise(), then
+    return validate_records(files, then).value, then
 
 
 def _knowing_what_they_name(files: Sequence[RecordFile], edition: Edition) -> Edition:

@@ -100,9 +100,23 @@ def _mapping(node: yaml.Node, place: _Place) -> Checked[YamlMapping | None]:
     values = refused(*unsafe) if unsafe else _construct(node, place)
     if values.value is None:
         return refused(*values.problems)
-    key_lines = {str(k.value): place.first_line + k.start_mark.line for k, _ in node.value}
+    key_lines = {_key_text(k): place.first_line + k.start_mark.line for k, _ in node.value}
     node_lines = dict(_node_lines(node, (), place.first_line))
     return Checked(YamlMapping(values.value, key_lines, node_lines))
+
+
+def _key_text(key: yaml.Node) -> str:
+    """Return a key as the values' mapping spells it (``true:`` is ``True``, ``1.0:`` is
+    ``1.0``), so that its line is found by that spelling."""
+    if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:str":
+        return str(key.value)
+    loader = _Loader("")
+    try:
+        return str(loader.construct_object(key))
+    except yaml.YAMLError:
+        return str(key.value)
+    finally:
+        loader.dispose()
 
 
 def _is_tab_at(text: str, line: int, column: int) -> bool:
@@ -118,7 +132,7 @@ def _node_lines(node: yaml.Node, path: tuple[str | int, ...],
     found: list[tuple[tuple[str | int, ...], int]] = []
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            child = (*path, str(key.value))
+            child = (*path, _key_text(key))
             found.append((child, first_line + key.start_mark.line))
             found.extend(_node_lines(value, child, first_line))
     elif isinstance(node, yaml.SequenceNode):
