@@ -92,7 +92,7 @@ def test_toc_page_numbers_are_the_pages_where_chapters_start(shipped_build: Path
     labels = page_labels(pdf)
     starts = dict(outline_chapters(pdf))
     for number, title in enumerate(DEFAULT_CHAPTERS, start=1):
-        entry = re.search(rf"{number}\. {re.escape(title)}\s*\.*\s*(\d+)", toc_page)
+        entry = re.search(rf"{number}\. {re.escape(title)}[\s.]*?(\d+)", toc_page)
         assert entry, f"chapter {title} missing from the contents"
         index = labels.index(entry[1])  # the page whose label is the printed number
         assert index + 1 == starts[f"{number}. {title}"]
@@ -102,7 +102,7 @@ def test_toc_page_numbers_are_the_pages_where_chapters_start(shipped_build: Path
     # The front matter is numbered i, ii, …; the first chapter opens page 1.
     assert labels[:3] == ["i", "ii", "iii"]
     assert labels[starts[f"1. {DEFAULT_CHAPTERS[0]}"] - 1] == "1"
-    front = re.search(r"Acronyms\s*\.*\s*([ivx]+)", toc_page)
+    front = re.search(r"Acronyms[\s.]*?([ivx]+)", toc_page)
     assert front and "Acronyms" in pages[labels.index(front[1])]
 
 

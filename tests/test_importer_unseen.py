@@ -352,3 +352,29 @@ def test_a_listings_entry_naming_no_entity_is_flagged_not_silently_given_one(
     assert len(flagged) == 1 and f"the import gave it {acronym}" in flagged[0]
     named = [t for t in records.values() if "In 2014" in t]
     assert len(named) == 1 and "review:" not in named[0]
+
+
+@pytest.mark.parametrize("dropped", ["Background", "Resources", "Areas of Focus"])
+@pytest.mark.parametrize("names", [("a.txt", "b.txt"), ("b.txt", "a.txt")])
+def test_a_profile_shown_without_a_label_keeps_the_sections_another_page_labels(
+        tmp_path: Path, dropped: str, names: tuple[str, str]) -> None:
+    """The site shows one profile in several layouts, some without a label: its text falls
+    under the label above it. Whichever page's name came first placed it: UNESCO's
+    background went under its policy framework."""
+    sections = {"Policy Framework": text(0), "Background": text(1),
+                "Resources": "A Focus on Women and Children, UNESCO 2005",
+                "Areas of Focus": text(2)}
+    labelled = "UNESCO\nUnited Nations Educational, Scientific and Cultural Organization\n" + \
+        "".join(f"{label}\n{body}\n" for label, body in sections.items())
+    unlabelled = "UNESCO\nUnited Nations Educational, Scientific and Cultural Organization\n" + \
+        "".join(("" if label == dropped else f"{label}\n") + f"{body}\n"
+                for label, body in sections.items())
+    records = records_of(imported(tmp_path, {names[0]: unlabelled, names[1]: labelled}))
+    profile = records["unesco/unesco-profile.md"]
+    body = profile.split("\n---\n", 1)[1]
+    for label, text_ in sections.items():
+        heading = "## " + label.capitalize()
+        assert heading in body, profile
+        section = body.split(heading, 1)[1].split("\n## ", 1)[0]
+        assert text_ in section, (label, profile)
+        assert body.count(text_) == 1

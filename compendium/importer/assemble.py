@@ -83,7 +83,8 @@ class Assembly:
 
 def assemble(pages: Sequence[tuple[RawPage, Layout]], names: Names) -> Assembly:
     """Turn the pages' layouts into record drafts, the same whatever order the pages come
-    in: pages are taken by name, and every page's profiles before any page's entries.
+    in: pages are taken by name, and every page's profiles before any page's entries (the
+    profile blocks with the most labelled sections first).
 
     A paragraph found twice belongs where it was first kept. A profile's labelled sections
     say more about a paragraph than an entry does (the profile's text also stands, without
@@ -91,9 +92,14 @@ def assemble(pages: Sequence[tuple[RawPage, Layout]], names: Names) -> Assembly:
     came first. A draft left with no paragraph of its own is dropped, not written empty."""
     work = Assembly()
     ordered = sorted(pages, key=lambda read: read[0].name)
-    for page, layout in ordered:
-        for block in layout.profiles:
-            _add_profile(work, page.name, block, layout, names)
+    # The most labelled block first: a page that shows a profile without some labels (the
+    # site's agency pages drop Background's) puts their text under the label above it, and
+    # the first page to place a paragraph keeps it (stable: by name among equals).
+    blocks = sorted(((page, block, layout) for page, layout in ordered
+                     for block in layout.profiles),
+                    key=lambda found: -sum(1 for paras in found[1].fields.values() if paras))
+    for page, block, layout in blocks:
+        _add_profile(work, page.name, block, layout, names)
     for page, layout in ordered:
         previous = names.lookup(layout.page_entity) if layout.page_entity else None
         for stream in layout.streams:
