@@ -263,7 +263,9 @@ class Problem:
         place = "" if self.path == "-" else (
             f"{self.path}:{self.line}" if self.line > 0 else self.path)
         known = [part for part in (place, self.record_id, self.field) if part and part != "-"]
-        return ": ".join([*known, self.message])
+        # One line each, whatever a value quoted holds (a line break, an escape sequence).
+        return "".join(c if c.isprintable() else ascii(c)[1:-1]
+                       for c in ": ".join([*known, self.message]))
 
 
 @dataclass(frozen=True, slots=True)

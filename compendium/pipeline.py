@@ -529,9 +529,12 @@ def run(request: BuildRequest, stages: tuple[tuple[str, Stage], ...] = BUILD_STA
 
 def run_check(request: BuildRequest) -> tuple[Sources, tuple[str, ...]]:
     """Check the sources (``build.py check``); return them and the warnings met."""
+    from compendium.records.comments import ledger_path, read_ledger
+
     with captured_warnings("compendium") as warnings:
         sources = check(request, Steps(len(CHECK_STEPS)))
         _check_page(request, sources)
+        read_ledger(ledger_path(request.sources))  # the build reads it: told here first
     return sources, tuple(warnings)
 
 

@@ -16,7 +16,7 @@ from compendium.output import write_outputs
 from compendium.pipeline import HTML_NAME, BuildRequest, run, stages_until
 from compendium.records.history import MANIFEST_NAME, ROUNDS_FOLDER
 
-ROUND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+ROUND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 def keep_round(request: BuildRequest, name: str, replace_kept: bool = False) -> Path:

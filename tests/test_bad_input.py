@@ -738,3 +738,23 @@ def test_a_build_of_one_format_names_the_outputs_it_kept_from_before(
     err = capsys.readouterr().err
     assert f"note: {Path('out') / 'compendium.pdf'} is an earlier build's" in err, err
     assert "compendium.html is an earlier" not in err
+
+
+@pytest.mark.parametrize("chapters", [[1], [{"slug": "x"}], "chapters"])
+def test_a_manifest_whose_chapters_are_not_chapters_is_a_clear_error(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path, chapters: object) -> None:
+    """--since a manifest whose edition.chapters held a number raised TypeError."""
+    import json
+
+    make_record(id="one")
+    assert run_cli(project, "build", "--format", "html") == 0
+    manifest = json.loads((project / "out" / "compendium.manifest.json").read_text())
+    manifest["edition"]["chapters"] = chapters
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(manifest), encoding="utf-8")
+    capsys.readouterr()
+    assert run_cli(project, "build", "--format", "html", "--since", str(bad)) == 1
+    err = capsys.readouterr().err
+    assert f"--since {bad}: not a compendium manifest (edition.chapters" in err, err
+    assert "Traceback" not in err

@@ -31,6 +31,7 @@ from compendium.records.comments import (
     with_comments_shown,
     write_ledger,
 )
+from tests.conftest import ROOT, copy_project, run_cli
 
 VOCABULARY = ("women girls violence court police shelter survey law health school training "
               "justice data report network media village city region nation victim service "
@@ -207,3 +208,28 @@ def test_a_comments_file_nested_past_the_stack_is_refused_not_a_traceback(
         "Export comments gives")
     with pytest.raises(CompendiumError, match="nested too deep"):
         read_ledger(deep)
+
+
+@pytest.mark.parametrize("field", ["text", "author", "record", "quote"])
+def test_a_lone_surrogate_in_a_comments_file_is_a_problem_not_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], field: str) -> None:
+    """JSON reads ``\\ud800``, which no UTF-8 holds: writing the ledger raised
+    UnicodeEncodeError; in a ledger, `check` said ok and `build` raised."""
+    project = copy_project(tmp_path / "project", ROOT / "sources")
+    entry = {"id": "a1", "record": "iom-profile", "anchor": "iom-profile",
+             "quote": {"exact": ""}, "text": "A comment.", "author": "x"}
+    if field == "quote":
+        entry["quote"] = {"exact": "bad \\ud800"}
+    else:
+        entry[field] = f"bad \\ud800 {entry[field]}"
+    raw = json.dumps({"format": "compendium-comments/1", "comments": [entry]})
+    export = tmp_path / "export.json"
+    export.write_text(raw.replace("\\\\ud800", "\\ud800"), encoding="utf-8")
+    assert run_cli(project, "comments", str(export)) == 1
+    err = capsys.readouterr().err
+    assert "character U+D800 is not text" in err and "Traceback" not in err
+    ledger = project / "sources" / "comments.json"
+    ledger.write_text(raw.replace("compendium-comments/1", "compendium-comments-ledger/1")
+                      .replace("\\\\ud800", "\\ud800"), encoding="utf-8")
+    assert run_cli(project, "check") == 1
+    assert "not a comments ledger" in capsys.readouterr().err

@@ -257,3 +257,34 @@ def test_a_chart_fits_a_phone_screen(shipped_build: Path, browser: Any) -> None:
     assert widths
     for width, height, screen in widths:
         assert 0 < width <= screen and height > 0
+
+
+@pytest.mark.parametrize(("where", "written"), [
+    ("front file", "RLO &#x202E; reversed text"), ("config", '"Inventory \\u202E reversed"'),
+    ("glossary", '"Evil \\u202E gnirts"'), ("entities", '"Org \\u0007 bell"'),
+    ("front file", "A tag\U000E0041 hidden")])
+def test_an_override_or_control_outside_the_records_is_a_problem(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        where: str, written: str) -> None:
+    """The records' character rules held in the records alone: an override in the
+    methodology, the config's subtitle or the glossary reached the HTML."""
+    make_record()
+    if where == "front file":
+        path = project / "front" / "methodology.md"
+        path.write_text(path.read_text(encoding="utf-8") + f"\n{written}\n", encoding="utf-8")
+    elif where == "config":
+        path = project / "compendium.yml"
+        path.write_text(re.sub(r"(?m)^subtitle: .*$", lambda _: f"subtitle: {written}",
+                               path.read_text(encoding="utf-8")), encoding="utf-8")
+    elif where == "glossary":
+        path = project / "glossary.yml"
+        path.write_text(path.read_text(encoding="utf-8") + f"ZZQ: {written}\n",
+                        encoding="utf-8")
+    else:
+        path = project / "entities.yml"
+        path.write_text(path.read_text(encoding="utf-8") + f"ZZQ:\n  name: {written}\n",
+                        encoding="utf-8")
+    assert run_cli(project, "check") == 1
+    err = capsys.readouterr().err
+    assert f"{path.name}:" in err and ("a direction override" in err or "a control character"
+                                       in err or "an invisible character" in err), err

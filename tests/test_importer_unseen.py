@@ -5,6 +5,7 @@ cases made from the registry or from generated text, not on one page."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -378,3 +379,30 @@ def test_a_profile_shown_without_a_label_keeps_the_sections_another_page_labels(
         section = body.split(heading, 1)[1].split("\n## ", 1)[0]
         assert text_ in section, (label, profile)
         assert body.count(text_) == 1
+
+
+TRICKY_TEXTS = ["Reviewed the __dunder__ forms and snake_case_names in 2014.",
+                "Signed: " + "_" * 44 + " (name), in the presence of the counsellor.",
+                "See <https://example.org/report> for the report of the mission.",
+                "A *star*, [brackets], `ticks`, x__y and a_b_c stay as they were written."]
+
+
+@pytest.mark.parametrize("written", TRICKY_TEXTS)
+def test_a_paragraph_reads_in_its_record_as_the_page_wrote_it(
+        tmp_path: Path, written: str) -> None:
+    """`__dunder__` came out as an emphasized "dunder" with two underscores lost; a fill-in
+    blank of 44 underscores stopped the whole import; `<https://…>` printed a backslash in
+    its address."""
+    import html
+
+    from compendium.html.text import make_markdown, render_body
+    from compendium.records.limits import text_problem
+
+    page = f"Mar 2014 - Mar 2016 | IOM\nIn Geneva, IOM worked with partners. {written}\n"
+    records = records_of(imported(tmp_path, {"page.txt": page}))
+    (record,) = records.values()
+    body = record.split("\n---\n", 1)[1]
+    assert text_problem(body) is None  # `check` takes it
+    rendered = render_body(make_markdown(), body, "r", 3)
+    shown = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    assert " ".join(written.split()) in " ".join(shown.split()), rendered

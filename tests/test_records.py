@@ -607,6 +607,34 @@ def test_a_wide_table_and_a_tall_image_stay_on_the_page(
     assert drawn_mm <= 115.5, drawn_mm
 
 
+LONG_TOKENS = {"digits": "1234567890" * 10, "capitals": "ABCDEFGHIJ" * 15,
+               "address": "https://example.org/" + "a" * 103, "range": "1" * 40 + "-" + "2" * 40}
+
+
+@pytest.mark.slow
+def test_a_word_longer_than_the_line_breaks_and_loses_nothing(
+        project: Path, make_record: RecordFactory, browser: Any) -> None:
+    """A token of 100 digits kept 83 in the PDF (the rest ran off the page, a --publication
+    build passed) and made the draft scroll sideways; capitals and ranges were kept whole as
+    acronyms and number ranges."""
+    tokens = " and ".join(LONG_TOKENS.values())
+    make_record(id="long", title=f"A title with {LONG_TOKENS['digits']} in it",
+                body=f"Sequence {tokens} ends.\n\n- item {LONG_TOKENS['capitals']} x")
+    assert run_cli(project, "build") == 0
+    pdf = project / "out" / "compendium.pdf"
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    right = [float(x) for x in re.findall(r'xMax="([\d.]+)"', bbox)]
+    assert right and max(right) <= 595.3 - 60  # inside the narrower margin (24 mm)
+    text = "".join(re.findall(r">([^<]*)</word>", bbox)).replace("-", "")  # hyphenated
+    for name, token in LONG_TOKENS.items():
+        assert token.replace("-", "") in text, name
+    page = browser.new_page(viewport={"width": 400, "height": 900})
+    page.goto((project / "out" / "compendium.html").as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    page.close()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("width", [400, 1280])
 def test_a_wide_table_never_makes_the_draft_scroll_sideways(
@@ -660,3 +688,26 @@ def test_an_image_of_too_many_pixels_is_a_problem_without_a_library_warning(
     assert len(found) == 1 and found[0].startswith(
         f"sources/pictured.md:9: pictured: body: image `images/big.png` is {told}"), found
     assert "Warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("field", "value"), [("id", "trailing-line\n"), ("lang", "fr\n")])
+def test_a_value_with_a_line_break_at_its_end_is_refused(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        field: str, value: str) -> None:
+    """`$` matches before a last line break: `id: "zz-a\\n"` passed check, then made an
+    anchor no link could reach and a manifest key with a line break."""
+    make_record(**({"id": value} if field == "id" else {"id": "some-record", field: value}))
+    found = problems_of(project, capsys)
+    assert len(found) == 1 and f": {field}: " in found[0], found
+
+
+def test_new_entity_that_cannot_write_its_profile_leaves_the_registry_as_it_was(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file where the entity's folder goes: the error was shown, but the entity stayed
+    in entities.yml, and a second try said it was already one."""
+    registry = (project / "entities.yml").read_bytes()
+    (project / "sources").mkdir(exist_ok=True)
+    (project / "sources" / "xyz").write_text("in the way\n", encoding="utf-8")
+    assert run_cli(project, "new", "entity", "XYZ", "--name", "Xyz Organization") == 1
+    assert (project / "entities.yml").read_bytes() == registry
+    assert "Traceback" not in capsys.readouterr().err

@@ -29,7 +29,7 @@ IMAGES_FOLDER = "images"
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp", ".svg": "image/svg+xml"}
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
-SOURCE = re.compile(r"^images/[A-Za-z0-9][A-Za-z0-9._-]*$")
+SOURCE = re.compile(r"^images/[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 """A file directly in images/: no folder above it, no address, no `..`."""
 
 

@@ -33,6 +33,10 @@ TOKEN = re.compile(
 WORD = re.compile(r"\w+")
 TRAILING = ".,;:!?)]}’'\""
 """Punctuation that ends a sentence rather than an address."""
+MAX_UNBROKEN = 24
+"""Characters of the longest acronym, number range or piece of an address kept from
+breaking: a longer one is no acronym, and a token of 100 digits kept whole ran off the page
+(the PDF lost what passed its edge) and made the draft scroll sideways."""
 UNBROKEN_ELEMENTS = frozenset({"a", "code", "pre", "abbr"})
 """Elements whose text is already kept whole (or is code): not marked again inside."""
 
@@ -139,13 +143,13 @@ def _wrap(token: re.Match[str], text: str,
     if kind in ("url", "email"):
         end = start + len(token.group().rstrip(TRAILING))
         return start, end, f'<span class="url">{break_address(text[start:end])}</span>'
-    if kind == "range":
+    if kind == "range" and end - start <= MAX_UNBROKEN:
         return start, end, f'<span class="nobreak">{text[start:end]}</span>'
     name = _name_at(text, start, index)
     if name:
         return start, start + len(name), f'<span class="name">{name}</span>'
     word = token.group()
-    if is_acronym(word):
+    if is_acronym(word) and len(word) <= MAX_UNBROKEN:
         return start, end, f"<abbr>{word}</abbr>"
     return start, end, word
 
@@ -167,7 +171,8 @@ def break_address(text: str) -> str:
     """Return an address cut after each "/" and "." into pieces that do not break inside,
     with a break opportunity (no hyphen) between them."""
     pieces = URL_PIECE.findall(text)
-    return "<wbr>".join(f'<span class="nowrap">{p}</span>' for p in pieces)
+    return "<wbr>".join(f'<span class="nowrap">{p}</span>' if len(p) <= MAX_UNBROKEN else p
+                        for p in pieces)
 
 
 def registry_names(entity_names: Iterable[str], countries: Iterable[str]) -> NameIndex:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compendium.errors import ImportFailure
+from compendium.records.limits import BIDI_OVERRIDES, CONTROLS
 from compendium.records.sources import NotText, read_utf8
-from compendium.records.validate import BIDI_OVERRIDES, CONTROLS
 
 MAX_PAGE_BYTES = 100 * 1024 * 1024
 """A listing of 20,000 long entries is about 30 MB; past this it is not a scraped page."""

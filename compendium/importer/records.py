@@ -16,7 +16,7 @@ _STOPWORDS_TEXT = """
     in on of to a an as at by or is it be all new continued continues
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
-URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>]+[^\s<>.,;:!?)\]'\"’”]")
+URL = re.compile(r"(?<![(])\bhttps?://[^\s<>]+[^\s<>.,;:!?)\]'\"’”]")
 # Characters that would turn record text into Markdown syntax it never meant.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>])")
 ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
@@ -176,7 +176,9 @@ def escape(text: str) -> str:
 
 
 def _escape_plain(text: str) -> str:
-    """Backslash-escape Markdown's inline syntax characters and word-edge underscores."""
+    """Backslash-escape Markdown's inline syntax characters and every underscore but those
+    between two letters or digits ("snake_case" emphasizes nothing; in "__dunder__" the
+    inner ones did, once the outer were escaped)."""
     text = MARKDOWN_SPECIAL.sub(r"\\\1", text)
     text = ENTITY_LIKE.sub(r"\\&", text)
-    return re.sub(r"(?<!\w)_|_(?!\w)", r"\\_", text)
+    return re.sub(r"(?<![^\W_])_|_(?![^\W_])", r"\\_", text)

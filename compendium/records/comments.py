@@ -23,6 +23,7 @@ from compendium.checked import Checked, gather, refused
 from compendium.errors import CompendiumError
 from compendium.model import Problem
 from compendium.output import write_atomically
+from compendium.records.limits import BIDI_OVERRIDES, CONTROLS
 from compendium.records.sources import NotText, read_utf8
 
 LEDGER_NAME = "comments.json"
@@ -36,7 +37,7 @@ MATCH_THRESHOLD = 0.6
 BLOCK = re.compile(r'<(p|li|ul|ol|h[2-6]|blockquote|pre|table)\b[^>]*\bid="([^"]+)"[^>]*>')
 TAG = re.compile(r"<[^>]+>")
 DELETED = re.compile(r"<del>.*?</del>", re.S)
-COMMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+COMMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 """What a comment's id may be: it becomes part of an HTML id in the draft."""
 LONGEST = 20_000
 """Characters a comment (or its quote) may have; a file sent back is untrusted input."""
@@ -182,9 +183,26 @@ def _get(entry: object, key: str) -> object:
     return entry.get(key, "-") if isinstance(entry, dict) else "-"
 
 
+def _text(value: object, name: str) -> str:
+    """Return a field of a comment as text; raise ValueError for a lone surrogate (JSON's
+    ``\\ud800``: no UTF-8 holds it, and the ledger could not be written), a control or a
+    direction override (the draft shows comments beside the text they reverse)."""
+    text = str(value)
+    for char in text:
+        if 0xD800 <= ord(char) <= 0xDFFF or CONTROLS.match(char) or BIDI_OVERRIDES.match(char):
+            raise ValueError(f"{name}: character U+{ord(char):04X} is not text")
+    return text
+
+
 def _comment(entry: Mapping[str, Any], status: str) -> Comment:
     """Return a comment read from a ledger's or an export's JSON."""
     quote = entry.get("quote") or {}
+    if not isinstance(quote, dict):
+        raise ValueError("quote: expected {exact, prefix, suffix}")
+    for name in ("id", "record", "anchor", "text", "author", "created", "draft"):
+        _text(entry.get(name, ""), name)
+    for name in ("exact", "prefix", "suffix"):
+        _text(quote.get(name, ""), f"quote.{name}")
     text = str(entry["text"])
     if not COMMENT_ID.match(str(entry["id"])):
         raise ValueError(f"id `{str(entry['id'])[:40]}` is not letters, digits, - or _")

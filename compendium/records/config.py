@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import html
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -13,12 +14,12 @@ from typing import Any
 from compendium.checked import Checked, gather, refused
 from compendium.errors import InvalidInput
 from compendium.model import Entity, Problem
-from compendium.records.limits import text_problem
+from compendium.records.limits import character_problem, text_problem
 from compendium.records.sources import read_text
 from compendium.records.spelling import did_you_mean
 from compendium.records.yamldoc import YamlMapping, load_mapping
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 PAPER_SIZES = ("A4", "letter")
 
 
@@ -298,7 +299,7 @@ def _build_edition(path: Path, doc: Checked[YamlMapping], entities: tuple[Entity
     problems = (chapters.problems + paper.problems + _review_url_problems(path, config)
                 + _language_problems(path, config)
                 + labels.problems + imprint.problems + texts.problems
-                + _markdown_problems(path, config))
+                + _markdown_problems(path, config) + character_problems(path, config))
     if doc.problems or problems:
         return refused(*problems)
     front = dict(texts.value)
@@ -404,7 +405,34 @@ def _front_text(path: Path, doc: YamlMapping, name: str, file: object,
     too_much = text_problem(text.value)  # printed like the introduction: the same bounds
     if too_much is not None:
         return refused(Problem(str(path.parent / file), too_much[0] + 1, "-", "-", too_much[1]))
+    for number, written in enumerate(text.value.split("\n"), start=1):
+        if strange := character_problem(written + html.unescape(written)):
+            return refused(Problem(str(path.parent / file), number, "-", "-", strange))
     return Checked((name, text.value))
+
+
+def character_problems(path: Path, doc: YamlMapping) -> tuple[Problem, ...]:
+    """Return a problem for each key or text of a YAML file holding a character no text may
+    (limits.character_problem: an override written as an escape reversed the HTML's
+    subtitle), at its line."""
+    found = []
+    for where, text in _texts(doc.values, ()):
+        if strange := character_problem(text + html.unescape(text)):
+            found.append(Problem(str(path), doc.line_of(*where), "-",
+                                 ".".join(map(str, where)), strange))
+    return tuple(found)
+
+
+def _texts(value: object, where: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Return (path of keys, text) of every key and text below ``value``."""
+    if isinstance(value, str):
+        return [(where, value)]
+    if isinstance(value, dict):
+        return [found for key, item in value.items()
+                for found in [((*where, str(key)), str(key)), *_texts(item, (*where, str(key)))]]
+    if isinstance(value, list):
+        return [found for n, item in enumerate(value) for found in _texts(item, (*where, n))]
+    return []
 
 
 def _in_project(config: Path, file: str, root: Path) -> Path | None:
@@ -545,6 +573,7 @@ def _load_glossary(path: Path) -> Checked[tuple[tuple[str, str], ...]]:
     odd = tuple(Problem(str(path), doc.line_of(acronym), acronym, acronym,
                         f"{_describe(name)}; expected the full name as text")
                 for acronym, name in doc.values.items() if not isinstance(name, str))
+    odd += character_problems(path, doc)
     entries = sorted((acronym, name) for acronym, name in doc.values.items()
                      if isinstance(name, str))
     return Checked(tuple(entries), raw.problems + odd)
@@ -568,7 +597,7 @@ def _load_entities(path: Path) -> Checked[tuple[Entity, ...]]:
     """Read the entity registry: acronyms mapped to a name and the other names pages use
     (aliases, former names, French and Spanish names), each name owned by one entity."""
     raw = _load_yaml_file(path, "entity registry")
-    problems = list(raw.problems)
+    problems = list(raw.problems) + list(character_problems(path, raw.value))
     entities = []
     owners: dict[str, str] = {}
     for acronym, value in raw.value.values.items():

@@ -190,9 +190,26 @@ def _manifest(path: Path) -> dict[str, object]:
         document = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(document, dict) or document.get("format") != MANIFEST_FORMAT:
             raise ValueError(f"format {document.get('format')!r}")
+        _check_edition(document.get("edition"))
         return document
     except (ValueError, AttributeError, UnicodeDecodeError, RecursionError, OSError) as exc:
         raise _not_a_manifest(path, exc) from None
+
+
+def _check_edition(edition: object) -> None:
+    """Raise ValueError unless a manifest's edition is absent or its chapters (slug, title)
+    and placement (record id: slug) are text, as _with_placement reads them."""
+    if edition is None:
+        return
+    chapters = edition.get("chapters") if isinstance(edition, dict) else None
+    placement = edition.get("placement") if isinstance(edition, dict) else None
+    if not isinstance(chapters, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("slug"), str)
+            and isinstance(c.get("title"), str) for c in chapters):
+        raise ValueError("edition.chapters: expected a list of {slug, title}")
+    if not isinstance(placement, dict) or not all(
+            isinstance(v, str) for v in placement.values()):
+        raise ValueError("edition.placement: expected record ids and chapter slugs")
 
 
 def _not_a_manifest(path: Path, exc: Exception) -> CompendiumError:

@@ -16,7 +16,9 @@ MAX_MARKS_IN_WORD = 40
 """Markdown marks (``*``, ``_``, a backtick, brackets) a word may hold. A word is laid out
 in one piece, and WeasyPrint's time to break a line grows with the square of the inline
 boxes in it: a long word of marks, each its own box, can take the layout seconds."""
-MARK = re.compile(r"[*_`\[\]<>~]")
+MARK = re.compile(r"(?<!\\)[*_`\[\]<>~]")
+"""A mark Markdown may read as syntax: one after a backslash is a character of the text, in
+the text's box (the importer escapes a fill-in blank's "____")."""
 
 
 def text_problem(text: str) -> tuple[int, str] | None:
@@ -43,4 +45,29 @@ def _most_marked_word(line: str) -> tuple[int, str] | None:
         marks = len(MARK.findall(word))
         if marks > MAX_MARKS_IN_WORD:
             return marks, word[:20]
+    return None
+
+
+BIDI_OVERRIDES = re.compile("[\u202a-\u202e]")
+"""Embedding and override controls (LRE, RLE, PDF, LRO, RLO): an unclosed one reverses what
+follows it, past the record, in the annex and the indexes. Marks (U+200E, U+200F) and
+isolates (U+2066 to U+2069) stay within their text."""
+CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+"""Control characters but tab, line ends (CR of old Macs too) and form feed (white space to
+Markdown): in the HTML as bytes no browser shows, in the PDF as a missing glyph."""
+INVISIBLE = re.compile("[\U000e0000-\U000e007f\ufffe\uffff]")
+"""Tag characters (invisible: text no reader sees, in the HTML and the chapters) and the
+noncharacters U+FFFE, U+FFFF."""
+
+
+def character_problem(text: str) -> str | None:
+    """Return what is wrong with the first character of ``text`` no text may hold (an
+    override, a control, an invisible tag), or None."""
+    if found := BIDI_OVERRIDES.search(text):
+        return (f"a direction override (U+{ord(found[0]):04X}); expected a direction mark "
+                "(U+200E, U+200F) or isolate (U+2066 to U+2069), or `[passage]{lang=ar}`")
+    if found := CONTROLS.search(text):
+        return f"a control character (U+{ord(found[0]):04X}); expected text"
+    if found := INVISIBLE.search(text):
+        return f"an invisible character (U+{ord(found[0]):04X}); expected text"
     return None

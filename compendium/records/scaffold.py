@@ -21,7 +21,7 @@ from compendium.records.sources import find_record_files, parse_record, read_rec
 from compendium.records.spelling import did_you_mean
 from compendium.records.validate import validate_record
 
-ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]*(?: [A-Z][A-Za-z0-9-]*)*$")
+ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]*(?: [A-Z][A-Za-z0-9-]*)*\Z")
 """An entity's short name as records use it: `ILO`, `UN Women`, `Spotlight Initiative`."""
 
 
@@ -71,7 +71,7 @@ def new_entity(project: Project, acronym: str, name: str) -> tuple[Path, Path]:
         path = project.sources / slug(acronym) / f"{rid}.md"
         _write_checked(path, record_skeleton(rid, acronym, name, "profile", project.today),
                        edition)
-    except InvalidInput:
+    except (InvalidInput, OSError):  # a file where the entity's folder goes, a full disk
         registry.write_text(before, encoding="utf-8")  # nothing half done
         raise
     return registry, path

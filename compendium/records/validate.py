@@ -25,14 +25,14 @@ from compendium.model import (
 )
 from compendium.records.config import Edition, check_fields
 from compendium.records.countries import country_names, is_known_country
-from compendium.records.limits import text_problem
+from compendium.records.limits import character_problem, text_problem
 from compendium.records.sources import RecordFile
 from compendium.records.spelling import did_you_mean
 
 log = logging.getLogger(__name__)
 
-ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})\Z")
 
 RECORD_FIELDS: dict[str, tuple[type, bool]] = {
     "id": (str, True), "kind": (str, True), "entity": (str, True), "sources": (list, False),
@@ -113,28 +113,13 @@ def _validate(file: RecordFile, edition: Edition) -> Checked[Record | None]:
     return Checked(_build_record(file))
 
 
-BIDI_OVERRIDES = re.compile("[\u202a-\u202e]")
-"""Embedding and override controls (LRE, RLE, PDF, LRO, RLO): an unclosed one reverses what
-follows it, past the record, in the annex and the indexes. Marks (U+200E, U+200F) and
-isolates (U+2066 to U+2069) stay within their text."""
-CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
-"""Control characters but tab, line ends (CR of old Macs too) and form feed (white space to
-Markdown): in the HTML as bytes no browser shows, in the PDF as a missing glyph."""
-
-
 def _override_problems(file: RecordFile, rid: str) -> tuple[Problem, ...]:
     """Return a problem at the first line holding a bidi embedding or override control or
     a control character, as written or as read: a character reference in the text
     (``&#x202E;``) and an escape in a quoted field (``"\\u202E"``) are the character."""
     for line, field, text in _read_texts(file):
-        if found := BIDI_OVERRIDES.search(text):
-            return (Problem(str(file.path), line, rid, field,
-                            f"a direction override (U+{ord(found[0]):04X}); expected a "
-                            "direction mark (U+200E, U+200F) or isolate (U+2066 to U+2069), "
-                            "or `[passage]{lang=ar}`"),)
-        if found := CONTROLS.search(text):
-            return (Problem(str(file.path), line, rid, field,
-                            f"a control character (U+{ord(found[0]):04X}); expected text"),)
+        if found := character_problem(text):
+            return (Problem(str(file.path), line, rid, field, found),)
     return ()
 
 
@@ -285,7 +270,7 @@ def _source_problems(raw: list[Any]) -> list[str]:
                     and isinstance(item.get("lines"), str | int))]
 
 
-LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*\Z")
 PLACEHOLDER = re.compile(r"^(?:|[-?.x]+|todo|tbd|tbc|fixme|n/?a|none|unknown|xxx+|\.\.\.|…)$",
                          re.IGNORECASE)
 """A note that says nothing: what an editor types meaning to fill it in later."""
