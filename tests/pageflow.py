@@ -1,8 +1,8 @@
 """Read a PDF's pages as a reader turns them: how full each page's text block is.
 
 Words come from poppler (pdftotext -bbox), with no knowledge of the stylesheet: the running
-head is the line most pages share at their top, the folio and stamp the lines most pages
-share at their foot; what lies between is body text. The text block runs from the highest
+head is the line most pages share at their top, apart from the lines below it, the folio and
+stamp the lines most pages share at their foot; what lies between is body text. The text block runs from the highest
 body word of the book to the lowest, so the check holds for any margins or paper size.
 """
 
@@ -49,10 +49,25 @@ def read_pages(pdf: Path) -> list[Page]:
     return pages
 
 
+MARGIN_GAP = 20
+"""Points at least between a page's top or foot line and the next one when it lies in the
+margin (a running head, a folio); the body's lines are closer. On a baseline grid the body's
+lines also fall on the same baselines on most pages: shared alone, they read as margins."""
+
+
 def margin_lines(pages: list[Page]) -> set[float]:
-    """Return the baselines shared by most pages: running heads, folios, stamps."""
-    counts = Counter(round(bottom) for page in pages for bottom in
-                     {round(w[1]) for w in page.words})
+    """Return the baselines most pages have as their top or foot line, apart from the rest:
+    running heads, folios, stamps."""
+    counts: Counter[int] = Counter()
+    for page in pages:
+        lines = sorted({round(w[1]) for w in page.words})
+        # The head: the first line or two, then a gap; the foot: a gap, then the last line
+        # or two (the stamp and the folio may sit a point or two apart).
+        head = next((lines[:n] for n in (1, 2) if n < len(lines)
+                     and lines[n] - lines[n - 1] >= MARGIN_GAP), [])
+        foot = next((lines[-n:] for n in (1, 2) if n < len(lines)
+                     and lines[-n] - lines[-n - 1] >= MARGIN_GAP), [])
+        counts.update({*head, *foot})
     return {line for line, n in counts.items() if n >= max(3, len(pages) // 3)}
 
 
