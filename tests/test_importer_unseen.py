@@ -447,3 +447,15 @@ def test_a_measures_listings_title_is_structure_not_text_of_its_first_entry(
     assert len(records) == entries, records
     assert not any(measure in body.split("\n---\n", 1)[1] for body in records.values())
     assert not result.names.learned
+
+
+@pytest.mark.parametrize("written", ["ＩＯＭ", "IОM", "ＵＮＨＣＲ", "UΝHCR"])
+def test_a_look_alike_of_an_entitys_acronym_is_that_entity(tmp_path: Path, written: str) -> None:
+    """Full-width letters and Cyrillic or Greek capitals drawn as Latin ones made entities
+    of their own ("ＩＯＭ", "IОM"), in entities.yml, with the entries credited to them."""
+    page = (f"Mar 2014 - Mar 2016 | {written}\n"
+            "In Testland, the organization trained 40 officers on responses to violence.\n")
+    result = imported(tmp_path, {"page.txt": page})
+    expected = "iom" if "O" in written or "О" in written or "Ｏ" in written else "unhcr"
+    assert [path.split("/")[0] for path in records_of(result)] == [expected]
+    assert not result.names.learned

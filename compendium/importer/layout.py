@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -575,7 +576,7 @@ def _leads_elsewhere(lines: list[Line]) -> bool:
     return any(is_lead_line(line.text) and is_title_case(line.text.rstrip(":"))
                and not is_lead_line(after.text) and parse_header(line.text) is None
                and _label(line.text) is None and not VIEW_MORE.search(line.text)
-               for line, after in zip(lines[1:], lines[2:], strict=False))
+               for line, after in itertools.pairwise(lines[1:]))
 
 
 def _spells(acronym: str, name: str) -> bool:
