@@ -406,3 +406,56 @@ def test_a_paragraph_reads_in_its_record_as_the_page_wrote_it(
     rendered = render_body(make_markdown(), body, "r", 3)
     shown = html.unescape(re.sub(r"<[^>]+>", "", rendered))
     assert " ".join(written.split()) in " ".join(shown.split()), rendered
+
+
+@pytest.mark.parametrize("address", [
+    "United Nations Headquarters. DC1 Building. Room 613. One United Nations Plaza. "
+    "New York, NY 10017. USA",
+    "Department of Peace Operations, 405 East 42nd Street, New York, NY 10017",
+    "United Nations Office at Geneva. Palais des Nations. 1211 Geneva 10. Switzerland"])
+@pytest.mark.parametrize("label", ["Background", "Policy framework"])
+def test_an_address_that_starts_like_an_entitys_name_is_the_address(
+        tmp_path: Path, address: str, label: str) -> None:
+    """"United Nations Headquarters. … NY 10017. USA" under UNODC's heading was read as a
+    heading naming an entity: the address was in no record, and `--check` counted it as
+    structure."""
+    page = f"United Nations Office on Drugs and Crime\n{address}\n{label}\n{text(0)}\n"
+    records = records_of(imported(tmp_path, {"profile.txt": page}))
+    assert list(records) == ["unodc/unodc-profile.md"], records
+    assert address in records["unodc/unodc-profile.md"]
+
+
+MEASURES = ["Data Collection, Analysis and Research", "Training and Capacity Building",
+            "Prevention", "Coordination", "Protection, Support and Services"]
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+@pytest.mark.parametrize("entries", [1, 3])
+@pytest.mark.parametrize("doubled", [False, True])
+def test_a_measures_listings_title_is_structure_not_text_of_its_first_entry(
+        tmp_path: Path, measure: str, entries: int, doubled: bool) -> None:
+    """The title of a listing of one measure ("Training and Capacity Building") opened its
+    first entry's record and named it; with that entry doubled by "View More", it made an
+    Unattributed record and an entity of its own."""
+    acronyms = ["UNODC", "FAO", "OHCHR"]
+    lines = [measure]
+    for n in range(entries):
+        entry = f"In 20{10 + n}, {acronyms[n]} {text(n)[4:]}"
+        lines += [entry[:60] + "...", "View More", entry] if doubled and n == 0 else [entry]
+    result = imported(tmp_path, {"measures.txt": "\n".join(lines) + "\n"})
+    records = records_of(result)
+    assert len(records) == entries, records
+    assert not any(measure in body.split("\n---\n", 1)[1] for body in records.values())
+    assert not result.names.learned
+
+
+@pytest.mark.parametrize("written", ["ＩＯＭ", "IОM", "ＵＮＨＣＲ", "UΝHCR"])
+def test_a_look_alike_of_an_entitys_acronym_is_that_entity(tmp_path: Path, written: str) -> None:
+    """Full-width letters and Cyrillic or Greek capitals drawn as Latin ones made entities
+    of their own ("ＩＯＭ", "IОM"), in entities.yml, with the entries credited to them."""
+    page = (f"Mar 2014 - Mar 2016 | {written}\n"
+            "In Testland, the organization trained 40 officers on responses to violence.\n")
+    result = imported(tmp_path, {"page.txt": page})
+    expected = "iom" if "O" in written or "О" in written or "Ｏ" in written else "unhcr"
+    assert [path.split("/")[0] for path in records_of(result)] == [expected]
+    assert not result.names.learned

@@ -4,6 +4,7 @@ page names that the registry does not know yet."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -32,9 +33,22 @@ NAME_THEN_ACRONYM = re.compile(rf"^(?P<name>[^()]{{4,}}?)\s*\((?P<acronym>{_ACRO
 ACRONYM_THEN_NAME = re.compile(rf"^(?P<acronym>{_ACRONYM})\s*(?:[-–—:])\s*(?P<name>[^()]{{4,}})$")
 
 
+LOOK_ALIKES = str.maketrans("АВЕКМНОРСТХІЈЅаеорсухіјѕΑΒΕΖΗΙΚΜΝΟΡΤΥΧο",
+                            "ABEKMHOPCTXIJSaeopcyxijsABEZHIKMNOPTYXo")
+"""Cyrillic and Greek letters drawn as Latin ones: in a name that also has Latin letters
+("IОM" with a Cyrillic О), read as the Latin letter."""
+
+
 def name_key(name: str) -> str:
-    """Return the form two spellings of one name share: case, quotes and spaces folded."""
-    return _SPACES.sub(" ", name.translate(_TYPOGRAPHY)).strip().casefold()
+    """Return the form two spellings of one name share: case, quotes and spaces folded; the
+    full-width and compatibility forms read as the letters they stand for (NFKC: "ＩＯＭ"),
+    invisible format characters dropped ("IO\u200bM"), and look-alikes in a name of Latin
+    letters read as Latin."""
+    plain = unicodedata.normalize("NFKC", "".join(
+        c for c in name if unicodedata.category(c) != "Cf"))
+    if any("LATIN" in unicodedata.name(c, "") for c in plain if c.isalpha()):
+        plain = plain.translate(LOOK_ALIKES)
+    return _SPACES.sub(" ", plain.translate(_TYPOGRAPHY)).strip().casefold()
 
 
 SMALL_WORDS = frozenset({"of", "the", "for", "and", "on", "in", "to", "at", "a", "an", "de",

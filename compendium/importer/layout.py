@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -115,7 +116,10 @@ def is_lead_line(text: str) -> bool:
 
 def names_organization(text: str) -> bool:
     """Whether a heading-like line reads as an entity's acronym or name: an acronym, or a
-    short title-case name with an organization's word ("… Organization for …")."""
+    short title-case name with an organization's word ("… Organization for …"); not an
+    address ("United Nations Headquarters. Room 613. … NY 10017. USA": numbers, sentences)."""
+    if re.search(r"\d{2,}", text) or len(re.findall(r"\.\s", text)) >= 2:
+        return False
     return bool(ACRONYM_HEADING.match(text)) or (
         len(text) <= ORG_NAME_CHARS and is_title_case(text) and bool(ORG_NAME.search(text)))
 
@@ -125,9 +129,14 @@ def _address_like(text: str) -> bool:
     and other marks between them not counted), with a number or without a sentence's end
     ("Via Cesare Giulio Viola 68. Parco dei Medici. 00148 - Rome - Italy")."""
     words = [w for w in text.split() if any(c.isalnum() for c in w)]
-    return len(words) <= ADDRESS_LINE_WORDS and (
-        any(c.isdigit() for c in text) or not text.endswith(tuple(".!?"))) and \
-        not text.endswith((":", ";", ","))
+    if text.endswith((":", ";", ",")):
+        return False
+    if len(words) <= ADDRESS_LINE_WORDS:
+        return any(c.isdigit() for c in text) or not text.endswith(tuple(".!?"))
+    # A longer one is an address when it is names and numbers, not a sentence ("United
+    # Nations Headquarters. DC1 Building. Room 613. … New York, NY 10017. USA").
+    return len(words) <= 2 * ADDRESS_LINE_WORDS and len(re.findall(r"\d+", text)) >= 2 and \
+        sum(word[0].islower() for word in words) * 4 <= len(words)
 
 
 def is_title_case(text: str) -> bool:
@@ -369,10 +378,12 @@ class _Walker:
             # ("Prevention and Advocacy", "Prevention, Including Awareness Raising …").
             self.structure.append((line.number, line.text, "page title", ""))
             return True
-        if index == 0 and is_title_case(line.text) and \
-                len(line.text.split()) > LEAD_MAX_WORDS:
+        if index == 0 and is_title_case(line.text) and (
+                len(line.text.split()) > LEAD_MAX_WORDS or not _leads_elsewhere(lines)):
             # A listing's title ("Enhanced Capacity of UN Entity in Relation to Violence
-            # Against Women"): too long for a category leading the entry below it.
+            # Against Women", "Data Collection, Analysis and Research"): too long for a
+            # category leading the entry below it, or the page's only such line (a search
+            # page shows a category above several of its entries).
             self.structure.append((line.number, line.text, "page title", ""))
             return True
         if is_title_case(line.text) and parse_header(following) is not None:
@@ -557,6 +568,15 @@ def claimed_lines(layout: Layout) -> set[int]:
         lines.update(stream.header_lines)
         lines.update(p.line for p in stream.paras)
     return lines
+
+
+def _leads_elsewhere(lines: list[Line]) -> bool:
+    """Whether a line of the page after its first reads as a category leading the entry
+    below it (a short title-case line above a paragraph of text)."""
+    return any(is_lead_line(line.text) and is_title_case(line.text.rstrip(":"))
+               and not is_lead_line(after.text) and parse_header(line.text) is None
+               and _label(line.text) is None and not VIEW_MORE.search(line.text)
+               for line, after in itertools.pairwise(lines[1:]))
 
 
 def _spells(acronym: str, name: str) -> bool:
