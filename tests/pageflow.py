@@ -2,8 +2,9 @@
 
 Words come from poppler (pdftotext -bbox), with no knowledge of the stylesheet: the running
 head is the line most pages share at their top, apart from the lines below it, the folio and
-stamp the lines most pages share at their foot; what lies between is body text. The text block runs from the highest
-body word of the book to the lowest, so the check holds for any margins or paper size.
+stamp the lines most pages share at their foot; what lies between is body text. The text
+block runs from the highest body word of the book to the lowest, so the check holds for any
+margins or paper size.
 """
 
 from __future__ import annotations
