@@ -124,3 +124,13 @@ def test_the_chapter_title_is_not_repeated_as_its_profile_heading(
     page = (project / "out" / "compendium.html").read_text()
     assert re.search(r'<h2 id="iom-profile-heading"><span class="entry-number">[\d.]+</span> '
                      r'Profile</h2>', page)
+
+
+@pytest.mark.parametrize("more", [1, 2, 9])
+def test_the_count_of_more_countries_never_breaks_from_its_word(more: int) -> None:
+    """"… and 3 more" at a line's end left "countries" alone on the next line."""
+    from compendium.html.headings import MAX_COUNTRIES_SHOWN, countries_line
+
+    names = [f"Country {n}" for n in range(MAX_COUNTRIES_SHOWN + more)]
+    word = "country" if more == 1 else "countries"
+    assert countries_line(names).endswith(f" and {more}\u00a0more\u00a0{word}")

@@ -71,8 +71,9 @@ def countries_line(countries: Sequence[str]) -> str:
     if len(countries) <= MAX_COUNTRIES_SHOWN:
         return ", ".join(countries)
     more = len(countries) - MAX_COUNTRIES_SHOWN
+    # Non-breaking spaces: "… and 3 more" at a line's end left "countries" alone below.
     return (", ".join(countries[:MAX_COUNTRIES_SHOWN])
-            + f" and {more} more {'country' if more == 1 else 'countries'}")
+            + f" and {more}\u00a0more\u00a0{'country' if more == 1 else 'countries'}")
 
 
 def reference_name(record: Record, partners_word: str) -> str:
