@@ -288,3 +288,22 @@ def test_an_override_or_control_outside_the_records_is_a_problem(
     err = capsys.readouterr().err
     assert f"{path.name}:" in err and ("a direction override" in err or "a control character"
                                        in err or "an invisible character" in err), err
+
+
+def test_an_entity_named_in_chinese_draws_its_chart_label_without_a_library_warning(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    """matplotlib measured a Chinese acronym with Source Sans alone and printed "Glyph 32626
+    missing from font(s) Source Sans Pro", with its own file path, on every `check`."""
+    registry = project / "entities.yml"
+    registry.write_text(registry.read_text(encoding="utf-8")
+                        + "妇女署:\n  name: Xy Organization\n", encoding="utf-8")
+    for n in range(6):  # enough entries for the chart (charts.MIN_ENTRIES)
+        make_record(entity="妇女署", period={"start": f"201{n}-01"})
+        make_record(entity="IOM", period={"start": f"201{n}-03"})
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert run_cli(project, "check") == 0
+    said = [str(w.message) for w in caught] + [capsys.readouterr().err]
+    assert not any("Glyph" in text for text in said), said

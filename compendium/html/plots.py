@@ -17,15 +17,20 @@ import matplotlib
 from matplotlib import font_manager
 from matplotlib.figure import Figure  # used without pyplot: no GUI backend is ever chosen
 
-from compendium.fonts import FACES
+from compendium.fonts import FACES, SCRIPT_FACES
 from compendium.html.charts import Chart, charts_wanted, period_of, shared_entries
 from compendium.memo import memoized
 from compendium.model import Record
 
 INK, ACCENT = "#1d2329", "#0b5394"
 # Typed Any: matplotlib's stubs want literal keys, which a shared style dict cannot give.
+SANS_FAMILIES = ["Source Sans Pro", *dict.fromkeys(
+    face.family for face in SCRIPT_FACES if "Sans" in face.family)]
+"""The chart's faces, the script faces after Source Sans (an entity named in Chinese or
+Arabic): matplotlib measures each label with the face that has its letters, and the SVG
+names them all, as the pages' CSS does."""
 STYLE: Any = {"svg.fonttype": "none", "svg.hashsalt": "compendium",
-              "font.family": "Source Sans Pro", "font.size": 9, "axes.edgecolor": INK,
+              "font.family": SANS_FAMILIES, "font.size": 9, "axes.edgecolor": INK,
               "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK, "text.color": INK,
               # Labels are entity names from the registry: "$…$" is their text, not a formula.
               "text.parse_math": False}
@@ -33,10 +38,14 @@ STYLE: Any = {"svg.fonttype": "none", "svg.hashsalt": "compendium",
 
 @memoized(limit=1)
 def _register_fonts() -> None:
-    """Let matplotlib measure text with the compendium's own sans-serif faces."""
-    for face in FACES:
-        if face.family == "Source Sans Pro":
-            font_manager.fontManager.addfont(str(face.path))
+    """Let matplotlib measure text with the compendium's own sans-serif faces, the script
+    faces this machine has included."""
+    for face in (*FACES, *SCRIPT_FACES):
+        if face.family in SANS_FAMILIES and face.path.is_file():
+            try:
+                font_manager.fontManager.addfont(str(face.path))
+            except (OSError, RuntimeError, ValueError):  # a collection it cannot read:
+                continue  # the machine's copy of the family, which fontconfig lists, serves
 
 
 MAX_PERIODS = 7
