@@ -299,7 +299,9 @@ def render_html_edition(build: Build) -> Build:
     """Render the one-page HTML edition with its styles inlined."""
     if "html" not in build.request.formats:
         return build
-    document = _with_open_comments(build.reader, build.request.sources)
+    # Reviewers' comments are the drafts' (a publication went out with them in its HTML).
+    document = _with_open_comments(build.reader, build.request.sources) \
+        if build.request.draft else build.reader
     css = "\n".join(_style(build, name) for name in ("common.css", "screen.css"))
     script = project_text(_templates(build) / "reader.js")
     html = render_html(document, _templates(build), "html", inline_css=css, script=script)

@@ -135,20 +135,21 @@ RECORD_CASES: dict[str, tuple[bytes, str]] = {
     "empty body": (record(**{"Text of the record.\n": ""}), "sources/x.md:8: r1: body: empty; "
                    "expected the record's text after the front matter"),
     "impossible day": (record("x: 2016-02-30\n"), "sources/x.md:7: x: `2016-02-30` is not "
-                       "a date (day is out of range for month); expected a date, or text in "
-                       "quotes (\"2016-02-30\")"),
+                       "a date (day is out of range for month); expected a real date, such "
+                       "as 2026-11-30 (text that only looks like a date goes in quotes)"),
     "impossible month in a list": (record("themes: [a, 2016-13-01]\n"), "sources/x.md:7: "
                                    "themes.1: `2016-13-01` is not a date (month must be in "
-                                   "1..12); expected a date, or text in quotes "
-                                   "(\"2016-13-01\")"),
+                                   "1..12); expected a real date, such as 2026-11-30 (text "
+                                   "that only looks like a date goes in quotes)"),
     "tagged int": (record("round: !!int x\n"), "sources/x.md:7: round: `x` is not a whole "
                    "number (invalid literal for int() with base 10: 'x'); expected a whole "
                    "number, or text in quotes (\"x\")"),
     "tagged float": (record("round: !!float\n"), "sources/x.md:7: round: `` is not a "
                      "number (not in its form); expected a number, or text in quotes (\"\")"),
     "tagged timestamp": (record("period: {start: !!timestamp x}\n"), "sources/x.md:7: "
-                         "period.start: `x` is not a date (not in its form); expected a date, "
-                         "or text in quotes (\"x\")"),
+                         "period.start: `x` is not a date (not in its form); expected a real "
+                         "date, such as 2026-11-30 (text that only looks like a date goes in "
+                         "quotes)"),
     "tagged bool": (record("x: !!bool maybe\n"), "sources/x.md:7: x: `maybe` is not true "
                     "or false (not in its form); expected true or false, or text in quotes "
                     "(\"maybe\")"),

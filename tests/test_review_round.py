@@ -193,6 +193,12 @@ def test_a_comment_comes_back_at_its_paragraph_after_the_wording_changed(
     opened.close()
     assert nu_errors(project / "out" / "compendium.html") == ""
 
+    # A publication's HTML shows no reviewer's comment.
+    assert run_cli(project, "build", "--format", "html", "--publication") == 0
+    published = (project / "out" / "compendium.html").read_text(encoding="utf-8")
+    assert "Which year was this?" not in published and 'id="open-comments"' not in published
+    assert "Is this still running?" not in published
+
     # Resolved, it is no longer shown; the orphan stays listed.
     assert run_cli(project, "comments", "--resolve", on_words["id"][:8]) == 0
     assert run_cli(project, "build", "--format", "html") == 0

@@ -86,8 +86,11 @@ def _compose(text: str, place: _Place) -> Checked[yaml.Node | None]:
         if mark is not None and _is_tab_at(text, mark.line, mark.column):
             return refused(place.problem(mark.line, "a tab character; expected spaces (YAML "
                                                     "indents and separates with spaces only)"))
-        return refused(place.problem(mark.line if mark else 0,
-                                     f"YAML syntax error: {exc.problem or exc}"))
+        problem = f"YAML syntax error: {exc.problem or exc}"
+        if "mapping values are not allowed" in problem:  # "note: ILO Hanoi: reply"
+            problem += ("; a value holding a colon and a space goes in quotes: "
+                        "note: \"ILO Hanoi: reply to the call\"")
+        return refused(place.problem(mark.line if mark else 0, problem))
     except yaml.YAMLError as exc:
         return refused(place.problem(0, f"YAML error: {exc}"))
 
@@ -264,7 +267,9 @@ def scalar_problem(node: yaml.ScalarNode, loader: yaml.SafeLoader) -> str | None
         return None
     shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
     expected = (f"expected {SCALAR_KINDS[kind]}, or text in quotes "
-                f"(\"{shown}\")")
+                f"(\"{shown}\")") if kind != "timestamp" else (
+        "expected a real date, such as 2026-11-30 (text that only looks like a date goes in "
+        "quotes)")
     too_big = f"`{shown}` is too large a number; expected at most {MAX_INT_DIGITS} digits"
     if kind == "int" and len(node.value) > 2 * MAX_INT_DIGITS:  # before int() reads it
         return too_big
