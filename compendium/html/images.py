@@ -142,18 +142,6 @@ def _too_many_pixels(path: Path) -> str:
     except (OSError, ValueError, SyntaxError):
         return ""
     return f"{width:,} × {height:,} pixels" if width * height > MAX_IMAGE_PIXELS else ""
-    import warnings
-
-    from PIL import Image
-
-    try:
-        with warnings.catch_warnings():  # Pillow warns of a large image: told here instead
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as picture:
-                width, height = picture.size
-                return int(width), int(height)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        return None
 
 
 def _svg_reference(path: Path) -> str:

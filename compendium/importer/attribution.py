@@ -203,9 +203,13 @@ class Names:
         self.first_named("")  # compiles the pattern
         assert self._pattern is not None
         plain = text.translate(_TYPOGRAPHY)
+        clause = 0  # where the clause of the name met opens (found going forward: linear)
+        boundaries = iter(m.end() for m in CLAUSE_END.finditer(plain))
+        following = next(boundaries, len(plain) + 1)
         for match in self._pattern.finditer(plain):
-            clause = re.split(r"[,;.:]\s", plain[:match.start()])[-1]
-            if not PARTNER_CLAUSE.search(clause):
+            while following <= match.start():
+                clause, following = following, next(boundaries, len(plain) + 1)
+            if not PARTNER_CLAUSE.match(plain, clause):
                 return self.lookup(match[1])
         return None
 
@@ -218,12 +222,13 @@ class Names:
 
 
 PARTNER_CLAUSE = re.compile(
-    r"(?i)\b(?:in (?:close )?(?:collaboration|partnership|cooperation|coordination|conjunction)"
-    r"|together|jointly|alongside|supported by|funded by|financed by|with (?:the )?support"
-    r"|en (?:collaboration|partenariat|coopération)|avec le soutien|soutenu par"
-    r"|en (?:colaboración|cooperación|coordinación)|junto con|con el apoyo|apoyad[oa] por)"
-    r"\b|^\s*(?:with|avec|con)\b")
-"""What opens a clause naming partners rather than who acts."""
+    r"(?i)\s*(?:in (?:close )?(?:collaboration|partnership|cooperation|coordination|conjunction)"
+    r"|together with|jointly with|alongside|supported by|funded by|financed by"
+    r"|with (?:the )?support|with|en (?:collaboration|partenariat|coopération)|avec"
+    r"|soutenu par|en (?:colaboración|cooperación|coordinación)|junto con|con)\b")
+"""What opens a clause naming partners rather than who acts (matched at the clause's start:
+"Survivors supported by UNHCR" is UNHCR's)."""
+CLAUSE_END = re.compile(r"[,;.:]\s")
 MIN_WORD_ACRONYM = 4
 """Letters an acronym needs before a text may write it as a word ("Unicef", "Unesco"); a
 shorter one written so is a word of the language ("Who")."""

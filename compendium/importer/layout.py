@@ -44,8 +44,10 @@ NODE_FIELDS: dict[str, tuple[str, ...]] = {
 ID, its path in the site, its agency and period (often empty) and an abstract, a teaser of
 the text above. They describe the entry shown, not a profile: read as structure (the
 abstract as a copy of the entry's text), never as an entity ("UN Agency") or a record."""
-LABEL_NAMES.update(NODE_FIELDS)
+NODE_LABEL = re.compile(r"^(?P<label>item path|un agency|un inventory period|abstract)"
+                        r"\s*:?\s*(?P<rest>.*)$", re.IGNORECASE)
 LABELS = {name: field for field, names in LABEL_NAMES.items() for name in names}
+NODE_LABELS = {name: field for field, names in NODE_FIELDS.items() for name in names}
 SINGLE_LINE_FIELDS = frozenset({"item_id", "agency_id", "agency_type", "title", "icon"})
 _LABELS_LONGEST = sorted(LABELS, key=len, reverse=True)
 _LABEL_ALTERNATIVES = "|".join(re.escape(k) for k in _LABELS_LONGEST)
@@ -125,18 +127,19 @@ def names_organization(text: str) -> bool:
 
 
 def _address_like(text: str) -> bool:
-    """Whether a line without its label reads as a line of an address: a few words (dashes
-    and other marks between them not counted), with a number or without a sentence's end
-    ("Via Cesare Giulio Viola 68. Parco dei Medici. 00148 - Rome - Italy")."""
+    """Whether a line without its label reads as a line of an address: names and numbers
+    ("Via Cesare Giulio Viola 68. Parco dei Medici. 00148 - Rome - Italy", "7 place
+    Fontenoy, 75352 Paris 07 SP, France"): a number, few words in lower case (dashes and
+    other marks not counted), and a sentence's end only with two numbers or more ("Case
+    Postale 2500. CH-1211 Genève 2 Dépôt. Suisse."; "UNICEF works in 190 countries." is a
+    sentence)."""
     words = [w for w in text.split() if any(c.isalnum() for c in w)]
-    if text.endswith((":", ";", ",")):
+    numbers = len(re.findall(r"\d+", text))
+    if not words or not numbers or len(words) > 2 * ADDRESS_LINE_WORDS or \
+            sum(word[0].islower() for word in words) * 4 > len(words) or \
+            text.endswith((":", ";", ",")):
         return False
-    if len(words) <= ADDRESS_LINE_WORDS:
-        return any(c.isdigit() for c in text) or not text.endswith(tuple(".!?"))
-    # A longer one is an address when it is names and numbers, not a sentence ("United
-    # Nations Headquarters. DC1 Building. Room 613. … New York, NY 10017. USA").
-    return len(words) <= 2 * ADDRESS_LINE_WORDS and len(re.findall(r"\d+", text)) >= 2 and \
-        sum(word[0].islower() for word in words) * 4 <= len(words)
+    return not text.endswith(tuple(".!?")) or numbers >= 2
 
 
 def is_title_case(text: str) -> bool:
@@ -227,8 +230,9 @@ def split_label(text: str, in_profile: bool = False) -> tuple[str, str | None, s
     the start of their value; inside a profile, also before their value and a space."""
     if (field_name := _label(text)) is not None:
         return "", field_name, ""
-    if (m := LABEL_COLON.match(text)) is not None:
-        return "", LABELS[name_key(m["label"])], m["text"]
+    if (m := LABEL_COLON.match(text)) is not None and \
+            (field_name := LABELS.get(name_key(m["label"]))) is not None:  # "TİTLE" folds apart
+        return "", field_name, m["text"]
     folded = text.casefold()
     for label in _LABELS_LONGEST:
         if folded.endswith(label) and len(text) > len(label):
@@ -268,6 +272,8 @@ class _Walker:
         """Where the last content line went (the paragraphs holding it), and its line."""
         self.node_field: str | None = None
         """A node page's one-line field whose value may be on the next line."""
+        self.node_page = False
+        """Whether the page has shown a node page's Item Path: its other fields follow."""
 
     def walk(self) -> Layout:
         lines = [line for line in self.page.lines if line.text]
@@ -289,10 +295,10 @@ class _Walker:
             if label is None and parse_header(line.text) is None:
                 self.structure.append((line.number, line.text, "node page's field value", ""))
                 return index + 1
-        if label in NODE_FIELDS and not before:
-            self._node_field(line, label)
-            if after:
-                self.structure.append((line.number, after, "node page's field value", ""))
+        if (node := self._node_label(line.text)) is not None:
+            self._node_field(line, node[0])
+            if node[1]:
+                self.structure.append((line.number, node[1], "node page's field value", ""))
             return index + 1
         if self._awaits_single_value() and label is None:
             self._add_text(line)
@@ -432,6 +438,21 @@ class _Walker:
         self.streams.append(self.stream)
         return index + 1
 
+    def _node_label(self, text: str) -> tuple[str, str] | None:
+        """Return (field, value on the line) of a node page's field label: ``Item Path``
+        (followed by its path, or glued to it) anywhere, the others only below it, alone on
+        their line ("UN Agency Coordination Groups …" and "Abstract: The study …" are
+        text)."""
+        match = NODE_LABEL.match(text)
+        if match is None:
+            return None
+        field = NODE_LABELS[name_key(match["label"])]
+        rest = match["rest"]
+        if field == "item_path" and (not rest or rest.startswith(("/", "{"))):
+            self.node_page = True
+            return field, rest
+        return (field, "") if self.node_page and not rest else None
+
     def _node_field(self, line: Line, label: str) -> None:
         """A node page's field (NODE_FIELDS): its label and value are structure; the Item ID
         above it was the entry's, not a profile's; an abstract's text goes with the entry
@@ -513,7 +534,11 @@ class _Walker:
             if marker:
                 self.pending_marker = True
             for n, part in enumerate(GLUED_PARAGRAPHS.split(piece) if piece else ()):
-                self._add_piece(Para(part, line.number, self.pending_marker, glued=n > 0))
+                # A glued piece that opens with an entity's name is another entity's entry
+                # ("…in Kenya.UNICEF launched…" on a search page), not the same one's.
+                opens = self.names.lookup(part.split(maxsplit=1)[0].strip(",;:")) is not None
+                self._add_piece(Para(part, line.number, self.pending_marker,
+                                     glued=n > 0 and not opens))
                 self.pending_marker = False
 
     def _add_piece(self, para: Para) -> None:

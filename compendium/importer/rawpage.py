@@ -67,6 +67,11 @@ FOOTNOTE = re.compile(r"(?<=[a-z)\]][.,;:])(\d{1,2})(?=\s|$)")
 SPACES = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000]+")
 
 
+WINDOWS_1252 = {code: bytes([code]).decode("cp1252") for code in range(0x80, 0xA0)
+                if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+"""C1 controls a scrape decoded as Latin-1 from Windows-1252 text: U+0092 is its ’."""
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     """One cleaned line of a raw page."""
@@ -141,7 +146,7 @@ def clean_line(raw: str) -> tuple[str, list[tuple[str, str]]]:
         dropped.append((raw[len(raw.rstrip()):], "trailing spaces"))
     # Controls and direction overrides are a scrape's debris: `check` refuses them in a
     # record (an unclosed override reverses the text after it, past the record).
-    text = SPACES.sub(" ", raw)
+    text = SPACES.sub(" ", raw.translate(WINDOWS_1252))
     unseen = "".join(CONTROLS.findall(text) + BIDI_OVERRIDES.findall(text))
     if unseen:
         dropped.append((unseen, "control or direction override characters"))
