@@ -136,11 +136,12 @@ RECORD_CASES: dict[str, tuple[bytes, str]] = {
                    "expected the record's text after the front matter"),
     "impossible day": (record("x: 2016-02-30\n"), "sources/x.md:7: x: `2016-02-30` is not "
                        "a date (day is out of range for month); expected a real date, such "
-                       "as 2026-11-30 (text that only looks like a date goes in quotes)"),
+                       "as 2026-11-30, or text in quotes (\"2016-02-30\") where the field "
+                       "is text"),
     "impossible month in a list": (record("themes: [a, 2016-13-01]\n"), "sources/x.md:7: "
                                    "themes.1: `2016-13-01` is not a date (month must be in "
-                                   "1..12); expected a real date, such as 2026-11-30 (text "
-                                   "that only looks like a date goes in quotes)"),
+                                   "1..12); expected a real date, such as 2026-11-30, or text "
+                                   "in quotes (\"2016-13-01\") where the field is text"),
     "tagged int": (record("round: !!int x\n"), "sources/x.md:7: round: `x` is not a whole "
                    "number (invalid literal for int() with base 10: 'x'); expected a whole "
                    "number, or text in quotes (\"x\")"),
@@ -148,8 +149,8 @@ RECORD_CASES: dict[str, tuple[bytes, str]] = {
                      "number (not in its form); expected a number, or text in quotes (\"\")"),
     "tagged timestamp": (record("period: {start: !!timestamp x}\n"), "sources/x.md:7: "
                          "period.start: `x` is not a date (not in its form); expected a real "
-                         "date, such as 2026-11-30 (text that only looks like a date goes in "
-                         "quotes)"),
+                         "date, such as 2026-11-30, or text in quotes (\"x\") where the field "
+                         "is text"),
     "tagged bool": (record("x: !!bool maybe\n"), "sources/x.md:7: x: `maybe` is not true "
                     "or false (not in its form); expected true or false, or text in quotes "
                     "(\"maybe\")"),
@@ -234,8 +235,9 @@ PROJECT_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "sources folder missing": (remove("sources"), "sources: sources folder not found"),
         "impossible date in the config": (edit("edition: 2026", "edition: 2016-02-30"),
                                       "compendium.yml:7: edition: `2016-02-30` is not a date "
-                                      "(day is out of range for month); expected a date, or "
-                                      "text in quotes (\"2016-02-30\")"),
+                                      "(day is out of range for month); expected a real date, "
+                                      "such as 2026-11-30, or text in quotes (\"2016-02-30\") "
+                                      "where the field is text"),
     "huge edition year": (edit("edition: 2026", "edition: " + "2" * 4400),
                           "compendium.yml:7: edition: `2222222222222222222222222222222222222"
                           "...` is too large a number; expected at most 18 digits"),
@@ -260,8 +262,9 @@ PROJECT_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "impossible date in the glossary": (edit("AIDS: acquired immunodeficiency syndrome",
                                              "AIDS: 2016-02-30", "glossary.yml"),
                                         "glossary.yml:4: AIDS: `2016-02-30` is not a date "
-                                        "(day is out of range for month); expected a date, or "
-                                        "text in quotes (\"2016-02-30\")"),
+                                        "(day is out of range for month); expected a real "
+                                        "date, such as 2026-11-30, or text in quotes "
+                                        "(\"2016-02-30\") where the field is text"),
 }
 
 

@@ -268,8 +268,8 @@ def scalar_problem(node: yaml.ScalarNode, loader: yaml.SafeLoader) -> str | None
     shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
     expected = (f"expected {SCALAR_KINDS[kind]}, or text in quotes "
                 f"(\"{shown}\")") if kind != "timestamp" else (
-        "expected a real date, such as 2026-11-30 (text that only looks like a date goes in "
-        "quotes)")
+        f"expected a real date, such as 2026-11-30, or text in quotes (\"{shown}\") where "
+        "the field is text")
     too_big = f"`{shown}` is too large a number; expected at most {MAX_INT_DIGITS} digits"
     if kind == "int" and len(node.value) > 2 * MAX_INT_DIGITS:  # before int() reads it
         return too_big
