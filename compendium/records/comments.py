@@ -23,7 +23,7 @@ from compendium.checked import Checked, gather, refused
 from compendium.errors import CompendiumError
 from compendium.model import Problem
 from compendium.output import write_atomically
-from compendium.records.limits import BIDI_OVERRIDES, CONTROLS
+from compendium.records.limits import character_problem
 from compendium.records.sources import NotText, read_utf8
 
 LEDGER_NAME = "comments.json"
@@ -188,9 +188,11 @@ def _text(value: object, name: str) -> str:
     ``\\ud800``: no UTF-8 holds it, and the ledger could not be written), a control or a
     direction override (the draft shows comments beside the text they reverse)."""
     text = str(value)
-    for char in text:
-        if 0xD800 <= ord(char) <= 0xDFFF or CONTROLS.match(char) or BIDI_OVERRIDES.match(char):
-            raise ValueError(f"{name}: character U+{ord(char):04X} is not text")
+    surrogate = next((c for c in text if 0xD800 <= ord(c) <= 0xDFFF), None)
+    if surrogate is not None:
+        raise ValueError(f"{name}: character U+{ord(surrogate):04X} is not text")
+    if strange := character_problem(text):
+        raise ValueError(f"{name}: {strange}")
     return text
 
 

@@ -416,22 +416,23 @@ def character_problems(path: Path, doc: YamlMapping) -> tuple[Problem, ...]:
     (limits.character_problem: an override written as an escape reversed the HTML's
     subtitle), at its line."""
     found = []
-    for where, text in _texts(doc.values, ()):
+    for where, text in texts_below(doc.values):
         if strange := character_problem(text + html.unescape(text)):
             found.append(Problem(str(path), doc.line_of(*where), "-",
                                  ".".join(map(str, where)), strange))
     return tuple(found)
 
 
-def _texts(value: object, where: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
-    """Return (path of keys, text) of every key and text below ``value``."""
+def texts_below(value: object, where: tuple[str | int, ...] = ()
+                ) -> list[tuple[tuple[str | int, ...], str]]:
+    """Return (path of keys, text) of every key and text below a YAML value."""
     if isinstance(value, str):
         return [(where, value)]
     if isinstance(value, dict):
-        return [found for key, item in value.items()
-                for found in [((*where, str(key)), str(key)), *_texts(item, (*where, str(key)))]]
+        return [found for key, item in value.items() for found in
+                [((*where, str(key)), str(key)), *texts_below(item, (*where, str(key)))]]
     if isinstance(value, list):
-        return [found for n, item in enumerate(value) for found in _texts(item, (*where, n))]
+        return [found for n, item in enumerate(value) for found in texts_below(item, (*where, n))]
     return []
 
 
