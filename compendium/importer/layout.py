@@ -44,10 +44,10 @@ NODE_FIELDS: dict[str, tuple[str, ...]] = {
 ID, its path in the site, its agency and period (often empty) and an abstract, a teaser of
 the text above. They describe the entry shown, not a profile: read as structure (the
 abstract as a copy of the entry's text), never as an entity ("UN Agency") or a record."""
-NODE_LABEL = re.compile(r"^(?P<label>item path|un agency|un inventory period|abstract)"
-                        r"\s*:?\s*(?P<rest>.*)$", re.IGNORECASE)
 LABELS = {name: field for field, names in LABEL_NAMES.items() for name in names}
 NODE_LABELS = {name: field for field, names in NODE_FIELDS.items() for name in names}
+NODE_LABEL = re.compile(rf"^(?P<label>{'|'.join(map(re.escape, NODE_LABELS))})"
+                        r"\s*:?\s*(?P<rest>.*)$", re.IGNORECASE)
 SINGLE_LINE_FIELDS = frozenset({"item_id", "agency_id", "agency_type", "title", "icon"})
 _LABELS_LONGEST = sorted(LABELS, key=len, reverse=True)
 _LABEL_ALTERNATIVES = "|".join(re.escape(k) for k in _LABELS_LONGEST)
