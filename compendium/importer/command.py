@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import unicodedata
@@ -32,11 +31,17 @@ from compendium.importer.report import (
     totals,
     unclaimed_lines,
 )
-from compendium.importer.writer import MANIFEST, find_records, refused_writes, write_records
+from compendium.importer.writer import (
+    MANIFEST,
+    find_records,
+    refused_writes,
+    writable,
+    write_records,
+)
 from compendium.model import Entity
 from compendium.output import write_atomically, write_if_changed
 from compendium.records.config import Edition, load_edition
-from compendium.records.sources import is_within, parse_record, read_record_file
+from compendium.records.sources import parse_record, read_record_file
 from compendium.records.validate import validate_records
 
 # Words of the inventory's subject in its three languages: a page with none of them, no
@@ -245,13 +250,12 @@ IMPORT_FILES = ("import-report.md", "import-report.json", "import-manifest.json"
 
 
 def _kept_in(folder: Path, name: str) -> bool:
-    """Return whether ``folder/name`` is a page of ``folder``: a file in it (not a link out
-    of it), not one of the import's own."""
+    """Return whether ``folder/name`` is a page of ``folder``: a file in it (through no link,
+    as the import's writes: writer.writable), not one of the import's own."""
     if "/" in name or "\0" in name or name in IMPORT_FILES or name.startswith("."):
         return False
-    path = folder / name
     try:
-        return path.is_file() and is_within(os.path.realpath(path), os.path.realpath(folder))
+        return (folder / name).is_file() and writable(folder.parent, f"{folder.name}/{name}", "")
     except OSError:  # a name too long for the file system: no page of ours
         return False
 
