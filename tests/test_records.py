@@ -23,7 +23,7 @@ from compendium.html.text import make_markdown, render_body
 from compendium.model import PROVENANCE_KINDS, Problem
 from compendium.records.config import load_edition
 from compendium.records.sources import NOTE
-from compendium.records.validate import provenance_problems
+from compendium.records.validate import SKELETON_TEXTS, provenance_problems
 from tests.conftest import ROOT, RecordFactory, pdf_text, run_cli
 
 TODAY = datetime.date(2026, 12, 1)
@@ -504,6 +504,37 @@ def test_new_entity_and_record_skeletons_pass_check_and_stay_out_of_the_publicat
     assert "ok: 4 records" in capsys.readouterr().out
     assert run_cli(project, "build", "--format", "html", "--publication") == 0
     assert "Fill in" not in (project / "out" / "compendium.html").read_text()
+
+
+@pytest.mark.parametrize("kind", ["profile", "activity"])
+def test_a_skeleton_no_longer_a_draft_is_refused_until_its_placeholders_are_replaced(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        kind: str) -> None:
+    """Removing `draft: true` from a skeleton `new` wrote, its placeholders still in it,
+    would publish "Fill in …": check names each line holding one, and passes once the
+    editor's own words replace them."""
+    make_record(id="existing")
+    arguments = ["new", "entity", "IPU", "--name", "Inter-Parliamentary Union"] \
+        if kind == "profile" else ["new", "record", "--entity", "UNFPA"]
+    assert run_cli(project, *arguments) == 0
+    made = next(p for p in (project / "sources").rglob("*.md")
+                if p.stem != "existing" and "raw" not in p.parts)
+    text = made.read_text(encoding="utf-8").replace("draft: true", "draft: false")
+    made.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert run_cli(project, "check") == 1
+    err = capsys.readouterr().err
+    lines = text.split("\n")
+    for field, placeholder in (("provenance", SKELETON_TEXTS[0]),
+                               ("body", SKELETON_TEXTS[1 if kind == "profile" else 2])):
+        line = next(n for n, written in enumerate(lines, start=1) if placeholder in written)
+        assert f"{made.relative_to(project)}:{line}: " in err, (field, line, err)
+        assert f"{field}: still holds the placeholder “{placeholder}”" in err, (field, err)
+    own = text.replace(SKELETON_TEXTS[0], "E-mail from the focal point")
+    for placeholder in SKELETON_TEXTS[1:]:
+        own = own.replace(placeholder, "Trained 40 judges in three provinces.")
+    made.write_text(own, encoding="utf-8")
+    assert run_cli(project, "check") == 0, capsys.readouterr().err
 
 
 @pytest.mark.slow

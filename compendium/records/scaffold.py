@@ -19,7 +19,7 @@ from compendium.model import Problem
 from compendium.records.config import Edition, load_edition
 from compendium.records.sources import find_record_files, parse_record, read_record_file
 from compendium.records.spelling import did_you_mean
-from compendium.records.validate import validate_record
+from compendium.records.validate import SKELETON_TEXTS, validate_record
 
 ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]*(?: [A-Z][A-Za-z0-9-]*)*\Z")
 """An entity's short name as records use it: `ILO`, `UN Women`, `Spotlight Initiative`."""
@@ -108,12 +108,12 @@ def record_skeleton(rid: str, entity: str, name: str, kind: str,
     lines += ["provenance:",
               "  kind: e-mail              # e-mail, report, meeting, interview, publication, "
               "website, other",
-              "  note: Fill in who sent it, or the document's title",
+              f"  note: {SKELETON_TEXTS[0]}",
               f"  date: {today.isoformat()}         # when it was received or issued",
               "draft: true                 # remove when the record is ready to publish",
               "---"]
-    body = ("## Background\n\nFill in the entity's background.\n" if kind == "profile"
-            else "Fill in what the entity did, where, with whom and for whom.\n")
+    body = (f"## Background\n\n{SKELETON_TEXTS[1]}\n" if kind == "profile"
+            else f"{SKELETON_TEXTS[2]}\n")
     return "\n".join(lines) + "\n" + body
 
 

@@ -108,6 +108,7 @@ def _validate(file: RecordFile, edition: Edition) -> Checked[Record | None]:
     problems = check_fields(path, values, RECORD_FIELDS, str(rid), line_of)
     problems += _check_values(file, edition, str(rid))
     problems += _override_problems(file, str(rid))
+    problems += _placeholder_problems(file, str(rid))
     if problems:
         return refused(*problems)
     return Checked(_build_record(file))
@@ -121,6 +122,27 @@ def _override_problems(file: RecordFile, rid: str) -> tuple[Problem, ...]:
         if found := character_problem(text):
             return (Problem(str(file.path), line, rid, field, found),)
     return ()
+
+
+SKELETON_TEXTS = ("Fill in who sent it, or the document's title",
+                  "Fill in the entity's background.",
+                  "Fill in what the entity did, where, with whom and for whom.")
+"""What `build.py new` writes for the editor to replace (scaffold.py)."""
+
+
+def _placeholder_problems(file: RecordFile, rid: str) -> tuple[Problem, ...]:
+    """Return a problem at each line of a record no longer a draft that still holds a
+    skeleton's placeholder: it would be published as written."""
+    if file.front.values.get("draft") is True:
+        return ()
+    texts = [(file.front.line_of(*where), str(where[0]), text)
+             for where, text in texts_below(file.front.values)]
+    texts += [(file.body_line + n, "body", line) for n, line in enumerate(file.body.split("\n"))]
+    return tuple(Problem(str(file.path), line, rid, field,
+                         f"still holds the placeholder “{placeholder}”; expected the record's "
+                         "own words, or `draft: true` until it has them")
+                 for line, field, text in texts for placeholder in SKELETON_TEXTS
+                 if placeholder in text)
 
 
 def _read_texts(file: RecordFile) -> Iterable[tuple[int, str, str]]:
