@@ -48,3 +48,13 @@ def gather(checked: Iterable[Checked[U | None]]) -> Checked[tuple[U, ...]]:
     results = tuple(checked)
     return Checked(tuple(c.value for c in results if c.value is not None),
                    tuple(p for c in results for p in c.problems))
+
+
+def beyond(read: Iterable[Problem], checked: Iterable[Problem]) -> tuple[Problem, ...]:
+    """Return the problems of ``checked`` that are not about a value ``read`` named: one YAML
+    could not read is read as nothing, and the check of its field, finding nothing there,
+    would name it again (same file, and the same line or the same top field)."""
+    named = [(p.path, p.line, p.field.split(".")[0]) for p in read]
+    return tuple(p for p in checked
+                 if not any(p.path == path and (p.line == line or p.field.split(".")[0] == field)
+                            for path, line, field in named))

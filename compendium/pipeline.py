@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 from compendium.cache import CACHE_FOLDER, NO_CACHE, Cache
 from compendium.chapter_markdown import render_chapters_markdown
+from compendium.checked import beyond
 from compendium.errors import BuildStopped, InvalidInput
 from compendium.fonts import FONTS_PLACEHOLDER, embedded_font_css
 from compendium.html.changes import Changes, Chapters, compare
@@ -222,7 +223,8 @@ def read_sources(request: BuildRequest, edition: Edition) -> tuple[
     read = read_record_files(request.sources)
     valid = validate_records(read.value, edition)
     files, records = read.value, valid.value
-    problems = (read.problems + valid.problems + placement_problems(records, edition)
+    problems = (read.problems + beyond(read.problems, valid.problems)
+                + placement_problems(records, edition)
                 + source_page_problems(files, request.sources / "raw")
                 + image_problems(files, request.project) + nesting_problems(files))
     if problems:

@@ -762,3 +762,39 @@ def test_a_manifest_whose_chapters_are_not_chapters_is_a_clear_error(
     err = capsys.readouterr().err
     assert f"--since {bad}: not a compendium manifest (edition.chapters" in err, err
     assert "Traceback" not in err
+
+
+UNREADABLE_VALUES = {
+    "an impossible day": ("provenance", "{kind: e-mail, note: Sent by the office, "
+                                        "date: 2025-02-30}", "provenance.date"),
+    "a period's impossible start": ("period", "{start: 2016-02-30}", "period.start"),
+    "a month 13 among the themes": ("themes", "[gbv, 2016-13-01]", "themes.1"),
+    "a tagged word": ("round", "!!int twenty", "round"),
+    "a number of 40 digits": ("round", "9" * 40, "round"),
+}
+
+
+@pytest.mark.parametrize("case", UNREADABLE_VALUES)
+def test_a_value_yaml_cannot_read_hides_no_other_problem_of_its_record(
+        project: Path, capsys: pytest.CaptureFixture[str], case: str) -> None:
+    """A value YAML cannot read (a date that does not exist, a tagged word) is named at its
+    line, and the record's other fields are still checked: every problem in one run, that
+    field's said once."""
+    field, value, where = UNREADABLE_VALUES[case]
+    lines = ["---", "id: odd", "kind: activity", "entity: NOPE", "lang: 123",
+             f"{field}: {value}"]
+    if field != "provenance":
+        lines.append("sources: [{page: test.txt, lines: '1'}]")
+    (project / "sources" / "raw").mkdir(parents=True, exist_ok=True)
+    (project / "sources" / "raw" / "test.txt").write_text("Line 1 of a raw page.\n")
+    (project / "sources" / "odd.md").write_text("\n".join([*lines, "---", "Some text.", ""]),
+                                               encoding="utf-8")
+    assert run_cli(project, "check") == 1
+    err = capsys.readouterr().err
+    said = [line for line in err.splitlines() if line.startswith("sources/odd.md:")]
+    assert any((line.startswith(f"sources/odd.md:6: {where}: `") and " is not " in line)
+               or line.startswith(f"sources/odd.md:6: {where}: `9999") for line in said), err
+    assert "sources/odd.md:4: odd: entity: unknown entity `NOPE`" in err
+    assert "sources/odd.md:5: odd: lang: `123` is a number; expected text" in err
+    assert len(said) == 3, err  # nothing more of the field that held the value
+    assert "Traceback" not in err

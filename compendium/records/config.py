@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from compendium.checked import Checked, gather, refused
+from compendium.checked import Checked, beyond, gather, refused
 from compendium.errors import InvalidInput
 from compendium.model import Entity, Problem
 from compendium.records.limits import character_problem, text_problem
@@ -574,7 +574,7 @@ def _load_glossary(path: Path) -> Checked[tuple[tuple[str, str], ...]]:
     odd = tuple(Problem(str(path), doc.line_of(acronym), acronym, acronym,
                         f"{_describe(name)}; expected the full name as text")
                 for acronym, name in doc.values.items() if not isinstance(name, str))
-    odd += character_problems(path, doc)
+    odd = beyond(raw.problems, odd + character_problems(path, doc))
     entries = sorted((acronym, name) for acronym, name in doc.values.items()
                      if isinstance(name, str))
     return Checked(tuple(entries), raw.problems + odd)
@@ -603,7 +603,7 @@ def _load_entities(path: Path) -> Checked[tuple[Entity, ...]]:
     owners: dict[str, str] = {}
     for acronym, value in raw.value.values.items():
         fields = _entity_fields(path, raw.value, str(acronym), value)
-        problems += fields.problems
+        problems += beyond(raw.problems, fields.problems)
         if fields.value is None:
             continue
         name = fields.value["name"]

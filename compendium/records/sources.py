@@ -251,7 +251,7 @@ def parse_record(path: Path, text: str) -> Checked[RecordFile | None]:
     if front.value is None:
         return refused(*front.problems)
     body = "\n".join(lines[closing + 1:]).strip("\n")
-    return Checked(RecordFile(path, front.value, body, closing + 2, text))
+    return Checked(RecordFile(path, front.value, body, closing + 2, text), front.problems)
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,7 +67,9 @@ class _Place:
 
 def load_mapping(text: str, path: Path, first_line: int = 1) -> Checked[YamlMapping | None]:
     """Parse ``text``, from line ``first_line`` of the file ``path``, as a YAML mapping; None
-    and the first problem when it is not a plain one (what follows cannot be trusted)."""
+    and the first problem when it is not a plain one (what follows cannot be trusted). A
+    scalar YAML cannot make a value of (``2025-02-30``) is a problem of its own and reads as
+    nothing (null): the other fields are still read, and checked."""
     place = _Place(str(path), first_line)
     composed = _compose(text, place)
     if composed.problems:
@@ -105,7 +107,7 @@ def _mapping(node: yaml.Node, place: _Place) -> Checked[YamlMapping | None]:
         return refused(*values.problems)
     key_lines = {_key_text(k): place.first_line + k.start_mark.line for k, _ in node.value}
     node_lines = dict(_node_lines(node, (), place.first_line))
-    return Checked(YamlMapping(values.value, key_lines, node_lines))
+    return Checked(YamlMapping(values.value, key_lines, node_lines), values.problems)
 
 
 def _key_text(key: yaml.Node) -> str:
@@ -201,10 +203,9 @@ def _children(node: yaml.Node, depth: int) -> list[tuple[yaml.Node, int]]:
 
 
 def _construct(node: yaml.Node, place: _Place) -> Checked[dict[str, Any] | None]:
-    """Turn a checked node tree into Python values."""
+    """Turn a checked node tree into Python values, those of the scalars YAML cannot read
+    into nothing (null), each with its problem."""
     unreadable = _check_scalars(node, place)
-    if unreadable:
-        return refused(*unreadable)
     loader = _Loader("")
     try:
         value = loader.construct_document(node)
@@ -218,7 +219,7 @@ def _construct(node: yaml.Node, place: _Place) -> Checked[dict[str, Any] | None]
         loader.dispose()
     if not isinstance(value, dict):
         return refused(place.problem(0, "expected a mapping of `field: value` lines"))
-    return Checked({str(k): _text_keys(v) for k, v in value.items()})
+    return Checked({str(k): _text_keys(v) for k, v in value.items()}, unreadable)
 
 
 def _text_keys(value: Any) -> Any:
@@ -232,9 +233,9 @@ def _text_keys(value: Any) -> Any:
 
 
 def _check_scalars(root: yaml.Node, place: _Place) -> tuple[Problem, ...]:
-    """Return the problem of the first scalar YAML cannot turn into its value
-    (``2016-02-30``, ``!!int x``, a number of 5,000 digits), naming its field and line,
-    found before the constructor raises on it."""
+    """Return the problem of every scalar YAML cannot turn into its value (``2016-02-30``,
+    ``!!int x``, a number of 5,000 digits), naming its field and line, found before the
+    constructor raises on it; each such scalar is made a null, which it can."""
     stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())]
     loader = _Loader("")
     try:
@@ -246,6 +247,7 @@ def _check_scalars(root: yaml.Node, place: _Place) -> tuple[Problem, ...]:
 def _check_nodes(stack: list[tuple[yaml.Node, tuple[str, ...]]], loader: yaml.SafeLoader,
                  place: _Place) -> tuple[Problem, ...]:
     """Check every scalar below the nodes of ``stack`` (see _check_scalars)."""
+    problems: list[Problem] = []
     while stack:
         node, path = stack.pop()
         if isinstance(node, yaml.MappingNode):
@@ -256,8 +258,14 @@ def _check_nodes(stack: list[tuple[yaml.Node, tuple[str, ...]]], loader: yaml.Sa
         elif isinstance(node, yaml.ScalarNode):
             problem = scalar_problem(node, loader)
             if problem is not None:
-                return (place.problem(node.start_mark.line, problem, ".".join(path) or "-"),)
-    return ()
+                problems.append(place.problem(node.start_mark.line, problem,
+                                              ".".join(path) or "-"))
+                node.tag = NULL_TAG
+    return tuple(sorted(problems, key=lambda p: p.line))
+
+
+NULL_TAG = "tag:yaml.org,2002:null"
+"""What an unreadable scalar is read as: nothing (see _check_scalars)."""
 
 
 def scalar_problem(node: yaml.ScalarNode, loader: yaml.SafeLoader) -> str | None:
