@@ -205,6 +205,27 @@ def test_what_only_looks_glued_stays_one_paragraph(tmp_path: Path, kept: str) ->
     assert f"See {kept} for the data on violence." in profile
 
 
+ADDRESSES = [f"{start}{host}{path}" for start in ("http://", "https://", "www.", "")
+             for host in ("www.plusnews.org", "example.org") if start != "www." or
+             not host.startswith("www.")
+             for path in ("/Report.aspx?ReportId=89179", "/view.php?Lang=en&Id=4",
+                          "/Pages/Item.aspx?ID=Ab12")]
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+@pytest.mark.parametrize("around", ["(see {} for the report)", "see {} for details",
+                                    "at {}, with the brochure"])
+def test_a_web_address_with_a_query_stays_whole_in_its_paragraph(
+        tmp_path: Path, address: str, around: str) -> None:
+    """A `?` in a web address followed by a capital ("aspx?ReportId") ends no sentence: the
+    address and the paragraph stay whole (a probe's page had it cut in two paragraphs)."""
+    sentence = f"UNAIDS supported a film on violence against women {around.format(address)}."
+    page = "\n".join(["UNAIDS", "Background", sentence]) + "\n"
+    profile = records_of(imported(tmp_path, {"a.txt": page}))["unaids/unaids-profile.md"]
+    paragraph = next(p for p in profile.split("\n\n") if "film on violence" in p)
+    assert address in paragraph and paragraph.rstrip().endswith("."), profile
+
+
 def test_a_resource_the_page_lists_keeps_one_marker(tmp_path: Path) -> None:
     page = "\n".join(["UNRWA", "Background", text(0), "Resources",
                       "- UNRWA Gender Policy (2007)", "- UNRWA Gender Mainstreaming Strategy "

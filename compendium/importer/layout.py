@@ -80,6 +80,25 @@ GLUED_PARAGRAPHS = re.compile(r"(?<=[a-z]{3}[.!?])(?=[A-Z][a-z]|[A-Z]{2,}\s)")
 """Where a scrape lost a paragraph break: a sentence's end glued to the next one's start
 ("…awareness-raising.UNAIDS co-sponsors…"); another copy of the page may have the two
 paragraphs apart, and they must read as the same ones."""
+WEB_ADDRESS = re.compile(r"://|^www\.|/", re.IGNORECASE)
+"""A word that is (part of) a web address: a `?` or `.` in it ends no sentence
+("Report.aspx?ReportId=89179")."""
+
+
+def glued_parts(text: str) -> list[str]:
+    """Return ``text`` cut where a scrape lost a paragraph break (GLUED_PARAGRAPHS), but not
+    inside a web address."""
+    parts: list[str] = []
+    start = 0
+    for match in GLUED_PARAGRAPHS.finditer(text):
+        at = match.start()
+        word = text[:at].rsplit(None, 1)[-1] + text[at:].split(None, 1)[0]
+        if not WEB_ADDRESS.search(word):
+            parts.append(text[start:at])
+            start = at
+    return [*parts, text[start:]]
+
+
 CUT_FRAGMENT_WORDS = 3
 """Words of a page's last line, cut off mid-sentence, too few to stand as a record."""
 HEADING_MAX_CHARS = 160
@@ -533,7 +552,7 @@ class _Walker:
         for piece, marker in pieces:
             if marker:
                 self.pending_marker = True
-            for n, part in enumerate(GLUED_PARAGRAPHS.split(piece) if piece else ()):
+            for n, part in enumerate(glued_parts(piece) if piece else ()):
                 # A glued piece that opens with an entity's name is another entity's entry
                 # ("…in Kenya.UNICEF launched…" on a search page), not the same one's.
                 opens = self.names.lookup(part.split(maxsplit=1)[0].strip(",;:")) is not None
