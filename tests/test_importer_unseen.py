@@ -226,6 +226,25 @@ def test_a_web_address_with_a_query_stays_whole_in_its_paragraph(
     assert address in paragraph and paragraph.rstrip().endswith("."), profile
 
 
+@pytest.mark.parametrize("intro", [None, "Available resources on SEA :", "Links:"])
+@pytest.mark.parametrize("links", [["http://www.pseataskforce.org/"],
+                                   ["www.un.org/en/sea", "https://iseek.un.org/x?Id=4"],
+                                   ["http://a.org/one http://b.org/two"]])
+def test_web_addresses_listed_under_an_entry_stay_in_it(
+        tmp_path: Path, intro: str | None, links: list[str]) -> None:
+    """On a listing, addresses alone under an entry (and the line ending in a colon that
+    introduces them) are that entry's, not entries naming no entity."""
+    page = "\n".join(["Search", f"UNODC contributed to a scoping study. {text(0)}",
+                      *([intro] if intro else []), *links,
+                      f"UNHCR trained field staff. {text(1)}"]) + "\n"
+    records = records_of(imported(tmp_path, {"p.txt": page}))
+    assert sorted(path.split("/")[0] for path in records) == ["unhcr", "unodc"], records
+    (unodc,) = [text for path, text in records.items() if path.startswith("unodc/")]
+    assert all(link.split()[0] in unodc for link in links), unodc
+    assert intro is None or intro in unodc
+    assert "review:" not in unodc
+
+
 def test_a_resource_the_page_lists_keeps_one_marker(tmp_path: Path) -> None:
     page = "\n".join(["UNRWA", "Background", text(0), "Resources",
                       "- UNRWA Gender Policy (2007)", "- UNRWA Gender Mainstreaming Strategy "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -114,17 +115,32 @@ def _lone_entries(paras: Sequence[Para], taken: list[bool]) -> list[Unit]:
     glued paragraphs right after it."""
     units: list[list[Para]] = []
     previous_free = False
-    for para, is_taken in zip(paras, taken, strict=True):
+    for n, (para, is_taken) in enumerate(zip(paras, taken, strict=True)):
         if is_taken:
             previous_free = False
             continue
-        if units and previous_free and (para.is_bullet or para.glued
+        if units and previous_free and (para.is_bullet or para.glued or _listed(paras, n)
                                         or _leads(units[-1], para)):
             units[-1].append(para)
         else:
             units.append([para])
         previous_free = True
     return [Unit(tuple(u)) for u in units]
+
+
+BARE_ADDRESSES = re.compile(r"^(?:<?(?:https?://|www\.)\S+?>?[\s,;.]*)+$", re.IGNORECASE)
+"""A paragraph of web addresses alone."""
+
+
+def _listed(paras: Sequence[Para], n: int) -> bool:
+    """Whether ``paras[n]`` is listed under the entry above: web addresses alone (the links
+    the site shows under an entry), or a line ending with a colon that introduces them
+    ("Available resources on SEA :"). Neither is an entry of its own."""
+    text = paras[n].text.strip()
+    if BARE_ADDRESSES.match(text):
+        return True
+    return text.endswith(":") and n + 1 < len(paras) and \
+        BARE_ADDRESSES.match(paras[n + 1].text.strip()) is not None
 
 
 def _leads(unit: Sequence[Para], para: Para) -> bool:
