@@ -171,6 +171,29 @@ def test_a_page_cut_after_a_few_letters_is_warned_about(tmp_path: Path, fragment
             if "ends mid-sentence" in w[2]] == [("p.txt", 4)]
 
 
+@pytest.mark.parametrize("cut", [5, 9, 14])
+@pytest.mark.parametrize("layout", ["profile", "listing"])
+def test_a_record_whose_text_a_page_cut_off_says_so(tmp_path: Path, cut: int,
+                                                    layout: str) -> None:
+    """The record keeping a paragraph the page's end cut mid-sentence carries a `review:`
+    line (the import's warning is gone once it has run); with a full copy of the paragraph
+    on another page, it keeps that copy and says nothing."""
+    whole = f"UNFPA trained midwives. {text(2)}"
+    cut_off = " ".join(whole.split()[:cut])
+    head = ["UNFPA", "Background", text(0)] if layout == "profile" else \
+        ["Search", f"UNFPA opened a hotline. {text(1)}"]
+    (tmp_path / "a").mkdir()
+    records = records_of(imported(tmp_path / "a", {"p.txt": "\n".join([*head, cut_off]) + "\n"}))
+    (holder,) = [t for t in records.values() if cut_off in t]
+    assert "review: 'p.txt ends mid-sentence at line" in holder, holder
+    (tmp_path / "b").mkdir()
+    records = records_of(imported(tmp_path / "b", {
+        "p.txt": "\n".join([*head, cut_off]) + "\n",
+        "q.txt": "\n".join([*head, whole, f"UNFPA also ran a survey. {text(0)}."]) + "\n"}))
+    (holder,) = [t for t in records.values() if whole in t]
+    assert "ends mid-sentence" not in holder, holder
+
+
 @pytest.mark.parametrize("last", ["Mail Address", "405 East 42nd Street", "UNFPA (2019)",
                                   "https://www.unfpa.org/gender-based-violence"])
 def test_a_page_ending_on_a_label_an_address_or_a_citation_is_not(

@@ -142,9 +142,21 @@ def _warn_if_cut(page: RawPage, layout: Layout, work: Assembly) -> None:
         n for block in layout.profiles for n in block.labels} | {
         p.line for block in layout.profiles for name in ADDRESS_FIELDS
         for p in block.fields.get(name, [])}
-    if last.number not in not_text:
-        work.warnings.append((page.name, last.number, "page ends mid-sentence; it may be cut "
-                              "off (a fuller copy of the paragraph is kept if the page has one)"))
+    if last.number in not_text:
+        return
+    work.warnings.append((page.name, last.number, "page ends mid-sentence; it may be cut "
+                          "off (a fuller copy of the paragraph is kept if the page has one)"))
+    # The record that keeps the cut paragraph says so itself: the warning is gone with the
+    # import's output, the record's `review:` line stays until the editor has looked.
+    held = max((d for d in work.dispositions if d.page == page.name and d.line <= last.number),
+               key=lambda d: d.line, default=None)
+    slot = work.index.find(held.text) if held is not None else None
+    kept = work.index.texts[slot] if slot is not None else held.text if held else ""
+    if held is not None and not kept.rstrip().endswith(SENTENCE_END):  # no fuller copy kept
+        draft = work.drafts[held.draft]
+        note = (f"{page.name} ends mid-sentence at line {last.number}, in this record's "
+                "text: the scrape may have cut it off; compare its last paragraph with the site")
+        draft.review = f"{draft.review}; {note}" if draft.review else note
 
 
 def run_import(args: argparse.Namespace) -> int:
