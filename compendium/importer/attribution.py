@@ -199,7 +199,7 @@ class Names:
         """Return the acronym of the entity named first in ``text`` as who acts, not as a
         partner: a name in a clause opened by "in collaboration with", "together with",
         "supported by" … is a partner ("In collaboration with the UNFPA, officially agreed
-        …" is not UNFPA's entry)."""
+        …" is not UNFPA's entry), and so is one right after "with" anywhere (WITH_BEFORE)."""
         self.first_named("")  # compiles the pattern
         assert self._pattern is not None
         plain = text.translate(_TYPOGRAPHY)
@@ -209,7 +209,9 @@ class Names:
         for match in self._pattern.finditer(plain):
             while following <= match.start():
                 clause, following = following, next(boundaries, len(plain) + 1)
-            if not PARTNER_CLAUSE.match(plain, clause):
+            if not PARTNER_CLAUSE.match(plain, clause) and \
+                    not WITH_BEFORE.search(plain, max(clause, match.start() - 24),
+                                           match.start()):
                 return self.lookup(match[1])
         return None
 
@@ -228,6 +230,10 @@ PARTNER_CLAUSE = re.compile(
     r"|soutenu par|en (?:colaboración|cooperación|coordinación)|junto con|con)\b")
 """What opens a clause naming partners rather than who acts (matched at the clause's start:
 "Survivors supported by UNHCR" is UNHCR's)."""
+WITH_BEFORE = re.compile(
+    r"(?i)\b(?:with|avec|con)\s+(?:the\s+|l['’]\s*|la\s+|le\s+|les\s+|el\s+|los\s+)?$")
+""""with" right before a name, anywhere in its clause: the name is who the actor works
+with ("Joint research activity with the Unicef Office of Research…"), not who acts."""
 CLAUSE_END = re.compile(r"[,;.:]\s")
 MIN_WORD_ACRONYM = 4
 """Letters an acronym needs before a text may write it as a word ("Unicef", "Unesco"); a
