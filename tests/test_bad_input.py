@@ -798,3 +798,53 @@ def test_a_value_yaml_cannot_read_hides_no_other_problem_of_its_record(
     assert "sources/odd.md:5: odd: lang: `123` is a number; expected text" in err
     assert len(said) == 3, err  # nothing more of the field that held the value
     assert "Traceback" not in err
+
+
+SECRET_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+              '<title>SECRET-OUTSIDE</title><rect width="10" height="10"/></svg>')
+
+
+def _page_linked_out(project: Path, outside: Path, make_record: RecordFactory) -> None:
+    (outside / "passwd").write_text("SECRET-OUTSIDE:x:0:0:root\nline two\n")
+    (project / "sources" / "raw").mkdir(parents=True, exist_ok=True)
+    (project / "sources" / "raw" / "leak.txt").symlink_to(outside / "passwd")
+    make_record(id="leaky", sources=[{"page": "leak.txt", "lines": "1"}])
+
+
+def _image_linked_out(project: Path, outside: Path, make_record: RecordFactory) -> None:
+    (outside / "s.svg").write_text(SECRET_SVG)
+    (project / "images").mkdir(exist_ok=True)
+    (project / "images" / "s.svg").symlink_to(outside / "s.svg")
+    make_record(id="pictured", body="The map: ![The map](images/s.svg)")
+
+
+def _images_folder_linked_out(project: Path, outside: Path, make_record: RecordFactory) -> None:
+    (outside / "s.svg").write_text(SECRET_SVG)
+    (project / "images").symlink_to(outside)
+    make_record(id="pictured", body="The map: ![The map](images/s.svg)")
+
+
+LINKED_OUT = {"a raw page": (_page_linked_out, "sources/leaky.md:", "is a link leading out"),
+              "an image": (_image_linked_out, "sources/pictured.md:", "is a link leading out"),
+              "the images folder": (_images_folder_linked_out, "sources/pictured.md:",
+                                    "is a link leading out")}
+
+
+@pytest.mark.parametrize("case", LINKED_OUT)
+def test_a_file_linked_out_of_the_project_is_refused_and_never_read_into_the_outputs(
+        project: Path, tmp_path: Path, make_record: RecordFactory,
+        capsys: pytest.CaptureFixture[str], case: str) -> None:
+    """A raw page or image that is a symbolic link (git carries them) to a file outside
+    the project is named by check, and no build copies a word of it into an output."""
+    change, where, said = LINKED_OUT[case]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    change(project, outside, make_record)
+    assert run_cli(project, "check") == 1
+    err = capsys.readouterr().err
+    assert where in err and said in err, err
+    assert run_cli(project, "build", "--format", "html") == 1
+    out = project / "out"
+    leaked = [p for p in out.rglob("*") if p.is_file() and b"SECRET-OUTSIDE" in p.read_bytes()] \
+        if out.exists() else []
+    assert leaked == []

@@ -117,7 +117,9 @@ def _raw_lines(page: str, records: Sequence[Record]) -> list[str]:
     for record in records[:1]:
         for folder in record.path.parents:
             candidate = folder / "raw" / page
-            if candidate.is_file() and candidate.stat().st_size <= MAX_RAW_BYTES:
+            # Never through a link out of raw/ (check refuses one; this reads no further).
+            if candidate.is_file() and candidate.stat().st_size <= MAX_RAW_BYTES and \
+                    candidate.resolve().is_relative_to((folder / "raw").resolve()):
                 text = candidate.read_text(encoding="utf-8", errors="replace")
                 return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
     return []

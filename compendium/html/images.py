@@ -99,6 +99,10 @@ def _image_problem(image: ImageRef, project: Path) -> str:
     path = project / image.src
     if not path.is_file():
         return f"image `{image.src}` not found in {project / IMAGES_FOLDER}; expected the file"
+    if not path.resolve().is_relative_to(project.resolve() / IMAGES_FOLDER):
+        return (f"image `{image.src}` is a link leading out of {project / IMAGES_FOLDER}; "
+                "expected the image file itself (the outputs read nothing from outside the "
+                "project)")
     if path.stat().st_size > MAX_IMAGE_BYTES:
         return f"image `{image.src}` is over {MAX_IMAGE_BYTES:,} bytes; expected a smaller file"
     if not image.alt.strip():

@@ -364,8 +364,12 @@ LINE_RANGE = re.compile(r"([0-9]+)(?:-([0-9]+))?")
 
 def _page_problem(raw: Path, page: str, lines: str) -> str:
     """Return what is wrong with citing ``lines`` of ``page``, or an empty string."""
-    count = raw_page_lines(raw / page) if "/" not in page and page not in ("", ".", "..") \
-        else None
+    named = "/" not in page and page not in ("", ".", "..")
+    if named and (raw / page).exists() and \
+            not (raw / page).resolve().is_relative_to(raw.resolve()):
+        return (f"page `{page}` in {raw}/ is a link leading out of it; expected the raw page "
+                "itself (the outputs read nothing from outside the project)")
+    count = raw_page_lines(raw / page) if named else None
     if count is None:
         return (f"page `{page}` is not in {raw}/; expected the file name of a raw page, or a "
                 "`provenance:` for a record written by hand")
