@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pytest
+import tinycss2
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compendium.model import Pagination
-from compendium.pdf.jobs import LaidPart, RenderedPdf
+from compendium.pdf.jobs import LaidPart, RenderedPdf, css_string
 from compendium.pdf.numbers import paginate, places, roman_numeral
 from compendium.pdf.parts import Part, PartKind
 
@@ -125,3 +128,16 @@ def test_roman_numerals_agree_with_a_reference_from_1_to_3999() -> None:
     wrong = [(n, roman_numeral(n), reference_roman(n)) for n in range(1, 4000)
              if roman_numeral(n) != reference_roman(n)]
     assert wrong == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40))
+def test_a_css_string_holds_any_text_as_written(text: str) -> None:
+    """The running heads are carried into a resumed part, and the draft stamp drawn, as CSS
+    strings: any title or text (line breaks, quotes, backslashes, controls) reads back as
+    written, or a rule is dropped and a page loses its head."""
+    rules = tinycss2.parse_stylesheet(f"p {{ content: {css_string(text)} }}")
+    (declaration,) = [d for d in tinycss2.parse_blocks_contents(rules[0].content)
+                      if d.type == "declaration"]
+    (value,) = [token for token in declaration.value if token.type == "string"]
+    assert value.value == text.replace("\0", "\ufffd")

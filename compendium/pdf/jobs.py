@@ -9,6 +9,7 @@ WeasyPrint. render_pdf imports it on first use, so that a build does not load We
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -135,8 +136,11 @@ def stamp_job(part: PdfJob, stamp_css: str) -> PdfJob:
 
 
 def css_string(text: str) -> str:
-    """Return ``text`` as a quoted CSS string."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """Return ``text`` as a quoted CSS string: quotes, backslashes and every control or
+    line-breaking character escaped (a raw line break ends a CSS string: the rule holding it
+    was dropped, and a title written over two lines lost its running heads)."""
+    return '"' + "".join(f"\\{ord(c):x} " if c in '"\\' or unicodedata.category(c) == "Cc"
+                         or c in "\u2028\u2029" else c for c in text) + '"'
 
 
 @dataclass(frozen=True, slots=True)
