@@ -22,8 +22,9 @@ from compendium.fonts import unprintable
 from compendium.html.text import make_markdown, render_body
 from compendium.model import PROVENANCE_KINDS, Problem
 from compendium.records.config import load_edition
-from compendium.records.sources import NOTE
-from compendium.records.validate import SKELETON_TEXTS, provenance_problems
+from compendium.records.sources import NOTE, RecordFile
+from compendium.records.validate import SKELETON_TEXTS, nesting_problems, provenance_problems
+from compendium.records.yamldoc import YamlMapping
 from tests.conftest import ROOT, RecordFactory, pdf_text, run_cli
 
 TODAY = datetime.date(2026, 12, 1)
@@ -218,8 +219,7 @@ NESTED = {
     "strong and emphasis": "**a _a " * 20 + "x" + " a_ a**" * 20,
     "emphasis in a quote in a list": "- > " + "*a " * 40 + "b" + " a*" * 40,
 }
-"""Markup nested past MAX_NESTING. (Quotes and lists nest 20 deep at most: markdown-it
-stops there, in `check` as in the build.)"""
+"""Markup nested past MAX_NESTING."""
 
 
 @pytest.mark.parametrize("case", sorted(NESTED))
@@ -232,11 +232,33 @@ def test_markup_nested_past_any_honest_text_is_a_problem(
     assert "deep: body: markup nested " in found[0] and "expected at most 32" in found[0]
 
 
+NESTINGS = {"quotes": lambda n: "> " * n + "Deepest words.",
+            "lists": lambda n: "".join("  " * i + f"- item {i}\n" for i in range(n))
+            + "  " * n + "- Deepest words.",
+            "lists in quotes": lambda n: "> " * (n // 2) + "- " * (n - n // 2)
+            + "Deepest words."}
+
+
+@pytest.mark.parametrize("depth", [5, 9, 10, 15, 16, 17, 19, 20, 21, 33, 40, 70])
+@pytest.mark.parametrize("kind", sorted(NESTINGS))
+def test_nested_text_is_either_refused_by_check_or_printed_whole(kind: str,
+                                                                 depth: int) -> None:
+    """No depth of quotes or lists loses words silently: a list's items from its tenth
+    level on, a quote's from its twentieth, went missing from the HTML and PDF (markdown-it
+    stopped there) while check, parsing with the same limit, saw nothing."""
+    body = "First line.\n\n" + NESTINGS[kind](depth)
+    file = RecordFile(Path("deep.md"), YamlMapping({"id": "deep"}, {}, {}), body, 5, body)
+    refused = nesting_problems([file])
+    html = render_body(make_markdown(), body, "deep", 3)
+    assert refused or "Deepest words." in html, (kind, depth)
+    assert refused or depth <= 32
+
+
 def test_markup_nested_as_text_does_nest_builds(
         project: Path, make_record: RecordFactory) -> None:
     make_record(id="honest", body="- a **list** with _emphasis_ and [a link](#x)\n"
                                   "  - inside > *it* ~~~\n\n> a quote with - + * _ chars\n"
-                                  + "* * * - - - " * 5)
+                                  + "Marks: " + "* * * - - - " * 5)
     assert run_cli(project, "check") == 0
 
 

@@ -60,10 +60,17 @@ RAW_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 """Something that looks like an HTML tag in record text: shown as text, and warned about."""
 
 
+RENDERED_NESTING = 64
+"""Levels of markup tokens the parser reads before it drops the rest of a block: far above
+what check lets through (validate.MAX_NESTING), so no text that passed check is lost.
+markdown-it's own 20 dropped a list's items from its tenth level on, silently."""
+
+
 def make_markdown() -> MarkdownIt:
     """Return a CommonMark parser that treats raw HTML in the text as text, with what an
     editor expects besides: tables (aligned), footnotes, bare links, `[passage]{lang=fr}`."""
-    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False,
+                                   "maxNesting": RENDERED_NESTING})
     md.enable(["table", "linkify"])
     md.use(footnote_plugin)
     md.use(attrs_plugin, spans=True, after=(), allowed=SPAN_ATTRIBUTES)

@@ -384,7 +384,8 @@ def _page_problem(raw: Path, page: str, lines: str) -> str:
 MAX_NESTING = 32
 """Levels of markup a record's text may nest (emphasis in a link in a list in a quote …):
 far more than any honest text; 500 nested emphases exhausted the PDF renderer's stack and
-the build failed naming no record."""
+the build failed naming no record. Below html.text.RENDERED_NESTING, where the Markdown
+parser stops reading."""
 NESTING_MARKS = "*_>[`~-+"
 """Characters that open markup: a text with fewer than MAX_NESTING of them cannot nest that
 deep, and is not parsed here."""
@@ -411,7 +412,8 @@ def _deepest(body: str) -> tuple[int, int]:
     from markdown_it import MarkdownIt
 
     deepest, line = 0, 0
-    for token in MarkdownIt("commonmark").enable("table").parse(body):
+    # Read to any depth (the renderer stops at RENDERED_NESTING, above MAX_NESTING).
+    for token in MarkdownIt("commonmark", {"maxNesting": 100_000}).enable("table").parse(body):
         depth = token.level + max((child.level for child in token.children or ()), default=0)
         if depth > deepest:
             deepest, line = depth, token.map[0] if token.map else line
