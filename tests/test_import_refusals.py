@@ -171,3 +171,27 @@ def test_a_page_name_with_line_breaks_writes_no_yaml_of_its_own(
     added = set(after) - set(before)
     assert added and "EVIL" not in added
     assert all(after[key]["added_by"] == "import" for key in added)
+
+
+@pytest.mark.parametrize("name", ["import-manifest.json", "import-report.md",
+                                  "import-report.json", "import-pending.json", ".hidden.txt"])
+def test_a_page_named_as_the_imports_own_file_is_refused_and_loses_nothing(
+        tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A page saved under the name of one of the import's own files in raw/ was imported,
+    then its kept copy overwritten by the manifest: its text was lost, and the next import
+    removed its records as "in another record now"."""
+    into = _imported_project(tmp_path)
+    before = {p: p.read_bytes() for p in into.rglob("*") if p.is_file()}
+    page = tmp_path / "given" / name
+    page.parent.mkdir()
+    page.write_text(SEED.read_text(encoding="utf-8").replace("2014", "2016"), encoding="utf-8")
+    capsys.readouterr()
+    assert run_cli(ROOT, "import", str(page), "--into", str(into)) == 1
+    err = capsys.readouterr().err
+    assert f"a page cannot be named {name!r}" in err
+    assert "removed:" not in err
+    after = {p: p.read_bytes() for p in into.rglob("*") if p.is_file()}
+    assert {p for p in after if "import-report" not in p.name} == \
+        {p for p in before if "import-report" not in p.name}
+    assert all(after[p] == before[p] for p in before if p.suffix == ".md" and
+               "import-report" not in p.name)

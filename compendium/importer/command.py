@@ -93,6 +93,11 @@ def import_pages(paths: Sequence[Path], entities: Sequence[Entity]) -> ImportRes
     failures: list[str] = []
     names = Names(entities)
     for path in paths:
+        if _own_name(path.name):
+            failures.append(f"{path}: a page cannot be named {path.name!r}: raw/ keeps the "
+                            "import's own files and hidden files under such names; expected "
+                            "another name (rename it, e.g. page.txt)")
+            continue
         try:
             page = read_raw_page(path)
             _check_inventory_page(path, page, names)
@@ -261,10 +266,16 @@ IMPORT_FILES = ("import-report.md", "import-report.json", "import-manifest.json"
 """The import's own files in raw/: never read as pages, whatever a report says."""
 
 
+def _own_name(name: str) -> bool:
+    """Return whether ``name`` is no page's name in raw/: one of the import's own files, or
+    a hidden one."""
+    return unicodedata.normalize("NFC", name) in IMPORT_FILES or name.startswith(".")
+
+
 def _kept_in(folder: Path, name: str) -> bool:
     """Return whether ``folder/name`` is a page of ``folder``: a file in it (through no link,
     as the import's writes: writer.writable), not one of the import's own."""
-    if "/" in name or "\0" in name or name in IMPORT_FILES or name.startswith("."):
+    if "/" in name or "\0" in name or _own_name(name):
         return False
     try:
         return (folder / name).is_file() and writable(folder.parent, f"{folder.name}/{name}", "")
