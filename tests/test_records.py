@@ -329,7 +329,7 @@ def test_a_direction_override_is_a_problem(
 
 @pytest.mark.parametrize(("where", "code"), [
     ("body", 0x202E), ("body", 0x202B), ("title", 0x202E), ("title", 0x00), ("note", 0x1B),
-    ("note", 0x202D)])
+    ("note", 0x202D), ("body", 0x0C), ("title", 0x0C)])
 def test_an_override_or_control_written_as_an_escape_is_a_problem(
         project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
         where: str, code: int) -> None:
@@ -352,6 +352,17 @@ def test_an_override_or_control_written_as_an_escape_is_a_problem(
     kind = "a direction override" if code in range(0x202A, 0x202F) else "a control character"
     field = {"body": "text", "note": "provenance"}.get(where, where)
     assert len(found) == 1 and f"escaped: {field}: {kind} (U+{code:04X})" in found[0], found
+
+
+def test_a_form_feed_in_a_text_is_named_not_a_traceback_of_the_word_edition(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    """XML has no form feed: the Word edition stopped on one with a traceback, after check
+    had passed it as white space."""
+    make_record(id="fed", body="A body with a form\x0cfeed inside it, in Kenya.")
+    found = problems_of(project, capsys)
+    assert len(found) == 1 and "fed: text: a control character (U+000C)" in found[0], found
+    assert run_cli(project, "build", "--format", "docx") == 1
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_an_svg_drawing_with_its_own_references_only_is_fine(

@@ -52,9 +52,11 @@ BIDI_OVERRIDES = re.compile("[\u202a-\u202e]")
 """Embedding and override controls (LRE, RLE, PDF, LRO, RLO): an unclosed one reverses what
 follows it, past the record, in the annex and the indexes. Marks (U+200E, U+200F) and
 isolates (U+2066 to U+2069) stay within their text."""
-CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
-"""Control characters but tab, line ends (CR of old Macs too) and form feed (white space to
-Markdown): in the HTML as bytes no browser shows, in the PDF as a missing glyph."""
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters but tab and line ends (CR of old Macs too): in the HTML as bytes no
+browser shows, in the PDF as a missing glyph, in the Word edition not allowed at all (XML
+1.0 has no form feed: the docx build failed with a traceback). A page's form feeds are
+spaces to the importer (rawpage.SPACES)."""
 INVISIBLE = re.compile("[\U000e0000-\U000e007f\ufffe\uffff]")
 """Tag characters (invisible: text no reader sees, in the HTML and the chapters) and the
 noncharacters U+FFFE, U+FFFF."""
