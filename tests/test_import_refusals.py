@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -195,3 +196,40 @@ def test_a_page_named_as_the_imports_own_file_is_refused_and_loses_nothing(
         {p for p in before if "import-report" not in p.name}
     assert all(after[p] == before[p] for p in before if p.suffix == ".md" and
                "import-report" not in p.name)
+
+
+@pytest.mark.parametrize("length", [25, 300, 5000])
+def test_a_long_word_makes_no_id_too_long_for_a_file_name(
+        tmp_path: Path, length: int, capsys: pytest.CaptureFixture[str]) -> None:
+    """An entry opening with a 300-letter word made an id, and a file name, too long: the
+    import stopped on the file system's error after writing other files."""
+    page = tmp_path / "p1.txt"
+    page.write_text("Search\nMar 2014 | UNFPA\nSupported women " + "Q" * length
+                    + " against violence in Mali with shelters and legal aid.\n"
+                    "Apr 2014 | UNFPA\nTrained nurses on violence against women.\n",
+                    encoding="utf-8")
+    into = tmp_path / "sources"
+    assert run_cli(ROOT, "import", str(page), "--into", str(into)) == 0, \
+        capsys.readouterr().err
+    records = sorted(into.rglob("*.md"))
+    assert len([p for p in records if "raw" not in p.parts]) == 2
+    assert all(len(p.stem) <= 120 for p in records)
+
+
+def test_an_id_longer_than_a_file_name_allows_is_named_by_check(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "p"
+    for name in ("compendium.yml", "entities.yml", "glossary.yml", "front"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, project / name)
+        else:
+            project.mkdir(exist_ok=True)
+            (project / name).write_bytes(src.read_bytes())
+    rid = "-".join(["word"] * 40)
+    (project / "sources").mkdir()
+    (project / "sources" / "long.md").write_text(
+        f"---\nid: {rid}\nkind: activity\nentity: IOM\nprovenance: {{kind: e-mail, "
+        "note: From the office, date: 2024-03-04}\n---\nText.\n", encoding="utf-8")
+    assert run_cli(project, "check") == 1
+    assert f"is {len(rid)} characters long; expected at most 120" in capsys.readouterr().err

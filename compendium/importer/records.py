@@ -65,13 +65,18 @@ def _base_id(draft: Draft, work: Assembly) -> str:
     return f"{entity}-{when}-{_keywords(work.index.texts[draft.slots[0]], draft.entity)}"
 
 
+MAX_KEYWORD = 20
+"""Letters of the longest word an id takes: a longer run of letters means nothing to a
+reader (a scrape's "QQQ…" of 300 made a file name too long, after other files were written)."""
+
+
 def _keywords(text: str, entity: str) -> str:
     """Return the first four distinct meaningful words of ``text``, hyphenated."""
     skip = STOPWORDS | {w.lower() for w in re.findall(r"\w+", entity)}
     words: list[str] = []
     for word in re.findall(r"[A-Za-z][A-Za-z0-9]+", text):
         lower = word.lower()
-        if len(lower) > 2 and lower not in skip and lower not in words:
+        if 2 < len(lower) <= MAX_KEYWORD and lower not in skip and lower not in words:
             words.append(lower)
         if len(words) == 4:
             break

@@ -32,6 +32,9 @@ from compendium.records.spelling import did_you_mean
 log = logging.getLogger(__name__)
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+MAX_ID = 120
+"""Characters of the longest id: ids name files (the importer's records, the chapters'
+anchors), and a file name has at most 255 bytes."""
 YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})\Z")
 
 RECORD_FIELDS: dict[str, tuple[type, bool]] = {
@@ -166,8 +169,11 @@ def _check_values(file: RecordFile, edition: Edition, rid: str) -> tuple[Problem
 
     found: list[Problem] = []
     if isinstance(v.get("id"), str) and not ID.match(v["id"]):
-        found.append(problem("id", f"`{v['id']}` is not a valid id; expected lowercase "
+        found.append(problem("id", f"`{v['id'][:80]}` is not a valid id; expected lowercase "
                                    "letters, digits and single hyphens"))
+    elif isinstance(v.get("id"), str) and len(v["id"]) > MAX_ID:
+        found.append(problem("id", f"`{v['id'][:40]}…` is {len(v['id'])} characters long; "
+                                   f"expected at most {MAX_ID} (an id names files and links)"))
     if isinstance(v.get("kind"), str) and v["kind"] not in KINDS:
         found.append(problem("kind", f"`{v['kind']}` is not a kind{did_you_mean(v['kind'], KINDS)}"
                                      "; expected profile or activity"))
