@@ -232,6 +232,23 @@ PROJECT_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
                                 "not found"),
     "entity without a name": (write("entities.yml", b"IOM: International\n"),
                               "entities.yml:1: IOM: name: missing; expected `name: Full Name`"),
+    "a blank edition title": (edit("title: Compendium of United Nations System Activities to "
+                                   "End Violence against Women and Girls", 'title: "  "'),
+                              "compendium.yml:5: title: empty; expected text with words in it"),
+    "an empty publisher": (edit("publisher: Inter-Agency Network on Women and Gender Equality "
+                                "— Secretariat", 'publisher: ""'),
+                           "compendium.yml:8: publisher: empty; expected text with words in it"),
+    "a blank chapter title": (edit("    title: Spotlight Initiative", '    title: "\t"'),
+                              "compendium.yml:24: chapter spotlight-initiative: title: empty; "
+                              "expected text with words in it"),
+    "an entity with an empty name": (edit("  name: United Nations Office on Drugs and Crime",
+                                          '  name: " "', "entities.yml"),
+                                     "entities.yml:198: UNODC: name: empty; expected text "
+                                     "with words in it"),
+    "a glossary entry without words": (edit("AoR: area of responsibility", 'AoR: ""',
+                                            "glossary.yml"),
+                                       "glossary.yml:5: AoR: AoR: empty; expected the full "
+                                       "name as text"),
     "sources folder missing": (remove("sources"), "sources: sources folder not found"),
         "impossible date in the config": (edit("edition: 2026", "edition: 2016-02-30"),
                                       "compendium.yml:7: edition: `2016-02-30` is not a date "

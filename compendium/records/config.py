@@ -254,6 +254,10 @@ def check_fields(path: str, values: Mapping[str, Any], spec: Mapping[str, tuple[
         elif not _is_type(value, spec[key][0]):
             problems.append(Problem(path, line_of(key), owner, key,
                                     f"{_describe(value)}; expected {_EXPECTED[spec[key][0]]}"))
+        elif spec[key][1] and isinstance(value, str) and not value.strip():
+            # A blank title printed a blank cover, a contents line "1." and a citation ". :"
+            problems.append(Problem(path, line_of(key), owner, key, "empty; expected "
+                                    f"{_EXPECTED[spec[key][0]]} with words in it"))
     for key, (_, required) in spec.items():
         if required and key not in values:
             problems.append(Problem(path, line_of(""), owner, key, "missing; expected a value"))
@@ -272,7 +276,7 @@ _IS: tuple[tuple[type, str], ...] = (
 
 def _describe(value: object) -> str:
     """Say what an ill-typed value is, quoting it, e.g. "`two` is text"."""
-    if value is None:
+    if value is None or (isinstance(value, str) and not value.strip()):
         return "empty"
     kind = next((name for t, name in _IS if isinstance(value, t)), type(value).__name__)
     shown = str(value) if len(str(value)) <= 40 else str(value)[:37] + "..."
@@ -573,7 +577,8 @@ def _load_glossary(path: Path) -> Checked[tuple[tuple[str, str], ...]]:
     doc = raw.value
     odd = tuple(Problem(str(path), doc.line_of(acronym), acronym, acronym,
                         f"{_describe(name)}; expected the full name as text")
-                for acronym, name in doc.values.items() if not isinstance(name, str))
+                for acronym, name in doc.values.items()
+                if not isinstance(name, str) or not name.strip())
     odd = beyond(raw.problems, odd + character_problems(path, doc))
     entries = sorted((acronym, name) for acronym, name in doc.values.items()
                      if isinstance(name, str))
@@ -633,7 +638,9 @@ def _entity_fields(path: Path, raw: YamlMapping, acronym: str,
     found += tuple(p for p in _name_problems(path, raw, acronym, value)
                    if p.field not in {f.field for f in found})
     faulty = {p.field for p in found}
-    return Checked({k: v for k, v in value.items() if k not in faulty}, found)
+    kept = {k: v for k, v in value.items() if k not in faulty}
+    kept.setdefault("name", acronym)  # a blank name, named above: known by its acronym
+    return Checked(kept, found)
 
 
 def _name_problems(path: Path, raw: YamlMapping, acronym: str,
