@@ -13,9 +13,10 @@
   }
   const texts = new Map(records.map((r) => [r, fold(r.textContent)]));
 
+  // A JSON list: a name may hold any character ("|" split an acronym once).
   function listed(record, name) {
     const value = record.dataset[name] || "";
-    return value ? value.split("|") : [];
+    return value ? JSON.parse(value) : [];
   }
 
   function matches(record, want) {

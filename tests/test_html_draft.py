@@ -20,7 +20,7 @@ from compendium.records.config import load_edition
 from compendium.records.countries import with_countries
 from compendium.records.sources import read_record_files
 from compendium.records.validate import validate_records
-from tests.conftest import ROOT, copy_project, pdf_page_texts, run_cli, wait_for
+from tests.conftest import ROOT, RecordFactory, copy_project, pdf_page_texts, run_cli, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -346,3 +346,25 @@ def test_since_an_unknown_reference_is_a_clear_error(history: dict[str, Any],
     assert run_cli(history["project"], "build", "--since", "no-such-ref") == 1
     assert "--since no-such-ref: neither a manifest file nor a git revision" in \
         capsys.readouterr().err
+
+
+@pytest.mark.parametrize("acronym", ["UN|PIPE", "A'B", 'Q"R', "Ünï Çode"])
+def test_filter_finds_an_entity_whatever_its_acronym_holds(
+        browser: Any, project: Path, make_record: RecordFactory, acronym: str) -> None:
+    """The records' entities, years and countries are JSON lists for the filter: an acronym
+    holding "|" (the list's old separator) showed 0 records."""
+    registry = project / "entities.yml"
+    registry.write_text(registry.read_text(encoding="utf-8")
+                        + f"{json.dumps(acronym)}: {{name: Pipe Entity of Testing}}\n",
+                        encoding="utf-8")
+    make_record(id="piped", entity=acronym, countries=["Mali"])
+    make_record(id="other", entity="IOM")
+    assert run_cli(project, "build", "--format", "html") == 0
+    opened = Reader(browser, project / "out" / "compendium.html")
+    opened.page.select_option("#filter-entity", acronym)
+    assert opened.visible_ids() == {"piped"}
+    opened.page.select_option("#filter-entity", "")
+    opened.page.select_option("#filter-country", "Mali")
+    assert opened.visible_ids() == {"piped"}
+    assert opened.errors == []
+    opened.close()
