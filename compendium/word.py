@@ -96,8 +96,11 @@ def _record(word: WordDocument, record: Record, document: Document, level: int) 
                 word.add_paragraph(line.strip())
     else:
         period = f", {record.period.label}" if record.period else ""
-        word.add_heading(entities_line(record, document.edition.labels.partners) + period,
-                         level=level)
+        facts = entities_line(record, document.edition.labels.partners) + period
+        # The editor's title heads the entry, as in the HTML and PDF, the facts under it.
+        word.add_heading(record.title or facts, level=level)
+        if record.title:
+            word.add_paragraph().add_run(facts).italic = True
     add_html(word, document.bodies[record.id])
 
 

@@ -592,6 +592,20 @@ def test_an_image_a_record_kept_is_not_marked_as_a_change(
     assert "<del" not in record and record.count("<img") == 1  # words added, none removed
 
 
+def test_the_word_edition_heads_an_entry_with_its_title_and_keeps_its_facts(
+        project: Path, make_record: RecordFactory) -> None:
+    """An entry's title headed it in the HTML and PDF but was missing from Word."""
+    make_record(id="titled", title="Unique title words zebra quokka",
+                period={"start": "2019-03"}, partners=["UNFPA"])
+    make_record(id="plain", body="Only text.")
+    assert run_cli(project, "build", "--format", "docx") == 0
+    with zipfile.ZipFile(project / "out" / "compendium.docx") as archive:
+        xml = archive.read("word/document.xml").decode()
+    assert xml.count("Unique title words zebra quokka") == 1
+    facts = xml.index("Unique title words zebra quokka")
+    assert "UNFPA" in xml[facts:facts + 2000] and "Mar 2019" in xml[facts:facts + 2000]
+
+
 @pytest.mark.slow
 def test_the_word_edition_shows_images_with_their_alt_text(
         project: Path, make_record: RecordFactory) -> None:
