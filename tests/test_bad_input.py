@@ -867,3 +867,19 @@ def test_a_file_linked_out_of_the_project_is_refused_and_never_read_into_the_out
     leaked = [p for p in out.rglob("*") if p.is_file() and b"SECRET-OUTSIDE" in p.read_bytes()] \
         if out.exists() else []
     assert leaked == []
+
+
+@pytest.mark.slow
+def test_a_record_id_the_print_edition_gives_a_part_is_named_at_its_record(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ids only the PDF has (the index, the back cover) passed check and the HTML edition;
+    the PDF then stopped blaming the template, naming one clash of two."""
+    make_record(id="index-entities")
+    make_record(id="back-cover")
+    make_record(id="fine")
+    assert run_cli(project, "build", "--format", "pdf") == 1
+    err = capsys.readouterr().err
+    for rid in ("index-entities", "back-cover"):
+        assert f"sources/{rid}.md: {rid}: id: the print edition already has an element with " \
+               f"id `{rid}`" in err, err
+    assert "the template renders it twice" not in err and "Traceback" not in err

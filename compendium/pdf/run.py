@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import get_args
 
 from compendium.cache import Cache
-from compendium.errors import BuildStopped, RenderError
+from compendium.errors import BuildStopped, InvalidInput, RenderError
 from compendium.html.page import PAGE_TEMPLATE
-from compendium.model import Pagination
+from compendium.model import Pagination, Problem
 from compendium.pdf.jobs import (
     LaidPart,
     PdfJob,
@@ -160,7 +160,8 @@ class PrintRun:
     def _join(self, pages: Pagination) -> RenderedPdf:
         """Lay out the page numbers and finish the join."""
         laid = {n: laid.pdf for n, laid in self.laid.items()}
-        _refuse_doubled(self.parts, laid, self.job.templates)
+        _refuse_doubled(self.parts, laid, self.job.templates,
+                        {r.id: r.path for c in self.job.document.chapters for r in c.records})
         self._feed(settled=True)
         roman = roman_pages(self.parts, laid)
         order, blanks = join_places(self.parts, laid)
@@ -392,24 +393,35 @@ def _as_part(future: concurrent.futures.Future[RenderedPdf]
 
 
 def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, LaidPart],
-                    templates: Path) -> None:
-    """Refuse parts of which two hold the same anchor: the template printed something twice.
+                    templates: Path, records: Mapping[str, Path]) -> None:
+    """Refuse parts of which two hold the same anchor: a record whose id the print edition
+    gives to something else too (``index-entities``, ``back-cover``: parts the HTML edition
+    has not), each named at its file; else the template printed something twice.
 
     The join counts pages, so nothing goes missing silently; this is its counterpart for
     nothing doubled. The shipped template renders each part from its own file, and a part
     without one is refused; a project's own template may still render a part twice (one
     written before the parts had files of their own fell through to the contents)."""
     owner: dict[str, str] = {}
+    doubled: dict[str, tuple[str, str]] = {}
     for part in parts:
         for anchor in laid[part.name].anchors:
             first = owner.setdefault(anchor, part.name)
             if first != part.name:
-                raise RenderError(
-                    f"{templates / PAGE_TEMPLATE}: the PDF parts {first!r} and "
-                    f"{part.name!r} both hold #{anchor}: the template renders it twice. Does "
-                    f"it render each part kind ({', '.join(get_args(PartKind))}) on its own, "
-                    f"from {templates / 'parts'}/<kind>.html.j2? A template written before "
-                    "the parts had files of their own falls through to the contents.")
+                doubled.setdefault(anchor, (first, part.name))
+    taken = [Problem(str(records[anchor]), 0, anchor, "id",
+                     f"the print edition already has an element with id `{anchor}` (a part "
+                     "of the book); expected an id of its own") for anchor in doubled
+             if anchor in records]
+    if taken:
+        raise InvalidInput(taken)
+    for anchor, (first, second) in doubled.items():
+        raise RenderError(
+            f"{templates / PAGE_TEMPLATE}: the PDF parts {first!r} and "
+            f"{second!r} both hold #{anchor}: the template renders it twice. Does "
+            f"it render each part kind ({', '.join(get_args(PartKind))}) on its own, "
+            f"from {templates / 'parts'}/<kind>.html.j2? A template written before "
+            "the parts had files of their own falls through to the contents.")
 
 
 def join_order(parts: Sequence[Part]) -> list[int]:
