@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -26,6 +27,9 @@ def test_a_page_whose_record_check_would_refuse_writes_nothing(
     assert run_cli(ROOT, "import", str(page), "--into", str(into)) == 1
     err = capsys.readouterr().err
     assert "body: a line of 2" in err and "expected at most 20,000" in err
+    # Named at the page it comes from: the record's file is not written.
+    assert re.search(r"^long\.txt:\d+: .*\(in the record it makes, .*\.md, from lines ",
+                     err, re.MULTILINE), err
     assert err.rstrip().endswith("nothing was written.")
     assert not into.exists()
 

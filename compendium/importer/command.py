@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from compendium.checked import gather
 from compendium.errors import ImportFailure, InvalidInput
 from compendium.html.page import counted
-from compendium.importer.assemble import Assembly, assemble
+from compendium.importer.assemble import Assembly, Draft, assemble
 from compendium.importer.attribution import Names
 from compendium.importer.dedupe import fold
 from compendium.importer.layout import ADDRESS_FIELDS, CITATION, Layout, read_layout, split_label
@@ -38,7 +38,7 @@ from compendium.importer.writer import (
     writable,
     write_records,
 )
-from compendium.model import Entity
+from compendium.model import Entity, Problem
 from compendium.output import write_atomically, write_if_changed
 from compendium.records.config import Edition, load_edition
 from compendium.records.sources import parse_record, read_record_file
@@ -126,14 +126,31 @@ def _check_inventory_page(path: Path, page: RawPage, names: Names) -> None:
                         "its subject)")
 
 
-def refuse_invalid_records(records: Sequence[RecordText], edition: Edition,
-                           into: Path) -> None:
+def refuse_invalid_records(records: Sequence[RecordText], drafts: Sequence[Draft],
+                           edition: Edition, into: Path) -> None:
     """Raise InvalidInput, before anything is written, when a record made from the pages is
-    one `check` would refuse (an empty text, a line too long, too many values ...)."""
+    one `check` would refuse (an empty text, a line too long, too many values ...): each
+    problem named at the raw page and lines the record comes from (its file is not written)."""
     files = gather(parse_record(into / record.path, record.text) for record in records)
     problems = files.problems + validate_records(files.value, edition).problems
-    if problems:
-        raise InvalidInput(problems)
+    if not problems:
+        return
+    came_from = {str(into / record.path): draft.sources
+                 for record, draft in zip(records, drafts, strict=True)}
+    raise InvalidInput([_at_its_page(problem, came_from.get(problem.path, []))
+                        for problem in problems])
+
+
+def _at_its_page(problem: Problem, sources: Sequence[tuple[str, int, int]]) -> Problem:
+    """Return ``problem`` (of a record the import would write) located at the raw page and
+    lines its record comes from."""
+    if not sources:
+        return problem
+    page, first, last = sources[0]
+    lines = f"{first}-{last}" if last > first else str(first)
+    return replace(problem, path=page, line=first,
+                   message=f"{problem.message} (in the record it makes, {problem.path}, from "
+                           f"lines {lines})")
 
 
 def _warn_if_cut(page: RawPage, layout: Layout, work: Assembly) -> None:
@@ -184,7 +201,7 @@ def run_import(args: argparse.Namespace) -> int:
     known = replace(edition, entities=edition.entities + tuple(
         Entity(e.key, e.name) for e in learned
         if e.key not in {k.acronym for k in edition.entities}))
-    refuse_invalid_records(result.records, known, args.into)
+    refuse_invalid_records(result.records, result.work.drafts, known, args.into)
     if args.check:
         return _report_check(result, args.into)
     refused = refused_writes(args.into, result.records, _copied_names(args.raw, result))
