@@ -883,3 +883,30 @@ def test_a_record_id_the_print_edition_gives_a_part_is_named_at_its_record(
         assert f"sources/{rid}.md: {rid}: id: the print edition already has an element with " \
                f"id `{rid}`" in err, err
     assert "the template renders it twice" not in err and "Traceback" not in err
+
+
+def test_a_record_git_ignores_makes_the_fingerprint_uncommitted(
+        project: Path, make_record: RecordFactory) -> None:
+    """A record under a folder .gitignore names was built into the draft, while its stamp
+    named the clean commit, which does not hold it."""
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@x", *args],
+                       cwd=project, check=True, capture_output=True)
+
+    make_record(id="tracked")
+    (project / ".gitignore").write_text("*.egg-info/\n")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "sources")
+    assert run_cli(project, "build", "--format", "html") == 0
+    clean = (project / "out" / "compendium.html").read_text(encoding="utf-8")
+    assert re.search(r'data-draft="git [0-9a-f]{12}"', clean)
+    ignored = project / "sources" / "x.egg-info" / "ignored.md"  # by hand: no raw page touched
+    ignored.parent.mkdir()
+    ignored.write_text("---\nid: ignored\nkind: activity\nentity: IOM\nprovenance: {kind: "
+                       "e-mail, note: From the office, date: 2024-03-04}\n---\nText.\n")
+    assert run_cli(project, "build", "--format", "html") == 0
+    html = (project / "out" / "compendium.html").read_text(encoding="utf-8")
+    assert 'id="ignored"' in html
+    assert re.search(r'data-draft="sha256 [0-9a-f]{12} \(uncommitted\)"', html), \
+        re.findall(r'data-draft="[^"]*"', html)

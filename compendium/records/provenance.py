@@ -28,7 +28,7 @@ class SourceState:
 
 def source_state(sources: Path, files: Sequence[tuple[Path, str]]) -> SourceState:
     """Return the state of ``sources``, whose record files are given as (path, text)."""
-    commit, committed = _clean_commit(sources)
+    commit, committed = _clean_commit(sources, [path for path, _ in files])
     epoch = source_date_epoch()
     if epoch is not None:
         date = epoch
@@ -62,10 +62,16 @@ def source_date_epoch() -> datetime | None:
     return datetime.fromtimestamp(int(epoch), UTC)
 
 
-def _clean_commit(sources: Path) -> tuple[str, datetime | None]:
+def _clean_commit(sources: Path, read: Sequence[Path]) -> tuple[str, datetime | None]:
     """Return the short commit id and the last commit time touching ``sources`` when git
-    tracks it unmodified, else ('', None)."""
+    tracks it unmodified, every record file ``read`` included, else ('', None)."""
     if git_output(sources, "status", "--porcelain", "--", "."):
+        return "", None
+    # A record git ignores (under `*.egg-info/`, say) is read all the same, and status does
+    # not show it: the commit would name sources it does not hold.
+    tracked = set(git_output(sources, "ls-files", "-z", "--", ".").decode(
+        errors="surrogateescape").split("\0"))
+    if any(relative_name(path, sources) not in tracked for path in read):
         return "", None
     commit = git_output(sources, "rev-parse", "--short=12", "HEAD").decode().strip()
     stamp = git_output(sources, "log", "-1", "--format=%ct", "--", ".").decode().strip()
