@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, copy_project, run_cli
 
 SEED = ROOT / "sources" / "raw" / "001_9c41119528698876.txt"
 
@@ -237,3 +237,38 @@ def test_an_id_longer_than_a_file_name_allows_is_named_by_check(
         "note: From the office, date: 2024-03-04}\n---\nText.\n", encoding="utf-8")
     assert run_cli(project, "check") == 1
     assert f"is {len(rid)} characters long; expected at most 120" in capsys.readouterr().err
+
+
+ANNEX_PAGES = {
+    "a label first": ("Address/Websites\n\nAvenue Appia 20. 1211 Geneva 27. Switzerland\n\n"
+                      "http://www.who.int/en/\n\nBackground\n{text}\n", "http://www.who.int/en/"),
+    "a dated header first": ("Feb 2020 - Sep 2021 | UNFPA\n{text}\n{text2}\n", ""),
+    "addresses in and under the text": ("Search\n{text} (see http://www.plusnews.org/R.aspx?Id=8 "
+                                        "for the report).\nResources on it:\n"
+                                        "http://www.pseataskforce.org/\n", ""),
+}
+
+
+@pytest.mark.parametrize("case", ANNEX_PAGES)
+def test_the_annex_names_a_page_by_no_label_date_or_address_from_its_text(
+        tmp_path: Path, case: str) -> None:
+    """The annex took a page's first short line for its title ("Address/Websites", "Feb 2020
+    - Sep 2021 | DPKO") and the first address anywhere for its address (one in an entry)."""
+    template, address = ANNEX_PAGES[case]
+    project = copy_project(tmp_path / "p")
+    shutil.rmtree(project / "sources")
+    page = tmp_path / "page.txt"
+    page.write_text(template.format(
+        text="UNFPA trained 40 midwives on the clinical management of rape in three provinces "
+             "of the country, with the health ministry",
+        text2="UNFPA also opened two shelters for survivors of violence in the capital."),
+        encoding="utf-8")
+    assert run_cli(ROOT, "import", str(page), "--into", str(project / "sources")) == 0
+    assert run_cli(project, "build", "--format", "html") == 0
+    html = (project / "out" / "compendium.html").read_text(encoding="utf-8")
+    heading = re.search(r'<h2 class="annex-page"[^>]*>(.*?)</h2>', html, re.DOTALL)
+    assert heading, html[-2000:]
+    title = re.sub(r"<[^>]+>", "", heading[1])
+    for wrong in ("Address/Websites", "Feb 2020", "|", "Search", "pseataskforce", "plusnews"):
+        assert wrong not in title.replace(address, ""), title
+    assert not address or address in title, title

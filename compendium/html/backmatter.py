@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from compendium.importer.layout import split_label
+from compendium.importer.periods import parse_header
 from compendium.importer.rawpage import RESIDUE_RULES
 from compendium.model import Chapter, Record
 from compendium.records.config import Edition
@@ -100,10 +102,14 @@ def _source_page(page: str, records: tuple[Record, ...],
     """Return a raw page of the annex, named from its own first lines when the project
     keeps it (in the `raw/` folder beside the records), else by its records' entities."""
     lines = _raw_lines(page, records)
-    address = next((m.group().rstrip(".,;)") for line in lines[:20]
-                    if (m := ADDRESS.search(line))), "")
+    # Above the page's text only (its first line longer than a title): an address in the
+    # text, or listed under an entry, is not the page's.
+    head = lines[:next((n for n, line in enumerate(lines[:20]) if len(line) > MAX_TITLE_CHARS),
+                       min(len(lines), 20))]
+    address = next((line.rstrip(".,;)") for line in head if ADDRESS.fullmatch(line)), "")
     title = next((line for line in lines[:20] if not ADDRESS.fullmatch(line)
-                  and not any(rule.match(line) for _, rule in RESIDUE_RULES)), "")
+                  and not any(rule.match(line) for _, rule in RESIDUE_RULES)
+                  and split_label(line)[1] is None and parse_header(line) is None), "")
     if not title or len(title) > MAX_TITLE_CHARS:
         title = _entities_title(records)
     elif entity_names.get(title, title) != title:
