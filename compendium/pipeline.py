@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -235,7 +235,21 @@ def read_sources(request: BuildRequest, edition: Edition) -> tuple[
         unfinished = {r.path for r in records if r.draft}
         records = tuple(r for r in records if r.path not in unfinished)
         files = tuple(f for f in files if f.path not in unfinished)
+        _refuse_flagged(files, records)
     return files, records
+
+
+def _refuse_flagged(files: Sequence[RecordFile], records: Sequence[Record]) -> None:
+    """Stop a publication while a record it would print still has a `review:` line: the
+    import (or an editor) flagged something to decide, such as a guessed entity or text a
+    page cut off, and deleting the line says it is decided."""
+    lines = {file.path: file.front.line_of("review") for file in files}
+    flagged = [Problem(str(r.path), lines.get(r.path, 0), r.id, "review",
+                       f"{r.review[:200]}; expected the editor to decide it and delete the "
+                       "`review:` line before publishing (or `draft: true` to leave the record "
+                       "out)") for r in records if r.review]
+    if flagged:
+        raise InvalidInput(flagged)
 
 
 def compare_with_earlier(request: BuildRequest, sources: Sources) -> tuple[

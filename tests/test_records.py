@@ -606,6 +606,28 @@ def test_the_word_edition_heads_an_entry_with_its_title_and_keeps_its_facts(
     assert "UNFPA" in xml[facts:facts + 2000] and "Mar 2019" in xml[facts:facts + 2000]
 
 
+@pytest.mark.parametrize("note", ["the text names no entity as the one that acts",
+                                  "p.txt ends mid-sentence at line 4"])
+def test_a_publication_waits_for_every_review_line_to_be_decided(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        note: str) -> None:
+    """What the import flags for the editor (a guessed entity, text a page cut off) was
+    published as it stood: a `review:` line now stops a publication, not a draft."""
+    path = make_record(id="flagged", review=note)
+    make_record(id="left-out", review=note, draft=True)
+    assert run_cli(project, "build", "--format", "html") == 0
+    capsys.readouterr()
+    assert run_cli(project, "build", "--format", "html", "--publication") == 1
+    err = capsys.readouterr().err
+    line = next(n for n, text in enumerate(path.read_text().split("\n"), start=1)
+                if text.startswith("review:"))
+    assert f"sources/flagged.md:{line}: flagged: review: {note}" in err, err
+    assert "left-out" not in err
+    path.write_text("\n".join(t for t in path.read_text().split("\n")
+                              if not t.startswith("review:")))
+    assert run_cli(project, "build", "--format", "html", "--publication") == 0
+
+
 @pytest.mark.slow
 def test_the_word_edition_shows_images_with_their_alt_text(
         project: Path, make_record: RecordFactory) -> None:
