@@ -150,6 +150,23 @@ def test_two_versions_of_a_profile_paragraph_are_flagged_for_review(
     assert "review: 'two paragraphs read as versions of one" in profile
 
 
+@pytest.mark.parametrize("n", range(len(SENTENCES)))
+@pytest.mark.parametrize("version", [reworded, lambda paragraph: paragraph])
+def test_an_entry_reading_as_a_version_of_its_entitys_profile_is_flagged(
+        tmp_path: Path, n: int, version: object) -> None:
+    """An older scrape shows a profile without its labels: its paragraphs became undated
+    entries beside the profile that holds them reworded, and were published twice."""
+    assert callable(version)
+    profile_page = "\n".join(["UNFPA", "Background", text(n), "Areas of Focus",
+                              text(n + 1)]) + "\n"
+    old_page = "\n".join([f"UNFPA {version(text(n))[4:]}", f"UNFPA {text(n + 2)[4:]}"]) + "\n"
+    records = records_of(imported(tmp_path, {"a.txt": profile_page, "b.txt": old_page}))
+    entries = {path: t for path, t in records.items() if not path.endswith("-profile.md")}
+    flagged = [t for t in entries.values() if "reads as a version of one of the UNFPA profile"
+               in t]
+    assert len(flagged) == 1 and text(n + 2)[4:] not in flagged[0], entries
+
+
 def test_paragraphs_that_read_alike_on_one_page_or_apart_are_not_flagged(
         tmp_path: Path) -> None:
     # One page's yearly paragraphs read alike (text(0) and text(3): one template); a

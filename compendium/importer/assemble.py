@@ -105,7 +105,8 @@ def assemble(pages: Sequence[tuple[RawPage, Layout]], names: Names) -> Assembly:
         for stream in layout.streams:
             previous = _add_stream(work, page.name, stream, previous, names)
     for draft in work.drafts:
-        draft.review = draft.review or _versions_note(draft, work)
+        draft.review = draft.review or _versions_note(draft, work) or \
+            _profile_version_note(draft, work)
     for draft in work.drafts:
         if draft.kind == "profile" and not draft.name:
             draft.name = names.full_name(draft.entity)
@@ -129,21 +130,47 @@ def _versions_note(draft: Draft, work: Assembly) -> str | None:
     are left out (citations of one series read alike)."""
     groups = [slots for name, slots in draft.sections.items() if name != "resources"]
     for slots in [draft.slots, *groups]:
-        shown = [fold(work.index.texts[slot]).split() for slot in slots]
-        words = [[word.casefold() for word in each] for each in shown]
-        for i, first in enumerate(words):
-            for j in range(i + 1, len(words)):
-                second = words[j]
-                if min(len(first), len(second)) < ALIKE_MIN_WORDS or \
-                        work.pages[slots[i]] == work.pages[slots[j]]:
-                    continue
-                matcher = SequenceMatcher(None, first, second, autojunk=False)
-                if matcher.quick_ratio() >= ALIKE and matcher.ratio() >= ALIKE:
-                    at = matcher.get_matching_blocks()[0]
-                    same = at.size if at.a == at.b == 0 else 0
-                    return (f"two paragraphs read as versions of one (“{_words(shown[i], same)}” "
-                            f"and “{_words(shown[j], same)}”): keep one, then delete this line")
+        for i, first in enumerate(slots):
+            for second in slots[i + 1:]:
+                if work.pages[first] != work.pages[second] and \
+                        (note := _alike(work, first, second)) is not None:
+                    return f"two paragraphs read as versions of one ({note}): keep one, then " \
+                           "delete this line"
     return None
+
+
+def _profile_version_note(draft: Draft, work: Assembly) -> str | None:
+    """Return a review note when a paragraph of the entry ``draft`` reads as a version of
+    one of its entity's profile from another page: an older scrape showed the profile
+    without its labels (DPKO's mission statement became three undated entries beside the
+    profile that holds it reworded)."""
+    profile = work.profiles.get(draft.entity)
+    if profile is None or draft.kind == "profile":
+        return None
+    theirs = [slot for slots in work.drafts[profile].sections.values() for slot in slots]
+    for mine in draft.slots:
+        for slot in theirs:
+            if work.pages[mine] != work.pages[slot] and \
+                    (note := _alike(work, slot, mine)) is not None:
+                return (f"a paragraph reads as a version of one of the {draft.entity} profile "
+                        f"({note}): if it is the profile's text, delete this record; else "
+                        "delete this line")
+    return None
+
+
+def _alike(work: Assembly, first: int, second: int) -> str | None:
+    """Return both paragraphs' words where they start to differ when the paragraphs in
+    slots ``first`` and ``second`` read as two versions of one (ALIKE), else None."""
+    shown = [fold(work.index.texts[slot]).split() for slot in (first, second)]
+    words = [[word.casefold() for word in each] for each in shown]
+    if min(len(words[0]), len(words[1])) < ALIKE_MIN_WORDS:
+        return None
+    matcher = SequenceMatcher(None, words[0], words[1], autojunk=False)
+    if matcher.quick_ratio() < ALIKE or matcher.ratio() < ALIKE:
+        return None
+    at = matcher.get_matching_blocks()[0]
+    same = at.size if at.a == at.b == 0 else 0
+    return f"“{_words(shown[0], same)}” and “{_words(shown[1], same)}”"
 
 
 def _words(words: Sequence[str], differ: int) -> str:
