@@ -245,10 +245,19 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     """Validate everything and say so."""
     sources, warnings = run_check(_request(args))
+    lines = {file.path: file.front.line_of("review") for file in sources.files}
     flagged = [r for r in sources.records if r.review]
     for record in flagged:
-        print(f"note: {record.path}:{FRONT_MATTER_LINE}: {record.id}: review: {record.review}")
-    notes = f", {len(flagged)} to review" if flagged else ""
+        print(f"note: {record.path}:{lines.get(record.path, FRONT_MATTER_LINE)}: {record.id}: "
+              f"review: {record.review} (a --publication build stops until the line is "
+              "deleted)")
+    drafts = [r for r in sources.records if r.draft]
+    for record in drafts:
+        print(f"note: {record.path}: {record.id}: draft: left out of a --publication build "
+              "until its `draft: true` line is deleted")
+    notes = (f", {len(flagged)} to review" if flagged else "") + \
+        (f", {counted(len(drafts), 'draft', 'drafts')} left out of a publication"
+         if drafts else "")
     warned = (f", {len(warnings)} warning(s) above (a --publication build stops on them)"
               if warnings else "")
     print(f"ok: {counted(len(sources.records), 'record', 'records')} in "

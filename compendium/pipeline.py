@@ -233,6 +233,9 @@ def read_sources(request: BuildRequest, edition: Edition) -> tuple[
         log.warning("%s", problem)
     if not request.draft:  # unfinished records stay out of the publication
         unfinished = {r.path for r in records if r.draft}
+        for path in sorted(unfinished):  # said: a record was once left out without a word
+            log.log(NOTE, "%s: left out of the publication: it is a draft (delete its "
+                    "`draft: true` line to publish it)", path)
         records = tuple(r for r in records if r.path not in unfinished)
         files = tuple(f for f in files if f.path not in unfinished)
         _refuse_flagged(files, records)

@@ -610,17 +610,26 @@ def test_the_word_edition_heads_an_entry_with_its_title_and_keeps_its_facts(
                                   "p.txt ends mid-sentence at line 4"])
 def test_a_publication_waits_for_every_review_line_to_be_decided(
         project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
-        note: str) -> None:
+        caplog: pytest.LogCaptureFixture, note: str) -> None:
     """What the import flags for the editor (a guessed entity, text a page cut off) was
     published as it stood: a `review:` line now stops a publication, not a draft."""
+    caplog.set_level(NOTE)
     path = make_record(id="flagged", review=note)
     make_record(id="left-out", review=note, draft=True)
+    line = next(n for n, text in enumerate(path.read_text().split("\n"), start=1)
+                if text.startswith("review:"))
+    capsys.readouterr()
+    assert run_cli(project, "check") == 0
+    out = capsys.readouterr().out  # check names both, at their lines, and what they wait for
+    assert f"note: sources/flagged.md:{line}: flagged: review: {note} (a --publication build " \
+           "stops until the line is deleted)" in out, out
+    assert "note: sources/left-out.md: left-out: draft: left out of a --publication build" in out
+    assert out.rstrip().endswith("1 draft left out of a publication"), out
     assert run_cli(project, "build", "--format", "html") == 0
     capsys.readouterr()
     assert run_cli(project, "build", "--format", "html", "--publication") == 1
     err = capsys.readouterr().err
-    line = next(n for n, text in enumerate(path.read_text().split("\n"), start=1)
-                if text.startswith("review:"))
+    assert "sources/left-out.md: left out of the publication: it is a draft" in caplog.text
     assert f"sources/flagged.md:{line}: flagged: review: {note}" in err, err
     assert "left-out" not in err
     path.write_text("\n".join(t for t in path.read_text().split("\n")

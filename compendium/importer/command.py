@@ -166,19 +166,24 @@ def _warn_if_cut(page: RawPage, layout: Layout, work: Assembly) -> None:
         for p in block.fields.get(name, [])}
     if last.number in not_text:
         return
-    work.warnings.append((page.name, last.number, "page ends mid-sentence; it may be cut "
-                          "off (a fuller copy of the paragraph is kept if the page has one)"))
-    # The record that keeps the cut paragraph says so itself: the warning is gone with the
-    # import's output, the record's `review:` line stays until the editor has looked.
-    held = max((d for d in work.dispositions if d.page == page.name and d.line <= last.number),
-               key=lambda d: d.line, default=None)
+    held = next((d for d in work.dispositions if d.page == page.name and d.line == last.number),
+                None)
     slot = work.index.find(held.text) if held is not None else None
     kept = work.index.texts[slot] if slot is not None else held.text if held else ""
-    if held is not None and not kept.rstrip().endswith(SENTENCE_END):  # no fuller copy kept
+    if held is None:
+        said = ("its last words are too few to make a record and were left out: the page may "
+                "be cut off there (compare it with the site)")
+    elif kept.rstrip().endswith(SENTENCE_END):
+        said = "a fuller copy of that paragraph is kept, from this page or another (nothing to do)"
+    else:
+        # The record that keeps the cut paragraph says so itself: the warning is gone with
+        # the import's output, the record's `review:` line stays until the editor has looked.
         draft = work.drafts[held.draft]
         note = (f"{page.name} ends mid-sentence at line {last.number}, in this record's "
                 "text: the scrape may have cut it off; compare its last paragraph with the site")
         draft.review = f"{draft.review}; {note}" if draft.review else note
+        said = "the cut paragraph is kept as it stands, and its record has a review: line"
+    work.warnings.append((page.name, last.number, f"page ends mid-sentence; {said}"))
 
 
 def run_import(args: argparse.Namespace) -> int:
