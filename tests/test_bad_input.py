@@ -135,31 +135,30 @@ RECORD_CASES: dict[str, tuple[bytes, str]] = {
                              "r1: name: missing; a profile needs the entity's full name"),
     "empty body": (record(**{"Text of the record.\n": ""}), "sources/x.md:8: r1: body: empty; "
                    "expected the record's text after the front matter"),
-    "impossible day": (record("x: 2016-02-30\n"), "sources/x.md:7: x: `2016-02-30` is not "
+    "impossible day": (record("x: 2016-02-30\n"), "sources/x.md:7: r1: x: `2016-02-30` is not "
                        "a date (day is out of range for month); expected a real date, such "
                        "as 2026-11-30, or text in quotes (\"2016-02-30\") where the field "
                        "is text"),
-    "impossible month in a list": (record("themes: [a, 2016-13-01]\n"), "sources/x.md:7: "
+    "impossible month in a list": (record("themes: [a, 2016-13-01]\n"), "sources/x.md:7: r1: "
                                    "themes.1: `2016-13-01` is not a date (month must be in "
                                    "1..12); expected a real date, such as 2026-11-30, or text "
                                    "in quotes (\"2016-13-01\") where the field is text"),
-    "tagged int": (record("round: !!int x\n"), "sources/x.md:7: round: `x` is not a whole "
+    "tagged int": (record("round: !!int x\n"), "sources/x.md:7: r1: round: `x` is not a whole "
                    "number (invalid literal for int() with base 10: 'x'); expected a whole "
                    "number, or text in quotes (\"x\")"),
-    "tagged float": (record("round: !!float\n"), "sources/x.md:7: round: `` is not a "
+    "tagged float": (record("round: !!float\n"), "sources/x.md:7: r1: round: `` is not a "
                      "number (not in its form); expected a number, or text in quotes (\"\")"),
-    "tagged timestamp": (record("period: {start: !!timestamp x}\n"), "sources/x.md:7: "
+    "tagged timestamp": (record("period: {start: !!timestamp x}\n"), "sources/x.md:7: r1: "
                          "period.start: `x` is not a date (not in its form); expected a real "
-                         "date, such as 2026-11-30, or text in quotes (\"x\") where the field "
-                         "is text"),
-    "tagged bool": (record("x: !!bool maybe\n"), "sources/x.md:7: x: `maybe` is not true "
+                         "date, such as 2026-11-30"),
+    "tagged bool": (record("x: !!bool maybe\n"), "sources/x.md:7: r1: x: `maybe` is not true "
                     "or false (not in its form); expected true or false, or text in quotes "
                     "(\"maybe\")"),
-    "number of 5,000 digits": (record("round: " + "9" * 5000 + "\n"), "sources/x.md:7: "
+    "number of 5,000 digits": (record("round: " + "9" * 5000 + "\n"), "sources/x.md:7: r1: "
                                "round: `9999999999999999999999999999999999999...` is too large "
                                "a number; expected at most 18 digits"),
     "hex number of 5,000 digits": (record("round: 0x" + "f" * 5000 + "\n"), "sources/x.md:7: "
-                                   "round: `0xfffffffffffffffffffffffffffffffffff...` is too "
+                                   "r1: round: `0xfffffffffffffffffffffffffffffffffff...` is too "
                                    "large a number; expected at most 18 digits"),
     "a word of Markdown marks": (record(**{"Text of the record.": "Text.\n" + "*a" * 5000}),
                                  "sources/x.md:9: r1: body: a word with 5,000 Markdown marks "
@@ -811,8 +810,8 @@ def test_a_value_yaml_cannot_read_hides_no_other_problem_of_its_record(
     assert run_cli(project, "check") == 1
     err = capsys.readouterr().err
     said = [line for line in err.splitlines() if line.startswith("sources/odd.md:")]
-    assert any((line.startswith(f"sources/odd.md:6: {where}: `") and " is not " in line)
-               or line.startswith(f"sources/odd.md:6: {where}: `9999") for line in said), err
+    assert any((line.startswith(f"sources/odd.md:6: odd: {where}: `") and " is not " in line)
+               or line.startswith(f"sources/odd.md:6: odd: {where}: `9999") for line in said), err
     assert "sources/odd.md:4: odd: entity: unknown entity `NOPE`" in err
     assert "sources/odd.md:5: odd: lang: `123` is a number; expected text" in err
     assert len(said) == 3, err  # nothing more of the field that held the value

@@ -9,7 +9,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from stat import S_ISREG
 from typing import Literal
@@ -251,7 +251,10 @@ def parse_record(path: Path, text: str) -> Checked[RecordFile | None]:
     if front.value is None:
         return refused(*front.problems)
     body = "\n".join(lines[closing + 1:]).strip("\n")
-    return Checked(RecordFile(path, front.value, body, closing + 2, text), front.problems)
+    rid = front.value.values.get("id")
+    problems = tuple(replace(p, record_id=rid) if isinstance(rid, str) and p.record_id == "-"
+                     else p for p in front.problems)  # named like every problem of a record
+    return Checked(RecordFile(path, front.value, body, closing + 2, text), problems)
 
 
 @dataclass(frozen=True, slots=True)

@@ -256,7 +256,7 @@ def _check_nodes(stack: list[tuple[yaml.Node, tuple[str, ...]]], loader: yaml.Sa
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((v, (*path, str(i))) for i, v in enumerate(node.value))
         elif isinstance(node, yaml.ScalarNode):
-            problem = scalar_problem(node, loader)
+            problem = scalar_problem(node, loader, path[-1] if path else "")
             if problem is not None:
                 problems.append(place.problem(node.start_mark.line, problem,
                                               ".".join(path) or "-"))
@@ -268,16 +268,23 @@ NULL_TAG = "tag:yaml.org,2002:null"
 """What an unreadable scalar is read as: nothing (see _check_scalars)."""
 
 
-def scalar_problem(node: yaml.ScalarNode, loader: yaml.SafeLoader) -> str | None:
-    """Return why YAML cannot make a value of ``node`` (None when it can)."""
+DATE_KEYS = ("date", "start", "end")
+"""Keys whose values are dates: quoting an impossible one does not make it one."""
+
+
+def scalar_problem(node: yaml.ScalarNode, loader: yaml.SafeLoader,
+                   key: str = "") -> str | None:
+    """Return why YAML cannot make a value of ``node``, the value of ``key`` (None when it
+    can)."""
     kind = node.tag.removeprefix("tag:yaml.org,2002:")
     if kind not in SCALAR_KINDS:
         return None
     shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
     expected = (f"expected {SCALAR_KINDS[kind]}, or text in quotes "
-                f"(\"{shown}\")") if kind != "timestamp" else (
-        f"expected a real date, such as 2026-11-30, or text in quotes (\"{shown}\") where "
-        "the field is text")
+                f"(\"{shown}\")") if kind != "timestamp" else \
+        "expected a real date, such as 2026-11-30" if key in DATE_KEYS else (
+            f"expected a real date, such as 2026-11-30, or text in quotes (\"{shown}\") "
+            "where the field is text")
     too_big = f"`{shown}` is too large a number; expected at most {MAX_INT_DIGITS} digits"
     if kind == "int" and len(node.value) > 2 * MAX_INT_DIGITS:  # before int() reads it
         return too_big
