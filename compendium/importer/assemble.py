@@ -105,8 +105,10 @@ def assemble(pages: Sequence[tuple[RawPage, Layout]], names: Names) -> Assembly:
         for stream in layout.streams:
             previous = _add_stream(work, page.name, stream, previous, names)
     for draft in work.drafts:
-        draft.review = draft.review or _versions_note(draft, work) or \
-            _profile_version_note(draft, work)
+        # Every note: one the editor settles (the entity) must not hide another.
+        notes = [note for note in (draft.review, _versions_note(draft, work),
+                                   _profile_version_note(draft, work)) if note]
+        draft.review = "; ".join(notes) or None
     for draft in work.drafts:
         if draft.kind == "profile" and not draft.name:
             draft.name = names.full_name(draft.entity)

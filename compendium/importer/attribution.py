@@ -206,12 +206,16 @@ class Names:
         clause = 0  # where the clause of the name met opens (found going forward: linear)
         boundaries = iter(m.end() for m in CLAUSE_END.finditer(plain))
         following = next(boundaries, len(plain) + 1)
+        listed_to = -1  # where the last name after "with" ended: a name listed after it too
         for match in self._pattern.finditer(plain):
             while following <= match.start():
                 clause, following = following, next(boundaries, len(plain) + 1)
-            if not PARTNER_CLAUSE.match(plain, clause) and \
-                    not WITH_BEFORE.search(plain, max(clause, match.start() - 24),
-                                           match.start()):
+            if WITH_BEFORE.search(plain, max(clause, match.start() - 24), match.start()) or \
+                    (listed_to >= 0 and AND_BETWEEN.fullmatch(plain, listed_to,
+                                                              match.start())):
+                listed_to = match.end()  # "with UNICEF and WHO": both partners
+                continue
+            if not PARTNER_CLAUSE.match(plain, clause):
                 return self.lookup(match[1])
         return None
 
@@ -234,6 +238,8 @@ WITH_BEFORE = re.compile(
     r"(?i)\b(?:with|avec|con)\s+(?:the\s+|l['’]\s*|la\s+|le\s+|les\s+|el\s+|los\s+)?$")
 """"with" right before a name, anywhere in its clause: the name is who the actor works
 with ("Joint research activity with the Unicef Office of Research…"), not who acts."""
+AND_BETWEEN = re.compile(r"(?i)\s*(?:,\s*|\s+(?:and|&|et|y|e)\s+|,\s*and\s+)(?:the\s+)?")
+"""What lists one name after another ("UNICEF and WHO", "UNDP, UNFPA")."""
 CLAUSE_END = re.compile(r"[,;.:]\s")
 MIN_WORD_ACRONYM = 4
 """Letters an acronym needs before a text may write it as a word ("Unicef", "Unesco"); a

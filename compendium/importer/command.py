@@ -166,8 +166,9 @@ def _warn_if_cut(page: RawPage, layout: Layout, work: Assembly) -> None:
         for p in block.fields.get(name, [])}
     if last.number in not_text:
         return
-    held = next((d for d in work.dispositions if d.page == page.name and d.line == last.number),
-                None)
+    # The line's last paragraph: a line may hold several a scrape glued together.
+    held = next((d for d in reversed(work.dispositions)
+                 if d.page == page.name and d.line == last.number), None)
     slot = work.index.find(held.text) if held is not None else None
     kept = work.index.texts[slot] if slot is not None else held.text if held else ""
     if held is None:

@@ -128,19 +128,29 @@ def _lone_entries(paras: Sequence[Para], taken: list[bool]) -> list[Unit]:
     return [Unit(tuple(u)) for u in units]
 
 
-BARE_ADDRESSES = re.compile(r"^(?:<?(?:https?://|www\.)\S+?>?[\s,;.]*)+$", re.IGNORECASE)
-"""A paragraph of web addresses alone."""
+BARE_ADDRESS = re.compile(r"<?(?:https?://|www\.)\S+>?[,;.]?", re.IGNORECASE)
+"""A web address, as a paragraph of addresses alone lists them (one a word)."""
+INTRODUCING_WORDS = 8
+"""Words of the longest line that introduces the addresses below it ("Available resources
+on SEA :"): a longer one ending with a colon is an entry of its own."""
 
 
 def _listed(paras: Sequence[Para], n: int) -> bool:
     """Whether ``paras[n]`` is listed under the entry above: web addresses alone (the links
     the site shows under an entry), or a line ending with a colon that introduces them
     ("Available resources on SEA :"). Neither is an entry of its own."""
-    text = paras[n].text.strip()
-    if BARE_ADDRESSES.match(text):
+    text = paras[n].text
+    if _addresses_alone(text):
         return True
-    return text.endswith(":") and n + 1 < len(paras) and \
-        BARE_ADDRESSES.match(paras[n + 1].text.strip()) is not None
+    return text.rstrip().endswith(":") and len(text.split()) <= INTRODUCING_WORDS and \
+        n + 1 < len(paras) and _addresses_alone(paras[n + 1].text)
+
+
+def _addresses_alone(text: str) -> bool:
+    """Return whether ``text`` is web addresses alone (word by word: no pattern over the
+    whole line, which a line of 40 "www." took seconds to refuse)."""
+    words = text.split()
+    return bool(words) and all(BARE_ADDRESS.fullmatch(word) for word in words)
 
 
 def _leads(unit: Sequence[Para], para: Para) -> bool:

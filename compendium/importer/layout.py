@@ -92,8 +92,11 @@ def glued_parts(text: str) -> list[str]:
     start = 0
     for match in GLUED_PARAGRAPHS.finditer(text):
         at = match.start()
-        word = text[:at].rsplit(None, 1)[-1] + text[at:].split(None, 1)[0]
-        if not WEB_ADDRESS.search(word):
+        before, after = text[:at].rsplit(None, 1)[-1], text[at:].split(None, 1)[0]
+        # In an address, only a full stop that a plain word follows ends a sentence
+        # ("…/publications.UNICEF launched"); not a `?` ("aspx?ReportId=8").
+        if not WEB_ADDRESS.search(before + after) or \
+                (before.endswith(".") and after.isalpha()):
             parts.append(text[start:at])
             start = at
     return [*parts, text[start:]]
