@@ -236,7 +236,8 @@ NESTINGS = {"quotes": lambda n: "> " * n + "Deepest words.",
             "lists": lambda n: "".join("  " * i + f"- item {i}\n" for i in range(n))
             + "  " * n + "- Deepest words.",
             "lists in quotes": lambda n: "> " * (n // 2) + "- " * (n - n // 2)
-            + "Deepest words."}
+            + "Deepest words.",
+            "ordered lists": lambda n: "1. " * n + "Deepest words.\n\nAfter them."}
 
 
 @pytest.mark.parametrize("depth", [5, 9, 10, 15, 16, 17, 19, 20, 21, 33, 40, 70])
