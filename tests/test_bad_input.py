@@ -909,3 +909,24 @@ def test_a_record_git_ignores_makes_the_fingerprint_uncommitted(
     assert 'id="ignored"' in html
     assert re.search(r'data-draft="sha256 [0-9a-f]{12} \(uncommitted\)"', html), \
         re.findall(r'data-draft="[^"]*"', html)
+
+
+@pytest.mark.parametrize("case", ["config", "registry"])
+def test_a_value_yaml_cannot_read_hides_nothing_in_the_config_or_registry(
+        project: Path, capsys: pytest.CaptureFixture[str], case: str) -> None:
+    """The config's field checks were skipped after one unreadable value (an unknown field
+    went unsaid), and the registry said "name: missing" and refused the chapters naming the
+    entity whose name YAML could not read."""
+    if case == "config":
+        edit("paper: A4", "paper: !!int x\ntitel: oops")(project)
+        expected = ["compendium.yml:10: paper: `x` is not a whole number",
+                    "compendium.yml:11: titel: unknown field; did you mean `title`?"]
+    else:
+        edit("  name: International Organization for Migration", "  name: !!int z",
+             "entities.yml")(project)
+        expected = ["entities.yml:134: IOM.name: `z` is not a whole number"]
+    assert run_cli(project, "check") == 1
+    said = [line for line in capsys.readouterr().err.splitlines()
+            if ":" in line and not line.endswith("problem(s).")]
+    assert len(said) == len(expected), said
+    assert all(any(line.startswith(e) for line in said) for e in expected), said

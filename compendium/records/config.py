@@ -203,7 +203,7 @@ def load_edition(path: Path, project: Path | None = None) -> Edition:
     doc = _read_mapping(path)
     root = project or path.parent
     values = doc.value.values
-    registry = path.parent / str(values.get("entities", "entities.yml"))
+    registry = path.parent / str(values.get("entities") or "entities.yml")
     outside = tuple(_outside_problem(path, doc.value, (key,), str(values[key]))
                     for key in ("entities", "glossary") if isinstance(values.get(key), str)
                     and _in_project(path, str(values[key]), root) is None)
@@ -220,19 +220,21 @@ def load_edition(path: Path, project: Path | None = None) -> Edition:
     glossary = _load_glossary(path.parent / str(values["glossary"])) \
         if isinstance(values.get("glossary"), str) else Checked(())
     edition = _build_edition(path, doc, entities.value, root)
-    problems = doc.problems + entities.problems + glossary.problems + edition.problems
+    problems = doc.problems + entities.problems + glossary.problems + \
+        beyond(doc.problems, edition.problems)
     if problems or edition.value is None:
         raise InvalidInput(problems)
     return replace(edition.value, glossary=glossary.value, registry=registry)
 
 
 def _read_mapping(path: Path) -> Checked[YamlMapping]:
-    """Read the config file and check its fields (not those of an unreadable one)."""
+    """Read the config file and check its fields (not those of a file that could not be
+    read, nor a field whose value YAML could not read: that is said)."""
     doc = _load_yaml_file(path, "config file")
-    if doc.problems:
+    if not doc.value.values:
         return doc
-    return Checked(doc.value, check_fields(str(path), doc.value.values, EDITION_FIELDS, "-",
-                                           doc.value.line_of))
+    return Checked(doc.value, doc.problems + beyond(doc.problems, check_fields(
+        str(path), doc.value.values, EDITION_FIELDS, "-", doc.value.line_of)))
 
 
 def _load_yaml_file(path: Path, what: str) -> Checked[YamlMapping]:
@@ -629,7 +631,7 @@ def _entity_fields(path: Path, raw: YamlMapping, acronym: str,
     """Return an entity's fields, a name list written as one name made a list and a faulty
     one left out: the entity is still known by its good names, so the chapters and records
     naming it are not refused for that fault as well (None when it has no name)."""
-    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+    if not isinstance(value, dict) or "name" not in value:
         return refused(Problem(str(path), raw.line_of(acronym), acronym, "name",
                                "missing; expected `name: Full Name`"))
     value = {k: [v] if k in NAME_LISTS and isinstance(v, str) else v for k, v in value.items()}
