@@ -269,6 +269,7 @@ def test_the_annex_names_a_page_by_no_label_date_or_address_from_its_text(
     heading = re.search(r'<h2 class="annex-page"[^>]*>(.*?)</h2>', html, re.DOTALL)
     assert heading, html[-2000:]
     title = re.sub(r"<[^>]+>", "", heading[1])
-    for wrong in ("Address/Websites", "Feb 2020", "|", "Search", "pseataskforce", "plusnews"):
+    for wrong in ("Address/Websites", "Feb 2020", "|", "Search", "pseataskforce", "plusnews",
+                  "Avenue Appia"):
         assert wrong not in title.replace(address, ""), title
     assert not address or address in title, title

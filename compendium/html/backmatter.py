@@ -107,9 +107,12 @@ def _source_page(page: str, records: tuple[Record, ...],
     head = lines[:next((n for n, line in enumerate(lines[:20]) if len(line) > MAX_TITLE_CHARS),
                        min(len(lines), 20))]
     address = next((line.rstrip(".,;)") for line in head if ADDRESS.fullmatch(line)), "")
-    title = next((line for line in lines[:20] if not ADDRESS.fullmatch(line)
-                  and not any(rule.match(line) for _, rule in RESIDUE_RULES)
-                  and split_label(line)[1] is None and parse_header(line) is None), "")
+    first = next((line for line in lines[:20] if not ADDRESS.fullmatch(line)
+                  and not any(rule.match(line) for _, rule in RESIDUE_RULES)), "")
+    # A page opening with a label or a dated entry has no title line: what follows the
+    # label (an agency's postal address) names no page.
+    title = "" if split_label(first)[1] is not None or parse_header(first) is not None \
+        else first
     if not title or len(title) > MAX_TITLE_CHARS:
         title = _entities_title(records)
     elif entity_names.get(title, title) != title:
