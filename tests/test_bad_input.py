@@ -930,3 +930,27 @@ def test_a_value_yaml_cannot_read_hides_nothing_in_the_config_or_registry(
             if ":" in line and not line.endswith("problem(s).")]
     assert len(said) == len(expected), said
     assert all(any(line.startswith(e) for line in said) for e in expected), said
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\u00ad", "\u2800", "\u3164", "\u2060", "\ufeff",
+                                   " \u200b "])
+@pytest.mark.parametrize("where", ["edition title", "entity name", "glossary name",
+                                   "record title"])
+def test_a_name_of_invisible_characters_is_empty(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        blank: str, where: str) -> None:
+    """Blank names were refused, but one of a zero-width space (or a soft hyphen, a braille
+    blank, a Hangul filler …) passed: a blank cover, an empty heading in Word."""
+    quoted = json.dumps(blank)
+    if where == "edition title":
+        edit("title: Compendium of United Nations System Activities to End Violence against "
+             "Women and Girls", f"title: {quoted}")(project)
+    elif where == "entity name":
+        edit("  name: United Nations Office on Drugs and Crime", f"  name: {quoted}",
+             "entities.yml")(project)
+    elif where == "glossary name":
+        edit("AoR: area of responsibility", f"AoR: {quoted}", "glossary.yml")(project)
+    else:
+        make_record(id="blank-title", title=blank)
+    assert run_cli(project, "check") == 1
+    assert ": empty; expected" in capsys.readouterr().err

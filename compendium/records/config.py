@@ -14,7 +14,7 @@ from typing import Any
 from compendium.checked import Checked, beyond, gather, refused
 from compendium.errors import InvalidInput
 from compendium.model import Entity, Problem
-from compendium.records.limits import character_problem, text_problem
+from compendium.records.limits import character_problem, has_words, text_problem
 from compendium.records.sources import read_text
 from compendium.records.spelling import did_you_mean
 from compendium.records.yamldoc import YamlMapping, load_mapping
@@ -256,7 +256,7 @@ def check_fields(path: str, values: Mapping[str, Any], spec: Mapping[str, tuple[
         elif not _is_type(value, spec[key][0]):
             problems.append(Problem(path, line_of(key), owner, key,
                                     f"{_describe(value)}; expected {_EXPECTED[spec[key][0]]}"))
-        elif spec[key][1] and isinstance(value, str) and not value.strip():
+        elif spec[key][1] and isinstance(value, str) and not has_words(value):
             # A blank title printed a blank cover, a contents line "1." and a citation ". :"
             problems.append(Problem(path, line_of(key), owner, key, "empty; expected "
                                     f"{_EXPECTED[spec[key][0]]} with words in it"))
@@ -278,7 +278,7 @@ _IS: tuple[tuple[type, str], ...] = (
 
 def _describe(value: object) -> str:
     """Say what an ill-typed value is, quoting it, e.g. "`two` is text"."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and not has_words(value)):
         return "empty"
     kind = next((name for t, name in _IS if isinstance(value, t)), type(value).__name__)
     shown = str(value) if len(str(value)) <= 40 else str(value)[:37] + "..."
@@ -580,7 +580,7 @@ def _load_glossary(path: Path) -> Checked[tuple[tuple[str, str], ...]]:
     odd = tuple(Problem(str(path), doc.line_of(acronym), acronym, acronym,
                         f"{_describe(name)}; expected the full name as text")
                 for acronym, name in doc.values.items()
-                if not isinstance(name, str) or not name.strip())
+                if not isinstance(name, str) or not has_words(name))
     odd = beyond(raw.problems, odd + character_problems(path, doc))
     entries = sorted((acronym, name) for acronym, name in doc.values.items()
                      if isinstance(name, str))

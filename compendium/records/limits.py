@@ -73,3 +73,13 @@ def character_problem(text: str) -> str | None:
     if found := INVISIBLE.search(text):
         return f"an invisible character (U+{ord(found[0]):04X}); expected text"
     return None
+
+
+FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+"""Hangul fillers: letters to Unicode, blank to a reader."""
+
+
+def has_words(text: str) -> bool:
+    """Return whether ``text`` shows a reader a letter or a digit: a title of spaces, or of
+    invisible or blank characters (U+200B, U+00AD, U+2800, U+3164 …), names nothing."""
+    return any(c.isalnum() and c not in FILLERS for c in text)

@@ -25,7 +25,7 @@ from compendium.model import (
 )
 from compendium.records.config import Edition, check_fields, texts_below
 from compendium.records.countries import country_names, is_known_country
-from compendium.records.limits import character_problem, text_problem
+from compendium.records.limits import character_problem, has_words, text_problem
 from compendium.records.sources import RecordFile
 from compendium.records.spelling import did_you_mean
 
@@ -204,7 +204,7 @@ def _check_values(file: RecordFile, edition: Edition, rid: str) -> tuple[Problem
 
 def title_problems(title: str) -> list[str]:
     """Return what is wrong with an entry's title: empty, several lines or too long."""
-    if not title.strip():
+    if not has_words(title):
         return ["empty; expected a short heading, or no `title:` field"]
     if "\n" in title.strip():
         return ["several lines; expected a heading on one line"]
