@@ -571,6 +571,22 @@ def test_a_skeleton_no_longer_a_draft_is_refused_until_its_placeholders_are_repl
     assert run_cli(project, "check") == 0, capsys.readouterr().err
 
 
+def test_a_placeholder_wrapped_over_lines_is_still_one(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    """An editor who reflowed the skeleton's body over two lines published it (an attack)."""
+    make_record(id="existing")
+    assert run_cli(project, "new", "record", "--entity", "UNFPA") == 0
+    made = next(p for p in (project / "sources").rglob("*.md")
+                if p.stem != "existing" and "raw" not in p.parts)
+    text = made.read_text(encoding="utf-8").replace("draft: true", "draft: false").replace(
+        "where, with", "where,\n  with").replace("who sent it, or", "who sent it,\n    or")
+    made.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert run_cli(project, "check") == 1
+    err = capsys.readouterr().err
+    assert err.count("still holds the placeholder") == 2, err
+
+
 @pytest.mark.slow
 def test_an_image_a_record_kept_is_not_marked_as_a_change(
         project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:

@@ -135,17 +135,25 @@ SKELETON_TEXTS = ("Fill in who sent it, or the document's title",
 
 def _placeholder_problems(file: RecordFile, rid: str) -> tuple[Problem, ...]:
     """Return a problem at each line of a record no longer a draft that still holds a
-    skeleton's placeholder: it would be published as written."""
+    skeleton's placeholder, however its lines were wrapped: it would be published as
+    written."""
     if file.front.values.get("draft") is True:
         return ()
-    texts = [(file.front.line_of(*where), str(where[0]), text)
-             for where, text in texts_below(file.front.values)]
-    texts += [(file.body_line + n, "body", line) for n, line in enumerate(file.body.split("\n"))]
+    found = [(file.front.line_of(*where), str(where[0]), placeholder)
+             for where, text in texts_below(file.front.values)
+             for placeholder in SKELETON_TEXTS if placeholder in " ".join(text.split())]
+    body = " ".join(file.body.split())
+    lines = file.body.split("\n")
+    for placeholder in SKELETON_TEXTS:
+        if placeholder in body:
+            opening = " ".join(placeholder.split()[:3])
+            at = next((n for n, line in enumerate(lines) if opening in " ".join(line.split())),
+                      0)
+            found.append((file.body_line + at, "body", placeholder))
     return tuple(Problem(str(file.path), line, rid, field,
                          f"still holds the placeholder “{placeholder}”; expected the record's "
                          "own words, or `draft: true` until it has them")
-                 for line, field, text in texts for placeholder in SKELETON_TEXTS
-                 if placeholder in text)
+                 for line, field, placeholder in found)
 
 
 def _read_texts(file: RecordFile) -> Iterable[tuple[int, str, str]]:
