@@ -195,7 +195,8 @@ def prepare(request: BuildRequest, step: Steps, printing: PrintSession,
     step("compare with earlier sources")
     changes, reader_chapters = compare_with_earlier(request, sources)
     step("render record text")
-    state = source_state(request.sources, [(f.path, f.text) for f in sources.files])
+    state = source_state(request.sources, [(f.path, f.text) for f in sources.files],
+                         _cited_pages(request.sources, sources.files))
     stamp = Stamp(state.date.strftime("%Y-%m-%dT%H:%M:%SZ"), state.fingerprint, request.draft)
     document = build_document(reader_chapters, sources.edition, stamp, cache)
     manifest = manifest_json(request.sources, sources.files, stamp.fingerprint,
@@ -240,6 +241,14 @@ def read_sources(request: BuildRequest, edition: Edition) -> tuple[
         files = tuple(f for f in files if f.path not in unfinished)
         _refuse_flagged(files, records)
     return files, records
+
+
+def _cited_pages(sources: Path, files: Sequence[RecordFile]) -> list[Path]:
+    """Return the raw pages the records cite (the annex reads them)."""
+    names = {item["page"] for file in files
+             for item in (file.front.values.get("sources") or ())
+             if isinstance(item, dict) and isinstance(item.get("page"), str)}
+    return [sources / "raw" / name for name in sorted(names) if (sources / "raw" / name).is_file()]
 
 
 def _refuse_flagged(files: Sequence[RecordFile], records: Sequence[Record]) -> None:

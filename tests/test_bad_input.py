@@ -954,3 +954,21 @@ def test_a_name_of_invisible_characters_is_empty(
         make_record(id="blank-title", title=blank)
     assert run_cli(project, "check") == 1
     assert ": empty; expected" in capsys.readouterr().err
+
+
+def test_a_raw_page_git_ignores_makes_the_fingerprint_uncommitted(
+        project: Path, make_record: RecordFactory) -> None:
+    """The records are committed, but the raw page they cite (the annex reads it) is not."""
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@x", *args],
+                       cwd=project, check=True, capture_output=True)
+
+    make_record(id="tracked")
+    (project / ".gitignore").write_text("sources/raw/test.txt\n")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "records, not their page")
+    assert run_cli(project, "build", "--format", "html") == 0
+    html = (project / "out" / "compendium.html").read_text(encoding="utf-8")
+    assert re.search(r'data-draft="sha256 [0-9a-f]{12} \(uncommitted\)"', html), \
+        re.findall(r'data-draft="[^"]*"', html)

@@ -26,9 +26,11 @@ class SourceState:
     """``git <commit>`` when the tree is clean, else ``sha256 <hash> (uncommitted)``."""
 
 
-def source_state(sources: Path, files: Sequence[tuple[Path, str]]) -> SourceState:
-    """Return the state of ``sources``, whose record files are given as (path, text)."""
-    commit, committed = _clean_commit(sources, [path for path, _ in files])
+def source_state(sources: Path, files: Sequence[tuple[Path, str]],
+                 pages: Sequence[Path] = ()) -> SourceState:
+    """Return the state of ``sources``, whose record files are given as (path, text), and
+    the raw ``pages`` the build reads (those the records cite)."""
+    commit, committed = _clean_commit(sources, [*(path for path, _ in files), *pages])
     epoch = source_date_epoch()
     if epoch is not None:
         date = epoch
@@ -64,7 +66,7 @@ def source_date_epoch() -> datetime | None:
 
 def _clean_commit(sources: Path, read: Sequence[Path]) -> tuple[str, datetime | None]:
     """Return the short commit id and the last commit time touching ``sources`` when git
-    tracks it unmodified, every record file ``read`` included, else ('', None)."""
+    tracks it unmodified, every file ``read`` included, else ('', None)."""
     if git_output(sources, "status", "--porcelain", "--", "."):
         return "", None
     # A record git ignores (under `*.egg-info/`, say) is read all the same, and status does
