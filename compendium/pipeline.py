@@ -579,6 +579,27 @@ def _check_page(request: BuildRequest, sources: Sources) -> None:
                               request.cache())
     html = render_html(document, request.project / "templates", "html")
     _check_ids(html, sources, document.bodies)
+    _check_print_ids(document, request.project / "templates", sources)
+
+
+def _check_print_ids(document: Document, templates: Path, sources: Sources) -> None:
+    """Refuse records whose id a part only the print edition has (the indexes, the back
+    cover) gives to an element too, as the PDF build would (the figures' part aside: it
+    draws the charts, and the HTML edition has its ids)."""
+    from compendium.pdf.parts import part_html, split_parts
+
+    # Any date: the title pages print one (the check's document has none).
+    document = replace(document, stamp=Stamp("2000-01-01T00:00:00Z", "", True))
+    taken = {found for part in split_parts(document.chapters, document)
+             if part.chapter is None and part.kind != "preface"
+             for found in page_ids(part_html(part, document, templates, NO_PAGES))}
+    lines = {file.path: file.front.line_of("id") for file in sources.files}
+    problems = [Problem(str(r.path), lines.get(r.path, 0), r.id, "id",
+                        f"the print edition already has an element with id `{r.id}` (a part "
+                        "of the book); expected an id of its own")
+                for r in sources.records if r.id in taken]
+    if problems:
+        raise InvalidInput(problems)
 
 
 def _add_outputs(build: Build, files: Mapping[str, bytes]) -> Build:

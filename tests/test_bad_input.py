@@ -972,3 +972,17 @@ def test_a_raw_page_git_ignores_makes_the_fingerprint_uncommitted(
     html = (project / "out" / "compendium.html").read_text(encoding="utf-8")
     assert re.search(r'data-draft="sha256 [0-9a-f]{12} \(uncommitted\)"', html), \
         re.findall(r'data-draft="[^"]*"', html)
+
+
+def test_check_names_a_record_id_only_the_print_edition_gives_a_part(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    """check said ok, and only a PDF build found the clash (an attack)."""
+    make_record(id="index-entities")
+    make_record(id="back-cover")
+    make_record(id="fine")
+    assert run_cli(project, "check") == 1
+    err = capsys.readouterr().err
+    for rid in ("index-entities", "back-cover"):
+        assert f"sources/{rid}.md:2: {rid}: id: the print edition already has an element " \
+               f"with id `{rid}`" in err, err
+    assert "fine" not in err
