@@ -884,19 +884,20 @@ def test_a_record_id_the_print_edition_gives_a_part_is_named_at_its_record(
     assert "the template renders it twice" not in err and "Traceback" not in err
 
 
+def _commit_ignoring(project: Path, pattern: str) -> None:
+    """Make ``project`` a git repository of one commit, git ignoring ``pattern``."""
+    (project / ".gitignore").write_text(pattern + "\n")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "the project"]):
+        subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@x", *args],
+                       cwd=project, check=True, capture_output=True)
+
+
 def test_a_record_git_ignores_makes_the_fingerprint_uncommitted(
         project: Path, make_record: RecordFactory) -> None:
     """A record under a folder .gitignore names was built into the draft, while its stamp
     named the clean commit, which does not hold it."""
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@x", *args],
-                       cwd=project, check=True, capture_output=True)
-
     make_record(id="tracked")
-    (project / ".gitignore").write_text("*.egg-info/\n")
-    git("init", "-q")
-    git("add", "-A")
-    git("commit", "-qm", "sources")
+    _commit_ignoring(project, "*.egg-info/")
     assert run_cli(project, "build", "--format", "html") == 0
     clean = (project / "out" / "compendium.html").read_text(encoding="utf-8")
     assert re.search(r'data-draft="git [0-9a-f]{12}"', clean)
@@ -959,15 +960,8 @@ def test_a_name_of_invisible_characters_is_empty(
 def test_a_raw_page_git_ignores_makes_the_fingerprint_uncommitted(
         project: Path, make_record: RecordFactory) -> None:
     """The records are committed, but the raw page they cite (the annex reads it) is not."""
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@x", *args],
-                       cwd=project, check=True, capture_output=True)
-
     make_record(id="tracked")
-    (project / ".gitignore").write_text("sources/raw/test.txt\n")
-    git("init", "-q")
-    git("add", "-A")
-    git("commit", "-qm", "records, not their page")
+    _commit_ignoring(project, "sources/raw/test.txt")
     assert run_cli(project, "build", "--format", "html") == 0
     html = (project / "out" / "compendium.html").read_text(encoding="utf-8")
     assert re.search(r'data-draft="sha256 [0-9a-f]{12} \(uncommitted\)"', html), \
