@@ -678,3 +678,33 @@ def test_a_line_of_many_addresses_is_read_at_once(tmp_path: Path) -> None:
     started = time.monotonic()
     imported(tmp_path, {"p.txt": page})
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("inside", ["(1994)", "(August 2007)", "http://www.un.org/women",
+                                    "www.cepal.org"])
+def test_a_page_cut_after_a_year_or_an_address_in_its_last_line_is_flagged(
+        tmp_path: Path, inside: str) -> None:
+    """Only a line that ends as a citation is not cut: a probe's page ending "…plans for the
+    pr", after a year in brackets earlier in the line, was published unflagged."""
+    page = ("UNFPA\nBackground\n" + text(0) + "\nThe Regional Programme of Action "
+            f"{inside} was approved to support national action plans for the pr\n")
+    records = records_of(imported(tmp_path, {"p.txt": page}))
+    (holder,) = [t for t in records.values() if "for the pr" in t]
+    assert "ends mid-sentence at line 4" in holder
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("the Ninth Regional Conference (2004).", "UNFPA’s mandate has since been strengthened."),
+    ("adopted in 2009.", "The region then adopted a second plan."),
+    ("a review (2016).", "This review then led to new national guidelines."),
+])
+def test_a_lost_break_after_a_bracket_or_a_year_is_found(tmp_path: Path, before: str,
+                                                         after: str) -> None:
+    """The copy of a page with the break and the copy without merge as the same paragraphs
+    (a probe's ECLAC policy framework printed a passage twice)."""
+    first = f"The programme was set up after {before}"
+    glued = "\n".join(["UNFPA", "Background", first + after]) + "\n"
+    apart = "\n".join(["UNFPA", "Background", first, after]) + "\n"
+    records = records_of(imported(tmp_path, {"a.txt": glued, "b.txt": apart}))
+    profile = records["unfpa/unfpa-profile.md"]
+    assert profile.count(after) == 1 and profile.count(first) == 1, profile

@@ -76,9 +76,11 @@ ORG_NAME = re.compile(
     rf"\b(?:{_ORG})$|"
     rf"\b(?:{_ORG})\s+(?:for|of|on|to|pour|de|des|du|sur|para|del|contre|contra|against)\b",
     re.IGNORECASE)
-GLUED_PARAGRAPHS = re.compile(r"(?<=[a-z]{3}[.!?])(?=[A-Z][a-z]|[A-Z]{2,}\s)")
-"""Where a scrape lost a paragraph break: a sentence's end glued to the next one's start
-("…awareness-raising.UNAIDS co-sponsors…"); another copy of the page may have the two
+GLUED_PARAGRAPHS = re.compile(r"(?:(?<=[a-z]{3}[.!?])|(?<=\)[.!?])|(?<=\b\d{4}[.!?]))"
+                              r"(?=[A-Z][a-z]|[A-Z]{2,}(?:\s|[’']s\b))")
+"""Where a scrape lost a paragraph break: a sentence's end (after a word, a bracket or a
+year) glued to the next one's start ("…awareness-raising.UNAIDS co-sponsors…", "…Conference
+(2004).ECLAC’s mandate"); another copy of the page may have the two
 paragraphs apart, and they must read as the same ones."""
 WEB_ADDRESS = re.compile(r"://|^www\.|/", re.IGNORECASE)
 """A word that is (part of) a web address: a `?` or `.` in it ends no sentence

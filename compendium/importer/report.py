@@ -100,7 +100,7 @@ def totals(reports: Sequence[PageReport]) -> dict[str, int]:
             "duplicates_merged": sum(len(r.duplicates) for r in reports),
             "residue_dropped": sum(len(r.residue) for r in reports),
             "headings": sum(len(r.structure) for r in reports),
-            "to_attribute": len({rid for r in reports for rid in r.review}),
+            "to_review": len({rid for r in reports for rid in r.review}),
             "unclaimed": sum(len(r.unclaimed) for r in reports),
             "warnings": sum(len(r.warnings) for r in reports)}
 
@@ -144,7 +144,7 @@ def report_markdown(reports: Sequence[PageReport], to_check: Mapping[str, str] |
             lines += ["", f"- lines read by no rule: {len(r.unclaimed)}", ""]
             lines += [f"  - line {d.line}: {d.text[:EXCERPT]}" for d in r.unclaimed]
         if r.review:
-            lines += ["", "- records whose entity the editor must set: "
+            lines += ["", "- records to review (their `review:` line says why): "
                       + ", ".join(f"`{i}`" for i in r.review)]
         if r.warnings:
             lines += ["", "- warnings:", *[f"  - {w}" for w in r.warnings]]
