@@ -708,3 +708,16 @@ def test_a_lost_break_after_a_bracket_or_a_year_is_found(tmp_path: Path, before:
     records = records_of(imported(tmp_path, {"a.txt": glued, "b.txt": apart}))
     profile = records["unfpa/unfpa-profile.md"]
     assert profile.count(after) == 1 and profile.count(first) == 1, profile
+
+
+@pytest.mark.parametrize(("where", "spotlight"), [(0, True), (1, False), (3, False)])
+def test_an_entry_is_about_spotlight_when_its_first_sentence_says_so(
+        tmp_path: Path, where: int, spotlight: bool) -> None:
+    """A passing mention in an entry's fourth sentence moved a UNFPA entry to the Spotlight
+    chapter (a probe's real page)."""
+    sentences = ["UNFPA trained 300 midwives in Fiji.", "The training ran for a year.",
+                 "Clinics reported more survivors.", "It was funded by Australia."]
+    sentences[where] = sentences[where][:-1] + " under the Spotlight Initiative."
+    page = "Search\n" + " ".join(sentences) + "\n"
+    (entry,) = records_of(imported(tmp_path, {"p.txt": page})).values()
+    assert ("spotlight" in entry.split("---")[1]) == spotlight, entry

@@ -13,6 +13,9 @@ from compendium.model import Entity
 SPOTLIGHT_THEME = "spotlight"
 INTER_AGENCY_THEME = "inter-agency"
 SPOTLIGHT_WORDS = re.compile(r"\bSpotlight\b")
+SENTENCE_BREAK = re.compile(r"(?<=[a-z)][.!?])\s+(?=[A-Z])")
+"""Where a sentence ends and the next begins (a lower-case word or a bracket before it:
+not "U.N. Women" or "Dr. Smith")."""
 # The mechanisms through which entities act together (issue: networks, task forces,
 # reference groups, working groups, joint programmes, UN Action), in the site's three
 # languages.
@@ -284,7 +287,10 @@ def _is_strict_name(text: str) -> bool:
 def themes_of(lead_paragraph: str, entity: str) -> tuple[str, ...]:
     """Return the theme tags an entry's first paragraph calls for."""
     themes = []
-    if entity == "Spotlight Initiative" or SPOTLIGHT_WORDS.search(lead_paragraph):
+    # What the entry is about: its first sentence. A passing mention further on ("…under the
+    # Spotlight Programme in the Pacific") moved a UNFPA entry to the Spotlight chapter.
+    first_sentence = SENTENCE_BREAK.split(lead_paragraph, maxsplit=1)[0]
+    if entity == "Spotlight Initiative" or SPOTLIGHT_WORDS.search(first_sentence):
         themes.append(SPOTLIGHT_THEME)
     if MECHANISM_WORDS.search(lead_paragraph):
         themes.append(INTER_AGENCY_THEME)
