@@ -359,12 +359,16 @@ def source_page_problems(files: Iterable[RecordFile], raw: Path) -> tuple[Proble
     """Return a problem for each cited raw page that is not in ``raw`` (sources/raw/), and each
     line range past the page's end."""
     found: list[Problem] = []
+    said: dict[tuple[str, str], str] = {}  # a few pages, cited by every record: looked at once
     for file in files:
         cited = file.front.values.get("sources")
         rid = str(file.front.values.get("id", "-"))
         for item in cited if isinstance(cited, list) else []:
             if isinstance(item, dict) and isinstance(item.get("page"), str):
-                message = _page_problem(raw, item["page"], str(item.get("lines", "")))
+                key = (item["page"], str(item.get("lines", "")))
+                if key not in said:
+                    said[key] = _page_problem(raw, *key)
+                message = said[key]
                 if message:
                     found.append(Problem(str(file.path), file.front.line_of("sources"), rid,
                                          "sources", message))
