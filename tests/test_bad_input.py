@@ -875,10 +875,11 @@ def test_a_record_id_the_print_edition_gives_a_part_is_named_at_its_record(
     the PDF then stopped blaming the template, naming one clash of two."""
     make_record(id="index-entities")
     make_record(id="back-cover")
+    make_record(id="chapter-iom")  # its own chapter's id, in the same part
     make_record(id="fine")
     assert run_cli(project, "build", "--format", "pdf") == 1
     err = capsys.readouterr().err
-    for rid in ("index-entities", "back-cover"):
+    for rid in ("index-entities", "back-cover", "chapter-iom"):
         assert f"sources/{rid}.md: {rid}: id: the print edition already has an element with " \
                f"id `{rid}`" in err, err
     assert "the template renders it twice" not in err and "Traceback" not in err

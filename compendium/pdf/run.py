@@ -16,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import threading
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -56,6 +57,7 @@ from compendium.pdf.parts import (
 )
 from compendium.pdf.workers import Join, Workers
 from compendium.progress import Progress
+from compendium.records.validate import page_ids
 
 PART_WORDS = {"title": "title pages", "contents": "contents",
               "preface": "acronyms, introduction and figures", "index": "index of entities",
@@ -161,7 +163,9 @@ class PrintRun:
         """Lay out the page numbers and finish the join."""
         laid = {n: laid.pdf for n, laid in self.laid.items()}
         _refuse_doubled(self.parts, laid, self.job.templates,
-                        {r.id: r.path for c in self.job.document.chapters for r in c.records})
+                        {r.id: r.path for c in self.job.document.chapters for r in c.records},
+                        Counter(found for part in self.parts
+                                for found in page_ids(self.laid[part.name].html)))
         self._feed(settled=True)
         roman = roman_pages(self.parts, laid)
         order, blanks = join_places(self.parts, laid)
@@ -393,7 +397,8 @@ def _as_part(future: concurrent.futures.Future[RenderedPdf]
 
 
 def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, LaidPart],
-                    templates: Path, records: Mapping[str, Path]) -> None:
+                    templates: Path, records: Mapping[str, Path],
+                    ids: Mapping[str, int] | None = None) -> None:
     """Refuse parts of which two hold the same anchor: a record whose id the print edition
     gives to something else too (``index-entities``, ``back-cover``: parts the HTML edition
     has not), each named at its file; else the template printed something twice.
@@ -409,10 +414,13 @@ def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, LaidPart],
             first = owner.setdefault(anchor, part.name)
             if first != part.name:
                 doubled.setdefault(anchor, (first, part.name))
+    # Twice in one part too (a record named as its chapter, `chapter-unodc`): WeasyPrint
+    # only warns, and a PDF-only build wrote a book whose links to it land on the chapter.
+    twice = {found for found, count in (ids or {}).items() if count > 1}
     taken = [Problem(str(records[anchor]), 0, anchor, "id",
                      f"the print edition already has an element with id `{anchor}` (a part "
-                     "of the book); expected an id of its own") for anchor in doubled
-             if anchor in records]
+                     "of the book); expected an id of its own")
+             for anchor in sorted(set(doubled) | twice) if anchor in records]
     if taken:
         raise InvalidInput(taken)
     for anchor, (first, second) in doubled.items():
