@@ -83,8 +83,8 @@ year) glued to the next one's start ("…awareness-raising.UNAIDS co-sponsors…
 (2004).ECLAC’s mandate"); another copy of the page may have the two
 paragraphs apart, and they must read as the same ones."""
 WEB_ADDRESS = re.compile(r"://|^www\.|/", re.IGNORECASE)
-"""A word that is (part of) a web address: a `?` or `.` in it ends no sentence
-("Report.aspx?ReportId=89179")."""
+"""A word that is (part of) a web address: a `?` in it ends no sentence
+("Report.aspx?ReportId=89179"), nor a `.` unless a plain word follows (glued_parts)."""
 
 
 def glued_parts(text: str) -> list[str]:
