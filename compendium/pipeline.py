@@ -47,6 +47,7 @@ from compendium.records.history import MANIFEST_NAME, earlier_state, manifest_js
 from compendium.records.provenance import source_state
 from compendium.records.sources import NOTE, RecordFile, read_record_files, read_text
 from compendium.records.validate import (
+    cited_sources,
     dangling_link_warnings,
     doubled_id_problems,
     nesting_problems,
@@ -245,9 +246,7 @@ def read_sources(request: BuildRequest, edition: Edition) -> tuple[
 
 def _cited_pages(sources: Path, files: Sequence[RecordFile]) -> list[Path]:
     """Return the raw pages the records cite (the annex reads them)."""
-    names = {item["page"] for file in files
-             for item in (file.front.values.get("sources") or ())
-             if isinstance(item, dict) and isinstance(item.get("page"), str)}
+    names = {item["page"] for file in files for item in cited_sources(file)}
     return [sources / "raw" / name for name in sorted(names) if (sources / "raw" / name).is_file()]
 
 
@@ -593,11 +592,7 @@ def _check_print_ids(document: Document, templates: Path, sources: Sources) -> N
     taken = {found for part in split_parts(document.chapters, document)
              if part.chapter is None and part.kind != "preface"
              for found in page_ids(part_html(part, document, templates, NO_PAGES))}
-    lines = {file.path: file.front.line_of("id") for file in sources.files}
-    problems = [Problem(str(r.path), lines.get(r.path, 0), r.id, "id",
-                        f"the print edition already has an element with id `{r.id}` (a part "
-                        "of the book); expected an id of its own")
-                for r in sources.records if r.id in taken]
+    problems = doubled_id_problems((), sources.records, sources.files, taken, "print edition")
     if problems:
         raise InvalidInput(problems)
 

@@ -25,7 +25,7 @@ from typing import get_args
 from compendium.cache import Cache
 from compendium.errors import BuildStopped, InvalidInput, RenderError
 from compendium.html.page import PAGE_TEMPLATE
-from compendium.model import Pagination, Problem
+from compendium.model import Pagination, Record
 from compendium.pdf.jobs import (
     LaidPart,
     PdfJob,
@@ -57,7 +57,7 @@ from compendium.pdf.parts import (
 )
 from compendium.pdf.workers import Join, Workers
 from compendium.progress import Progress
-from compendium.records.validate import page_ids
+from compendium.records.validate import doubled_id_problems, page_ids
 
 PART_WORDS = {"title": "title pages", "contents": "contents",
               "preface": "acronyms, introduction and figures", "index": "index of entities",
@@ -163,7 +163,7 @@ class PrintRun:
         """Lay out the page numbers and finish the join."""
         laid = {n: laid.pdf for n, laid in self.laid.items()}
         _refuse_doubled(self.parts, laid, self.job.templates,
-                        {r.id: r.path for c in self.job.document.chapters for r in c.records},
+                        [r for c in self.job.document.chapters for r in c.records],
                         Counter(found for part in self.parts
                                 for found in page_ids(self.laid[part.name].html)))
         self._feed(settled=True)
@@ -397,7 +397,7 @@ def _as_part(future: concurrent.futures.Future[RenderedPdf]
 
 
 def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, LaidPart],
-                    templates: Path, records: Mapping[str, Path],
+                    templates: Path, records: Sequence[Record],
                     ids: Mapping[str, int] | None = None) -> None:
     """Refuse parts of which two hold the same anchor: a record whose id the print edition
     gives to something else too (``index-entities``, ``back-cover``: parts the HTML edition
@@ -417,10 +417,7 @@ def _refuse_doubled(parts: Sequence[Part], laid: Mapping[str, LaidPart],
     # Twice in one part too (a record named as its chapter, `chapter-unodc`): WeasyPrint
     # only warns, and a PDF-only build wrote a book whose links to it land on the chapter.
     twice = {found for found, count in (ids or {}).items() if count > 1}
-    taken = [Problem(str(records[anchor]), 0, anchor, "id",
-                     f"the print edition already has an element with id `{anchor}` (a part "
-                     "of the book); expected an id of its own")
-             for anchor in sorted(set(doubled) | twice) if anchor in records]
+    taken = doubled_id_problems((), records, (), set(doubled) | twice, "print edition")
     if taken:
         raise InvalidInput(taken)
     for anchor, (first, second) in doubled.items():

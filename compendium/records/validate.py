@@ -7,7 +7,8 @@ import html as html_module
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -355,23 +356,27 @@ def provenance_date(value: object) -> datetime.date | None:
         return None
 
 
+def cited_sources(file: RecordFile) -> list[dict[str, Any]]:
+    """Return the raw-page citations of ``file`` that name a page (``{page, lines}``)."""
+    cited = file.front.values.get("sources")
+    return [item for item in (cited if isinstance(cited, list) else [])
+            if isinstance(item, dict) and isinstance(item.get("page"), str)]
+
+
 def source_page_problems(files: Iterable[RecordFile], raw: Path) -> tuple[Problem, ...]:
     """Return a problem for each cited raw page that is not in ``raw`` (sources/raw/), and each
     line range past the page's end."""
     found: list[Problem] = []
     said: dict[tuple[str, str], str] = {}  # a few pages, cited by every record: looked at once
     for file in files:
-        cited = file.front.values.get("sources")
         rid = str(file.front.values.get("id", "-"))
-        for item in cited if isinstance(cited, list) else []:
-            if isinstance(item, dict) and isinstance(item.get("page"), str):
-                key = (item["page"], str(item.get("lines", "")))
-                if key not in said:
-                    said[key] = _page_problem(raw, *key)
-                message = said[key]
-                if message:
-                    found.append(Problem(str(file.path), file.front.line_of("sources"), rid,
-                                         "sources", message))
+        for item in cited_sources(file):
+            key = (item["page"], str(item.get("lines", "")))
+            if key not in said:
+                said[key] = _page_problem(raw, *key)
+            if said[key]:
+                found.append(Problem(str(file.path), file.front.line_of("sources"), rid,
+                                     "sources", said[key]))
     return tuple(found)
 
 
@@ -556,21 +561,22 @@ def page_ids(html: str) -> list[str]:
 
 
 def doubled_id_problems(ids: Sequence[str], records: Sequence[Record],
-                        files: Sequence[RecordFile]) -> tuple[Problem, ...]:
+                        files: Sequence[RecordFile], taken: Collection[str] = (),
+                        edition: str = "compendium") -> tuple[Problem, ...]:
     """Return a problem for each record whose id the page (its ``ids``) gives to something
     else too: a part of the book (``annex-sources``, ``chapter-iom``), a heading, another
-    record's paragraph (``iom-profile-p1``). Only the first of two equal ids can be reached,
-    so a link to the book's part could land on the record, or the record be lost to links.
-    Read from the rendered page, so whatever ids a project's own templates give count too."""
-    counts: dict[str, int] = {}
-    for found in ids:
-        counts[found] = counts.get(found, 0) + 1
+    record's paragraph (``iom-profile-p1``); or that is among ids ``taken`` by parts of the
+    ``edition`` the page is not (the print edition's indexes). Only the first of two equal
+    ids can be reached, so a link to the book's part could land on the record, or the record
+    be lost to links. Read from the rendered page, so whatever ids a project's own templates
+    give count too."""
+    counts = Counter(ids)
     lines = {file.path: file.front.line_of("id") for file in files}
     return tuple(
-        Problem(str(record.path), lines.get(record.path, 1), record.id, "id",
-                f"the compendium already has an element with id `{record.id}` (a part of "
+        Problem(str(record.path), lines.get(record.path, 0), record.id, "id",
+                f"the {edition} already has an element with id `{record.id}` (a part of "
                 "the book, a heading or another record's paragraph); expected an id of its own")
-        for record in records if counts.get(record.id, 0) > 1)
+        for record in records if counts[record.id] > 1 or record.id in taken)
 
 
 def dangling_link_warnings(ids: Sequence[str], records: Sequence[Record],
