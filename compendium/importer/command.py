@@ -19,7 +19,13 @@ from compendium.html.page import counted
 from compendium.importer.assemble import Assembly, Draft, assemble
 from compendium.importer.attribution import Names
 from compendium.importer.dedupe import fold
-from compendium.importer.layout import ADDRESS_FIELDS, Layout, read_layout, split_label
+from compendium.importer.layout import (
+    ADDRESS_FIELDS,
+    ENDS_CITED,
+    Layout,
+    read_layout,
+    split_label,
+)
 from compendium.importer.periods import parse_header
 from compendium.importer.rawpage import RawPage, read_raw_page
 from compendium.importer.records import RecordText, make_ids, render_records
@@ -153,19 +159,12 @@ def _at_its_page(problem: Problem, sources: Sequence[tuple[str, int, int]]) -> P
                            f"lines {lines})")
 
 
-CITED = re.compile(r"(?:https?://\S+|www\.\S+|\((?:[A-Z][a-z]+ )?(?:19|20)\d{2}\)"
-                   r"|(?:19|20)\d{2}\)?)[.;,]?$|^(?:Please refer|Veuillez|Véase|Consulte)")
-"""A last line that ends as a citation does (an address, a year), or refers elsewhere: no
-sentence cut off. (An address or a year inside a line does not make it one: a page cut
-"…plans for the pr" after "(1994)" was not warned about.)"""
-
-
 def _warn_if_cut(page: RawPage, layout: Layout, work: Assembly) -> None:
     """Warn when a page's last line is text that stops mid-sentence, however short ("UN",
     "Violence ag"): the scrape may be cut off. A heading, a label, an address line or a
     citation ends without a full stop."""
     last = next((line for line in reversed(page.lines) if line.text), None)
-    if last is None or last.text.endswith(SENTENCE_END) or CITED.search(last.text):
+    if last is None or last.text.endswith(SENTENCE_END) or ENDS_CITED.search(last.text):
         return
     not_text = {n for n, _, rule, _ in layout.structure if not rule.startswith("cut-off")} | {
         n for block in layout.profiles for n in block.labels} | {

@@ -59,8 +59,14 @@ CONTINUATION = re.compile(r"[.,;:!?)\]]")
 """How a line that carries on the line above starts: punctuation that no sentence, item or
 label starts with (a scraper broke the line before it, at a link or an inline tag)."""
 VIEW_MORE = re.compile(r"View More|Voir plus|Ver más", re.IGNORECASE)
-CITATION = re.compile(r"https?://|www\.|\((?:[A-Z][a-z]+ )?(?:19|20)\d{2}\)|(?:19|20)\d{2}\)?\.?$"
-                      r"|^Please refer|^Veuillez|^Véase|^Consulte")
+_YEAR_CITED = r"\((?:[A-Z][a-z]+ )?(?:19|20)\d{2}\)"
+_REFERS = r"^(?:Please refer|Veuillez|Véase|Consulte)"
+CITATION = re.compile(rf"https?://|www\.|{_YEAR_CITED}|(?:19|20)\d{{2}}\)?\.?$|{_REFERS}")
+ENDS_CITED = re.compile(rf"(?:https?://\S+|www\.\S+|{_YEAR_CITED}|(?:19|20)\d{{2}}\)?)[.;,]?$"
+                        rf"|{_REFERS}")
+"""A line that ends as a citation does (an address, a year) or refers elsewhere: no sentence
+cut off there. (CITATION finds an address or a year anywhere in a line: a page cut "…plans
+for the pr" after "(1994)" was not warned about.)"""
 # A heading names an entity when it reads as an organization's name or an acronym.
 ACRONYM_HEADING = re.compile(r"^(?:[A-Z][A-Z0-9]{1,9}(?:[-/][A-Z0-9]{2,9}){0,2}|"
                              r"UN[- ][A-Z][a-z]+)$")
