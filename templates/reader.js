@@ -202,7 +202,7 @@
 
   function plainText(element) {
     const copyOf = element.cloneNode(true);
-    for (const tool of copyOf.querySelectorAll(".para-link, .comment-add, .comment, del")) {
+    for (const tool of copyOf.querySelectorAll(".para-link, .comment-add, .comment, .run-in, del")) {
       tool.remove();
     }
     return copyOf.textContent.replace(/\s+/g, " ").trim();

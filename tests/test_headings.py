@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,65 @@ def test_the_count_of_more_countries_never_breaks_from_its_word(more: int) -> No
     names = [f"Country {n}" for n in range(MAX_COUNTRIES_SHOWN + more)]
     word = "country" if more == 1 else "countries"
     assert countries_line(names).endswith(f" and {more}\u00a0more\u00a0{word}")
+
+
+# How an entry known only by its text may open, and whether its number runs into that
+# opening (a paragraph) or heads it on a line of its own (anything else).
+OPENINGS = {
+    "plain": ("Plain words open it.", True),
+    "emphasis": ("*Stressed* words open it.", True),
+    "link": ("[A link](https://example.org) opens it.", True),
+    "name": ("IOM opens it with a name.", True),
+    "list": ("- A listed point opens it.\n- Another point.", False),
+    "quote": ("> A quotation opens it.", False),
+    "heading": ("### A sub-heading\n\nThen words.", False),
+    "table": ("| A | B |\n|---|---|\n| 1 | 2 |", False),
+}
+
+
+def _opening_cases(make_record: RecordFactory) -> None:
+    for name, (body, _) in OPENINGS.items():
+        make_record(id=f"open-{name}", body=body)
+    make_record(id="open-french", body="Des mots en français l’ouvrent.", lang="fr")
+
+
+def test_an_entry_known_only_by_its_text_runs_its_number_into_its_first_paragraph(
+        project: Path, make_record: RecordFactory) -> None:
+    """Headed by its number alone, such an entry printed the number on a line of its own."""
+    _opening_cases(make_record)
+    assert run_cli(project, "build", "--format", "html") == 0
+    page = (project / "out" / "compendium.html").read_text()
+    cases = {**OPENINGS, "french": ("", True)}
+    for name, (_, runs_in) in cases.items():
+        start = page.index(f'<article class="record entry" id="open-{name}"')
+        article = page[start:page.index("</article>", start)]
+        number = re.search(r'<span class="entry-number">([\d.]+)</span>', article)
+        assert number, name  # the heading keeps it, for screen readers and the outline
+        hidden = '<h3 id="open-' + name + '-heading" class="visually-hidden">'
+        run_in = (f'<span class="entry-number run-in" aria-hidden="true">{number[1]}'
+                  '</span> ')
+        if runs_in:
+            assert hidden in article, name
+            assert re.search(r'<p id="open-' + name + r'-p1">' + re.escape(run_in), article)
+        else:
+            assert hidden not in article and "run-in" not in article, name
+        assert article.count(f">{number[1]}<") == 1 + runs_in, name
+
+
+@pytest.mark.slow
+def test_a_run_in_number_prints_on_its_paragraphs_first_line(
+        project: Path, make_record: RecordFactory) -> None:
+    """In the PDF the number and the paragraph's first words share a line; an entry opening
+    otherwise keeps its number above, once."""
+    _opening_cases(make_record)
+    assert run_cli(project, "build", "--format", "pdf") == 0
+    text = subprocess.run(["pdftotext", "-layout", str(project / "out" / "compendium.pdf"),
+                           "-"], check=True, capture_output=True, text=True).stdout
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    for words in ("Plain words open it.", "Stressed words open it.",
+                  "A link <https://example.org> opens it.",
+                  "IOM opens it with a name.", "Des mots en français l’ouvrent."):
+        [line] = [line for line in lines if line.endswith(words)]
+        assert re.fullmatch(r"\d+\.\d+ " + re.escape(words), line), line
+    alone = [line for line in lines if re.fullmatch(r"\d+\.\d+", line)]
+    assert len(alone) == 4, alone  # list, quote, heading, table

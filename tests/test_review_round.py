@@ -415,3 +415,22 @@ def test_a_chapter_chosen_on_a_phone_folds_the_contents_away(browser: Any,
     assert state["sidebar"] <= state["heading"] < state["height"], state
     assert opened.errors == []
     opened.close()
+
+
+@pytest.mark.slow
+def test_a_comment_on_a_paragraph_opened_by_its_entry_number_quotes_only_its_words(
+        browser: Any, shipped_build: Path) -> None:
+    """The number run into an entry's first paragraph is not the record's text: quoted, it
+    would not be found in the record when the comments come back."""
+    opened = Reader(browser, shipped_build / "compendium.html")
+    page = opened.page
+    paragraph = page.eval_on_selector(".run-in", "e => e.parentElement.id")
+    record_id = paragraph.removesuffix("-p1")
+    record = next(r for r in shipped_records() if r.id == record_id)
+    make_comment(page, f"#{paragraph} .comment-add", "On this paragraph")
+    kept = page.evaluate("Object.entries(localStorage).filter(([k]) => "
+                         "k.startsWith('compendium-comments:')).map(([, v]) => JSON.parse(v))")
+    [made] = [c for comments in kept for c in comments if c["text"] == "On this paragraph"]
+    first = " ".join(record.body.split("\n\n")[0].split())
+    assert made["quote"]["exact"] == first[:400]
+    opened.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -126,11 +127,32 @@ def record_html(template: jinja2.Template, medium: str, labels: Labels, names: N
     its chapter ``chapter_title`` is headed by the word for a profile; ``number`` is its
     entry number (Chapter.entry_numbers)."""
     heading = entry_heading(record, own_entity, labels.partners, excerpt(body, 8))
+    marked = mark_html(body, names)
+    run_in = not record.is_profile and bool(number) and not heading.shown
+    opening = OPENING_PARAGRAPH.match(marked) if run_in else None
+    if opening:
+        marked = _run_in(marked, opening.end(), number)
+    else:
+        run_in = False
     return markupsafe.Markup(template.render(
-        record=record, body=markupsafe.Markup(mark_html(body, names)), status=status,
+        record=record, body=markupsafe.Markup(marked), status=status,
         medium=medium, labels=labels, heading=heading, chapter_title=chapter_title,
-        number=number,
+        number=number, run_in=run_in,
         unbreakable=functools.partial(_unbreakable, names=names)).strip("\n"))
+
+
+# An entry known only by its text opens its first paragraph with its number, as a run-in
+# head: printed as a heading of its own, the number stood alone on a line above the text.
+OPENING_PARAGRAPH = re.compile(r'<p(?: id="[^"<>]*")?>')
+
+
+def _run_in(marked: str, at: int, number: str) -> str:
+    """Return ``marked`` (an entry's body) with ``number`` put ``at`` the start of its
+    opening paragraph's text. Screen readers have it in the entry's heading, so here it is
+    hidden from them."""
+    span = (f'<span class="entry-number run-in" aria-hidden="true">'
+            f'{markupsafe.escape(number)}</span> ')
+    return marked[:at] + span + marked[at:]
 
 
 @memoized(limit=65_536)
