@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pikepdf
+import weasyprint.layout.inline as weasyprint_inline
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.logger import LOGGER
 from weasyprint.pdf.fonts import Font
@@ -105,6 +107,39 @@ def subset_keeping_glyph_ids(font: Any, to_unicode: Any, hinting: bool) -> None:
 # Every process that lays out the PDF imports this module (the workers' fork server loads
 # it), so every subset keeps its glyph ids.
 Font._harfbuzz_subset = subset_keeping_glyph_ids
+
+_split_first_line = weasyprint_inline.split_first_line
+COLLAPSING_SPACES = ("normal", "nowrap", "pre-line")
+
+
+def split_first_line_but_its_last_space(text: str, style: Any, context: Any,
+                                        max_width: float | None,
+                                        justification_spacing: float,
+                                        is_line_start: bool = True,
+                                        minimum: bool = False) -> Any:
+    """Split ``text`` as WeasyPrint 70's split_first_line does, except that a text which
+    fits on the line but for its last space (a space that collapses at the line's end) is
+    kept whole.
+
+    WeasyPrint counts that space against the line, finds the text too wide, and then keeps
+    only its first word: the text before a marked name or acronym (html/nobreak.py) that
+    ended a space's width from the margin printed as "Through" alone on an indented line,
+    the rest of the sentence below it (three times in the shipped PDF)."""
+    found = _split_first_line(text, style, context, max_width, justification_spacing,
+                              is_line_start, minimum)
+    if (found[2] is None or max_width is None or max_width == math.inf
+            or not text.endswith(" ") or style["white_space"] not in COLLAPSING_SPACES):
+        return found
+    bare = _split_first_line(text.rstrip(" "), style, context, max_width,
+                             justification_spacing, is_line_start, minimum)
+    if bare[2] is not None:  # it does not fit, even without its space
+        return found
+    whole = _split_first_line(text, style, context, max_width + style["font_size"],
+                              justification_spacing, is_line_start, minimum)
+    return whole if whole[2] is None else found
+
+
+weasyprint_inline.split_first_line = split_first_line_but_its_last_space
 
 
 def typeset(job: PdfJob) -> RenderedPdf:
