@@ -44,6 +44,7 @@ from compendium.records.chapters import (
 from compendium.records.config import Edition, load_edition
 from compendium.records.countries import with_countries
 from compendium.records.history import MANIFEST_NAME, earlier_state, manifest_json
+from compendium.records.printed import unprinted_problems
 from compendium.records.provenance import source_state
 from compendium.records.sources import NOTE, RecordFile, read_record_files, read_text
 from compendium.records.validate import (
@@ -200,6 +201,7 @@ def prepare(request: BuildRequest, step: Steps, printing: PrintSession,
                          _cited_pages(request.sources, sources.files))
     stamp = Stamp(state.date.strftime("%Y-%m-%dT%H:%M:%SZ"), state.fingerprint, request.draft)
     document = build_document(reader_chapters, sources.edition, stamp, cache)
+    _check_printed(sources, document.bodies)
     manifest = manifest_json(request.sources, sources.files, stamp.fingerprint,
                              sources.chapters)
     reader = document if changes is None else with_changes(document, changes)
@@ -335,6 +337,13 @@ def render_html_edition(build: Build) -> Build:
     _check_ids(html, build.sources, document.bodies)
     html = html.replace(FONTS_PLACEHOLDER, embedded_font_css(html, build.cache), 1)
     return _add_outputs(build, {HTML_NAME: html.encode()})
+
+
+def _check_printed(sources: Sources, bodies: Mapping[str, str]) -> None:
+    """Refuse records with words their rendered text prints nowhere (records.printed)."""
+    problems = unprinted_problems(sources.files, bodies)
+    if problems:
+        raise InvalidInput(problems)
 
 
 def _check_ids(html: str, sources: Sources, bodies: Mapping[str, str]) -> None:
@@ -576,6 +585,7 @@ def _check_page(request: BuildRequest, sources: Sources) -> None:
         return
     document = build_document(sources.chapters, sources.edition, Stamp("", "", True),
                               request.cache())
+    _check_printed(sources, document.bodies)
     html = render_html(document, request.project / "templates", "html")
     _check_ids(html, sources, document.bodies)
     _check_print_ids(document, request.project / "templates", sources)
