@@ -3,7 +3,12 @@ a colon, glued to the sentence before or to the value after."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compendium.importer.layout import split_label
 
@@ -66,3 +71,27 @@ def test_a_paragraph_written_by_the_importer_reads_back_as_the_same_text(start: 
     assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
     inline = tokens[1].children or []
     assert "".join(c.content for c in inline if c.type in ("text", "code_inline")) == text
+
+
+MARKDOWN_PIECES = ["-", "+", "*", "#", "###", ">", "=", "==", "---", "~~~", "```", "|", ":",
+                   "::::", "[x]:", "[^1]", "[^1]:", "[a](b)", "![i](j)", "{lang=fr}", "&amp;",
+                   "&#35;", "<b>", "\\", "_", "__x__", "`", "1.", "2)", "0)", "!", "(", ")",
+                   "https://www.un.org/a_b?x=1&y=2", "www.un.org", "a@b.org", "UNODC", "text",
+                   "(2018)", "—", "é"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(MARKDOWN_PIECES), st.sampled_from(["", " "])),
+                min_size=1, max_size=8))
+def test_any_paragraph_the_importer_writes_prints_as_written(
+        pieces: list[tuple[str, str]]) -> None:
+    """A page's paragraph, whatever it holds, prints as one paragraph of the same text: a
+    line of "~~~ Key results ~~~" became a code block, its words lost."""
+    from compendium.html.text import make_markdown, render_body
+    from compendium.importer.records import escape
+
+    text = " ".join("".join(p + s for p, s in pieces).split())
+    rendered = render_body(make_markdown(), escape(text), "x", 4)
+    assert rendered.startswith('<p id="x-p1">') and rendered.count("<p ") == 1, rendered
+    shown = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    assert " ".join(shown.split()) == text, (escape(text), rendered)

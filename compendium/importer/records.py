@@ -16,7 +16,7 @@ _STOPWORDS_TEXT = """
     in on of to a an as at by or is it be all new continued continues
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
-URL = re.compile(r"(?<![(])\bhttps?://[^\s<>]+[^\s<>.,;:!?)\]'\"’”]")
+URL = re.compile(r"https?://[^\s<>]+[^\s<>.,;:!?)\]'\"’”]")
 # Characters that would turn record text into Markdown syntax it never meant.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>])")
 ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
@@ -24,8 +24,11 @@ WRAP_CHARS = 10_000
 """Longest line a record body gets: half what the build accepts."""
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 """libyaml's dumper when present (ten times faster, same text), else PyYAML's."""
-LINE_START_SYNTAX = re.compile(r"^(#{1,6}\s|>|\+\s|=+\s*$)")
-ORDERED_ITEM = re.compile(r"^(\d+)[.)]\s")
+LINE_START_SYNTAX = re.compile(r"^[!-/:;=-@\[-`{-~]")
+"""ASCII punctuation opening a line: a backslash before it shows it as written, and it
+opens no block ("-", "#", ">", "~~~", "```", "===", "|" …: any may start one). Not "<",
+escaped already, or an address's own brackets."""
+ORDERED_ITEM = re.compile(r"^(\d{1,9})[.)](?=\s|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +180,8 @@ def escape(text: str) -> str:
         # "1." would start a list; a backslash before the digit is no escape (CommonMark
         # escapes punctuation only) and would be printed: it goes before the dot.
         return f"{number[1]}\\{escaped[number.end(1):]}"
-    return "\\" + escaped if LINE_START_SYNTAX.match(escaped) else escaped
+    return "\\" + escaped if LINE_START_SYNTAX.match(escaped) and \
+        not escaped.startswith("\\") else escaped
 
 
 def _escape_plain(text: str) -> str:
