@@ -721,3 +721,50 @@ def test_an_entry_is_about_spotlight_when_its_first_sentence_says_so(
     page = "Search\n" + " ".join(sentences) + "\n"
     (entry,) = records_of(imported(tmp_path, {"p.txt": page})).values()
     assert ("spotlight" in entry.split("---")[1]) == spotlight, entry
+
+
+# --- Third attack on the importer (eleventh round) -------------------------------------------
+
+@pytest.mark.parametrize("start", list(".,;:!?)]"))
+@pytest.mark.parametrize("blank", [True, False])
+def test_a_line_opening_with_punctuation_carries_on_only_the_line_right_above(
+        tmp_path: Path, start: str, blank: bool) -> None:
+    """A scraper breaks a line before punctuation at an inline tag: the line right under
+    carries the paragraph on. After a blank line it is a paragraph of its own: ":::: Results"
+    was glued to the paragraph before ("…in 2020.:::: Results")."""
+    line = f"{start}{start}{start} Results of the second phase in {text(4)}"
+    gap = "\n" if blank else ""
+    page = (f"IOM\n\nMar 2018 - Mar 2020 | IOM\n\n{text(0)}\n\n{text(1)}\n"
+            f"{gap}{line}\n\n{text(2)}\n")
+    [body] = records_of(imported(tmp_path, {"p.txt": page})).values()
+    paragraphs = [" ".join(p.split()) for p in body.split("---\n", 2)[2].split("\n\n")]
+    written = [p.replace("\\", "") for p in paragraphs]
+    if blank:
+        assert written[1] == text(1) and written[2] == " ".join(line.split()), written
+    else:
+        assert written[1] == text(1) + line, written
+
+
+@pytest.mark.parametrize("entries", [2, 3, 4])
+@pytest.mark.parametrize("where", ["last", "first"])
+def test_a_paragraph_under_several_entries_of_a_page_stays_in_each(
+        tmp_path: Path, entries: int, where: str) -> None:
+    """The same words under two dated entries of one page belong to both: the second entry
+    lost "The project is funded by the European Union…" as a copy of the first's."""
+    shared = "The project is funded by the European Union through the Spotlight Initiative."
+    blocks = []
+    for n in range(entries):
+        own = text(n)
+        body = [shared, own] if where == "first" else [own, shared]
+        blocks.append(f"Mar {2010 + n} - Mar {2012 + n} | IOM\n\n" + "\n\n".join(body))
+    result = imported(tmp_path, {"p.txt": "IOM\n\n" + "\n\n".join(blocks) + "\n"})
+    texts = list(records_of(result).values())
+    assert len(texts) == entries
+    assert all(shared in t for t in texts), texts
+    # The page twice: each entry's copy is merged into that entry, which cites both pages.
+    again = imported(tmp_path, {"p.txt": "IOM\n\n" + "\n\n".join(blocks) + "\n",
+                                "q.txt": "IOM\n\n" + "\n\n".join(blocks) + "\n"})
+    def body(record: str) -> str:
+        return record.split("\n---\n", 1)[1]
+    assert sorted(map(body, records_of(again).values())) == sorted(map(body, texts))
+    assert all(t.count("{page: q.txt") == 1 for t in records_of(again).values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
@@ -79,6 +80,8 @@ class Assembly:
     """Draft index of each entity's profile."""
     pages: dict[int, str] = field(default_factory=dict)
     """Page each paragraph slot was first read on."""
+    also: dict[int, list[int]] = field(default_factory=dict)
+    """Other slots holding the words of a slot that several entries of a page share."""
 
 
 def assemble(pages: Sequence[tuple[RawPage, Layout]], names: Names) -> Assembly:
@@ -326,7 +329,7 @@ def _add_unit(work: Assembly, page: str, stream: Stream, unit: Unit, entity: str
     lines = (min(first, *stream.header_lines), last) if stream.header_lines else (first, last)
     repeats = [work.index.find(p.text) for p in unit.paras]
     if all(slot is not None for slot in repeats):
-        number = work.owners[repeats[0]]  # type: ignore[index]
+        number = _owner_of_all(work, [s for s in repeats if s is not None])
     else:
         number = len(work.drafts)
         period = stream.header.period if stream.header else None
@@ -346,8 +349,13 @@ def _place(work: Assembly, page: str, paras: Sequence[Para], number: int) -> lis
     slots = []
     for para in paras:
         slot = work.index.find(para.text)
+        shared = slot
+        if slot is not None and _also_this_entrys(work, slot, page, para.text, number):
+            slot = None
         if slot is None:
             slot = work.index.add(para.text)
+            if shared is not None:
+                work.also.setdefault(shared, []).append(slot)
             work.owners[slot] = number
             work.pages[slot] = page
             slots.append(slot)
@@ -357,3 +365,25 @@ def _place(work: Assembly, page: str, paras: Sequence[Para], number: int) -> lis
             work.dispositions.append(Disposition(page, para.line, para.text,
                                                  work.owners[slot], True))
     return slots
+
+
+def _owner_of_all(work: Assembly, slots: Sequence[int]) -> int:
+    """Return the draft that holds every one of ``slots`` (a paragraph several entries
+    share is held by each), else the one holding most of them, else the first's."""
+    holders = [{work.owners[s], *(work.owners[a] for a in work.also.get(s, ()))}
+               for s in slots]
+    common = set.intersection(*holders)
+    if common:
+        return min(common)
+    counts = Counter(owner for held in holders for owner in held)
+    return max(counts, key=lambda owner: (counts[owner], -owner))
+
+
+def _also_this_entrys(work: Assembly, slot: int, page: str, text: str, number: int) -> bool:
+    """Whether the paragraph in ``slot`` is this entry's as well as another's: the same
+    words under two entries of one page ("The project is funded by the European Union…")
+    belong to both; a page repeats an entry's paragraphs only inside that entry (View More,
+    undone before) or as a whole entry again (a copy)."""
+    owner = work.owners[slot]
+    return owner != number and work.pages[slot] == page and \
+        work.drafts[owner].kind == "activity" and fold(work.index.texts[slot]) == fold(text)

@@ -352,9 +352,10 @@ class _Walker:
 
     def _carries_on(self, line: Line, above: Line) -> bool:
         """Join ``line`` to the paragraph of the line above if it carries it on (starts
-        with CONTINUATION punctuation, right after content); return whether it did."""
+        with CONTINUATION punctuation, right under content: a blank line between them ends
+        the paragraph); return whether it did."""
         if not CONTINUATION.match(line.text) or self.last_text is None or \
-                self.last_text[1] != above.number:
+                self.last_text[1] != above.number or line.number != above.number + 1:
             return False
         paras, _ = self.last_text
         last = paras[-1]
