@@ -355,6 +355,34 @@ def test_an_override_or_control_written_as_an_escape_is_a_problem(
     assert len(found) == 1 and f"escaped: {field}: {kind} (U+{code:04X})" in found[0], found
 
 
+STRANGE = {"a direction override": "\u202e", "a control character": "\x1b",
+           "an invisible character": "\U000e0041"}
+
+
+@pytest.mark.parametrize("title", [(), ("a direction override",), ("a control character",
+                                                                     "an invisible character")])
+@pytest.mark.parametrize("lines", [[("a direction override",), ("an invisible character",)],
+                                   [("a direction override", "an invisible character")],
+                                   [(), ("a control character", "a direction override")]])
+def test_every_strange_character_of_a_record_is_told_in_one_run(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        title: tuple[str, ...], lines: list[tuple[str, ...]]) -> None:
+    """An override in the title and one in the body were told one run of check at a time,
+    then an invisible tag character on the same line as the second."""
+    fields: dict[str, object] = {"id": "strange"}
+    if title:
+        fields["title"] = "A " + "".join(STRANGE[k] for k in title) + " title"
+    body = "\n".join(f"Line {n} " + "".join(STRANGE[k] for k in kinds) + " of text."
+                     for n, kinds in enumerate(lines))
+    make_record(body=body, **fields)
+    found = problems_of(project, capsys)
+    strange = [kinds for kinds in [title, *lines] if kinds]
+    assert len(found) == len(strange), found  # one problem a line, at distinct lines
+    assert len({problem.split(":")[1] for problem in found}) == len(found), found
+    for kinds in strange:
+        assert any(all(kind in problem for kind in kinds) for problem in found), (kinds, found)
+
+
 def test_a_form_feed_in_a_text_is_named_not_a_traceback_of_the_word_edition(
         project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
     """XML has no form feed: the Word edition stopped on one with a traceback, after check

@@ -63,16 +63,19 @@ noncharacters U+FFFE, U+FFFF."""
 
 
 def character_problem(text: str) -> str | None:
-    """Return what is wrong with the first character of ``text`` no text may hold (an
-    override, a control, an invisible tag), or None."""
-    if found := BIDI_OVERRIDES.search(text):
-        return (f"a direction override (U+{ord(found[0]):04X}); expected a direction mark "
-                "(U+200E, U+200F) or isolate (U+2066 to U+2069), or `[passage]{lang=ar}`")
-    if found := CONTROLS.search(text):
-        return f"a control character (U+{ord(found[0]):04X}); expected text"
-    if found := INVISIBLE.search(text):
-        return f"an invisible character (U+{ord(found[0]):04X}); expected text"
-    return None
+    """Return what is wrong with ``text``: the first character of each kind no text may
+    hold (an override, a control, an invisible tag), or None. All kinds at once: fixed
+    one by one, each run of check told of one more."""
+    found = []
+    if override := BIDI_OVERRIDES.search(text):
+        found.append(f"a direction override (U+{ord(override[0]):04X}); expected a direction "
+                     "mark (U+200E, U+200F) or isolate (U+2066 to U+2069), or "
+                     "`[passage]{lang=ar}`")
+    if control := CONTROLS.search(text):
+        found.append(f"a control character (U+{ord(control[0]):04X}); expected text")
+    if invisible := INVISIBLE.search(text):
+        found.append(f"an invisible character (U+{ord(invisible[0]):04X}); expected text")
+    return "; and ".join(found) or None
 
 
 FILLERS = frozenset("\u115f\u1160\u3164\uffa0")

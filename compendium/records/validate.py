@@ -119,13 +119,15 @@ def _validate(file: RecordFile, edition: Edition) -> Checked[Record | None]:
 
 
 def _override_problems(file: RecordFile, rid: str) -> tuple[Problem, ...]:
-    """Return a problem at the first line holding a bidi embedding or override control or
-    a control character, as written or as read: a character reference in the text
-    (``&#x202E;``) and an escape in a quoted field (``"\\u202E"``) are the character."""
+    """Return a problem at each line holding a bidi embedding or override control or a
+    control character, as written or as read: a character reference in the text
+    (``&#x202E;``) and an escape in a quoted field (``"\\u202E"``) are the character. Once
+    a line: its text as written and as read, or as a field, tell the same."""
+    found: dict[int, Problem] = {}
     for line, field, text in _read_texts(file):
-        if found := character_problem(text):
-            return (Problem(str(file.path), line, rid, field, found),)
-    return ()
+        if line not in found and (problem := character_problem(text)):
+            found[line] = Problem(str(file.path), line, rid, field, problem)
+    return tuple(found.values())
 
 
 SKELETON_TEXTS = ("Fill in who sent it, or the document's title",
