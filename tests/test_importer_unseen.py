@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from compendium.importer.attribution import MIN_WORD_ACRONYM, Names
+from compendium.importer.attribution import MIN_WORD_ACRONYM, Names, name_words
 from compendium.importer.command import ImportResult, import_pages
 from compendium.model import Entity
 from compendium.records.config import load_edition
@@ -768,3 +768,34 @@ def test_a_paragraph_under_several_entries_of_a_page_stays_in_each(
         return record.split("\n---\n", 1)[1]
     assert sorted(map(body, records_of(again).values())) == sorted(map(body, texts))
     assert all(t.count("{page: q.txt") == 1 for t in records_of(again).values())
+
+
+def _endings_changed(name: str) -> list[str]:
+    """Return ``name`` with one long word's ending written otherwise, for each such word:
+    "Agriculture" as "Agricultural", "Organization" as "Organisation"."""
+    variants = []
+    for word in re.findall(r"\w{8,}", name):
+        others = {re.sub("(?<!s)$", "s", word), word.replace("ization", "isation"),
+                  word.replace("isation", "ization"), re.sub("e$", "al", word),
+                  re.sub("al$", "e", word)}
+        variants += [name.replace(word, other, 1) for other in sorted(others - {word})]
+    return variants
+
+
+@pytest.mark.parametrize(("name", "acronym"), LONG_NAMES)
+def test_a_long_name_with_a_words_ending_changed_names_its_entity(name: str,
+                                                                   acronym: str) -> None:
+    """A page headed "Food and Agricultural Organization of the United Nations" learned a
+    new entity beside FAO, and a later import kept both."""
+    for variant in _endings_changed(name):
+        assert NAMES.lookup(variant) == acronym, variant
+
+
+def test_no_two_entities_are_known_by_the_same_words() -> None:
+    """Known by their words' first letters, the registry's names still tell one entity."""
+    by_words: dict[frozenset[str], set[str]] = {}
+    for entity in ENTITIES:
+        for name in (entity.name, *entity.aliases):
+            if (words := name_words(name)) is not None:
+                by_words.setdefault(words, set()).add(entity.acronym)
+    assert all(len(acronyms) == 1 for acronyms in by_words.values()), by_words

@@ -63,9 +63,21 @@ MIN_NAME_WORDS = 3
 
 
 def name_words(name: str) -> frozenset[str] | None:
-    """Return the words of a long name, order and small words aside (None: too short)."""
-    words = frozenset(re.findall(r"\w+", name_key(name))) - SMALL_WORDS
+    """Return the words of a long name, order, small words and endings aside (None: too
+    short): "Food and Agricultural Organisation" (a page's) is the registry's "Food and
+    Agriculture Organization"."""
+    words = frozenset(_stem(w) for w in re.findall(r"\w+", name_key(name))
+                      if w not in SMALL_WORDS)
     return words if len(words) >= MIN_NAME_WORDS else None
+
+
+def _stem(word: str) -> str:
+    """Return what a word is known by in a name: a British "-is-" read as "-iz-", a plural's
+    "s" and a last "al" or "e" left out ("agricultur", "nation", "organization")."""
+    word = re.sub(r"is(ation|e|ed|ing)(s?)$", r"iz\1\2", word)
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return re.sub(r"(al|e)$", "", word) if len(word) > 5 else word
 
 
 @dataclass(frozen=True, slots=True)
