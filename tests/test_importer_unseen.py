@@ -212,6 +212,29 @@ def test_a_record_whose_text_a_page_cut_off_says_so(tmp_path: Path, cut: int,
     assert "ends mid-sentence" not in holder, holder
 
 
+@pytest.mark.parametrize("words", [1, 2, 3])
+@pytest.mark.parametrize("repeat", [True, False])
+def test_a_cut_last_line_is_told_as_what_became_of_it(tmp_path: Path, words: int,
+                                                       repeat: bool) -> None:
+    """A page's last words ("As per its") begin a paragraph of the same page: they are its
+    cut copy, left, and the warning says the paragraph is kept whole. Otherwise they end
+    the paragraph above, whose record gets a review line, and the warning says that: it
+    said the words were left out while the record printed them."""
+    start = "As per its Strategic Framework 2018-21, UNV supports member states."
+    fragment = " ".join(start.split()[:words]) if repeat else \
+        " ".join(["Under", "the", "new", "programme"][:words])
+    page = "\n".join(["UNV", "Background", text(0), start, text(1), fragment]) + "\n"
+    result = imported(tmp_path, {"p.txt": page})
+    [warning] = [w[2] for w in result.work.warnings if "ends mid-sentence" in w[2]]
+    [record] = records_of(result).values()
+    if repeat:
+        assert "begin the paragraph at line 4, which is kept whole" in warning, warning
+        assert record.count("As per its") == 1 and "review:" not in record, record
+    else:
+        assert "its record has a review: line" in warning, warning
+        assert f"{text(1)} {fragment}" in record and "review: 'p.txt ends mid" in record
+
+
 @pytest.mark.parametrize("last", ["Mail Address", "405 East 42nd Street", "UNFPA (2019)",
                                   "https://www.unfpa.org/gender-based-violence"])
 def test_a_page_ending_on_a_label_an_address_or_a_citation_is_not(

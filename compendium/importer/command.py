@@ -172,12 +172,18 @@ def _warn_if_cut(page: RawPage, layout: Layout, work: Assembly) -> None:
         for p in block.fields.get(name, [])}
     if last.number in not_text:
         return
-    # The line's last paragraph: a line may hold several a scrape glued together.
-    held = next((d for d in reversed(work.dispositions)
-                 if d.page == page.name and d.line == last.number), None)
+    taken = {n: rule for n, _, rule, _ in layout.structure}.get(last.number, "")
+    # The line's last paragraph: a line may hold several a scrape glued together; a
+    # fragment joined to the paragraph above is that paragraph's end.
+    held = next((d for d in reversed(work.dispositions) if d.page == page.name and (
+        d.line == last.number or (taken.startswith("cut-off fragment joined") and
+        d.line < last.number and d.text.endswith(last.text)))), None)
     slot = work.index.find(held.text) if held is not None else None
     kept = work.index.texts[slot] if slot is not None else held.text if held else ""
-    if held is None:
+    if taken.startswith("cut-off copy"):
+        where = taken.removeprefix("cut-off copy of the paragraph ")
+        said = f"its last words begin the paragraph {where}, which is kept whole (nothing to do)"
+    elif held is None:
         said = ("its last words are too few to make a record and were left out: the page may "
                 "be cut off there (compare it with the site)")
     elif kept.rstrip().endswith(SENTENCE_END):

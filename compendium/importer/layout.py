@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from compendium.importer.attribution import Names, name_key, split_name_and_acronym
@@ -317,7 +318,7 @@ class _Walker:
         line = lines[index]
         if index and self._carries_on(line, lines[index - 1]):
             return index + 1
-        if index == len(lines) - 1 and self._cut_fragment(line):
+        if index == len(lines) - 1 and self._cut_fragment(line, lines):
             return index + 1
         before, label, after = split_label(line.text, self.profile is not None)
         if self.node_field is not None:  # a node field's value, or the next label
@@ -364,10 +365,20 @@ class _Walker:
         self.structure.append((line.number, line.text, "carries on the line above", ""))
         return True
 
-    def _cut_fragment(self, line: Line) -> bool:
+    def _cut_fragment(self, line: Line, lines: Sequence[Line]) -> bool:
         """Join the page's last line to the paragraph above when it is the first words of a
         paragraph the scrape cut off ("In"): a record of its own would hold nothing else
-        (the import warns that the page is cut). Return whether it did."""
+        (the import warns that the page is cut). When those words begin a paragraph of the
+        page already ("As per its", a repeat), they are that paragraph's cut copy, read
+        and left. Return whether the line was taken so."""
+        words = " ".join(line.text.split()).casefold()
+        earlier = next((other for other in lines[:-1] if other.number != line.number and
+                        " ".join(other.text.split()).casefold().startswith(words + " ")),
+                       None)
+        if earlier is not None and len(line.text.split()) <= CUT_FRAGMENT_WORDS:
+            self.structure.append((line.number, line.text, "cut-off copy of the paragraph "
+                                   f"at line {earlier.number}", ""))
+            return True
         if self.last_text is None or self.field in (*ADDRESS_FIELDS, "resources") or \
                 len(line.text.split()) > CUT_FRAGMENT_WORDS or \
                 line.text.endswith(tuple(SENTENCE_PUNCTUATION)) or \
