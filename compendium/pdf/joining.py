@@ -25,7 +25,7 @@ from pikepdf import Array, Dictionary, Name, String
 
 from compendium.errors import RenderError
 from compendium.pdf.intent import add_output_intent
-from compendium.pdf.numbers import Folio, sheet_lines
+from compendium.pdf.numbers import Folio, SheetLines, sheet_lines
 from compendium.pdf.parts import FOREIGN_LINK
 from compendium.pdf.subsets import SubsetMerger
 
@@ -425,25 +425,27 @@ def _draw_folios(pdf: pikepdf.Pdf, sheets: Sequence[pikepdf.Pdf],
     """Draw each page's number from its folio sheet, and the stamp, as /Artifact content."""
     if len(folios) != len(pdf.pages):
         raise RenderError(f"{len(folios)} page numbers for {len(pdf.pages)} pages")
-    lines: dict[int, list[bytes]] = {}
+    lines: dict[int, SheetLines] = {}
     resources: dict[int, Any] = {}
     forms: dict[Folio, Any] = {}
     # A name of our own for each form: pikepdf's prefix= draws random ones, and bytes must
     # repeat.
     stamped = (Name.Stamp, pdf.copy_foreign(stamp.pages[0].as_form_xobject())) if stamp else None
-    for page, folio in zip(pdf.pages, folios, strict=True):
+    for at, (page, folio) in enumerate(zip(pdf.pages, folios, strict=True)):
         drawn = []
         if folio is not None:
             if folio not in forms:
                 sheet = sheets[folio.sheet]
                 if folio.sheet not in lines:
                     lines[folio.sheet] = sheet_lines(sheet)
-                    resources[folio.sheet] = _copy(pdf, sheet, sheet.pages[1].Resources)
-                if folio.line >= len(lines[folio.sheet]):
+                    resources[folio.sheet] = _copy(pdf, sheet, sheet.pages[-1].Resources)
+                # The book opens on a right-hand page: every second page is a left-hand one.
+                numbers = lines[folio.sheet].left if at % 2 else lines[folio.sheet].right
+                if folio.line >= len(numbers):
                     raise RenderError(f"folio sheet {folio.sheet} has "
-                                      f"{len(lines[folio.sheet])} numbers, not {folio.line + 1}")
-                forms[folio] = _form(pdf, lines[folio.sheet][folio.line],
-                                     sheet.pages[1].MediaBox, resources[folio.sheet])
+                                      f"{len(numbers)} numbers, not {folio.line + 1}")
+                forms[folio] = _form(pdf, numbers[folio.line], sheet.pages[-1].MediaBox,
+                                     resources[folio.sheet])
             drawn.append((Name(f"/Folio{folio.sheet}l{folio.line}"), forms[folio]))
         if stamped is not None:
             drawn.append(stamped)

@@ -2,9 +2,9 @@
 
 The front matter is numbered i, ii, … from the cover, the rest 1, 2, … from the first
 chapter; every part opens on a right-hand page, a blank verso put before it when needed,
-which carries no number. The numbers themselves are laid out on folio sheets (two pages
+which carries no number. The numbers themselves are laid out on folio sheets (three pages
 holding FOLIO_BLOCK numbers, cached), and the join draws each page's line of its sheet
-where WeasyPrint sets a page number.
+where WeasyPrint sets a page number on that side.
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ def last_pagination(job: PrintJob, cache: Cache) -> Pagination:
 FOLIO_CSS = """
 @page { @bottom-center { content: counter(page, %s); } }
 @page :first { counter-reset: page %d; }
-@page :nth(2) { @bottom-center { content: %s; white-space: pre; } }
+@page :nth(2) { @bottom-center { content: %s; } }
+@page :nth(3) { @bottom-center { content: %s; white-space: pre; } }
 """
 """Page rules of a folio sheet (see folio_job)."""
 
@@ -93,16 +94,19 @@ def folio_job(part: PdfJob, style: str, first: int, count: int) -> PdfJob:
     """Return a job laying out the folio sheet of ``count`` page numbers from ``first`` in
     ``style`` (a CSS counter style), to be drawn over the parts' pages (see joining.py).
 
-    Two pages, not one a number: WeasyPrint spends most of a page's time on its margin
-    boxes, so a page a number costs several times the sheet. Its page 1 shows ``first`` at the
-    foot, where every page shows its number; page 2 shows them all there, one a line, each
-    centred as on a page of its own. The join draws line n of page 2 moved to where page 1
-    draws its number."""
+    Three pages, not one a number: WeasyPrint spends most of a page's time on its margin
+    boxes, so a page a number costs several times the sheet. Its page 1, a right-hand page,
+    shows ``first`` at the foot, where every right-hand page shows its number; page 2, a
+    left-hand one, shows ``first`` again where a left-hand page does (under its text, which
+    the mirrored margins move across); page 3 shows them all, one a line, each centred as on
+    a right-hand page of its own. The join draws line n of page 3 moved to where page 1
+    draws its number, and moved across as page 2's is on a left-hand page."""
     lines = "\\A ".join(folio_text(style, n) for n in range(first, first + count))
+    again = f'"{folio_text(style, first)}"'
     return PdfJob(html='<html lang="en"><body><div></div><div style="break-before: page">'
-                       "</div></body></html>", project=part.project,
-                  stylesheets=part.stylesheets,
-                  page_css=part.page_css + FOLIO_CSS % (style, first, f'"{lines}"'),
+                       '</div><div style="break-before: page"></div></body></html>',
+                  project=part.project, stylesheets=part.stylesheets,
+                  page_css=part.page_css + FOLIO_CSS % (style, first, again, f'"{lines}"'),
                   tagged=False)
 
 
@@ -144,24 +148,39 @@ UNEXPECTED = {"Td", "TD", "T*", "'", '"'}
 """Text operators that would move lines in ways sheet_lines does not follow."""
 
 
-def sheet_lines(sheet: pikepdf.Pdf) -> list[bytes]:
-    """Return, for each line of a folio sheet's page 2, content drawing that line alone
-    where page 1 draws its one number (see folio_job).
+@dataclass(frozen=True, slots=True)
+class SheetLines:
+    """What the join draws from a folio sheet."""
+
+    right: list[bytes]
+    """Content drawing each number alone where a right-hand page has its number."""
+    left: list[bytes]
+    """The same, where a left-hand page has it (under its text, moved across)."""
+
+
+def sheet_lines(sheet: pikepdf.Pdf) -> SheetLines:
+    """Return, for each line of a folio sheet's page 3, content drawing that line alone
+    where page 1 draws its one number, and how far page 2 has that number across (see
+    folio_job).
 
     WeasyPrint sets each line with its own text matrix (Tm), centred in the same box as
     page 1's number: a line needs only page 1's baseline. The sheet is refused if it is not
-    drawn that way (page 1's number and the first line, the same number, set apart), rather
-    than a page number drawn astray."""
+    drawn that way (the first number on pages 1 and 2, and as page 3's first line at page
+    1's place across), rather than a page number drawn astray."""
     reference = pikepdf.parse_content_stream(sheet.pages[0])
-    operations = pikepdf.parse_content_stream(sheet.pages[1])
+    left = _text_lines(pikepdf.parse_content_stream(sheet.pages[1])) \
+        if len(sheet.pages) == 3 else []
+    operations = pikepdf.parse_content_stream(sheet.pages[-1])
     first, shown = _text_lines(reference), _text_lines(operations)
-    if len(first) != 1 or not shown or first[0][1] != shown[0][1] or \
-            first[0][0][0] != shown[0][0][0]:
+    if len(sheet.pages) != 3 or len(first) != 1 or len(left) != 1 or not shown or \
+            not first[0][1] == left[0][1] == shown[0][1] or first[0][0][0] != shown[0][0][0]:
         raise RenderError("a folio sheet is not laid out as the join expects: one number on "
-                          "page 1, and on page 2 a first line showing it at the same place "
-                          f"across (found {len(first)} number(s), {len(shown)} line(s))")
-    baseline = first[0][0][1]
-    return [_line_alone(operations, n, baseline) for n in range(len(shown))]
+                          "pages 1 and 2, and on page 3 a first line showing it at page 1's "
+                          f"place across (found {len(first)} number(s), {len(shown)} "
+                          "line(s))")
+    baseline, across = first[0][0][1], left[0][0][0] - first[0][0][0]
+    return SheetLines([_line_alone(operations, n, baseline) for n in range(len(shown))],
+                      [_line_alone(operations, n, baseline, across) for n in range(len(shown))])
 
 
 def _text_lines(operations: Sequence[Any]) -> list[tuple[tuple[Any, Any], bytes]]:
@@ -179,8 +198,9 @@ def _text_lines(operations: Sequence[Any]) -> list[tuple[tuple[Any, Any], bytes]
     return lines
 
 
-def _line_alone(operations: Sequence[Any], wanted: int, baseline: Any) -> bytes:
-    """Return ``operations`` showing only line ``wanted``, moved down to ``baseline``."""
+def _line_alone(operations: Sequence[Any], wanted: int, baseline: Any, across: Any = 0) -> bytes:
+    """Return ``operations`` showing only line ``wanted``, moved down to ``baseline`` and
+    ``across`` (in the text matrix's units)."""
     kept = []
     line = -1
     for instruction in operations:
@@ -189,7 +209,7 @@ def _line_alone(operations: Sequence[Any], wanted: int, baseline: Any) -> bytes:
             line += 1
             if line == wanted:
                 a, b, c, d, e, _ = instruction.operands
-                kept.append(pikepdf.ContentStreamInstruction([a, b, c, d, e, baseline],
+                kept.append(pikepdf.ContentStreamInstruction([a, b, c, d, e + across, baseline],
                                                              instruction.operator))
         elif operator not in SHOWING or line == wanted:
             kept.append(instruction)
