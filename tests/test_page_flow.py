@@ -7,11 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pypdf
 import pytest
 
 from tests.conftest import ROOT, copy_project, pdf_page_texts, run_cli
 from tests.glyphs import wrong_glyphs_in
-from tests.pageflow import margin_lines, page_flow, read_pages
+from tests.pageflow import SECTION_ANCHORS, margin_lines, page_flow, read_pages
 
 pytestmark = pytest.mark.slow
 
@@ -65,6 +66,34 @@ def assert_flows_like_a_book(pdf: Path) -> None:
         assert (page % 2 == 0 and page + 1 in flow.fill) or page == len(texts) - 1, page
         assert sorted(w[2] for w in pages[page - 1].words) == stamp, page
     assert not any("(continued)" in text for text in texts)
+    # Only a part opens on a right-hand page that a blank verso may go before: the title
+    # page, the front matter after the contents, each chapter, each part of the back matter.
+    # The front matter's sections open on the next page, of either side.
+    openings = section_openings(pdf)
+    front = min(page for page, anchor in openings.items()
+                if not anchor.startswith(("toc", "chapter-", "index-", "annex-", "back-")))
+    for page in flow.blank - {2, len(texts) - 1}:
+        assert page + 1 == front or openings.get(page + 1, "").startswith(
+            ("chapter-", "index-", "annex-")), (page, openings.get(page + 1))
+    # A page where a section opens has no running head: the heads are the margin lines
+    # above the text block.
+    body = [w for p in pages for w in p.words if round(w[1]) not in margins]
+    top = min(w[0] for w in body)
+    for page in openings:
+        heads = [w[2] for w in pages[page - 1].words if w[1] < top and round(w[1]) in margins]
+        assert heads == [], (page, openings[page], heads)
+
+
+def section_openings(pdf: Path) -> dict[int, str]:
+    """Return the physical page (from 1) where each section of the book opens, and its
+    anchor (sections opening on one page: the first)."""
+    reader = pypdf.PdfReader(pdf)
+    found: dict[int, str] = {}
+    for name, dest in sorted(reader.named_destinations.items()):
+        if SECTION_ANCHORS.match(str(name).lstrip("/")):
+            page = reader.get_destination_page_number(dest) + 1
+            found.setdefault(page, str(name).lstrip("/"))
+    return found
 
 
 def test_the_shipped_edition_flows_like_a_book(shipped: Path) -> None:
