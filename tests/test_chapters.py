@@ -17,7 +17,9 @@ pytestmark = pytest.mark.slow
 
 def chapter_of(html: str, record_id: str) -> str:
     """Return the slug of the chapter section that holds ``record_id`` in the HTML."""
-    before = html[:html.index(f'<article class="record entry" id="{record_id}"')]
+    found = re.search(f'<article class="record entry[^"]*" id="{record_id}"', html)
+    assert found, record_id
+    before = html[:found.start()]
     return before[before.rindex('<section class="chapter" id="chapter-') + 37:].split('"')[0]
 
 
