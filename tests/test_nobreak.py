@@ -23,6 +23,10 @@ NAMES = registry_names(["Spotlight Initiative", "Spotlight", "UN Women",
                        ["Bosnia and Herzegovina", "Azerbaijan", "Kyrgyzstan", "Mozambique"])
 
 
+SYMBOLS = ["A/RES/70/176", "A/Res/70/176", "E/CN.6/2020/3", "S/RES/1325", "CEDAW/C/GC/35"]
+"""United Nations document symbols: cited whole, never cut at a slash."""
+
+
 def plain(fragment: str) -> str:
     """Return the text of an HTML fragment."""
     return html.unescape(re.sub(r"<[^>]+>", "", fragment))
@@ -39,6 +43,18 @@ def test_each_kind_of_token_is_marked() -> None:
     assert ('<span class="url"><span class="nowrap">https://</span><wbr><span class="nowrap">'
             'www.</span><wbr><span class="nowrap">unodc.</span><wbr>') in marked
     assert '<span class="nowrap">html</span></span>. The' in marked
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+@pytest.mark.parametrize("around", ["resolution {}.", "({})", "{}, adopted"])
+def test_a_document_symbol_is_kept_whole(symbol: str, around: str) -> None:
+    marked = mark_html(f"<p>{around.format(symbol)}</p>", NAMES)
+    assert f'<span class="nobreak">{symbol}</span>' in marked, marked
+
+
+@pytest.mark.parametrize("text", ["and/or", "the 2010/11 period", "A/B", "km/h", "24/7"])
+def test_slashes_that_are_no_symbol_stay_as_they_are(text: str) -> None:
+    assert 'class="nobreak"' not in mark_html(f"<p>{text}</p>", NAMES)
 
 
 def test_links_and_code_keep_their_text() -> None:
@@ -122,7 +138,7 @@ RANGES = ["17–19", "2014–2016", "1,200–1,350", "103–107"]
 def generated_text(seed: int, words: int = 900) -> str:
     """Return running text dense in tokens that must not break, with long ordinary words."""
     rng = random.Random(seed)
-    pool = (SINGLE * 2 + NAMES_USED * 4 + ADDRESSES + RANGES + FILLER * 2)
+    pool = (SINGLE * 2 + NAMES_USED * 4 + ADDRESSES + RANGES + SYMBOLS + FILLER * 2)
     return " ".join(rng.choice(pool) for _ in range(words)) + "."
 
 
@@ -139,6 +155,8 @@ def test_the_pdf_breaks_no_protected_token(project: Path, make_record: RecordFac
     for line, following in itertools.pairwise(lines):
         last, first = line.split()[-1], following.split()[0]
         inside = [a for a in ADDRESSES if last in a and not a.endswith(last.rstrip("."))]
+        assert not any(symbol.startswith(last) and symbol != last.rstrip(".,")
+                       for symbol in SYMBOLS), (last, first)  # a symbol cut
         if ("/" in last or last.startswith("www")) and inside:  # a line ends in an address:
             assert last.endswith(("/", ".")), (last, first)  # after / or ., no hyphen
         if not last.endswith(("-", "‐", "–")):

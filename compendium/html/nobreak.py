@@ -1,5 +1,5 @@
 """Mark, in safe HTML, the words hyphenation must leave whole: addresses, acronyms, proper
-names and number ranges.
+names, document symbols and number ranges.
 
 The print stylesheet hyphenates running text (a narrow justified measure needs it), but a
 hyphen inside "https://www.un-/odc.org", "UN-/HCR", "Spot-/light" or "17–/19" misleads the
@@ -27,6 +27,7 @@ URL_PIECE = re.compile(r"[^/.]*[/.]+|[^/.]+")
 TOKEN = re.compile(
     r"(?P<url>(?:https?://|www\.)[^\s<>\"]+)"
     r"|(?P<email>(?<![\w.+-])[\w.+-]+@\w[\w-]*(?:\.[\w-]+)+)"
+    r"|(?P<symbol>(?<![\w/])[A-Z]{1,8}(?:/[A-Za-z0-9.-]*[A-Za-z0-9]){2,})"
     r"|(?P<range>(?<![\d.,])\d+(?:[.,]\d+)*\s?[–—-]\s?\d+(?:[.,]\d+)*)"
     r"|(?P<word>(?P<first>\w+)(?:['’-]\w+)*)")
 """The tokens worth a look, in one pass; the first alternative that matches at a place wins."""
@@ -143,6 +144,10 @@ def _wrap(token: re.Match[str], text: str,
     if kind in ("url", "email"):
         end = start + len(token.group().rstrip(TRAILING))
         return start, end, f'<span class="url">{break_address(text[start:end])}</span>'
+    if kind == "symbol" and end - start <= MAX_UNBROKEN:
+        # A United Nations document symbol (A/RES/70/176, E/CN.6/2020/3) is cited whole:
+        # cut after "A/", it reads as a word and a path.
+        return start, end, f'<span class="nobreak">{text[start:end]}</span>'
     if kind == "range" and end - start <= MAX_UNBROKEN:
         return start, end, f'<span class="nobreak">{text[start:end]}</span>'
     name = _name_at(text, start, index)
