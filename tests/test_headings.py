@@ -127,14 +127,16 @@ def test_the_chapter_title_is_not_repeated_as_its_profile_heading(
                      r'Profile</h2>', page)
 
 
-@pytest.mark.parametrize("more", [1, 2, 9])
-def test_the_count_of_more_countries_never_breaks_from_its_word(more: int) -> None:
-    """"… and 3 more" at a line's end left "countries" alone on the next line."""
+@pytest.mark.parametrize(("more", "count"), [(1, "one"), (2, "two"), (9, "nine"), (10, "10"),
+                                             (1234, "1,234")])
+def test_the_count_of_more_countries_never_breaks_from_its_word(more: int, count: str) -> None:
+    """"… and 3 more" at a line's end left "countries" alone on the next line; a number
+    under ten is written out, as United Nations texts write it."""
     from compendium.html.headings import MAX_COUNTRIES_SHOWN, countries_line
 
     names = [f"Country {n}" for n in range(MAX_COUNTRIES_SHOWN + more)]
     word = "country" if more == 1 else "countries"
-    assert countries_line(names).endswith(f" and {more}\u00a0more\u00a0{word}")
+    assert countries_line(names).endswith(f" and {count}\u00a0other\u00a0{word}")
 
 
 # How an entry known only by its text may open, and whether its number runs into that

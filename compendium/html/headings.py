@@ -66,14 +66,19 @@ def who_line(record: Record, own_entity: str, partners_word: str) -> str:
     return f"{partners_word} {partners}" if partners else ""
 
 
+NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+"""How running text writes a number under ten (the house style of United Nations texts)."""
+
+
 def countries_line(countries: Sequence[str]) -> str:
-    """Return "Azerbaijan, Georgia", or "Chad, Mali, Niger and 4 more countries"."""
+    """Return "Azerbaijan, Georgia", or "Chad, Mali, Niger and four other countries"."""
     if len(countries) <= MAX_COUNTRIES_SHOWN:
         return ", ".join(countries)
     more = len(countries) - MAX_COUNTRIES_SHOWN
+    count = NUMBER_WORDS[more - 1] if more <= len(NUMBER_WORDS) else f"{more:,}"
     # Non-breaking spaces: "… and 3 more" at a line's end left "countries" alone below.
     return (", ".join(countries[:MAX_COUNTRIES_SHOWN])
-            + f" and {more}\u00a0more\u00a0{'country' if more == 1 else 'countries'}")
+            + f" and {count}\u00a0other\u00a0{'country' if more == 1 else 'countries'}")
 
 
 def reference_name(record: Record, partners_word: str) -> str:
