@@ -224,16 +224,20 @@ def test_cover_title_page_and_contents(publication: Path) -> None:
     assert re.fullmatch(r"[ivx]*", pages[1].strip())  # the back of the cover: blank (the
     # folio, if any, is drawn by the join)
     title = " ".join(pages[2].split())  # a right-hand page
-    assert "Compiled by Inter-Agency Network on Women and Gender Equality" in title
-    assert re.search(r"Sources as of \d{1,2} [A-Z][a-z]+ \d{4}", title)
-    assert "The designations employed" in pages[3]  # the imprint, on its back
+    assert title.startswith("Compendium of United Nations") and \
+        title.endswith("Inter-Agency Network on Women and Gender Equality — Secretariat"), title
+    imprint = " ".join(pages[3].split())  # on its back: the edition's facts
+    assert "The designations employed" in imprint
+    assert re.search(r"Sources as of \d{1,2} [A-Z][a-z]+ \d{4}: 51 activity entries and 3 "
+                     r"entity profiles, from 5 pages of the inventory\.", imprint), imprint
     contents = pages[4]
     assert "Contents" in contents
     entries = re.findall(r"^(.+?)\s*(?:\.\s*){5,}([ivx]+|\d+)$", contents, re.MULTILINE)
     titles = [t.strip() for t, _ in entries]
     assert titles[:4] == ["Acronyms", "Introduction", "Methodology", "The compendium in figures"]
     assert titles[-3:] == ["Index of entities", "Index of countries", "Annex: sources"]
-    assert [label for _, label in entries[:4]] == ["vii", "ix", "xi", "xiii"]  # roman
+    # Roman, each on the page after the one before: the front matter opens on any side.
+    assert [label for _, label in entries[:4]] == ["vii", "ix", "x", "xi"]
     labels = page_labels(publication)
     for heading, label in entries:
         start = pages[labels.index(label)]

@@ -175,9 +175,11 @@ class PrintRun:
         blocks += [("decimal", first) for first in range(1, arabic + 1, FOLIO_BLOCK)]
         sheets = [self._ensure_folios(style, first) for style, first in blocks]
         self._collect()
-        # The cover (page i) and the versos left blank show no number.
-        folios: list[Folio | None] = [None] + [
-            Folio(n // FOLIO_BLOCK, n % FOLIO_BLOCK) for n in range(1, roman)] + [
+        # The title pages (the cover, the title page and the imprint: i to iv) are counted
+        # and show no number, as a book's; nor do the versos left blank.
+        unnumbered = laid[self.parts[0].name].pages if self.parts[0].kind == "title" else 1
+        folios: list[Folio | None] = [None] * unnumbered + [
+            Folio(n // FOLIO_BLOCK, n % FOLIO_BLOCK) for n in range(unnumbered, roman)] + [
             Folio(after_roman + n // FOLIO_BLOCK, n % FOLIO_BLOCK) for n in range(arabic)]
         blank = blank_flags(self.parts, laid)
         folios = [None if is_blank else folio for folio, is_blank in zip(folios, blank,

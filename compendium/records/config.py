@@ -167,8 +167,12 @@ class Edition:
         """Return how to cite the publication: the imprint's, else one made from the config."""
         if self.imprint.citation:
             return self.imprint.citation
-        title = self.title + (f": {self.subtitle}" if self.subtitle else "")
-        return f"{self.publisher} ({self.edition}). {title}. {self.edition} edition."
+        return f"{self.publisher} ({self.edition}). {self.cited_title}. {self.edition} edition."
+
+    @property
+    def cited_title(self) -> str:
+        """Return the title as a citation gives it (set in italics where it stands)."""
+        return self.title + (f": {self.subtitle}" if self.subtitle else "")
 
     def chapter_slugs(self) -> tuple[str, ...]:
         """Return the slugs of the declared chapters."""
