@@ -144,8 +144,9 @@ def test_parted_pdf_is_tagged_whole(parted: Path) -> None:
         assert mcids <= tagged.get(page.obj.objgen[0], set()), number
         artifacts = [op for op in operations if op.operator == pikepdf.Operator("BMC")
                      and op.operands[0] == pikepdf.Name.Artifact]
-        # The page number, drawn over every page but the versos left blank.
-        assert artifacts or not texts[number - 1].strip(), number
+        # The page number, drawn over every page but the title pages (cover, title page,
+        # imprint) and the versos left blank.
+        assert artifacts or number <= 4 or not texts[number - 1].strip(), number
     keys = [int(k) for k in pdf.Root.StructTreeRoot.ParentTree.Nums[::2]]
     assert len(keys) == len(set(keys))  # each part's keys renumbered, none shared
     plain_groups = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and
