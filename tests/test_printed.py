@@ -20,9 +20,22 @@ DROPPED = {
     "footnote defined twice": "Uses[^d] it.\n\n[^d]: First MARKER.\n\n[^d]: Second one.",
     "table cell past the header's": "| A | B |\n|---|---|\n| 1 | 2 | MARKER cell |",
     "code fence's label": "Text.\n\n~~~ Key results MARKER ~~~\n\nMore text.",
+    "code fence's capitalised label": "Text.\n\n```MARKER\ncode\n```",
+    "link's title": 'See [UN Women](https://www.unwomen.org "Founded MARKER").',
+    "passage's other attribute": 'The [UN Women]{lang=en title="MARKER words"} office.',
+    "cell hidden by an address": "See [the study](https://www.un.org/violence-against).\n\n"
+                                 "| Country |\n|---|\n| Kenya | violence against MARKER |",
+    "link definition in a quotation": "> Text.\n>\n> [r]: https://www.un.org/MARKER",
 }
 PRINTED = {
-    "link and its address": "A [link](https://example.org/a_b \"Title\") here.",
+    "link and its address": "A [link](https://example.org/a_b) here.",
+    "link by reference in a quotation": "> See [the site].\n>\n> [the site]: https://www.un.org",
+    "address not in ASCII": "A [link][r].\n\n[r]: https://example.org/café/résumé",
+    "address with a space": "A [link][r].\n\n[r]: <https://example.org/a b>",
+    "query string": "See https://www.un.org/search?q=violence&region=africa&sector=health now.",
+    "ampersand glued to words": "Policies&regulations and &notices were reviewed.",
+    "reference in code": "Write `Caf&eacute;` in old pages, and caf&eacute; as text.",
+    "ordered list from three": "3. Third item\n4. Fourth item",
     "link by reference": "A [link][r] here.\n\n[r]: https://example.org/r",
     "footnote": "Uses[^1] a note.\n\n[^1]: The note itself.",
     "image": "An ![an old chart](https://example.org/x.png) here.",
