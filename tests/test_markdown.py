@@ -40,3 +40,25 @@ NESTED = [
 @pytest.mark.parametrize(("body", "depth", "nested"), NESTED)
 def test_headings_go_down_and_code_stays(body: str, depth: int, nested: str) -> None:
     assert nest_headings(body, depth) == nested
+
+
+@pytest.mark.parametrize("start", [2, 3, 10, 999])
+def test_an_ordered_list_keeps_its_first_number(start: int) -> None:
+    """'3. Third item' printed as '1. Third item': the sanitizer dropped the list's start."""
+    from compendium.html.text import make_markdown, render_body
+
+    rendered = render_body(make_markdown(), f"{start}. An item\n{start + 1}. Another", "r", 4)
+    assert f'<ol start="{start}"' in rendered, rendered
+
+
+@pytest.mark.parametrize("address", ["https://www.iom.int/docs/Gender%20Report%202015.pdf",
+                                     "<https://example.org/a%2Fb%C3%A9>",
+                                     "https://example.org/search?q=a%26b"])
+def test_an_address_prints_as_written(address: str) -> None:
+    """markdown-it decoded '%20' in an address shown as text: the PDF broke it at a space
+    that is not in the address, which could then not be typed back."""
+    from compendium.html.text import make_markdown, render_body
+
+    rendered = render_body(make_markdown(), f"See {address} now.", "r", 4)
+    shown = address.strip("<>")
+    assert f">{shown}</a>" in rendered.replace("&amp;", "&"), rendered

@@ -33,7 +33,7 @@ ALLOWED_TAGS = {"p", "ul", "ol", "li", "em", "strong", "a", "code", "pre", "bloc
                 "th", "td", "span", "sup", "section", "img"}
 
 
-ALLOWED_ATTRIBUTES = {"*": {"id", "lang", "dir"}, "a": {"href", "title"},
+ALLOWED_ATTRIBUTES = {"*": {"id", "lang", "dir"}, "a": {"href", "title"}, "ol": {"start"},
                       "th": {"align", "style"}, "td": {"align", "style"},
                       "img": {"src", "alt", "title"}}
 
@@ -78,6 +78,9 @@ def make_markdown() -> MarkdownIt:
     # markdown-it would silently leave `[x](javascript:...)` as text; let every link
     # through to _neutralise, which makes the unsafe ones inert *and* names the record.
     md.validateLink = lambda url: True  # type: ignore[method-assign]
+    # An address shown as the link's text stays as written: markdown-it decoded "%20" to a
+    # space, and the printed address broke there and could not be typed back.
+    md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
     # The record's own passes, after markdown-it's (inline, linkify, footnotes): they read
     # the record's id, images and heading level from the env render_body parses with.
     md.core.ruler.push("neutralise", lambda state: _neutralise(
