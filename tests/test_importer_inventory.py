@@ -454,7 +454,7 @@ def test_a_stopped_import_is_not_taken_for_edits(tmp_path: Path,
     assert "0 kept edits" in out.out and "kept:" not in out.err
     assert not (project / "sources" / writer.PENDING).exists()
     manifest = json.loads((project / "sources" / writer.MANIFEST).read_text())
-    assert len(manifest) == 54
+    assert len(manifest) == 53
 
 
 # --- Import time is linear in the page's size ---------------------------------------------

@@ -822,3 +822,46 @@ def test_no_two_entities_are_known_by_the_same_words() -> None:
             if (words := name_words(name)) is not None:
                 by_words.setdefault(words, set()).add(entity.acronym)
     assert all(len(acronyms) == 1 for acronyms in by_words.values()), by_words
+
+
+@pytest.mark.parametrize("opening", ["For instance,", "For example", "In addition,", "Moreover,",
+                                     "Furthermore,", "However,", "Par exemple,", "En outre,",
+                                     "Por ejemplo,", "Además,", "Asimismo,"])
+@pytest.mark.parametrize("goes_on", [True, False])
+def test_a_paragraph_going_on_from_the_one_above_stays_in_its_entry(
+        tmp_path: Path, opening: str, goes_on: bool) -> None:
+    """"For instance, in Kyrgyzstan, 200 police officers…" under "UNODC provided training…"
+    was an entry of its own, read out of context."""
+    second = f"{opening} {text(1)}" if goes_on else text(1)
+    page = "\n".join(["UNODC", text(0), second, text(2)]) + "\n"
+    bodies = [t.split("\n---\n", 1)[1] for t in records_of(imported(tmp_path, {"p.txt": page})
+                                                            ).values()]
+    if goes_on:
+        assert sorted(len(b.split("\n\n")) for b in bodies) == [1, 2], bodies
+        assert any(b.startswith(text(0)) and second in b for b in bodies), bodies
+    else:
+        assert len(bodies) == 3, bodies
+
+
+@pytest.mark.parametrize("more", ["", " In 2018 it also opened two more shelters in Gulu.",
+                                  " and with local groups."])
+@pytest.mark.parametrize("same_period", [True, False])
+def test_two_dated_entries_of_a_page_beginning_alike_stay_two(
+        tmp_path: Path, more: str, same_period: bool) -> None:
+    """"…in Uganda." under 2016 and "…in Uganda. In 2018 it also…" under 2017 made one record
+    of the 2016 period with the 2017 text, the 2017 entry gone. Entries of one page dated
+    apart are two; the same entry twice under one date is one."""
+    first = "IOM supported shelters for survivors of violence in Uganda."
+    second = first.rstrip(".") + more if more.startswith(" and") else first + more
+    later = "Mar 2016 - Mar 2017" if same_period else "Mar 2017 - Mar 2018"
+    page = (f"IOM\n\nMar 2016 - Mar 2017 | IOM\n\n{first}\n\n{later} | IOM\n\n{second}\n")
+    records = list(records_of(imported(tmp_path, {"p.txt": page})).values())
+    if same_period and not more:
+        assert len(records) == 1, records  # the entry twice: one record
+    elif same_period:
+        assert len(records) in (1, 2), records  # a fuller copy or an entry of its own
+    else:
+        assert len(records) == 2, records
+        bodies = sorted(r.split("\n---\n", 1)[1].strip() for r in records)
+        assert bodies == sorted([first, second]), bodies
+        assert sum("period: {start: 2017-03" in r for r in records) == 1

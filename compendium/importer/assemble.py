@@ -327,12 +327,12 @@ def _add_unit(work: Assembly, page: str, stream: Stream, unit: Unit, entity: str
     """Add one entry: a new draft, or one more source of the draft it wholly repeats."""
     first, last = unit.lines
     lines = (min(first, *stream.header_lines), last) if stream.header_lines else (first, last)
-    repeats = [work.index.find(p.text) for p in unit.paras]
+    period = stream.header.period if stream.header else None
+    repeats = [_repeated(work, page, period, p.text) for p in unit.paras]
     if all(slot is not None for slot in repeats):
         number = _owner_of_all(work, [s for s in repeats if s is not None])
     else:
         number = len(work.drafts)
-        period = stream.header.period if stream.header else None
         work.drafts.append(Draft("activity", entity, partners, period,
                                  themes_of(_lead(unit).text, entity), review=review))
     work.drafts[number].sources.append((page, *lines))
@@ -379,11 +379,32 @@ def _owner_of_all(work: Assembly, slots: Sequence[int]) -> int:
     return max(counts, key=lambda owner: (counts[owner], -owner))
 
 
+def _repeated(work: Assembly, page: str, period: Period | None, text: str) -> int | None:
+    """Return the slot of the kept paragraph ``text`` repeats, if any: not one an entry of
+    this page dated otherwise holds (two entries of a page are two, however their words
+    begin: "…in Uganda." under 2016 and "…in Uganda. In 2018 it also…" under 2017 made one
+    record of the 2016 period holding the 2017 text)."""
+    slot = work.index.find(text)
+    return None if slot is not None and _dated_otherwise(work, slot, page, period) else slot
+
+
+def _dated_otherwise(work: Assembly, slot: int, page: str, period: Period | None) -> bool:
+    """Whether ``slot`` belongs to an entry of ``page`` dated otherwise than ``period`` (both
+    dated: an undated paragraph repeating a dated entry's is its teaser, as a node page's
+    Abstract is)."""
+    owner = work.drafts[work.owners[slot]]
+    return work.pages[slot] == page and owner.kind == "activity" and \
+        None not in (owner.period, period) and owner.period != period
+
+
 def _also_this_entrys(work: Assembly, slot: int, page: str, text: str, number: int) -> bool:
     """Whether the paragraph in ``slot`` is this entry's as well as another's: the same
     words under two entries of one page ("The project is funded by the European Union…")
-    belong to both; a page repeats an entry's paragraphs only inside that entry (View More,
-    undone before) or as a whole entry again (a copy)."""
+    belong to both, and so do words beginning alike under two entries of the page dated
+    apart; a page repeats an entry's paragraphs only inside that entry (View More, undone
+    before) or as a whole entry again (a copy)."""
     owner = work.owners[slot]
-    return owner != number and work.pages[slot] == page and \
-        work.drafts[owner].kind == "activity" and fold(work.index.texts[slot]) == fold(text)
+    if owner == number or work.pages[slot] != page or work.drafts[owner].kind != "activity":
+        return False
+    return fold(work.index.texts[slot]) == fold(text) or \
+        _dated_otherwise(work, slot, page, work.drafts[number].period)

@@ -111,8 +111,8 @@ def _fold_teaser(teaser: Sequence[Para], full: Sequence[Para]) -> Unit:
 
 
 def _lone_entries(paras: Sequence[Para], taken: list[bool]) -> list[Unit]:
-    """Make an entry of each paragraph no "View More" unit took, with the list items and
-    glued paragraphs right after it."""
+    """Make an entry of each paragraph no "View More" unit took, with the list items,
+    glued paragraphs and paragraphs going on from it (GOES_ON) right after it."""
     units: list[list[Para]] = []
     previous_free = False
     for n, (para, is_taken) in enumerate(zip(paras, taken, strict=True)):
@@ -120,12 +120,27 @@ def _lone_entries(paras: Sequence[Para], taken: list[bool]) -> list[Unit]:
             previous_free = False
             continue
         if units and previous_free and (para.is_bullet or para.glued or _listed(paras, n)
-                                        or _leads(units[-1], para)):
+                                        or _leads(units[-1], para) or _goes_on(para)):
             units[-1].append(para)
         else:
             units.append([para])
         previous_free = True
     return [Unit(tuple(u)) for u in units]
+
+
+GOES_ON = re.compile(
+    r"(?:For (?:instance|example)|In addition|Additionally|Moreover|Furthermore|In particular"
+    r"|As a result|Consequently|Similarly|Likewise|However|Nevertheless|In this (?:context|regard)"
+    r"|To this end|Par exemple|En outre|De plus|Par ailleurs|En particulier|Cependant"
+    r"|Por ejemplo|Además|Asimismo|Por otra parte|En particular|Sin embargo|Del mismo modo)"
+    r"(?=[ ,])")
+"""How a paragraph opens that goes on from the one above ("For instance, in Kyrgyzstan…"
+under "UNODC provided training…"): a record of its own, it read out of context."""
+
+
+def _goes_on(para: Para) -> bool:
+    """Whether ``para`` opens with words that go on from the paragraph above."""
+    return GOES_ON.match(para.text) is not None
 
 
 BARE_ADDRESS = re.compile(r"<?(?:https?://|www\.)\S+>?[,;.]?", re.IGNORECASE)
