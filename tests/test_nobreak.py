@@ -169,3 +169,19 @@ def test_the_pdf_breaks_no_protected_token(project: Path, make_record: RecordFac
         assert sum(c.isupper() for c in stem) < 2, (last, first)  # an acronym cut
         hyphenated += last.endswith(("-", "‐")) and stem.isalpha() and stem.islower()
     assert hyphenated >= 3, "running text is no longer hyphenated"
+
+
+@pytest.mark.parametrize("end", [".", ").", "”.", "", "…", ";"])
+@pytest.mark.parametrize("block", ["p", "li"])
+def test_a_paragraphs_last_long_word_is_kept_whole(end: str, block: str) -> None:
+    """"sup-/port." left a fragment alone on a paragraph's last line."""
+    marked = mark_html(f"<{block}>The programme offered psychosocial support{end}</{block}>",
+                       NAMES)
+    assert f'<span class="last-word">support</span>{end}</{block}>' in marked, marked
+    assert marked.count("last-word") == 1
+
+
+@pytest.mark.parametrize("text", ["ends short.", "ends with UNHCR.", "see <a href='x'>link "
+                                  "words</a>.", "a <code>function_name</code>"])
+def test_a_last_word_already_marked_or_short_is_left(text: str) -> None:
+    assert "last-word" not in mark_html(f"<p>{text}</p>", NAMES)

@@ -93,9 +93,21 @@ def mark_html(fragment: str, names: NameIndex = NO_NAMES) -> str:
         elif open_inert:
             out.append(break_address(piece) if _is_address(piece) and open_inert[-1] == "a"
                        else piece)
+        elif i + 1 < len(pieces) and pieces[i + 1] in BLOCK_ENDS:
+            out.append(LAST_WORD.sub(_keep_whole, mark_text(piece, index), count=1))
         else:
             out.append(mark_text(piece, index))
     return "".join(out)
+
+
+BLOCK_ENDS = frozenset({"</p>", "</li>"})
+LAST_WORD = re.compile(r"(?<![\w>&;/-])([^\W\d_]{6,})(?=[.,;:!?)\]”’\"'…]*\s*$)")
+"""A paragraph's last word, long enough to be hyphenated: a hyphen there leaves a
+fragment ("port.") alone on the paragraph's last line."""
+
+
+def _keep_whole(word: re.Match[str]) -> str:
+    return f'<span class="last-word">{word.group()}</span>'
 
 
 def _track(tag: str, open_inert: list[str]) -> None:
