@@ -307,6 +307,21 @@ def test_annex_lists_each_raw_page_and_its_records(publication: Path) -> None:
         first = next(line.strip() for line in raw.read_text().splitlines() if line.strip())
         if len(first) < 60 and first != "Search":
             assert first in annex, raw.name
+    # Pages titled alike are told apart (three headings "International Organization for
+    # Migration" read as one page listed three times); no address promised when none is.
+    headings = re.findall(r"International Organization for Migration \((\d) of (\d)\)", annex)
+    assert sorted(headings) == [("1", "3"), ("2", "3"), ("3", "3")], headings
+    assert "address when known" not in annex
+
+
+@pytest.mark.parametrize("titles", [["A", "B"], ["A", "A"], ["A", "B", "A", "A (ABC)"]])
+def test_pages_titled_alike_are_numbered_in_the_annex(titles: list[str]) -> None:
+    from compendium.html.backmatter import SourcePage, _told_apart
+
+    told = [p.title for p in _told_apart([SourcePage(f"{n}.txt", (), t)
+                                          for n, t in enumerate(titles)])]
+    assert len(set(told)) == len(told), told
+    assert all(t == titles[n] for n, t in enumerate(told) if titles.count(t) == 1)
 
 
 # --- Charts ----------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from compendium.html.headings import number_word
 from compendium.importer.layout import split_label
 from compendium.importer.periods import parse_header
 from compendium.importer.rawpage import RESIDUE_RULES
@@ -88,8 +90,27 @@ def source_annex(chapters: Sequence[Chapter],
     for record in _in_order(chapters):
         for source in record.sources:
             found.setdefault(source.page, {}).setdefault(record.id, record)
-    return tuple(_source_page(page, tuple(records.values()), entity_names or {})
-                 for page, records in sorted(found.items()))
+    pages = [_source_page(page, tuple(records.values()), entity_names or {})
+             for page, records in sorted(found.items())]
+    return tuple(_told_apart(pages))
+
+
+def _told_apart(pages: Sequence[SourcePage]) -> list[SourcePage]:
+    """Return ``pages`` with titles that several share numbered ("International Organization
+    for Migration (2 of 3)"): three headings alike read as one page listed three times."""
+    names = [ACRONYM_AFTER.sub("", p.title) for p in pages]  # "… Migration (IOM)" too
+    counts = Counter(name.casefold() for name in names)
+    seen: Counter[str] = Counter()
+    told = []
+    for page, name in zip(pages, names, strict=True):
+        key = name.casefold()
+        seen[key] += 1
+        told.append(replace(page, title=f"{name} ({seen[key]} of {counts[key]})")
+                    if counts[key] > 1 else page)
+    return told
+
+
+ACRONYM_AFTER = re.compile(r" \([A-Z][A-Za-z-]{1,15}\)$")
 
 
 MAX_TITLE_CHARS = 90
@@ -138,12 +159,14 @@ MAX_RAW_BYTES = 5 * 1024 * 1024
 
 
 def _entities_title(records: Sequence[Record]) -> str:
-    """Return "Inventory page: IOM, UNODC and 2 more entities" from the records' leads."""
+    """Return "Inventory page: IOM, UNODC, WHO and two other entities" from the records'
+    leads."""
     leads = list(dict.fromkeys(r.entity for r in records))
     shown = ", ".join(leads[:3])
     more = len(leads) - 3
     return "Inventory page: " + shown + (
-        f" and {more} more {'entity' if more == 1 else 'entities'}" if more > 0 else "")
+        f" and {number_word(more)} other {'entity' if more == 1 else 'entities'}"
+        if more > 0 else "")
 
 
 def written_records(chapters: Sequence[Chapter]) -> tuple[Record, ...]:

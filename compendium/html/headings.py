@@ -75,10 +75,14 @@ def countries_line(countries: Sequence[str]) -> str:
     if len(countries) <= MAX_COUNTRIES_SHOWN:
         return ", ".join(countries)
     more = len(countries) - MAX_COUNTRIES_SHOWN
-    count = NUMBER_WORDS[more - 1] if more <= len(NUMBER_WORDS) else f"{more:,}"
     # Non-breaking spaces: "… and 3 more" at a line's end left "countries" alone below.
-    return (", ".join(countries[:MAX_COUNTRIES_SHOWN])
-            + f" and {count}\u00a0other\u00a0{'country' if more == 1 else 'countries'}")
+    return (", ".join(countries[:MAX_COUNTRIES_SHOWN]) + f" and {number_word(more)}"
+            f"\u00a0other\u00a0{'country' if more == 1 else 'countries'}")
+
+
+def number_word(number: int) -> str:
+    """Return ``number`` as running text writes it: in words under ten, else in figures."""
+    return NUMBER_WORDS[number - 1] if 0 < number <= len(NUMBER_WORDS) else f"{number:,}"
 
 
 def reference_name(record: Record, partners_word: str) -> str:
