@@ -198,7 +198,15 @@ def test_check_passes_then_fails_when_a_paragraph_goes_missing(
         "non-partner VAW", ""))
     capsys.readouterr()
     assert run_cli(ROOT, "import", *map(str, SEEDS), "--into", str(into), "--check") == 1
-    assert "002_d5b4421f0c7540ab.txt:25: UNSD also is part" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "002_d5b4421f0c7540ab.txt:25: UNSD also is part" in err
+    assert "not written yet" not in err  # the record is there, without the paragraph
+    # Before any import, the records are not there: --check says so, not that text is lost.
+    assert run_cli(ROOT, "import", *map(str, SEEDS), "--into", str(tmp_path / "none"),
+                   "--check") == 1
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("unaccounted:")]
+    assert lines and all("not written yet: import without --check" in line for line in lines)
 
 
 @pytest.mark.slow

@@ -357,15 +357,20 @@ def unaccounted_paragraphs(result: ImportResult, into: Path) -> list[str]:
     texts: dict[int, list[str]] = {}
     missing = []
     placed = find_records(into)
+    written: dict[int, bool] = {}
     for d in result.work.dispositions:
         if d.draft not in texts:
             record = result.records[d.draft]
-            texts[d.draft] = record_paragraphs(into / placed.get(record.id, record.path))
+            path = into / placed.get(record.id, record.path)
+            written[d.draft] = path.is_file()
+            texts[d.draft] = record_paragraphs(path)
         folded = fold(d.text.removeprefix("- "))
         if not any(p.startswith(folded) or (folded.startswith(p) and d.duplicate and len(p) > 40)
                    for p in texts[d.draft]):
+            # --check reads the records an import wrote: before the first, there are none.
+            where = "" if written[d.draft] else ", not written yet: import without --check"
             missing.append(f"{d.page}:{d.line}: {d.text[:60]}… (expected in "
-                           f"{result.ids[d.draft]})")
+                           f"{result.ids[d.draft]}{where})")
     return missing
 
 
