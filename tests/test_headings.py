@@ -199,3 +199,17 @@ def test_a_run_in_number_prints_on_its_paragraphs_first_line(
         assert re.fullmatch(r"\d+\.\d+ " + re.escape(words), line), line
     alone = [line for line in lines if re.fullmatch(r"\d+\.\d+", line)]
     assert len(alone) == 4, alone  # list, quote, heading, table
+
+
+@pytest.mark.parametrize(("address", "label"), [
+    ("17 route des Morillons, Geneva", "Address"),
+    ("17 route des Morillons, Geneva\nhttps://www.iom.int", "Address and websites"),
+    ("www.spotlightinitiative.org", "Address and websites")])
+def test_a_profiles_address_is_labelled_for_what_it_holds(
+        project: Path, make_record: RecordFactory, address: str, label: str) -> None:
+    """"Address and websites" over an address without a website (the designer's review)."""
+    make_record(id="iom-profile", kind="profile", name="International Organization for "
+                "Migration", address=address, body="## Background\n\nIOM works on migration.")
+    assert run_cli(project, "build", "--format", "html") == 0
+    page = (project / "out" / "compendium.html").read_text()
+    assert f"<dt>{label}</dt>" in page
