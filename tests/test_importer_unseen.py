@@ -865,3 +865,23 @@ def test_two_dated_entries_of_a_page_beginning_alike_stay_two(
         bodies = sorted(r.split("\n---\n", 1)[1].strip() for r in records)
         assert bodies == sorted([first, second]), bodies
         assert sum("period: {start: 2017-03" in r for r in records) == 1
+
+
+@pytest.mark.parametrize("fields", [["Item ID"], ["UNAgency ID"], ["Item ID", "UNAgency ID"],
+                                    ["Item ID", "", "UNAgency ID", ""]])
+@pytest.mark.parametrize("values", [False, True])
+def test_a_profiles_empty_id_fields_take_no_paragraph_for_their_value(
+        tmp_path: Path, fields: list[str], values: bool) -> None:
+    """An empty "UNAgency ID" took the profile's first paragraph for its value: the record
+    held it in its front matter, and the book printed it nowhere. Text after empty ID
+    fields is the profile's background; an ID's own value, one word, stays the field's."""
+    lines = []
+    for label in fields:
+        lines += [label, "{270A6610-D4B8-437E-BFA6-C587E7CD6208}"] if label and values \
+            else [label]
+    page = "\n".join(["United Nations Office for the Coordination of Humanitarian Affairs",
+                      *lines, text(0), text(1)]) + "\n"
+    [record] = records_of(imported(tmp_path, {"p.txt": page})).values()
+    front, body = record.split("\n---\n", 1)
+    assert text(0) in body and text(1) in body and text(0) not in front, record
+    assert "kind: profile" in front and "## Background" in body, record

@@ -50,6 +50,22 @@ NODE_LABELS = {name: field for field, names in NODE_FIELDS.items() for name in n
 NODE_LABEL = re.compile(rf"^(?P<label>{'|'.join(map(re.escape, NODE_LABELS))})"
                         r"\s*:?\s*(?P<rest>.*)$", re.IGNORECASE)
 SINGLE_LINE_FIELDS = frozenset({"item_id", "agency_id", "agency_type", "title", "icon"})
+ID_FIELDS = frozenset({"item_id", "agency_id"})
+PROFILE_TEXT_FIELDS = ("background", "policy_framework", "areas_of_work", "areas_of_focus",
+                       "resources")
+"""A profile's sections of text."""
+SINGLE_VALUE_WORDS = 16
+"""Words of the longest name a Title or Icon field holds (the longest entity name has 15)."""
+
+
+def reads_as_value(field: str, text: str) -> bool:
+    """Whether ``text`` reads as the value of the one-line ``field``: an ID is one word; a
+    title, icon or type a name, not a sentence."""
+    words = text.split()
+    if field in ID_FIELDS:
+        return len(words) == 1
+    return len(words) <= SINGLE_VALUE_WORDS and not (
+        len(words) > 6 and text.rstrip().endswith((".", "!", "?")))
 _LABELS_LONGEST = sorted(LABELS, key=len, reverse=True)
 _LABEL_ALTERNATIVES = "|".join(re.escape(k) for k in _LABELS_LONGEST)
 LABEL_COLON = re.compile(rf"^(?P<label>{_LABEL_ALTERNATIVES})\s*:\s*(?P<text>\S.*)$",
@@ -331,7 +347,7 @@ class _Walker:
             if node[1]:
                 self.structure.append((line.number, node[1], "node page's field value", ""))
             return index + 1
-        if self._awaits_single_value() and label is None:
+        if self._awaits_single_value(line.text) and label is None:
             self._add_text(line)
             return index + 1
         entity = self.names.lookup_heading(line.text)
@@ -448,10 +464,13 @@ class _Walker:
                 or self.names.lookup(following) is not None
                 or (is_heading_like(following) and names_organization(following)))
 
-    def _awaits_single_value(self) -> bool:
-        """Whether an open one-line field (Title, Icon, an ID) still waits for its value."""
-        return (self.profile is not None and self.field in SINGLE_LINE_FIELDS
-                and not self.profile.fields[self.field])
+    def _awaits_single_value(self, text: str) -> bool:
+        """Whether an open one-line field (Title, Icon, an ID) still waits for its value and
+        ``text`` reads as one: an ID is one word, a title or type a name, not a sentence. An
+        empty "UNAgency ID" took the profile's first paragraph for its value, and the book
+        printed it nowhere."""
+        return self.profile is not None and self.field in SINGLE_LINE_FIELDS and \
+            not self.profile.fields[self.field] and reads_as_value(self.field, text)
 
     def _start_section(self, line: Line, entity: str, index: int) -> None:
         """A heading naming an entity: what follows is about it."""
@@ -584,6 +603,14 @@ class _Walker:
                 self.pending_marker = False
 
     def _add_piece(self, para: Para) -> None:
+        if self.profile is not None and self.field in ID_FIELDS and \
+                (self.profile.fields[self.field] or not reads_as_value(self.field, para.text)) \
+                and not any(self.profile.fields.get(name) for name in PROFILE_TEXT_FIELDS):
+            # A profile opening with its ID fields ("Item ID", "UNAgency ID"), empty or not,
+            # then text: the text is its background, as text before a profile's first label
+            # is.
+            self.field = "background"
+            self.profile.fields.setdefault("background", [])
         if self.profile is not None and self.field is not None and self._is_field_text(para):
             self.profile.fields[self.field].append(para)
             self.last_text = (self.profile.fields[self.field], para.line)
@@ -616,7 +643,7 @@ class _Walker:
         assert self.profile is not None and self.field is not None
         values = self.profile.fields[self.field]
         if self.field in SINGLE_LINE_FIELDS:
-            return not values
+            return not values and reads_as_value(self.field, para.text)
         if self.field == "resources":  # a citation, or a title: short, not a sentence
             return bool(CITATION.search(para.text)) or (
                 len(para.text) <= RESOURCE_TITLE_CHARS and not para.text.endswith("."))
