@@ -185,3 +185,18 @@ def test_a_paragraphs_last_long_word_is_kept_whole(end: str, block: str) -> None
                                   "words</a>.", "a <code>function_name</code>"])
 def test_a_last_word_already_marked_or_short_is_left(text: str) -> None:
     assert "last-word" not in mark_html(f"<p>{text}</p>", NAMES)
+
+
+@pytest.mark.parametrize(("html_in", "ragged"), [
+    ('<p id="r-p1">See https://www.un.org/en/x for more.</p>', True),
+    ('<li id="r-p1-1">Read <a href="https://x.org/a" class="bare-link">https://x.org/a</a></li>',
+     True),
+    ('<p id="r-p1">See <a href="https://x.org/a">the report</a>.</p>', False),
+    ('<p id="r-p1">No address here.</p>', False)])
+def test_a_paragraph_holding_an_address_is_set_ragged(html_in: str, ragged: bool) -> None:
+    """Justified, the line before a long address stretched its spaces 3 cm wide."""
+    from compendium.html.page import _ragged_where_addresses
+
+    marked = _ragged_where_addresses(mark_html(html_in, NAMES))
+    assert ('class="has-address"' in marked) == ragged, marked
+    assert plain(marked) == plain(html_in)

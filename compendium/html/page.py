@@ -127,7 +127,7 @@ def record_html(template: jinja2.Template, medium: str, labels: Labels, names: N
     its chapter ``chapter_title`` is headed by the word for a profile; ``number`` is its
     entry number (Chapter.entry_numbers)."""
     heading = entry_heading(record, own_entity, labels.partners, excerpt(body, 8))
-    marked = mark_html(body, names)
+    marked = _ragged_where_addresses(mark_html(body, names))
     run_in = not record.is_profile and bool(number) and not heading.shown
     opening = OPENING_PARAGRAPH.match(marked) if run_in else None
     if opening:
@@ -141,9 +141,25 @@ def record_html(template: jinja2.Template, medium: str, labels: Labels, names: N
         unbreakable=functools.partial(_unbreakable, names=names)).strip("\n"))
 
 
+BLOCK_WITH_ADDRESS = re.compile(
+    r'<(p|li)((?: id="[^"<>]*")?)>(?=(?:(?!</\1>).)*?(?:<span class="url">|class="bare-link"))',
+    re.DOTALL)
+"""A paragraph or list item holding a web address (marked by nobreak.py, or a link whose text
+is its address)."""
+
+
+def _ragged_where_addresses(marked: str) -> str:
+    """Return ``marked`` with each paragraph or item holding a web address set ragged: an
+    address is long and breaks only at its slashes and dots, and a justified line before it
+    stretched its spaces 3 cm wide (the designer's review)."""
+    if '<span class="url">' not in marked and 'class="bare-link"' not in marked:
+        return marked
+    return BLOCK_WITH_ADDRESS.sub(r'<\1\2 class="has-address">', marked)
+
+
 # An entry known only by its text opens its first paragraph with its number, as a run-in
 # head: printed as a heading of its own, the number stood alone on a line above the text.
-OPENING_PARAGRAPH = re.compile(r'<p(?: id="[^"<>]*")?>')
+OPENING_PARAGRAPH = re.compile(r'<p(?: id="[^"<>]*")?(?: class="has-address")?>')
 
 
 def _run_in(marked: str, at: int, number: str) -> str:
