@@ -314,14 +314,21 @@ def test_annex_lists_each_raw_page_and_its_records(publication: Path) -> None:
     assert "address when known" not in annex
 
 
-@pytest.mark.parametrize("titles", [["A", "B"], ["A", "A"], ["A", "B", "A", "A (ABC)"]])
+@pytest.mark.parametrize("titles", [["A", "B"], ["A", "A"], ["A", "B", "A", "A (ABC)"],
+                                    ["A raw page.", "B", "A raw page"]])
 def test_pages_titled_alike_are_numbered_in_the_annex(titles: list[str]) -> None:
     from compendium.html.backmatter import SourcePage, _told_apart
 
-    told = [p.title for p in _told_apart([SourcePage(f"{n}.txt", (), t)
-                                          for n, t in enumerate(titles)])]
+    pages = _told_apart([SourcePage(f"{n}.txt", (), t) for n, t in enumerate(titles)])
+    told = [p.title for p in pages]
     assert len(set(told)) == len(told), told
-    assert all(t == titles[n] for n, t in enumerate(told) if titles.count(t) == 1)
+    key = [re.sub(r" \([A-Z]+\)$", "", t).rstrip(" .") for t in titles]
+    assert set(told) >= {t for t, k in zip(titles, key, strict=True) if key.count(k) == 1}
+    # Pages titled alike stand together, numbered in their order, from where the first is.
+    numbered = [int(t.split("(")[-1].split(" of")[0]) for t in told if " of " in t]
+    assert numbered == sorted(numbered) or not numbered
+    names = [re.sub(r" \(\d+ of \d+\)$", "", t) for t in told]
+    assert all(names.index(n) == i or names[i - 1] == n for i, n in enumerate(names)), told
 
 
 # --- Charts ----------------------------------------------------------------------------------

@@ -97,16 +97,18 @@ def source_annex(chapters: Sequence[Chapter],
 
 def _told_apart(pages: Sequence[SourcePage]) -> list[SourcePage]:
     """Return ``pages`` with titles that several share numbered ("International Organization
-    for Migration (2 of 3)"): three headings alike read as one page listed three times."""
-    names = [ACRONYM_AFTER.sub("", p.title) for p in pages]  # "… Migration (IOM)" too
-    counts = Counter(name.casefold() for name in names)
+    for Migration (2 of 3)") and listed together where the first of them stands: three
+    headings alike read as one page listed three times, and apart, as no series."""
+    names = [ACRONYM_AFTER.sub("", p.title).rstrip(" .") for p in pages]  # "(IOM)" aside
+    keys = [name.casefold() for name in names]
+    counts = Counter(keys)
+    first = {key: keys.index(key) for key in keys}
     seen: Counter[str] = Counter()
     told = []
-    for page, name in zip(pages, names, strict=True):
-        key = name.casefold()
-        seen[key] += 1
-        told.append(replace(page, title=f"{name} ({seen[key]} of {counts[key]})")
-                    if counts[key] > 1 else page)
+    for n in sorted(range(len(pages)), key=lambda n: (first[keys[n]], n)):
+        seen[keys[n]] += 1
+        told.append(replace(pages[n], title=f"{names[n]} ({seen[keys[n]]} of {counts[keys[n]]})")
+                    if counts[keys[n]] > 1 else pages[n])
     return told
 
 
