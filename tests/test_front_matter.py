@@ -75,8 +75,9 @@ def test_front_texts_in_order_and_in_the_contents(book: tuple[list[str], list[st
     order = [page_of(pages, w) for w in ("A foreword by the Head", "With thanks to every",
                                          "gathers what entities", "Each entry of the "
                                          "compendium is an entry")]
-    # In order, each opening a page of its own, of either side.
-    assert order == sorted(order) and len(set(order)) == len(order)
+    # In order, each opening a page of its own, of either side, but the methodology, which
+    # runs on under the introduction.
+    assert order == sorted(order) and len(set(order[:3])) == 3 and order[3] - order[2] <= 1
     contents = " ".join(pages[page_of(pages, "Contents") - 1].split())
     for heading in ("Foreword", "Acknowledgements", "Acronyms", "Introduction",
                     "Methodology"):
