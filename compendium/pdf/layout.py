@@ -110,6 +110,10 @@ Font._harfbuzz_subset = subset_keeping_glyph_ids
 
 _split_first_line = weasyprint_inline.split_first_line
 COLLAPSING_SPACES = ("normal", "nowrap", "pre-line")
+ROOM_LEFT_EMS = 4
+"""Room left on a line after its one word, in ems, past which the split is looked at again:
+a line legitimately ending after one word has less room left than the next word needs
+(looking at every split text again cost 5 to 10 % of the layout)."""
 
 
 def split_first_line_but_its_last_space(text: str, style: Any, context: Any,
@@ -128,8 +132,10 @@ def split_first_line_but_its_last_space(text: str, style: Any, context: Any,
     found = _split_first_line(text, style, context, max_width, justification_spacing,
                               is_line_start, minimum)
     if (found[2] is None or max_width is None or max_width == math.inf
-            or not text.endswith(" ") or style["white_space"] not in COLLAPSING_SPACES):
-        return found
+            or not text.endswith(" ") or style["white_space"] not in COLLAPSING_SPACES
+            or len(text.encode()[:found[2]].split()) > 1
+            or max_width - found[3] < ROOM_LEFT_EMS * style["font_size"]):
+        return found  # not the defect's mark: one word kept, and the line left empty
     bare = _split_first_line(text.rstrip(" "), style, context, max_width,
                              justification_spacing, is_line_start, minimum)
     if bare[2] is not None:  # it does not fit, even without its space
