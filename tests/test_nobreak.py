@@ -57,6 +57,22 @@ def test_slashes_that_are_no_symbol_stay_as_they_are(text: str) -> None:
     assert 'class="nobreak"' not in mark_html(f"<p>{text}</p>", NAMES)
 
 
+@pytest.mark.parametrize(("text", "marked"), [
+    ("the Resident Coordinator led", '<span class="name">Resident Coordinator</span>'),
+    ("the UN Foundation helped", '<span class="name">UN Foundation</span>'),
+    ("the Standard Minimum Rules for the Treatment of Prisoners apply",
+     '<span class="name">Standard Minimum Rules for the Treatment of Prisoners</span>'),
+    ("The Spotlight Initiative works", 'The <span class="name">Spotlight Initiative</span>'),
+    ("a UNHCR COVID-19 plan", "<abbr>UNHCR</abbr> <abbr>COVID-19</abbr>"),
+    ("Programmes were reviewed by all", "Programmes were reviewed by all")])
+def test_a_name_in_title_case_is_kept_whole(text: str, marked: str) -> None:
+    """"Resident Coordina-tor", "UN Foun-dation": a name the registry does not know, in
+    title case, was hyphenated and no longer read as the name."""
+    result = mark_html(f"<p>{text}.</p>", NAMES)
+    assert marked in result, result
+    assert plain(result) == f"{text}."
+
+
 def test_links_and_code_keep_their_text() -> None:
     marked = mark_html('<p><a href="https://a.org/b">https://a.org/b</a> and '
                        '<a href="#x">UNHCR report</a> <code>GBV-x 1-2</code></p>', NAMES)
@@ -123,7 +139,10 @@ SINGLE = ["UNHCR", "UNFPA", "UNODC", "SARPCCO", "GBViC", "BiH", "COVID-19", "Spo
           "Azerbaijan", "Kyrgyzstan", "Mozambique"]
 NAMES_USED = ["Bosnia and Herzegovina", "Spotlight Initiative",
               "International Organization for Migration"]
-PROTECTED = SINGLE + [w for name in NAMES_USED for w in name.split() if w[0].isupper()]
+TITLES = ["Resident Coordinator", "Civil Society Reference Group", "UN Foundation",
+          "Standard Minimum Rules for the Treatment of Prisoners", "Protection Mainstreaming"]
+"""Names the registry does not know, in title case: never hyphenated."""
+PROTECTED = SINGLE + [w for name in NAMES_USED + TITLES for w in name.split() if w[0].isupper()]
 """Words never to be hyphenated: the generated text has the words of names only in them."""
 FILLER = ["the", "programme", "strengthened", "comprehensive", "multisectoral", "coordination",
           "mechanisms", "for", "survivors", "through", "extraordinary", "institutional",
@@ -138,7 +157,8 @@ RANGES = ["17–19", "2014–2016", "1,200–1,350", "103–107"]
 def generated_text(seed: int, words: int = 900) -> str:
     """Return running text dense in tokens that must not break, with long ordinary words."""
     rng = random.Random(seed)
-    pool = (SINGLE * 2 + NAMES_USED * 4 + ADDRESSES + RANGES + SYMBOLS + FILLER * 2)
+    pool = (SINGLE * 2 + NAMES_USED * 4 + ADDRESSES + RANGES + SYMBOLS + TITLES * 2 +
+            FILLER * 2)
     return " ".join(rng.choice(pool) for _ in range(words)) + "."
 
 
