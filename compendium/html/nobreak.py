@@ -131,16 +131,15 @@ def _is_address(text: str) -> bool:
 CAPITALISED = r"[A-ZÀ-Þ][a-zß-ÿ][^\W\d_’'-]*(?:[’'-][^\W\d_]+)*"
 """A word in title case ("Coordinator", "Gender-Based"): not an acronym ("UNHCR",
 "COVID-19"), which is marked as one."""
-CAPITALISED_RUN = re.compile(
-    rf"{CAPITALISED}(?:(?: (?:of|for|and|the|on|against|to|in|de|des|du|la|le"
-    rf"|et|y|del)){{0,2}} {CAPITALISED})+")
+NEXT_CAPITALISED = (r"(?:(?: (?:of|for|and|the|on|against|to|in|de|des|du|la|le|et|y|del))"
+                    rf"{{0,2}} {CAPITALISED})")
+"""The next title-case word of a name, after at most two small words ("… for the …")."""
+CAPITALISED_RUN = re.compile(rf"{CAPITALISED}{NEXT_CAPITALISED}+")
 """Capitalised words in a row, small words between them ("Resident Coordinator", "Standard
 Minimum Rules for the Treatment of Prisoners"): the name of a body, a fund, an instrument,
 which the registry does not know; hyphenated ("Resident Coordina-tor", "UN Foun-dation"),
 it no longer reads as the name (the designer's second review)."""
-CAPITALISED_AFTER = re.compile(
-    rf"{CAPITALISED}(?:(?: (?:of|for|and|the|on|against|to|in|de|des|du|la|le"
-    rf"|et|y|del)){{0,2}} {CAPITALISED})*")
+CAPITALISED_AFTER = re.compile(rf"{CAPITALISED}{NEXT_CAPITALISED}*")
 """Capitalised words after an acronym ("UN Foundation", "UN Principles")."""
 
 
