@@ -4,6 +4,7 @@ its HTML gives it, whatever the windows, and after an edit, with most pieces rem
 from __future__ import annotations
 
 import math
+import os
 import re
 import subprocess
 import sys
@@ -279,3 +280,57 @@ def test_a_warning_stays_with_the_piece_whose_pages_gave_it(parts: dict[str, Pdf
     assert said == [0] and len(laid.pieces) > 5, said
     fixed = flow.lay_out_part(job, tmp_path / "cache")
     assert fixed.warnings == () and fixed.fresh < laid.pages // 2
+
+
+@pytest.fixture()
+def apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Draw every piece in a forked process (as a worker does while no other lays a part
+    out); return the processes forked, as they are."""
+    from compendium.pdf import drawing
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(drawing, "SCRATCH", [scratch])
+    monkeypatch.setenv("COMPENDIUM_DRAW_APART", drawing.APART_ALWAYS)
+    forked: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+    monkeypatch.setattr(os, "fork", counted)
+    return forked
+
+
+def test_pieces_drawn_apart_are_those_drawn_in_turn(parts: dict[str, PdfJob], tmp_path: Path,
+                                                     apart: list[int]) -> None:
+    """Drawn in processes forked while the layout goes on, a part's pieces, and those of an
+    edit that adds lines (laid out again to where the breaks fall in step), are the bytes,
+    anchors and warnings of drawing each in turn."""
+    from compendium.pdf import drawing
+    job = longest(parts)
+    html, _ = edited(job.html, len(PARAGRAPH.findall(job.html)) // 2,
+                     "Revised: " + "a longer note " * 12)
+    changed = replace(job, html=html)
+    laid = cold(job, tmp_path / "apart")
+    again = flow.lay_out_part(changed, tmp_path / "apart")
+    assert len(apart) >= 2 and again.fresh > 0
+    with pytest.MonkeyPatch.context() as turn:
+        turn.setattr(drawing, "SCRATCH", [])
+        for was, clean in ((laid, cold(job, tmp_path / "turn")),
+                           (again, cold(changed, tmp_path / "turn-edit"))):
+            assert [p.data for p in was.pieces] == [p.data for p in clean.pieces]
+            assert [p.anchors for p in was.pieces] == [p.anchors for p in clean.pieces]
+            assert was.warnings == clean.warnings and was.keys == clean.keys
+
+
+def test_a_warning_drawn_apart_stays_with_its_piece(parts: dict[str, PdfJob], tmp_path: Path,
+                                                     apart: list[int]) -> None:
+    job = longest(parts)
+    first = PARAGRAPH.search(job.html)
+    assert first is not None
+    broken = '<img src="data:image/png;base64,bm90IGFuIGltYWdl" alt="a broken image">'
+    laid = cold(replace(job, html=job.html[:first.end()] + broken + job.html[first.end():]),
+                tmp_path / "cache")
+    assert apart and [n for n, piece in enumerate(laid.pieces) if piece.warnings] == [0]

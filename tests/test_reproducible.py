@@ -52,3 +52,12 @@ def test_without_epoch_the_date_is_the_last_source_change(tmp_path: Path) -> Non
             os.utime(other, (1_600_000_000, 1_600_000_000))
     html = build(project, tmp_path / "a")["compendium.html"]
     assert b'content="2025-06-15T15:06:40Z"' in html
+
+
+def test_pieces_drawn_in_forked_processes_give_the_same_bytes(tmp_path: Path) -> None:
+    """A worker alone draws its pieces in processes forked while it lays out the next
+    pages (pdf/drawing.py); whether it is alone depends on timing, so the bytes must not."""
+    apart = copy_project(tmp_path / "apart", sources=ROOT / "sources")
+    in_turn = copy_project(tmp_path / "turn", sources=ROOT / "sources")
+    drawn_apart = build(apart, tmp_path / "out-a", COMPENDIUM_DRAW_APART="always")
+    assert drawn_apart == build(in_turn, tmp_path / "out-b", COMPENDIUM_DRAW_APART="never")

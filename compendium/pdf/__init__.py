@@ -12,6 +12,8 @@ Read in this order:
 - ``flow``: a part laid out in a worker as pieces, each remembered: an edit lays out the
   pieces it moves, and a long chapter is laid out in windows, never held whole.
 - ``cuts``: where a part is cut into pieces, by the layout alone.
+- ``drawing``: each piece drawn as a PDF, in a process forked while the layout goes on when
+  no other worker is busy (after an edit), in turn otherwise.
 - ``resume``: checkpoints, the pages that open with an element of their own, from which a
   part's layout is taken up again alone, with the same pages.
 - ``stream``: WeasyPrint laying out one page at a time (its own loop, as a generator).

@@ -18,8 +18,8 @@ page is only taken once the page after it is laid out).
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from compendium.errors import RenderError
 from compendium.fonts import needs_script_faces
 from compendium.logcapture import captured_warnings
 from compendium.pdf.cuts import starts_piece
+from compendium.pdf.drawing import Drawing, laying_out
 from compendium.pdf.jobs import LaidPart, PdfJob, RenderedPdf, pack_pdf, part_key, unpack_pdf
 from compendium.pdf.layout import (
     PDFUA_XMP,
@@ -162,15 +163,16 @@ def lay_out_part(job: PdfJob, folder: Path | None) -> LaidPart:
     index = _PieceIndex(cache, job, source)
     pieces: list[tuple[RenderedPdf, str]] = []
     at: Checkpoint | None = START
-    while at is not None:
-        found = index.find(at)
-        if found is not None:
-            pieces.append((found.pdf, found.key))
-            at = found.next
-            continue
-        at = _Layout(job, source, index).run(at)
-        pieces += index.kept
-        index.kept.clear()
+    with laying_out():
+        while at is not None:
+            found = index.find(at)
+            if found is not None:
+                pieces.append((found.pdf, found.key))
+                at = found.next
+                continue
+            at = _Layout(job, source, index).run(at)
+            pieces += index.kept
+            index.kept.clear()
     return LaidPart(tuple(pdf for pdf, _ in pieces), tuple(key for _, key in pieces),
                     (cache.hits, cache.misses), index.fresh, tuple(sorted(index.consulted)))
 
@@ -187,6 +189,9 @@ class _Layout:
         self._css = [*self._styles.sheets,
                      CSS(string=extra, font_config=self._styles.fonts,
                          url_fetcher=self._styles.fetcher)]
+        self._drawing: Drawing[_Drawn] = Drawing(self._keep)
+        self._warnings: list[str] = []
+        """What WeasyPrint says in the window being laid out (see _draw)."""
 
     def run(self, at: Checkpoint) -> Checkpoint | None:
         """Lay out from ``at`` (the pieces go to the index); return where the walk goes on
@@ -200,7 +205,7 @@ class _Layout:
             min(reach + max(FIRST_WINDOW, reach), MAX_WINDOW)
         while True:
             until = self._source.after(at.element, window)
-            _, reached, converged = self._window(at, until)
+            reached, converged = self._window(at, until)
             if reached is None or converged:
                 return reached
             # Wider each time: the layout has not met the last one yet (after an edit), or
@@ -208,25 +213,32 @@ class _Layout:
             window = 2 * window if reached == at else min(2 * window, MAX_WINDOW)
             at = reached
 
-    def _window(self, at: Checkpoint, until: str | None
-                ) -> tuple[list[RenderedPdf], Checkpoint | None, bool]:
-        """Lay out the window from ``at`` to ``until``; return its pieces, the checkpoint
-        the next window starts at (None: the part ended), and whether the layout met a
-        remembered piece there."""
+    def _window(self, at: Checkpoint, until: str | None) -> tuple[Checkpoint | None, bool]:
+        """Lay out the window from ``at`` to ``until`` (its pieces drawn and kept); return
+        the checkpoint the next window starts at (None: the part ended), and whether the
+        layout met a remembered piece there."""
         html, dropped = resumed(self._source, at, until)
         with captured_warnings("weasyprint") as warnings:
+            self._warnings = warnings
             try:
-                return self._paginate(html, dropped, at, until, warnings)
+                reached = self._paginate(html, dropped, at, until, warnings)
+                # Drawn while the next window is parsed and laid out, if a core is free;
+                # all of them before the walk goes on (run).
+                self._drawing.flush()
+                if reached[0] is None or reached[1]:
+                    self._drawing.finish()
+                return reached
             # WeasyPrint raises many types, and a refused fetch as a BaseException (see
             # layout.typeset).
             except (Exception, FatalURLFetchingError) as exc:
+                self._drawing.abandon()
                 if isinstance(exc, RenderError):
                     raise
                 reason = f"{exc} ({exc.__cause__})" if exc.__cause__ else str(exc)
                 raise RenderError(f"PDF rendering failed: {reason}") from exc
 
     def _paginate(self, html: str, dropped: int, at: Checkpoint, until: str | None,
-                  warnings: list[str]) -> tuple[list[RenderedPdf], Checkpoint | None, bool]:
+                  warnings: list[str]) -> tuple[Checkpoint | None, bool]:
         """Lay out ``html`` (see _window), writing a piece at each checkpoint that starts
         one (starts_piece), and stopping at one where a remembered piece starts.
 
@@ -236,7 +248,6 @@ class _Layout:
                             self._css, self._styles.fonts)
         if self._job.variant == "pdf/a-3u":
             stream.metadata.xmp_metadata.append(PDFUA_XMP)
-        pieces: list[RenderedPdf] = []
         piece = _OpenPiece(at)
         seen: set[int] = set()
         pending: tuple[Checkpoint, Any, list[str]] | None = None
@@ -255,10 +266,9 @@ class _Layout:
             if pending is not None:
                 checkpoint, opened, opened_said = pending
                 pending = None
-                pieces.append(self._write(stream, piece, checkpoint, opened, warnings))
-                told = len(warnings)
+                self._write(stream, piece, checkpoint, opened)
                 if self._index.find(checkpoint) is not None:
-                    return pieces, checkpoint, True
+                    return checkpoint, True
                 piece = _OpenPiece(checkpoint, [opened], opened_said)
             opening = opening_element(box, seen) if piece.pages else None
             seen |= elements_on(box)
@@ -271,20 +281,29 @@ class _Layout:
             strings = tuple(sorted(stream.strings_before(number).items()))
             pending = (Checkpoint(opening.element, side, strings, opening.forced), page, said)
         if until is not None:  # the window ran out: the next one takes up the open piece
-            return pieces, piece.start, False
+            return piece.start, False
         if pending is not None:
             piece.pages.append(pending[1])
             piece.warnings += pending[2]
         piece.warnings += warnings[told:]
-        pieces.append(self._write(stream, piece, None, None, warnings))
-        return pieces, None, False
+        self._write(stream, piece, None, None)
+        return None, False
 
     def _write(self, stream: PageStream, piece: _OpenPiece, following: Checkpoint | None,
-               opened: Any, warnings: Sequence[str]) -> RenderedPdf:
-        """Write ``piece`` up to ``following`` (whose page is ``opened``), and keep it, with
-        the warnings of its pages' layout and of its drawing (those ``warnings`` gains)."""
+               opened: Any) -> None:
+        """Draw ``piece`` up to ``following`` (whose page is ``opened``), now or apart
+        (drawing.py), and keep it, with the warnings of its pages' layout and of its
+        drawing."""
+        end = last_element(opened._page_box) if opened is not None else None
+        self._drawing.add(functools.partial(self._draw, stream, piece, following, end))
+
+    def _draw(self, stream: PageStream, piece: _OpenPiece, following: Checkpoint | None,
+              end: str | None) -> _Drawn:
         first = piece.start == START  # the catalog's: attachments and their date
         job = self._job
+        # Its drawing's warnings are its own, not the page's being laid out meanwhile:
+        # taken out of the window's (whichever is laid out when it is drawn).
+        warnings = self._warnings
         before = len(warnings)
         data = stream.write(
             piece.pages, pdf_variant=job.variant, pdf_tags=job.tagged, pdf_identifier=True,
@@ -292,13 +311,25 @@ class _Layout:
             finisher=mark_margins_as_artifacts)
         pdf, foreign = slimmed(data)
         said = dict.fromkeys([*piece.warnings, *warnings[before:], *foreign])
+        del warnings[before:]
         rendered = RenderedPdf(
             pdf, len(piece.pages), anchor_pages(piece.pages), tuple(said),
             blank_pages(piece.pages),
             tuple(level for page in piece.pages for level, *_ in page.bookmarks))
-        end = last_element(opened._page_box) if opened is not None else None
-        self._index.keep(piece.start, rendered, following, end)
-        return rendered
+        return _Drawn(rendered, piece.start, following, end)
+
+    def _keep(self, drawn: _Drawn) -> None:
+        self._index.keep(drawn.start, drawn.pdf, drawn.following, drawn.end)
+
+
+@dataclass(frozen=True, slots=True)
+class _Drawn:
+    """A piece drawn, and where it lies in its part."""
+
+    pdf: RenderedPdf
+    start: Checkpoint
+    following: Checkpoint | None
+    end: str | None
 
 
 @dataclass(slots=True)

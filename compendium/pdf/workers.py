@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing import resource_tracker
 from pathlib import Path
 
+from compendium.pdf import drawing
 from compendium.pdf.jobs import LaidPart, PdfJob, RenderedPdf, render_part, render_pdf
 from compendium.pdf.joining import Assembled, Joining, Piece, Place
 from compendium.pdf.numbers import Folio
@@ -225,6 +226,7 @@ def watch_build(build: int, scratch: str) -> None:
     the build lets it go (or ends)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tempfile.tempdir = scratch
+    drawing.SCRATCH[:] = [Path(scratch)]
 
     def watch() -> None:
         while True:
