@@ -5,6 +5,7 @@ cases made from the registry or from generated text, not on one page."""
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from pathlib import Path
@@ -105,6 +106,57 @@ def test_short_lines_before_the_background_label_are_the_address(
     assert list(records) == ["unicef/unicef-profile.md"]
     front = records["unicef/unicef-profile.md"].split("\n---\n", 1)[0]
     assert "address:" in front and address.split(",")[0].split(".")[0] in front
+
+
+ADDRESS_FORMS = [
+    "{n} East {k}nd Street, {city}, NY {code}",
+    "Via {name} {n}. Parco dei {name}. {code} - {city} - {country}",
+    "P.O. Box {n}, {city} {code}, {country}",
+    "Case Postale {n}. CH-{code} {city} {k}. {country}.",
+    "{n} place {name}, {code} {city} {k} SP, {country}",
+    "{name} {n}. {code} {city} {k}. {country}",
+]
+CITIES = ["Rome", "Geneva", "Nairobi", "Bangkok", "Beirut", "Panama City", "Vienna"]
+COUNTRIES = ["Italy", "Switzerland", "Kenya", "Thailand", "Lebanon", "Panama", "Austria"]
+STREETS = ["Cesare Giulio Viola", "Appia", "Fontenoy", "Riad El-Solh", "Gigiri"]
+
+
+def an_address(seed: int) -> list[str]:
+    """Return the lines of a made-up address (and maybe a website) of generated form."""
+    pick = random.Random(seed)
+    line = pick.choice(ADDRESS_FORMS).format(
+        n=pick.randint(2, 9999), k=pick.randint(2, 99), code=pick.randint(1000, 99999),
+        city=pick.choice(CITIES), country=pick.choice(COUNTRIES), name=pick.choice(STREETS))
+    site = [f"http{pick.choice(['', 's'])}://www.example{seed}.org/"] if seed % 3 else []
+    return [line, *site]
+
+
+AGENCIES = [e for e in ENTITIES if e.acronym.isalpha() and e.acronym.isupper()
+            and e.acronym not in ("UN",)][:12]
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_a_page_opening_with_an_address_is_its_agencys_profile(tmp_path: Path,
+                                                                seed: int) -> None:
+    """An agency's page scraped without its labels (WFP's: its address, then its text): the
+    address and the text are the agency's profile, nothing read as a title and lost, no
+    activity made of its background. With the "Background" label, the same."""
+    pick = random.Random(seed)
+    agency = AGENCIES[seed % len(AGENCIES)]
+    address = an_address(seed)
+    opening = f"The {agency.name} ({agency.acronym}) " + text(seed)[4:]
+    paragraphs = [opening, *(text(seed + n) for n in range(1, pick.randint(1, 4)))]
+    label = ["Background"] if seed % 2 else []
+    page = "\n\n".join([*address, *label, *paragraphs]) + "\n"
+    records = records_of(imported(tmp_path, {"agency.txt": page}))
+    assert len(records) == 1, (page, list(records))
+    (path, record), = records.items()
+    assert path.endswith("-profile.md") and f"entity: {agency.acronym}" in record
+    front, body = record.split("\n---\n", 1)
+    assert front.count("address:") == 1
+    for line in address:
+        assert all(word in front for word in line.split() if len(word) > 3), (line, front)
+    assert all(paragraph in body for paragraph in paragraphs)
 
 
 def test_undated_entries_under_a_heading_without_labels_stay_entries(tmp_path: Path) -> None:

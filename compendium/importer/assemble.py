@@ -234,7 +234,8 @@ def _add_profile(work: Assembly, page: str, block: ProfileBlock, layout: Layout,
 def _shared_block_entity(block: ProfileBlock, hint: str | None, names: Names) -> str | None:
     """Return the entity a block without Icon or logo is about: the section's, unless its
     paragraphs never name the section's entity and most of them name one other entity
-    first (a shared block, such as the Spotlight Initiative's, on another entity's page)."""
+    first (a shared block, such as the Spotlight Initiative's, on another entity's page);
+    without a section, the entity its paragraphs name first most often."""
     named = [names.first_named(p.text) for name, paras in block.fields.items()
              if name not in FRONT_FIELDS for p in paras]
     section = names.lookup(hint) if hint else None
@@ -242,6 +243,8 @@ def _shared_block_entity(block: ProfileBlock, hint: str | None, names: Names) ->
     if not others or (section is not None and section in others):
         return hint
     top = max(dict.fromkeys(others), key=others.count)  # the first met wins a tie
+    if hint is None:  # no heading, logo or Icon says (an agency's page without labels)
+        return top
     return top if others.count(top) * 2 >= len(named) else hint
 
 

@@ -108,6 +108,8 @@ paragraphs apart, and they must read as the same ones."""
 WEB_ADDRESS = re.compile(r"://|^www\.|/", re.IGNORECASE)
 """A word that is (part of) a web address: a `?` in it ends no sentence
 ("Report.aspx?ReportId=89179"), nor a `.` unless a plain word follows (glued_parts)."""
+SITE_LINE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+"""A line holding a web address alone (an agency's website under its address)."""
 
 
 def glued_parts(text: str) -> list[str]:
@@ -357,6 +359,9 @@ class _Walker:
         header = parse_header(line.text)
         if header is not None:
             return self._start_header(lines, index, header)
+        if label is None and index == 0 and _address_like(line.text) and \
+                not names_organization(line.text):
+            return self._unlabelled_profile(lines)
         if label is None and self._heading(lines, index):
             return index + 1
         if before:
@@ -456,6 +461,26 @@ class _Walker:
             self.profile = self.field = self.stream = None
             return True
         return False
+
+    def _unlabelled_profile(self, lines: list[Line]) -> int:
+        """Open a profile at a page whose first lines are an address (and a website): an
+        agency's page scraped without its labels ("Via Cesare Giulio Viola 68. … Rome -
+        Italy", then WFP's background). Undated text after it is the profile's background,
+        as under a "Background" label; labels and dated headers after it are read as ever.
+        Read as the page's title, the address was kept in no record. Return the index of
+        the line after the address."""
+        end = 0
+        while end < min(len(lines), ADDRESS_LINES) and (
+                _address_like(lines[end].text) or SITE_LINE.fullmatch(lines[end].text)):
+            end += 1
+        block = ProfileBlock(None)
+        block.fields["address"] = [Para(line.text, line.number) for line in lines[:end]]
+        block.fields["background"] = []
+        self.profiles.append(block)
+        self.profile, self.field = block, "background"
+        self.block_start = lines[0].number
+        self.last_text = (block.fields["address"], lines[end - 1].number)
+        return end
 
     def _opens_section(self, following: str) -> bool:
         """Whether the line after a heading starts what a section holds."""
