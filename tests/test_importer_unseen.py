@@ -937,3 +937,60 @@ def test_a_profiles_empty_id_fields_take_no_paragraph_for_their_value(
     front, body = record.split("\n---\n", 1)
     assert text(0) in body and text(1) in body and text(0) not in front, record
     assert "kind: profile" in front and "## Background" in body, record
+
+
+LATIN_WORDS = {"Fundación": "fundacion", "Éxito": "exito", "prévention": "prevention",
+               "Bogotá": "bogota", "Straße": "strasse", "Œuvre": "oeuvre", "naïve": "naive",
+               "Łódź": "lodz", "São": "sao", "Côte": "cote", "København": "kobenhavn",
+               "Ærø": "aero", "Việt": "viet", "Ğazi": "gazi"}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_an_entrys_id_spells_its_words_without_accents(tmp_path: Path, seed: int) -> None:
+    """An id takes an entry's first words whole, accents dropped ("fundacion", not
+    "fundaci" cut at its first accented letter); words in another script are left out."""
+    pick = random.Random(seed)
+    chosen = pick.sample(sorted(LATIN_WORDS), 3)
+    other = pick.choice(["Россия", "مصر", "中国", "Ελλάδα"])
+    opening = f"Jan 2019 - Dec 2020 | UNFPA\n{other} {' '.join(chosen)} " + text(seed) + "\n"
+    records = records_of(imported(tmp_path, {"p.txt": opening}))
+    (path, _), = records.items()
+    words = path.removesuffix(".md").split("/")[-1].split("-")[-4:]
+    assert words[:3] == [LATIN_WORDS[word] for word in chosen], path
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_an_address_right_under_a_heading_opens_its_entitys_profile(tmp_path: Path,
+                                                                     seed: int) -> None:
+    """An agency's page with its heading but without labels: the address, then its text,
+    are its profile (before, the address was an activity of its own)."""
+    agency = AGENCIES[seed % len(AGENCIES)]
+    paragraphs = [text(seed + n) for n in range(1 + seed % 3)]
+    page = "\n\n".join([agency.name, *an_address(seed), *paragraphs]) + "\n"
+    records = records_of(imported(tmp_path, {"agency.txt": page}))
+    assert len(records) == 1, list(records)
+    (path, record), = records.items()
+    assert path.endswith("-profile.md") and f"entity: {agency.acronym}" in record
+    front, body = record.split("\n---\n", 1)
+    assert "address:" in front and all(p in body for p in paragraphs)
+
+
+@pytest.mark.parametrize("seed", range(16))
+@pytest.mark.parametrize("names", ["the one above", "its own", "none"])
+def test_a_heading_stacked_under_another_is_stray_when_its_text_names_the_other(
+        tmp_path: Path, seed: int, names: str) -> None:
+    """A heading right under another entity's ("UN Women" under OCHA's, a logo's name or a
+    breadcrumb) whose text names the entity above and never its own is read as stray: the
+    text is the entity above's. Text naming its own entity, or none, stays its own."""
+    pick = random.Random(seed)
+    above, stray = pick.sample(AGENCIES, 2)
+    named = {"the one above": above, "its own": stray, "none": None}[names]
+    paragraphs = [(f"{named.acronym} " + text(seed + n)[4:]) if named and n != 1 else
+                  text(seed + n) for n in range(2 + seed % 2)]
+    address = an_address(seed) if seed % 2 else []
+    page = "\n\n".join([above.name, stray.acronym, *address, *paragraphs]) + "\n"
+    records = records_of(imported(tmp_path, {"agency.txt": page}))
+    owner = above if names == "the one above" else stray
+    entities = {e for r in records.values() for e in re.findall(r"^entity: (.*)$", r, re.M)}
+    assert entities == {owner.acronym}, (page, records)
+    assert all(any(p in r for r in records.values()) for p in paragraphs)

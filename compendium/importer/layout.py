@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -323,12 +324,16 @@ class _Walker:
         """A node page's one-line field whose value may be on the next line."""
         self.node_page = False
         """Whether the page has shown a node page's Item Path: its other fields follow."""
+        self.sections: list[tuple[int, str, str | None]] = []
+        """(line, entity, entity of the heading right above it or None) of each heading
+        naming an entity."""
 
     def walk(self) -> Layout:
         lines = [line for line in self.page.lines if line.text]
         index = 0
         while index < len(lines):
             index = self._step(lines, index)
+        self._undo_stray_headings()
         return Layout(tuple(self.profiles), tuple(s for s in self.streams if s.paras),
                       self.page_entity, tuple(self.structure))
 
@@ -359,9 +364,9 @@ class _Walker:
         header = parse_header(line.text)
         if header is not None:
             return self._start_header(lines, index, header)
-        if label is None and index == 0 and _address_like(line.text) and \
-                not names_organization(line.text):
-            return self._unlabelled_profile(lines)
+        if label is None and _address_like(line.text) and not names_organization(line.text) \
+                and (index == 0 or self._right_under_heading(index)):
+            return self._unlabelled_profile(lines, index)
         if label is None and self._heading(lines, index):
             return index + 1
         if before:
@@ -462,23 +467,57 @@ class _Walker:
             return True
         return False
 
-    def _unlabelled_profile(self, lines: list[Line]) -> int:
-        """Open a profile at a page whose first lines are an address (and a website): an
-        agency's page scraped without its labels ("Via Cesare Giulio Viola 68. … Rome -
-        Italy", then WFP's background). Undated text after it is the profile's background,
-        as under a "Background" label; labels and dated headers after it are read as ever.
-        Read as the page's title, the address was kept in no record. Return the index of
-        the line after the address."""
-        end = 0
-        while end < min(len(lines), ADDRESS_LINES) and (
+    def _undo_stray_headings(self) -> None:
+        """Give back to the heading above the text under a heading stacked right under
+        it when that text names the heading above and never its own: a logo's or a
+        breadcrumb's name ("UN Women" under OCHA's heading, then OCHA's address and text)
+        made a whole page the other entity's."""
+        ends = [number for number, _, _ in self.sections[1:]] + [sys.maxsize]
+        for (start, entity, above), end in zip(self.sections, ends, strict=False):
+            if above is None:
+                continue
+            streams = [s for s in self.streams if s.entity_hint == entity and s.paras
+                       and start < s.paras[0].line < end]
+            blocks = [b for b in self.profiles if b.entity_hint == entity
+                      and start < _first_line(b) < end]
+            texts = [p.text for s in streams for p in s.paras] + [
+                p.text for b in blocks for name, paras in b.fields.items()
+                if name not in ADDRESS_FIELDS for p in paras]
+            named = {self.names.first_named(text) for text in texts}
+            if self.names.lookup(entity) in named or self.names.lookup(above) not in named:
+                continue
+            for stream in streams:
+                stream.entity_hint = above
+            for block in blocks:
+                block.entity_hint = above
+            self.structure = [
+                (n, text, f"stray heading under {above}'s: the text below names {above}, "
+                 f"never {entity}", "") if n == start and rule == "heading naming" else
+                (n, text, rule, key) for n, text, rule, key in self.structure]
+
+    def _right_under_heading(self, index: int) -> bool:
+        """Whether the line at ``index`` comes right under a heading naming an entity."""
+        return self.section_entity is not None and self.last_heading is not None and \
+            self.last_heading[0] == index - 1 and self.profile is None and self.stream is None
+
+    def _unlabelled_profile(self, lines: list[Line], index: int) -> int:
+        """Open a profile at an address (and a website) opening a page or right under an
+        entity's heading: an agency's page scraped without its labels ("Via Cesare Giulio
+        Viola 68. … Rome - Italy", then WFP's background). Undated text after it is the
+        profile's background, as under a "Background" label; labels and dated headers after
+        it are read as ever. Before, the address was the page's title (kept in no record) or
+        an activity of its own, and the background activities. Return the index of the line
+        after the address."""
+        end = index
+        while end < min(len(lines), index + ADDRESS_LINES) and (
                 _address_like(lines[end].text) or SITE_LINE.fullmatch(lines[end].text)):
             end += 1
-        block = ProfileBlock(None)
-        block.fields["address"] = [Para(line.text, line.number) for line in lines[:end]]
+        block = ProfileBlock(self.section_entity)
+        block.fields["address"] = [Para(line.text, line.number) for line in lines[index:end]]
         block.fields["background"] = []
         self.profiles.append(block)
         self.profile, self.field = block, "background"
-        self.block_start = lines[0].number
+        self.block_start = lines[index].number
         self.last_text = (block.fields["address"], lines[end - 1].number)
         return end
 
@@ -500,6 +539,9 @@ class _Walker:
     def _start_section(self, line: Line, entity: str, index: int) -> None:
         """A heading naming an entity: what follows is about it."""
         self.page_entity = self.page_entity or entity
+        stacked = self.last_heading is not None and self.last_heading[0] == index - 1 and \
+            self.section_entity not in (None, entity)
+        self.sections.append((line.number, entity, self.section_entity if stacked else None))
         self.section_entity, self.section_start = entity, line.number
         self.profile = self.field = None
         self.stream = self.lead = None
@@ -675,6 +717,12 @@ class _Walker:
         if self.field in ADDRESS_FIELDS:
             return len(para.text) <= ADDRESS_LINE_CHARS and len(values) < ADDRESS_LINES
         return True
+
+
+def _first_line(block: ProfileBlock) -> int:
+    """Return the first line of the page a profile block holds."""
+    return min([*block.labels, *(p.line for paras in block.fields.values() for p in paras)],
+               default=0)
 
 
 def claimed_lines(layout: Layout) -> set[int]:

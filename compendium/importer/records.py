@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -77,13 +78,29 @@ def _keywords(text: str, entity: str) -> str:
     """Return the first four distinct meaningful words of ``text``, hyphenated."""
     skip = STOPWORDS | {w.lower() for w in re.findall(r"\w+", entity)}
     words: list[str] = []
-    for word in re.findall(r"[A-Za-z][A-Za-z0-9]+", text):
-        lower = word.lower()
-        if 2 < len(lower) <= MAX_KEYWORD and lower not in skip and lower not in words:
+    for word in re.findall(r"[^\W\d_]\w+", text):
+        lower = _in_ascii(word)
+        if lower is not None and 2 < len(lower) <= MAX_KEYWORD and lower not in skip and \
+                lower not in words:
             words.append(lower)
         if len(words) == 4:
             break
     return "-".join(words) or "entry"
+
+
+_UNDECOMPOSED = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ð": "d", "ł": "l",
+                               "þ": "th", "ı": "i"})
+"""Latin letters Unicode gives no accent-free form of."""
+
+
+def _in_ascii(word: str) -> str | None:
+    """Return ``word`` in lower-case ASCII letters and digits, its accents dropped
+    ("Fundación" → "fundacion", "Straße" → "strasse"); None for a word in another script
+    (an id says nothing to a reader in "-" alone). Before, an id cut a word at its first
+    accented letter: "fundaci"."""
+    folded = unicodedata.normalize("NFKD", word.casefold().translate(_UNDECOMPOSED))
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    return plain if plain.isascii() and plain.isalnum() else None
 
 
 def render_records(work: Assembly, ids: Sequence[str]) -> list[RecordText]:
