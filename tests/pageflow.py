@@ -36,6 +36,8 @@ class Page:
     """Physical page, from 1."""
     words: tuple[tuple[float, float, str], ...]
     """(top, bottom, text) of every word on the page."""
+    spans: tuple[tuple[float, float], ...] = ()
+    """(left, right) of every word, as ``words``."""
 
 
 def read_pages(pdf: Path) -> list[Page]:
@@ -44,9 +46,9 @@ def read_pages(pdf: Path) -> list[Page]:
                          text=True, check=True).stdout
     pages = []
     for number, chunk in enumerate(out.split("<page ")[1:], start=1):
-        words = tuple((float(m[1]), float(m[3]), html.unescape(m[4]))
-                      for m in _WORD.findall(chunk))
-        pages.append(Page(number, words))
+        found = _WORD.findall(chunk)
+        words = tuple((float(m[1]), float(m[3]), html.unescape(m[4])) for m in found)
+        pages.append(Page(number, words, tuple((float(m[0]), float(m[2])) for m in found)))
     return pages
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pypdf
@@ -12,7 +13,7 @@ import pytest
 
 from tests.conftest import ROOT, copy_project, pdf_page_texts, run_cli
 from tests.glyphs import wrong_glyphs_in
-from tests.pageflow import SECTION_ANCHORS, margin_lines, page_flow, read_pages
+from tests.pageflow import SECTION_ANCHORS, Page, margin_lines, page_flow, read_pages
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +75,11 @@ def assert_flows_like_a_book(pdf: Path) -> None:
                 if not anchor.startswith(("toc", "chapter-", "index-", "annex-", "back-")))
     for page in flow.blank - {2, len(texts) - 1}:
         assert page + 1 == front or openings.get(page + 1, "").startswith(
-            ("chapter-", "index-", "annex-")), (page, openings.get(page + 1))
+            ("chapter-", "index-entities", "annex-")), (page, openings.get(page + 1))
+    # The index of countries runs on after the index of entities, on either side.
+    countries = [page for page, anchor in openings.items() if anchor == "index-countries"]
+    assert all(page - 1 not in flow.blank for page in countries), countries
+    assert_text_block_on_its_side(pages, margins, front)
     # A page where a section opens has no running head: the heads are the margin lines
     # above the text block.
     body = [w for p in pages for w in p.words if round(w[1]) not in margins]
@@ -82,6 +87,25 @@ def assert_flows_like_a_book(pdf: Path) -> None:
     for page in openings:
         heads = [w[2] for w in pages[page - 1].words if w[1] < top and round(w[1]) in margins]
         assert heads == [], (page, openings[page], heads)
+
+
+def assert_text_block_on_its_side(pages: list[Page], margins: set[float], front: int) -> None:
+    """Assert that every page's body text lies in the text block of its side (the margins
+    are mirrored): a part laid out for the other side would stand out by the difference."""
+    edges: dict[int, list[tuple[float, float]]] = {0: [], 1: []}
+    for page in pages[front - 1:-1]:
+        spans = [span for word, span in zip(page.words, page.spans, strict=True)
+                 if round(word[1]) not in margins]
+        if len(spans) >= 5:
+            edges[page.number % 2].append((min(left for left, _ in spans),
+                                           max(right for _, right in spans)))
+    for side, found in edges.items():
+        # Most pages reach both edges of their text block (justified lines); a glyph may
+        # overhang a point or two, a list's marker 12 pt. The sides are 73 pt apart.
+        left = Counter(round(x) for x, _ in found).most_common(1)[0][0]
+        right = Counter(round(x) for _, x in found).most_common(1)[0][0]
+        outside = [(x, y) for x, y in found if x < left - 20 or y > right + 20]
+        assert outside == [], (side, left, right, outside)
 
 
 def section_openings(pdf: Path) -> dict[int, str]:

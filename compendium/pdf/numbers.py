@@ -40,14 +40,15 @@ def paginate(parts: Sequence[Part], laid: Mapping[str, LaidPart]) -> Pagination:
 
 def places(parts: Sequence[Part],
             laid: Mapping[str, LaidPart]) -> Iterator[tuple[Part, bool, int]]:
-    """Yield each part, whether a blank page goes before it (it opens on a right-hand page),
+    """Yield each part, whether a blank page goes before it (it opens on a right-hand page
+    and does not run on),
     and how many pages of its numbering come before it: roman from the cover, arabic from
     the first chapter (itself on a right-hand page, so both count sides alike). A part not
     laid out yet counts as CONTENTS_GUESS pages if it is the contents, none otherwise."""
     physical = 0
     origin: int | None = None  # where the arabic numbers start
     for part in parts:
-        blank = physical % 2 == 1
+        blank = physical % 2 == 1 and part.runs_on is None
         physical += blank
         if origin is None and part.kind not in ROMAN_KINDS:
             origin = physical

@@ -51,6 +51,9 @@ class Part:
     """The chapter, for a chapter's part."""
     paginated: bool = False
     """Whether it prints page numbers of other parts (its HTML depends on Pagination)."""
+    runs_on: str | None = None
+    """For a part that opens on the next page of either side (a section of the division
+    before it), the id of its first element: the page number it is given says its side."""
 
 
 def split_parts(chapters: Sequence[Chapter], document: Document) -> tuple[Part, ...]:
@@ -63,7 +66,9 @@ def split_parts(chapters: Sequence[Chapter], document: Document) -> tuple[Part, 
     # Two parts, laid out side by side: long runs of linked page numbers are slow to lay out.
     parts.append(Part("index", "index", paginated=True))
     if document.country_index:
-        parts.append(Part("index-countries", "index-countries", paginated=True))
+        # The second index runs on after the first (no blank verso between them).
+        parts.append(Part("index-countries", "index-countries", paginated=True,
+                          runs_on="index-countries"))
     parts.append(Part("annex", "annex"))
     return tuple(parts)
 
@@ -73,7 +78,18 @@ def part_html(part: Part, document: Document, templates: Path, pages: Pagination
     if part.chapter is not None:
         document = replace(document, chapters=(part.chapter,))
     html = render_html(document, templates, "pdf", pages=pages, part=part.kind)
+    if opens_left(part, pages):
+        # A document's first page is a right-hand one but for its root's break.
+        html = html.replace("<html ", '<html style="break-before: left" ', 1)
     return _foreign_links(html)
+
+
+def opens_left(part: Part, pages: Pagination) -> bool:
+    """Return whether ``part`` opens on a left-hand page: it runs on, and the number
+    ``pages`` gives its first element is even (page 1, the first chapter's, is a right-hand
+    one). Without a number (not laid out yet), on a right-hand one; the page numbers are
+    settled by laying out again (run.py), which gives it its side too."""
+    return part.runs_on is not None and pages.numbers.get(part.runs_on, 1) % 2 == 0
 
 
 def _foreign_links(html: str) -> str:
