@@ -994,3 +994,36 @@ def test_a_heading_stacked_under_another_is_stray_when_its_text_names_the_other(
     entities = {e for r in records.values() for e in re.findall(r"^entity: (.*)$", r, re.M)}
     assert entities == {owner.acronym}, (page, records)
     assert all(any(p in r for r in records.values()) for p in paragraphs)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_an_entry_naming_another_entity_under_a_dated_header_is_its_own(
+        tmp_path: Path, seed: int) -> None:
+    """A listing scraped without the headers of its later entries ("… | DPKO", then "UNDP
+    implemented …", "ESCWA, in partnership with …"): each paragraph opening with another
+    entity as the one that acts is that entity's entry, with a review line naming the
+    header; paragraphs that name the header's entity too, or others only as partners or
+    further on, stay in the header's entry."""
+    pick = random.Random(seed)
+    owner, *others = pick.sample(AGENCIES, 4)
+    openings = [lambda e: f"{e.acronym} ", lambda e: f"The {e.name} ({e.acronym}) ",
+                lambda e: f"{e.acronym}, in partnership with a national university, "]
+    own = [text(seed)]
+    stays = [f"In collaboration with {others[0].acronym}, the team " + text(seed + 1)[4:],
+             f"{others[1].acronym} and {owner.acronym} jointly " + text(seed + 2)[4:],
+             text(seed + 3)[:-1] + f", with funds the {others[2].name} gave."]
+    moved = {e.acronym: pick.choice(openings)(e) + text(seed + 4 + n)[4:]
+             for n, e in enumerate(others)}
+    body = [*own, *pick.sample(stays, 2)]
+    paragraphs = body + list(moved.values())
+    page = f"Feb 2020 - Sep 2021 | {owner.acronym}\n\n" + "\n\n".join(paragraphs) + "\n"
+    records = records_of(imported(tmp_path, {"p.txt": page}))
+    by_entity = {e: [r for r in records.values() if f"\nentity: {e}\n" in r]
+                 for e in {owner.acronym, *moved}}
+    (kept,) = by_entity[owner.acronym]
+    assert all(p in kept for p in body) and "review:" not in kept, kept
+    for acronym, paragraph in moved.items():
+        (record,) = by_entity[acronym]
+        assert paragraph in record and "period:" not in record
+        assert f"dated header of {owner.acronym} (Feb 2020 – Sep 2021)" in record
+    assert len(records) == 1 + len(moved)

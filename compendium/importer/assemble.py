@@ -9,7 +9,7 @@ from difflib import SequenceMatcher
 
 from compendium.importer.attribution import UNATTRIBUTED, Names, themes_of
 from compendium.importer.dedupe import ParagraphIndex, fold
-from compendium.importer.entries import Unit, group_entries, one_entry
+from compendium.importer.entries import Unit, goes_on, group_entries, one_entry
 from compendium.importer.layout import Layout, Para, ProfileBlock, Stream, is_lead_line
 from compendium.importer.rawpage import RawPage
 from compendium.model import Period
@@ -284,10 +284,15 @@ def _profile_draft(work: Assembly, entity: str) -> int:
 def _add_stream(work: Assembly, page: str, stream: Stream, previous: str | None,
                 names: Names) -> str | None:
     """Add the entries of a stream; return the entity of its last entry."""
-    units = [one_entry(stream.paras)] if stream.header else group_entries(stream.paras)
     if stream.header is not None and stream.header.reversed:
         work.warnings.append((page, stream.header_lines[0], "dated header ends before it "
                               f"starts; read as {stream.header.period.label}, check the page"))
+    others: list[tuple[Unit, str]] = []
+    if stream.header is not None:
+        (unit, _), *others = _under_header(stream, names)
+        units = [unit]
+    else:
+        units = group_entries(stream.paras)
     for unit in units:
         entity, partners = _entities(page, stream, unit, previous, names)
         review = None
@@ -302,7 +307,45 @@ def _add_stream(work: Assembly, page: str, stream: Stream, previous: str | None,
                       "check `entity` and delete this line")
         _add_unit(work, page, stream, unit, entity, partners, review)
         previous = entity if review is None else previous
+    headless = replace(stream, header=None, header_lines=(), entity_hint=None)
+    for unit, actor in others:
+        _add_unit(work, page, headless, unit, actor, (), _lost_header(page, stream, actor))
     return previous
+
+
+OPENING_WORDS = 8
+"""Words of a paragraph's opening that name who acts in it ("The United Nations Development
+Programme (UNDP) supported …", "ESCWA, in partnership with …")."""
+
+
+def _under_header(stream: Stream, names: Names) -> list[tuple[Unit, str]]:
+    """Return the entries under a dated header: the header's, then one for each paragraph
+    that names another entity as the one that acts and none of the header's (with that
+    entity). A listing scraped without the headers of its later entries ("… | DPKO", then
+    "UNDP implemented …", "ESCWA, in partnership with …") made one record of the header's
+    entity holding the others' work."""
+    assert stream.header is not None
+    given = stream.header.entities or ((stream.entity_hint,) if stream.entity_hint else ())
+    own = {names.lookup(name) or name for name in given}
+    runs: list[tuple[list[Para], str]] = [([], "")]
+    for para in stream.paras:
+        # Named where a sentence names who acts, at its opening: "The project is funded by
+        # the European Union through the Spotlight Initiative." is the entry's own.
+        actor = names.opening_actor(para.text, OPENING_WORDS)
+        if own and runs[-1][0] and actor is not None and actor not in own and \
+                not names.named(para.text) & own and not para.is_bullet and not goes_on(para):
+            runs.append(([], actor))
+        runs[-1][0].append(para)
+    return [(one_entry(paras), actor) for paras, actor in runs]
+
+
+def _lost_header(page: str, stream: Stream, actor: str) -> str:
+    """Return the review note of an entry found under another entity's dated header."""
+    assert stream.header is not None
+    return (f"{page}:{stream.header_lines[0]} shows it under the dated header of "
+            f"{'; '.join(stream.header.entities)} ({stream.header.period.label}), but it names "
+            f"{actor} as the one that acts: the page may have lost its own header. Check "
+            "`entity` and the period (none is given), then delete this line")
 
 
 def _entities(page: str, stream: Stream, unit: Unit, previous: str | None,

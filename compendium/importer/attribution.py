@@ -210,11 +210,30 @@ class Names:
         match = self._pattern.search(text.translate(_TYPOGRAPHY))
         return self.lookup(match[1]) if match else None
 
+    def named(self, text: str) -> set[str]:
+        """Return the acronyms of every entity ``text`` names."""
+        self.first_named("")  # compiles the pattern
+        assert self._pattern is not None
+        found = (self.lookup(m[1]) for m in self._pattern.finditer(text.translate(_TYPOGRAPHY)))
+        return {acronym for acronym in found if acronym is not None}
+
     def first_actor(self, text: str) -> str | None:
         """Return the acronym of the entity named first in ``text`` as who acts, not as a
         partner: a name in a clause opened by "in collaboration with", "together with",
         "supported by" … is a partner ("In collaboration with the UNFPA, officially agreed
         …" is not UNFPA's entry), and so is one right after "with" anywhere (WITH_BEFORE)."""
+        found = self._actor(text)
+        return None if found is None else found[0]
+
+    def opening_actor(self, text: str, words: int) -> str | None:
+        """Return the entity ``text`` names as who acts if its name starts within its first
+        ``words`` words ("The United Nations Relief and Works Agency … (UNRWA) opened …")."""
+        found = self._actor(text)
+        opening = len(" ".join(text.translate(_TYPOGRAPHY).split(" ")[:words]))
+        return found[0] if found is not None and found[1] <= opening else None
+
+    def _actor(self, text: str) -> tuple[str, int] | None:
+        """Return first_actor's entity and where its name starts."""
         self.first_named("")  # compiles the pattern
         assert self._pattern is not None
         plain = text.translate(_TYPOGRAPHY)
@@ -231,7 +250,8 @@ class Names:
                 listed_to = match.end()  # "with UNICEF and WHO": both partners
                 continue
             if not PARTNER_CLAUSE.match(plain, clause):
-                return self.lookup(match[1])
+                entity = self.lookup(match[1])
+                return None if entity is None else (entity, match.start())
         return None
 
     def _surface_names(self) -> list[str]:

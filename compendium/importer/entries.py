@@ -120,7 +120,7 @@ def _lone_entries(paras: Sequence[Para], taken: list[bool]) -> list[Unit]:
             previous_free = False
             continue
         if units and previous_free and (para.is_bullet or para.glued or _listed(paras, n)
-                                        or _leads(units[-1], para) or _goes_on(para)):
+                                        or _leads(units[-1], para) or goes_on(para)):
             units[-1].append(para)
         else:
             units.append([para])
@@ -138,7 +138,7 @@ GOES_ON = re.compile(
 under "UNODC provided training…"): a record of its own, it read out of context."""
 
 
-def _goes_on(para: Para) -> bool:
+def goes_on(para: Para) -> bool:
     """Whether ``para`` opens with words that go on from the paragraph above."""
     return GOES_ON.match(para.text) is not None
 
