@@ -1027,3 +1027,25 @@ def test_an_entry_naming_another_entity_under_a_dated_header_is_its_own(
         assert paragraph in record and "period:" not in record
         assert f"dated header of {owner.acronym} (Feb 2020 – Sep 2021)" in record
     assert len(records) == 1 + len(moved)
+
+
+FRAMES = ["Under the {}", "Within the {}", "As part of the {}", "Through the {}",
+          "In the framework of the {}", "En el marco de la {}", "Dans le cadre de l’{}",
+          "Data Collection, Analysis and Research Under the {}"]
+
+
+@pytest.mark.parametrize("frame", FRAMES)
+@pytest.mark.parametrize("seed", range(4))
+def test_a_name_framing_an_entry_is_not_who_acts(tmp_path: Path, frame: str,
+                                                  seed: int) -> None:
+    """"Under the Spotlight Initiative, UNICEF worked …": the entry is UNICEF's (it went to
+    the Spotlight Initiative); with no one else named, the framing name's."""
+    pick = random.Random(seed)
+    framing, actor = pick.sample(AGENCIES, 2)
+    acts = frame.format(framing.name) + f", {actor.acronym} " + text(seed)[4:]
+    alone = frame.format(framing.name) + ", " + text(seed + 1)[4:]
+    assert NAMES.first_actor(acts) == actor.acronym
+    assert NAMES.first_actor(alone) == framing.acronym
+    page = "Search\n\n" + acts + "\n"
+    (record,) = records_of(imported(tmp_path, {"search.txt": page})).values()
+    assert f"\nentity: {actor.acronym}\n" in record

@@ -241,6 +241,7 @@ class Names:
         boundaries = iter(m.end() for m in CLAUSE_END.finditer(plain))
         following = next(boundaries, len(plain) + 1)
         listed_to = -1  # where the last name after "with" ended: a name listed after it too
+        context: tuple[str, int] | None = None  # a name in an opening "Under the …," clause
         for match in self._pattern.finditer(plain):
             while following <= match.start():
                 clause, following = following, next(boundaries, len(plain) + 1)
@@ -249,10 +250,19 @@ class Names:
                                                               match.start())):
                 listed_to = match.end()  # "with UNICEF and WHO": both partners
                 continue
-            if not PARTNER_CLAUSE.match(plain, clause):
-                entity = self.lookup(match[1])
-                return None if entity is None else (entity, match.start())
-        return None
+            if PARTNER_CLAUSE.match(plain, clause):
+                continue
+            entity = self.lookup(match[1])
+            if entity is None:
+                return context
+            if following <= len(plain) and CONTEXT_BEFORE.search(
+                    plain, max(clause, match.start() - 32), match.start()):
+                # "Under the Spotlight Initiative, UNICEF worked …": the frame, not who acts,
+                # unless no one else is named.
+                context = context or (entity, match.start())
+                continue
+            return entity, match.start()
+        return context
 
     def _surface_names(self) -> list[str]:
         """Return every name as written (quotes folded), registry and learned."""
@@ -269,6 +279,14 @@ PARTNER_CLAUSE = re.compile(
     r"|soutenu par|en (?:colaboración|cooperación|coordinación)|junto con|con)\b")
 """What opens a clause naming partners rather than who acts (matched at the clause's start:
 "Survivors supported by UNHCR" is UNHCR's)."""
+CONTEXT_BEFORE = re.compile(
+    r"(?i)\b(?:under|within|as (?:a )?part of|in the (?:framework|context) of|through"
+    r"|dans le cadre d[eu']|au titre d[eu']|en el marco de|bajo|como parte de|a través de)"
+    r"\s+(?:the\s+|l['’]\s*|la\s+|le\s+|el\s+)?(?:\w+\s+){0,2}$")
+"""What, right before a name in a clause that ends before the sentence does, makes the name
+the frame an entry stands in, not who acts ("Under the Spotlight Initiative, UNICEF worked
+…"; "En el marco de la Iniciativa Spotlight, UNICEF …"): the name is the actor only if no
+other is named."""
 WITH_BEFORE = re.compile(
     r"(?i)\b(?:with|avec|con)\s+(?:the\s+|l['’]\s*|la\s+|le\s+|les\s+|el\s+|los\s+)?$")
 """"with" right before a name, anywhere in its clause: the name is who the actor works
