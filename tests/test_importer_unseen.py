@@ -1049,3 +1049,36 @@ def test_a_name_framing_an_entry_is_not_who_acts(tmp_path: Path, frame: str,
     page = "Search\n\n" + acts + "\n"
     (record,) = records_of(imported(tmp_path, {"search.txt": page})).values()
     assert f"\nentity: {actor.acronym}\n" in record
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_a_sentence_broken_over_two_lines_is_one_paragraph(tmp_path: Path, seed: int) -> None:
+    """A scrape that breaks a sentence where it wraps ("… The six thematic pillars that" /
+    "from the continued solid base …"): the lower-case line goes on the one above. After a
+    blank line, or under a line ending a sentence, it stays a paragraph of its own."""
+    pick = random.Random(seed)
+    paragraph = text(seed) + " " + text(seed + 1)
+    words = paragraph.split()
+    cuts = [n for n in range(1, len(words))
+            if words[n][0].islower() and words[n - 1][-1].isalnum()]
+    cut = pick.choice(cuts)
+    first, second = " ".join(words[:cut]), " ".join(words[cut:])
+    page = f"United Nations Population Fund\n\n{text(seed + 2)}\n\n{first}\n{second}\n"
+    records = records_of(imported(tmp_path, {"p.txt": page})).values()
+    assert any(paragraph in record for record in records), records
+    apart = f"United Nations Population Fund\n\n{first}\n\n{second}\n"
+    kept = records_of(imported(tmp_path, {"q.txt": apart})).values()
+    assert not any(paragraph in r for r in kept)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_an_entry_opening_with_an_unknown_acronym_says_so(tmp_path: Path, seed: int) -> None:
+    """"ODA revised …" on a search page went to the entity above with a review line saying
+    the text names no entity; it names one the registry does not know, and says which."""
+    pick = random.Random(seed)
+    unknown = "".join(pick.choice("BCDFGHJKLMNPQRSTVWXZ") for _ in range(pick.randint(3, 6)))
+    assert NAMES.lookup(unknown) is None
+    page = f"Search\n\nUNODC {text(seed)[4:]}\n\n{unknown} {text(seed + 1)[4:]}\n"
+    records = records_of(imported(tmp_path, {"s.txt": page})).values()
+    (flagged,) = [r for r in records if "review:" in r]
+    assert f"opens with “{unknown}”" in flagged

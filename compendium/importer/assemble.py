@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -302,9 +303,9 @@ def _add_stream(work: Assembly, page: str, stream: Stream, previous: str | None,
                 and names.first_actor(_lead(unit).text) is None:
             # A listing's entry naming no entity: the one above's is a guess (the entries of
             # a search page are each of their own entity).
-            review = (f"the text names no entity as the one that acts; the import gave it "
-                      f"{entity}, that of the entry above it on {page}:{unit.paras[0].line}: "
-                      "check `entity` and delete this line")
+            review = (f"the text names no entity{_unknown(unit, names)}; "
+                      f"the import gave it {entity}, that of the entry above it on "
+                      f"{page}:{unit.paras[0].line}: check `entity` and delete this line")
         _add_unit(work, page, stream, unit, entity, partners, review)
         previous = entity if review is None else previous
     headless = replace(stream, header=None, header_lines=(), entity_hint=None)
@@ -346,6 +347,20 @@ def _lost_header(page: str, stream: Stream, actor: str) -> str:
             f"{'; '.join(stream.header.entities)} ({stream.header.period.label}), but it names "
             f"{actor} as the one that acts: the page may have lost its own header. Check "
             "`entity` and the period (none is given), then delete this line")
+
+
+OPENING_ACRONYM = re.compile(r"(?:The |L['’]|El |La )?([A-Z][A-Z0-9]{1,9}(?:-[A-Z0-9]+)?)\b")
+"""An acronym opening a paragraph, where its entity's name would stand ("ODA revised …")."""
+
+
+def _unknown(unit: Unit, names: Names) -> str:
+    """Return, for a review line, how the entry names no entity: with the acronym it opens
+    with if the registry does not know it (an entity under another name: "ODA" for UNODA)."""
+    match = OPENING_ACRONYM.match(_lead(unit).text)
+    if match is None or names.lookup(match[1]) is not None:
+        return " as the one that acts"
+    return (f" the registry knows as the one that acts (it opens with “{match[1]}”: if that "
+            "is an entity, add it to entities.yml, or as another's alias)")
 
 
 def _entities(page: str, stream: Stream, unit: Unit, previous: str | None,

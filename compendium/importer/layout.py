@@ -379,14 +379,21 @@ class _Walker:
 
     def _carries_on(self, line: Line, above: Line) -> bool:
         """Join ``line`` to the paragraph of the line above if it carries it on (starts
-        with CONTINUATION punctuation, right under content: a blank line between them ends
-        the paragraph); return whether it did."""
-        if not CONTINUATION.match(line.text) or self.last_text is None or \
-                self.last_text[1] != above.number or line.number != above.number + 1:
+        with CONTINUATION punctuation, or in lower case under a line that ends no sentence:
+        "… The six thematic pillars that" / "from the continued solid base …"; right under
+        content: a blank line between them ends the paragraph); return whether it did."""
+        if self.last_text is None or self.last_text[1] != above.number or \
+                line.number != above.number + 1:
             return False
         paras, _ = self.last_text
         last = paras[-1]
-        paras[-1] = replace(last, text=last.text + line.text)
+        if CONTINUATION.match(line.text):
+            joined = last.text + line.text
+        elif line.text[:1].islower() and last.text[-1:].isalnum() and not last.is_bullet:
+            joined = f"{last.text} {line.text}"
+        else:
+            return False
+        paras[-1] = replace(last, text=joined)
         self.last_text = (paras, line.number)
         self.structure.append((line.number, line.text, "carries on the line above", ""))
         return True
