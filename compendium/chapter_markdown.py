@@ -49,6 +49,7 @@ def _environment(templates: Path) -> jinja2.Environment:
     env.filters["entities_line"] = entities_line
     env.filters["entry_heading"] = _entry_heading
     env.filters["reference_name"] = reference_name
+    env.filters["one_line"] = one_line
     return env
 
 
@@ -84,3 +85,11 @@ def entities_line(record: Record, partners_word: str = "with") -> str:
     if not record.partners:
         return record.entity
     return f"{record.entity} {partners_word} {', '.join(record.partners)}"
+
+
+def one_line(address: str) -> str:
+    """Return an address's lines on one line, joined by "; " where a line ends without
+    punctuation of its own ("… Suisse.; http://…" doubled it)."""
+    lines = [line.strip() for line in address.split("\n") if line.strip()]
+    return "".join(line + ("" if n == len(lines) - 1 else " " if line[-1] in ".;,:" else "; ")
+                   for n, line in enumerate(lines))

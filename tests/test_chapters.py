@@ -9,6 +9,7 @@ from typing import Any
 import pypdf
 import pytest
 
+from compendium.chapter_markdown import one_line
 from compendium.records.sources import NOTE
 from tests.conftest import RecordFactory, fingerprint, pdf_text, run_cli
 
@@ -133,3 +134,14 @@ def test_a_chapter_that_selects_no_record_is_said_and_keeps_its_place(
     assert "chapter “United Nations Office on Drugs and Crime (UNODC)” selects no record" \
         in err
     assert "chapter “International Organization for Migration (IOM)”" not in err
+
+
+@pytest.mark.parametrize(("address", "line"), [
+    ("Case Postale 2500. CH-1211 Genève 2 Dépôt. Suisse.\nhttp://www.unhcr.org/",
+     "Case Postale 2500. CH-1211 Genève 2 Dépôt. Suisse. http://www.unhcr.org/"),
+    ("405 East 42nd Street\nNew York, NY 10017\nUSA",
+     "405 East 42nd Street; New York, NY 10017; USA"),
+    ("Via Appia 20,\n1211 Geneva\n\n", "Via Appia 20, 1211 Geneva"),
+])
+def test_an_address_on_one_line_doubles_no_punctuation(address: str, line: str) -> None:
+    assert one_line(address) == line
