@@ -1082,3 +1082,19 @@ def test_an_entry_opening_with_an_unknown_acronym_says_so(tmp_path: Path, seed: 
     records = records_of(imported(tmp_path, {"s.txt": page})).values()
     (flagged,) = [r for r in records if "review:" in r]
     assert f"opens with “{unknown}”" in flagged
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_list_going_on_under_a_short_introduction_stays_in_its_entry(
+        tmp_path: Path, seed: int) -> None:
+    """"Other activities:" between an entry's list items and more of them is the same
+    entry's (it was a record of its own, with a review saying its text named no entity)."""
+    pick = random.Random(seed)
+    intro = pick.choice(["Other activities:", "Further results:", "Autres activités :",
+                         "Otras actividades:", "Key results also include:"])
+    before = [f"- {text(seed + n)}" for n in range(pick.randint(1, 3))]
+    after = [f"- UNODC {text(seed + 5 + n)[4:]}" for n in range(pick.randint(1, 3))]
+    lines = [f"UNODC {text(seed)[4:-1]}, including:", *before, intro, *after]
+    page = "Search\n" + "\n".join(lines) + "\n"
+    (record,) = records_of(imported(tmp_path, {"s.txt": page})).values()
+    assert all(line in record for line in lines) and "review:" not in record

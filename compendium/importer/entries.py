@@ -153,12 +153,17 @@ on SEA :"): a longer one ending with a colon is an entry of its own."""
 def _listed(paras: Sequence[Para], n: int) -> bool:
     """Whether ``paras[n]`` is listed under the entry above: web addresses alone (the links
     the site shows under an entry), or a line ending with a colon that introduces them
-    ("Available resources on SEA :"). Neither is an entry of its own."""
+    ("Available resources on SEA :") or more list items after the entry's ("Other
+    activities:"). None is an entry of its own."""
     text = paras[n].text
     if _addresses_alone(text):
         return True
-    return text.rstrip().endswith(":") and len(text.split()) <= INTRODUCING_WORDS and \
-        n + 1 < len(paras) and _addresses_alone(paras[n + 1].text)
+    if not text.rstrip().endswith(":") or len(text.split()) > INTRODUCING_WORDS or \
+            n + 1 >= len(paras):
+        return False
+    # Or a list going on: "Other activities:" between the entry's list items and more.
+    return _addresses_alone(paras[n + 1].text) or (
+        paras[n + 1].is_bullet and n > 0 and paras[n - 1].is_bullet)
 
 
 def _addresses_alone(text: str) -> bool:
