@@ -1098,3 +1098,23 @@ def test_a_list_going_on_under_a_short_introduction_stays_in_its_entry(
     page = "Search\n" + "\n".join(lines) + "\n"
     (record,) = records_of(imported(tmp_path, {"s.txt": page})).values()
     assert all(line in record for line in lines) and "review:" not in record
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("names_one", [True, False])
+def test_an_entry_on_two_pages_takes_the_entity_found_more_surely(
+        tmp_path: Path, seed: int, names_one: bool) -> None:
+    """The same entry on a search page (its entity guessed from the entry above, or read
+    from its text) and under an entity's heading: the heading decides, whichever page is
+    read first (the first page read decided)."""
+    pick = random.Random(seed)
+    above, named, owner = pick.sample(AGENCIES, 3)
+    entry = (f"{named.acronym} " + text(seed)[4:]) if names_one else text(seed)
+    search = f"Search\n\n{above.acronym} {text(seed + 1)[4:]}\n\n{entry}\n"
+    heading = f"{owner.name}\n\n{entry}\n"
+    for first, second in (("a.txt", "b.txt"), ("b.txt", "a.txt")):
+        folder = tmp_path / first
+        folder.mkdir()
+        records = records_of(imported(folder, {first: search, second: heading}))
+        (record,) = [r for r in records.values() if entry in r]
+        assert f"\nentity: {owner.acronym}\n" in record and "review:" not in record, record

@@ -45,6 +45,14 @@ class Draft:
     """(page, first line, last line) of each place the record came from."""
     review: str | None = None
     """Why the editor must look at the record (its entity could not be found)."""
+    surety: int = 0
+    """How its entity was found (SURETY): a copy of it found more surely on another page
+    gives it that page's entity, whichever page was read first."""
+
+
+SURETY = {"page": 3, "text": 2, "guess": 1, "none": 0}
+"""How surely an entry's entity is known: from the page's structure (a dated header's
+list, a section's heading), from its text (rule 4), guessed (the entry above's), or not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,20 +305,25 @@ def _add_stream(work: Assembly, page: str, stream: Stream, previous: str | None,
     for unit in units:
         entity, partners = _entities(page, stream, unit, previous, names)
         review = None
+        surety = SURETY["page"] if (stream.header and stream.header.entities) or \
+            stream.entity_hint else SURETY["text"]
         if entity is None:
             entity, review = _unattributed(names, page, unit.paras[0].line, "entry")
-        elif entity == previous and stream.header is None and stream.entity_hint is None \
-                and names.first_actor(_lead(unit).text) is None:
+            surety = SURETY["none"]
+        elif entity == previous and surety == SURETY["text"] and \
+                names.first_actor(_lead(unit).text) is None:
             # A listing's entry naming no entity: the one above's is a guess (the entries of
             # a search page are each of their own entity).
             review = (f"the text names no entity{_unknown(unit, names)}; "
                       f"the import gave it {entity}, that of the entry above it on "
                       f"{page}:{unit.paras[0].line}: check `entity` and delete this line")
-        _add_unit(work, page, stream, unit, entity, partners, review)
+            surety = SURETY["guess"]
+        _add_unit(work, page, stream, unit, (entity, partners, surety), review)
         previous = entity if review is None else previous
     headless = replace(stream, header=None, header_lines=(), entity_hint=None)
     for unit, actor in others:
-        _add_unit(work, page, headless, unit, actor, (), _lost_header(page, stream, actor))
+        _add_unit(work, page, headless, unit, (actor, (), SURETY["text"]),
+                  _lost_header(page, stream, actor))
     return previous
 
 
@@ -383,19 +396,27 @@ def _lead(unit: Unit) -> Para:
     return next((p for p in unit.paras if not is_lead_line(p.text)), unit.paras[0])
 
 
-def _add_unit(work: Assembly, page: str, stream: Stream, unit: Unit, entity: str,
-              partners: tuple[str, ...], review: str | None) -> None:
-    """Add one entry: a new draft, or one more source of the draft it wholly repeats."""
+def _add_unit(work: Assembly, page: str, stream: Stream, unit: Unit,
+              found: tuple[str, tuple[str, ...], int], review: str | None) -> None:
+    """Add one entry whose entity, partners and surety are ``found``: a new draft, or one
+    more source of the draft it wholly repeats (which takes this entry's entity if it is
+    surer: a search page's guess gives way to the entity's own page)."""
+    entity, partners, surety = found
     first, last = unit.lines
     lines = (min(first, *stream.header_lines), last) if stream.header_lines else (first, last)
     period = stream.header.period if stream.header else None
     repeats = [_repeated(work, page, period, p.text) for p in unit.paras]
     if all(slot is not None for slot in repeats):
         number = _owner_of_all(work, [s for s in repeats if s is not None])
+        kept = work.drafts[number]
+        if kept.kind == "activity" and surety > kept.surety:
+            kept.entity, kept.partners, kept.surety, kept.review = \
+                entity, partners, surety, review
     else:
         number = len(work.drafts)
         work.drafts.append(Draft("activity", entity, partners, period,
-                                 themes_of(_lead(unit).text, entity), review=review))
+                                 themes_of(_lead(unit).text, entity), review=review,
+                                 surety=surety))
     work.drafts[number].sources.append((page, *lines))
     work.drafts[number].slots += _place(work, page, unit.paras, number)
     for merged in unit.merged:
