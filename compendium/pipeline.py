@@ -448,8 +448,11 @@ def _stamp_css(stamp: Stamp) -> str:
     if not stamp.draft:
         return ""
     text = f"DRAFT · sources {stamp.fingerprint} · {stamp.date[:10]}"
+    # Below the folio's line, not on it: a long fingerprint ("sha256 … (uncommitted)") ran
+    # into the page number on right-hand pages (the designer's third review).
     return ("@page { @bottom-left { content: " + css_string(text) +
-            "; font: 7pt var(--sans); color: #9b2226; } }")
+            "; font: 7pt var(--sans); color: #9b2226; vertical-align: bottom;"
+            " padding-bottom: 5mm; white-space: nowrap; } }")
 
 
 def _attachments(build: Build) -> tuple[tuple[str, bytes, str], ...]:

@@ -27,6 +27,7 @@ from tests.conftest import (
     pdf_page_texts,
     run_cli,
 )
+from tests.pageflow import read_pages
 from tests.test_html_draft import shipped_records
 
 
@@ -500,3 +501,22 @@ def test_publication_fails_on_any_warning(project: Path, make_record: RecordFact
     assert "a publication build allows no warning" in err
     assert not (project / "out").exists()
     assert run_cli(project, "build", "--format", "html") == 0  # a draft goes through
+
+
+@pytest.mark.slow
+def test_the_draft_stamp_overlaps_nothing_however_long(small_project: Path) -> None:
+    """Outside git the stamp names a long content hash ("sources sha256 … (uncommitted)"):
+    set on the folio's line, it ran into the number of every right-hand page."""
+    assert run_cli(small_project, "build", "--format", "pdf") == 0
+    pages = read_pages(small_project / "out" / "compendium.pdf")
+    assert any("(uncommitted)" in w[2] for w in pages[0].words)
+    for page in pages:
+        boxes = [(left, top, right, bottom, text) for (top, bottom, text), (left, right)
+                 in zip(page.words, page.spans, strict=True)]
+        stamp_line = min(top for _, top, _, _, text in boxes if text == "DRAFT")
+        stamp = [b for b in boxes if abs(b[1] - stamp_line) < 1]
+        others = [b for b in boxes if abs(b[1] - stamp_line) >= 1]
+        for a in stamp:
+            for b in others:
+                assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], \
+                    (page.number, a, b)
