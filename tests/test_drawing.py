@@ -5,6 +5,7 @@ is tested on real parts in test_pieces.py."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -94,6 +95,40 @@ def test_without_a_process_to_fork_the_pieces_are_drawn_in_turn(
     def refused() -> int:
         raise BlockingIOError("Resource temporarily unavailable")
     monkeypatch.setattr(os, "fork", refused)
+    done: list[tuple[int, int]] = []
+    drawn = Drawing(done.append, lambda: True)
+    for n in range(3):
+        drawn.add(piece(n))
+    drawn.finish()
+    assert done == [(n, os.getpid()) for n in range(3)]
+
+
+def test_a_drawing_process_that_never_ends_is_ended_and_its_pieces_drawn_here(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forked copy can wait forever for a lock another thread held at the fork (Pango's
+    font matching holds fontconfig's): the worker gives it PATIENCE, then draws here."""
+    monkeypatch.setattr(drawing, "PATIENCE", 0.3)
+    monkeypatch.setattr(drawing, "PATIENCE_A_PIECE", 0.0)
+    parent = os.getpid()
+
+    def stuck(n: int) -> Callable[[], tuple[int, int]]:
+        def draw() -> tuple[int, int]:
+            while os.getpid() != parent:  # only the copy is stuck
+                time.sleep(1)
+            return n, os.getpid()
+        return draw
+    done: list[tuple[int, int]] = []
+    drawn = Drawing(done.append, lambda: True)
+    for n in range(3):
+        drawn.add(stuck(n))
+    started = time.monotonic()
+    drawn.finish()
+    assert done == [(n, parent) for n in range(3)] and time.monotonic() - started < 5
+
+
+def test_no_copy_is_forked_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thread Python does not know (Pango's) may hold a lock: the pieces are drawn here."""
+    monkeypatch.setattr(threading, "active_count", lambda: 0)
     done: list[tuple[int, int]] = []
     drawn = Drawing(done.append, lambda: True)
     for n in range(3):

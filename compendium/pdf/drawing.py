@@ -19,7 +19,10 @@ import contextlib
 import gc
 import os
 import pickle
+import signal
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +35,10 @@ BUSY_PREFIX = "laying-"
 """Names of the marks a worker leaves in the scratch folder while it lays out a part."""
 APART_ALWAYS = "always"
 APART_NEVER = "never"
+PATIENCE = 60.0
+PATIENCE_A_PIECE = 5.0
+"""Seconds a drawing process is given, and more for each piece, before it is deemed stuck,
+ended, and its pieces drawn in the worker (a few pages take a second at most)."""
 SCRATCH: list[Path] = []
 """The workers' shared scratch folder (set in each worker: see workers.watch_build); without
 it (a part laid out in the build's own process, in tests) pieces are drawn in turn."""
@@ -68,12 +75,13 @@ def core_is_free() -> bool:
 
 
 @dataclass(slots=True)
-class _Child:
-    """A forked process drawing a batch of pieces into ``out``."""
+class _Child(Generic[T]):
+    """A forked process drawing ``batch`` into ``out`` since ``started``."""
 
     pid: int
     out: str
-    batch: int
+    batch: list[Callable[[], T]]
+    started: float
 
 
 @dataclass(slots=True)
@@ -86,7 +94,7 @@ class Drawing(Generic[T]):
     done: Callable[[T], None]
     apart: Callable[[], bool] = core_is_free
     _waiting: list[Callable[[], T]] = field(default_factory=list)
-    _child: _Child | None = None
+    _child: _Child[T] | None = None
 
     def add(self, draw: Callable[[], T]) -> None:
         """Draw ``draw``'s piece now, or later apart (after those added before it)."""
@@ -99,7 +107,7 @@ class Drawing(Generic[T]):
         if self._child is not None and not self._reap(block=False):
             return
         if self._waiting:
-            if self.apart():
+            if self.apart() and _no_other_threads():
                 self._fork()
             else:
                 self._in_turn()
@@ -119,7 +127,8 @@ class Drawing(Generic[T]):
         self._waiting.clear()
         if self._child is not None:
             child, self._child = self._child, None
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # its drawing is not wanted: ended, not waited
+                os.kill(child.pid, signal.SIGKILL)
                 os.waitpid(child.pid, 0)
             Path(child.out).unlink(missing_ok=True)
 
@@ -139,7 +148,7 @@ class Drawing(Generic[T]):
             return
         if pid == 0:  # pragma: no cover (the child ends by os._exit)
             _draw_and_exit(self._waiting, out)
-        self._child = _Child(pid, out, len(self._waiting))
+        self._child = _Child(pid, out, self._waiting, time.monotonic())
         self._waiting = []
 
     def _reap(self, block: bool) -> bool:
@@ -147,7 +156,13 @@ class Drawing(Generic[T]):
         return whether it was."""
         child = self._child
         assert child is not None
-        pid, status = os.waitpid(child.pid, 0 if block else os.WNOHANG)
+        pid, status = os.waitpid(child.pid, os.WNOHANG)
+        while pid == 0 and block:
+            if time.monotonic() - child.started > PATIENCE + PATIENCE_A_PIECE * len(child.batch):
+                self._draw_here(child)
+                return True
+            time.sleep(0.005)
+            pid, status = os.waitpid(child.pid, os.WNOHANG)
         if pid == 0:
             return False
         self._child = None
@@ -156,7 +171,7 @@ class Drawing(Generic[T]):
         finally:
             Path(child.out).unlink(missing_ok=True)
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not result:
-            raise RenderError(f"the process drawing {child.batch} piece(s) of the PDF "
+            raise RenderError(f"the process drawing {len(child.batch)} piece(s) of the PDF "
                               f"ended without them (status {status})")
         drawn: tuple[str, object] = pickle.loads(result)
         kind, value = drawn
@@ -165,6 +180,28 @@ class Drawing(Generic[T]):
         for piece in value:  # type: ignore[attr-defined]
             self.done(piece)
         return True
+
+
+    def _draw_here(self, child: _Child[T]) -> None:
+        """End a drawing process that never finished, and draw its pieces here."""
+        self._child = None
+        with contextlib.suppress(OSError):
+            os.kill(child.pid, signal.SIGKILL)
+            os.waitpid(child.pid, 0)
+        Path(child.out).unlink(missing_ok=True)
+        for draw in child.batch:
+            self.done(draw())
+
+
+def _no_other_threads() -> bool:
+    """Return whether this process runs no thread but Python's own: a forked copy has only
+    the forking thread, and a lock another held stays locked in it. Pango matches fonts in
+    threads of its own, holding fontconfig's lock: a copy forked meanwhile waited for it
+    forever (the full suite hung once). Without /proc, nothing is known: no fork."""
+    try:
+        return len(os.listdir("/proc/self/task")) <= threading.active_count()
+    except OSError:
+        return False
 
 
 def _draw_and_exit(batch: list[Callable[[], T]], out: str) -> None:  # pragma: no cover
