@@ -16,6 +16,11 @@ import pytest
 import yaml
 from hypothesis import settings
 
+# numpy (under matplotlib, which draws the charts) starts OpenBLAS threads of its own: a PDF
+# layout run in this process would then never fork a drawing process (pdf/drawing.py forks
+# only while no thread but Python's runs), and the tests of that path would test nothing.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 # Compiled modules are kept (in __pycache__/, which git ignores) even where the environment
 # asks Python not to write them (PYTHONDONTWRITEBYTECODE): compiling the package and
 # rewriting the tests' asserts again on every run took a third of the quick suite's time.

@@ -17,6 +17,13 @@ from compendium.pdf import drawing
 from compendium.pdf.drawing import Drawing, core_is_free, laying_out
 
 
+@pytest.fixture(autouse=True)
+def forks_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These pieces are plain Python (no Pango, whose threads may hold a lock at the fork):
+    fork whatever threads the test run has started."""
+    monkeypatch.setattr(drawing, "_no_other_threads", lambda: True)
+
+
 def piece(n: int, pause: float = 0.0) -> Callable[[], tuple[int, int]]:
     def draw() -> tuple[int, int]:
         time.sleep(pause)
@@ -128,6 +135,7 @@ def test_a_drawing_process_that_never_ends_is_ended_and_its_pieces_drawn_here(
 
 def test_no_copy_is_forked_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     """A thread Python does not know (Pango's) may hold a lock: the pieces are drawn here."""
+    monkeypatch.undo()
     monkeypatch.setattr(threading, "active_count", lambda: 0)
     done: list[tuple[int, int]] = []
     drawn = Drawing(done.append, lambda: True)

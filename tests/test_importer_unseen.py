@@ -1118,3 +1118,53 @@ def test_an_entry_on_two_pages_takes_the_entity_found_more_surely(
         records = records_of(imported(folder, {first: search, second: heading}))
         (record,) = [r for r in records.values() if entry in r]
         assert f"\nentity: {owner.acronym}\n" in record and "review:" not in record, record
+
+
+@pytest.mark.parametrize("headline", ["Phase II 2024 - 2028 Results In 25 Countries",
+                                      "16 Days of Activism 2023", "Outcome 3 Of 6 In 2019",
+                                      "Spotlight Initiative Annual Report 2022 Part 2"])
+def test_a_headline_with_numbers_opens_no_profile(tmp_path: Path, headline: str) -> None:
+    """Only a line that names a street, a box or a country opens a profile without a label:
+    a headline atop a search page made the page one entity's profile (the second attack)."""
+    page = f"Search\n\n{headline}\n\nUNICEF {text(0)[4:]}\n\nUNFPA {text(1)[4:]}\n"
+    records = records_of(imported(tmp_path, {"s.txt": page}))
+    assert not any(path.endswith("-profile.md") for path in records), list(records)
+    assert any("\nentity: UNFPA\n" in r for r in records.values())
+
+
+@pytest.mark.parametrize("clause", ["In partnership with {above},", "With support from {above},",
+                                    "Together with {above} and UNDP,"])
+def test_a_stacked_heading_named_in_its_text_is_not_stray(tmp_path: Path, clause: str) -> None:
+    """"In partnership with OCHA, UN Women trained …" under OCHA's heading and "UN Women":
+    the text names UN Women (as who acts), so the heading is no stray (the second attack)."""
+    head = clause.format(above="OCHA")
+    page = ("United Nations Office for the Coordination of Humanitarian Affairs\n\nUN Women\n\n"
+            f"{head} UN Women {text(2)[4:]}\n")
+    (record,) = records_of(imported(tmp_path, {"p.txt": page})).values()
+    assert "\nentity: UN Women\n" in record
+
+
+def test_the_headers_entity_named_again_after_another_is_the_headers(tmp_path: Path) -> None:
+    page = ("Feb 2020 - Sep 2021 | DPKO\n\nDPKO " + text(0)[4:] + "\n\nUNICEF " + text(1)[4:]
+            + "\n\nUnder the Spotlight Initiative, DPKO " + text(2)[4:] + "\n")
+    records = records_of(imported(tmp_path, {"p.txt": page}))
+    (dpko,) = [r for r in records.values() if "\nentity: DPKO\n" in r]
+    assert "Under the Spotlight Initiative, DPKO" in dpko and "UNICEF " + text(1)[4:] not in dpko
+
+
+@pytest.mark.parametrize(("name", "folder"), [
+    ("Organisation Ünïcödé Ağency", "organisation-unicode-agency"),
+    ("Fundación Mujeres", "fundacion-mujeres"), ("Œuvre Œcuménique", "oeuvre-oecumenique")])
+def test_an_entitys_folder_and_ids_drop_accents_as_its_keywords_do(
+        tmp_path: Path, name: str, folder: str) -> None:
+    page = f"Mar 2014 - Mar 2016 | {name}\n\n{name} {text(3)}\n"
+    (path,) = records_of(imported(tmp_path, {"p.txt": page}))
+    assert path.startswith(f"{folder}/{folder}-2014-03-"), path
+    assert path.count(folder.split("-")[0]) == 2, path  # its name is not a keyword again
+
+
+def test_entities_in_another_script_get_folders_of_their_own(tmp_path: Path) -> None:
+    page = "".join(f"Mar 2014 - Mar 2016 | {name}\n\n{text(n)}\n\n"
+                   for n, name in enumerate(["ОРГАНИЗАЦИЯ", "АГЕНТСТВО", "联合国机构"]))
+    folders = {path.split("/")[0] for path in records_of(imported(tmp_path, {"p.txt": page}))}
+    assert len(folders) == 3 and all(re.fullmatch(r"entity-[0-9a-f]{8}", f) for f in folders)

@@ -333,9 +333,10 @@ Programme (UNDP) supported …", "ESCWA, in partnership with …")."""
 
 
 def _under_header(stream: Stream, names: Names) -> list[tuple[Unit, str]]:
-    """Return the entries under a dated header: the header's, then one for each paragraph
-    that names another entity as the one that acts and none of the header's (with that
-    entity). A listing scraped without the headers of its later entries ("… | DPKO", then
+    """Return the entries under a dated header: the header's, then one for each later
+    paragraph that names another entity as the one that acts and none of the header's (with
+    that entity); a paragraph naming the header's entity after one of those is the
+    header's again. A listing scraped without the headers of its later entries ("… | DPKO", then
     "UNDP implemented …", "ESCWA, in partnership with …") made one record of the header's
     entity holding the others' work."""
     assert stream.header is not None
@@ -346,6 +347,9 @@ def _under_header(stream: Stream, names: Names) -> list[tuple[Unit, str]]:
         # Named where a sentence names who acts, at its opening: "The project is funded by
         # the European Union through the Spotlight Initiative." is the entry's own.
         actor = names.opening_actor(para.text, OPENING_WORDS)
+        if len(runs) > 1 and (actor in own or (actor is None and names.named(para.text) & own)):
+            runs[0][0].append(para)  # the header's entity's again, after another's
+            continue
         if own and runs[-1][0] and actor is not None and actor not in own and \
                 not names.named(para.text) & own and not para.is_bullet and not goes_on(para):
             runs.append(([], actor))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from compendium.importer.attribution import Names, name_key, split_name_and_acronym
 from compendium.importer.periods import Header, is_entity_continuation, parse_header
 from compendium.importer.rawpage import Line, RawPage
+from compendium.records.countries import countries_named
 
 # Field labels as the English, French and Spanish versions of the site write them.
 LABEL_NAMES: dict[str, tuple[str, ...]] = {
@@ -192,6 +193,24 @@ def _address_like(text: str) -> bool:
     return not text.endswith(tuple(".!?")) or numbers >= 2
 
 
+POSTAL = re.compile(
+    r"(?i)\b(?:street|st\.|avenue|ave\.|road|rd\.|boulevard|blvd|via|viale|rue|place|platz"
+    r"|stra(?:ss|ß)e|calle|avenida|chemin|route|p\.\s?o\.|box|postale|casilla|apartado"
+    r"|floor|building|plaza|room|suite|cedex|usa|u\.s\.a\.|suisse|schweiz)\b"
+    r"|\b[A-Z]{2} \d{5}\b")
+"""What only an address says: a street's or a box's word, a state and ZIP code."""
+
+
+def _postal_address(text: str) -> bool:
+    """Whether a line reads as an address for sure, enough to open a profile without a
+    label: an address line (``_address_like``) that names a street, a box or a country
+    ("Via … Rome - Italy", "P.O. Box 11-8575, … Beirut, Lebanon", "… NY 10017. USA"). A
+    headline with numbers ("Phase II 2024 - 2028 Results In 25 Countries") made a page
+    one entity's profile."""
+    return _address_like(text) and (POSTAL.search(text) is not None or
+                                    bool(countries_named(text)))
+
+
 def is_title_case(text: str) -> bool:
     """Whether most longer words of ``text`` start with a capital, as listing headings do."""
     words = [w for w in text.split() if len(w) > 3]
@@ -364,8 +383,9 @@ class _Walker:
         header = parse_header(line.text)
         if header is not None:
             return self._start_header(lines, index, header)
-        if label is None and _address_like(line.text) and not names_organization(line.text) \
-                and (index == 0 or self._right_under_heading(index)):
+        if label is None and _postal_address(line.text) and \
+                not names_organization(line.text) and \
+                (index == 0 or self._right_under_heading(index)):
             return self._unlabelled_profile(lines, index)
         if label is None and self._heading(lines, index):
             return index + 1
@@ -483,15 +503,21 @@ class _Walker:
         for (start, entity, above), end in zip(self.sections, ends, strict=False):
             if above is None:
                 continue
+            # A dated header's list says whose its entries are, whatever the heading.
             streams = [s for s in self.streams if s.entity_hint == entity and s.paras
-                       and start < s.paras[0].line < end]
+                       and start < s.paras[0].line < end
+                       and not (s.header is not None and s.header.entities)]
             blocks = [b for b in self.profiles if b.entity_hint == entity
                       and start < _first_line(b) < end]
             texts = [p.text for s in streams for p in s.paras] + [
                 p.text for b in blocks for name, paras in b.fields.items()
                 if name not in ADDRESS_FIELDS for p in paras]
-            named = {self.names.first_named(text) for text in texts}
-            if self.names.lookup(entity) in named or self.names.lookup(above) not in named:
+            # Named anywhere, as who acts or as a partner ("In partnership with OCHA, UN
+            # Women trained …" is UN Women's): only text never naming its heading's entity
+            # is the one above's.
+            named = set().union(*(self.names.named(text) for text in texts))
+            if not (streams or blocks) or self.names.lookup(entity) in named or \
+                    self.names.lookup(above) not in named:
                 continue
             for stream in streams:
                 stream.entity_hint = above

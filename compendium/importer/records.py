@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -44,9 +45,21 @@ class RecordText:
     """The whole file."""
 
 
+_UNDECOMPOSED = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ð": "d", "ł": "l",
+                               "þ": "th", "ı": "i"})
+"""Latin letters Unicode gives no accent-free form of."""
+
+
 def slugify(text: str) -> str:
-    """Return ``text`` as lowercase words joined by hyphens."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "record"
+    """Return ``text`` as lowercase ASCII words joined by hyphens, accents dropped (as ids'
+    keywords are: "Ünïcödé Ağency" was "n-c-d-a-ency"); a name in another script as a short
+    hash of itself, so that two such entities never share a folder (both were "record")."""
+    folded = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
+    if slug or not text.strip():
+        return slug or "record"
+    return "entity-" + hashlib.sha256(text.strip().encode()).hexdigest()[:8]
 
 
 def make_ids(work: Assembly) -> list[str]:
@@ -76,7 +89,7 @@ reader (a scrape's "QQQ…" of 300 made a file name too long, after other files 
 
 def _keywords(text: str, entity: str) -> str:
     """Return the first four distinct meaningful words of ``text``, hyphenated."""
-    skip = STOPWORDS | {w.lower() for w in re.findall(r"\w+", entity)}
+    skip = STOPWORDS | {_in_ascii(w) or w for w in re.findall(r"\w+", entity)}
     words: list[str] = []
     for word in re.findall(r"[^\W\d_]\w+", text):
         lower = _in_ascii(word)
@@ -88,9 +101,6 @@ def _keywords(text: str, entity: str) -> str:
     return "-".join(words) or "entry"
 
 
-_UNDECOMPOSED = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ð": "d", "ł": "l",
-                               "þ": "th", "ı": "i"})
-"""Latin letters Unicode gives no accent-free form of."""
 
 
 def _in_ascii(word: str) -> str | None:

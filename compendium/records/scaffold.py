@@ -15,6 +15,7 @@ from pathlib import Path
 
 from compendium.checked import gather
 from compendium.errors import InvalidInput
+from compendium.importer.records import slugify
 from compendium.model import Problem
 from compendium.records.config import Edition, load_edition
 from compendium.records.sources import find_record_files, parse_record, read_record_file
@@ -142,8 +143,10 @@ def _fresh_id(sources: Path, wanted: str) -> str:
 
 
 def slug(name: str) -> str:
-    """Return a name as an id part: ``UN Women`` → ``un-women``."""
-    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "entity"
+    """Return a name as an id part: ``UN Women`` → ``un-women``, as the import writes it
+    (accents dropped, another script hashed), so that both put an entity's records in one
+    folder."""
+    return slugify(name) if name.strip() else "entity"
 
 
 def _yaml_text(text: str) -> str:
