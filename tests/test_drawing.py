@@ -143,3 +143,20 @@ def test_no_copy_is_forked_while_another_thread_runs(monkeypatch: pytest.MonkeyP
         drawn.add(piece(n))
     drawn.finish()
     assert done == [(n, os.getpid()) for n in range(3)]
+
+
+def test_a_drawing_process_whose_worker_is_gone_leaves_no_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build killed outright takes its workers with it: the drawing process, which goes on,
+    writes nothing that nobody would read or remove (the second attack found its files)."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    worker = os.fork()
+    if worker == 0:  # the worker: hands a slow piece to a drawing process, then dies
+        drawn = Drawing(lambda _: None, lambda: True)
+        drawn.add(piece(0, 0.5))
+        os._exit(0)
+    os.waitpid(worker, 0)
+    deadline = time.monotonic() + 5
+    while list(tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert list(tmp_path.iterdir()) == []

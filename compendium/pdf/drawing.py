@@ -140,6 +140,7 @@ class Drawing(Generic[T]):
     def _fork(self) -> None:
         handle, out = tempfile.mkstemp(prefix="drawn-", suffix=".pickle")
         os.close(handle)
+        worker = os.getpid()
         try:
             pid = os.fork()
         except OSError:  # no process to be had (memory, a limit): drawn here, in turn
@@ -147,7 +148,7 @@ class Drawing(Generic[T]):
             self._in_turn()
             return
         if pid == 0:  # pragma: no cover (the child ends by os._exit)
-            _draw_and_exit(self._waiting, out)
+            _draw_and_exit(self._waiting, out, worker)
         self._child = _Child(pid, out, self._waiting, time.monotonic())
         self._waiting = []
 
@@ -204,8 +205,10 @@ def _no_other_threads() -> bool:
         return False
 
 
-def _draw_and_exit(batch: list[Callable[[], T]], out: str) -> None:  # pragma: no cover
-    """In the forked process: draw ``batch``, write it to ``out``, and end."""
+def _draw_and_exit(batch: list[Callable[[], T]], out: str,
+                   worker: int) -> None:  # pragma: no cover
+    """In the forked process: draw ``batch``, write it to ``out`` unless its ``worker`` is
+    gone (a build killed outright: nobody would read or remove it), and end."""
     # The collector would walk (and so copy) every object the worker holds.
     gc.disable()
     code = 0
@@ -215,7 +218,10 @@ def _draw_and_exit(batch: list[Callable[[], T]], out: str) -> None:  # pragma: n
         except BaseException as exc:  # a refused fetch is a BaseException (layout.typeset)
             reason = f"{exc} ({exc.__cause__})" if exc.__cause__ else str(exc)
             drawn = ("failed", reason)
-        Path(out).write_bytes(pickle.dumps(drawn, protocol=pickle.HIGHEST_PROTOCOL))
+        if os.getppid() != worker:
+            Path(out).unlink(missing_ok=True)
+        else:
+            Path(out).write_bytes(pickle.dumps(drawn, protocol=pickle.HIGHEST_PROTOCOL))
     except BaseException:
         code = 1
     finally:
