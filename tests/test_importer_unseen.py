@@ -14,6 +14,7 @@ import pytest
 
 from compendium.importer.attribution import MIN_WORD_ACRONYM, Names, name_words
 from compendium.importer.command import ImportResult, import_pages
+from compendium.importer.layout import claimed_lines
 from compendium.model import Entity
 from compendium.records.config import load_edition
 from tests.conftest import ROOT
@@ -1168,3 +1169,21 @@ def test_entities_in_another_script_get_folders_of_their_own(tmp_path: Path) -> 
                    for n, name in enumerate(["ОРГАНИЗАЦИЯ", "АГЕНТСТВО", "联合国机构"]))
     folders = {path.split("/")[0] for path in records_of(imported(tmp_path, {"p.txt": page}))}
     assert len(folders) == 3 and all(re.fullmatch(r"entity-[0-9a-f]{8}", f) for f in folders)
+
+
+@pytest.mark.parametrize("sentence", ["联合国机构在中国开展了培训。", "संयुक्त राष्ट्र ने प्रशिक्षण दिया।",
+                                      "قدمت الوكالة تدريبا للشرطة؟", "Агентство провело тренинг…"])
+def test_a_last_entry_in_another_script_is_an_entry_of_its_own(tmp_path: Path,
+                                                               sentence: str) -> None:
+    """A page's last line ending with its script's full stop is a sentence, not a cut-off
+    fragment to join to the paragraph above (across a dated header: the header was then
+    read by no rule)."""
+    page = (f"Mar 2014 - Mar 2016 | UNFPA\n\n{text(0)}\n\n"
+            f"Mar 2015 - Mar 2017 | UNICEF\n\n{sentence}\n")
+    result = imported(tmp_path, {"p.txt": page})
+    records = records_of(result)
+    (unicef,) = [r for r in records.values() if "\nentity: UNICEF\n" in r]
+    assert sentence in unicef and not any(sentence in r for r in records.values()
+                                          if r is not unicef)
+    claimed = set().union(*(claimed_lines(layout) for layout in result.layouts))
+    assert {3, 7} <= claimed  # both headers read

@@ -54,7 +54,8 @@ from compendium.records.validate import validate_records
 # entity named and no field or dated entry is not a page of the inventory.
 SUBJECT_WORDS = re.compile(r"\b(?:violence|women|girls|gender|femmes|filles|genre|violencia|"
                            r"mujeres|niñas|género)\b", re.IGNORECASE)
-SENTENCE_END = ('.', '!', '?', ':', ';', ')', '"', '”', '’', "'")
+SENTENCE_END = ('.', '!', '?', ':', ';', ')', '"', '”', '’', "'", "。", "！", "？", "।", "۔",
+                "؟", "…", "»")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

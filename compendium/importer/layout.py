@@ -72,7 +72,9 @@ _LABELS_LONGEST = sorted(LABELS, key=len, reverse=True)
 _LABEL_ALTERNATIVES = "|".join(re.escape(k) for k in _LABELS_LONGEST)
 LABEL_COLON = re.compile(rf"^(?P<label>{_LABEL_ALTERNATIVES})\s*:\s*(?P<text>\S.*)$",
                          re.IGNORECASE)
-SENTENCE_PUNCTUATION = ".!?)”\"’"
+SENTENCE_PUNCTUATION = ".!?)”\"’。！？।۔؟…»"
+"""What ends a sentence, in the scripts the inventory's pages are written in and others
+("联合国机构在中国开展了培训。" is a whole sentence, not a cut-off fragment)."""
 # "View More" (and the French and Spanish links) stands before the full text of an entry.
 CONTINUATION = re.compile(r"[.,;:!?)\]]")
 """How a line that carries on the line above starts: punctuation that no sentence, item or
@@ -597,6 +599,7 @@ class _Walker:
         self.profile = self.field = None
         self.stream = Stream(header, self.section_entity, tuple(used))
         self.streams.append(self.stream)
+        self.last_text = None  # nothing above a header goes on under it
         return index + 1
 
     def _node_label(self, text: str) -> tuple[str, str] | None:
