@@ -14,6 +14,7 @@ from compendium.model import Pagination
 from compendium.pdf.jobs import LaidPart, RenderedPdf, css_string
 from compendium.pdf.numbers import paginate, places, roman_numeral
 from compendium.pdf.parts import Part, PartKind
+from compendium.pdf.run import run_on_pages
 
 Piece = tuple[int, Mapping[str, int]]
 """A piece of a laid-out part: its page count and the page (from 1) of each of its anchors."""
@@ -141,3 +142,29 @@ def test_a_css_string_holds_any_text_as_written(text: str) -> None:
                       if d.type == "declaration"]
     (value,) = [token for token in declaration.value if token.type == "string"]
     assert value.value == text.replace("\0", "\ufffd")
+
+
+@given(chapters=st.lists(st.integers(1, 9), min_size=1, max_size=4),
+       index=st.one_of(st.none(), st.integers(1, 4)))
+def test_a_part_that_runs_on_opens_where_the_parts_before_it_end(
+        chapters: list[int], index: int | None) -> None:
+    """No blank page before it: it opens on the page after the index of entities, of either
+    side, and that page's number says its side before it is laid out (run_on_pages); until
+    every part before it is laid out, nothing is said."""
+    parts = [Part("title", "title"), *(Part(f"chapter-{n}", "chapters")
+                                       for n in range(len(chapters))),
+             Part("index", "index", paginated=True),
+             Part("index-countries", "index-countries", paginated=True,
+                  runs_on="index-countries")]
+    laid = {"title": LaidPart((RenderedPdf(b"", 3, {}, ()),))}
+    laid |= {f"chapter-{n}": LaidPart((RenderedPdf(b"", pages, {}, ()),))
+             for n, pages in enumerate(chapters)}
+    if index is not None:
+        laid["index"] = LaidPart((RenderedPdf(b"", index, {}, ()),))
+    found = run_on_pages(parts, laid)
+    if index is None:
+        assert found == {}
+        return
+    blank_before = [blank for part, blank, _ in places(parts, laid)]
+    first = sum(chapters) + sum(blank_before[2:-1]) + index + 1
+    assert found == {"index-countries": first} and not blank_before[-1]
