@@ -31,6 +31,16 @@ def piece(n: int, pause: float = 0.0) -> Callable[[], tuple[int, int]]:
     return draw
 
 
+def drawn_apart(draws: list[Callable[[], tuple[int, int]]]) -> list[tuple[int, int]]:
+    """Return what ``draws`` drew, in the order kept, each asked to be drawn apart."""
+    done: list[tuple[int, int]] = []
+    drawn = Drawing(done.append, lambda: True)
+    for draw in draws:
+        drawn.add(draw)
+    drawn.finish()
+    return done
+
+
 @pytest.mark.parametrize("pattern", ["apart", "in turn", "alternating"])
 def test_pieces_are_kept_in_the_order_they_were_laid_out(pattern: str) -> None:
     done: list[tuple[int, int]] = []
@@ -102,12 +112,7 @@ def test_without_a_process_to_fork_the_pieces_are_drawn_in_turn(
     def refused() -> int:
         raise BlockingIOError("Resource temporarily unavailable")
     monkeypatch.setattr(os, "fork", refused)
-    done: list[tuple[int, int]] = []
-    drawn = Drawing(done.append, lambda: True)
-    for n in range(3):
-        drawn.add(piece(n))
-    drawn.finish()
-    assert done == [(n, os.getpid()) for n in range(3)]
+    assert drawn_apart([piece(n) for n in range(3)]) == [(n, os.getpid()) for n in range(3)]
 
 
 def test_a_drawing_process_that_never_ends_is_ended_and_its_pieces_drawn_here(
@@ -124,25 +129,16 @@ def test_a_drawing_process_that_never_ends_is_ended_and_its_pieces_drawn_here(
                 time.sleep(1)
             return n, os.getpid()
         return draw
-    done: list[tuple[int, int]] = []
-    drawn = Drawing(done.append, lambda: True)
-    for n in range(3):
-        drawn.add(stuck(n))
     started = time.monotonic()
-    drawn.finish()
-    assert done == [(n, parent) for n in range(3)] and time.monotonic() - started < 5
+    assert drawn_apart([stuck(n) for n in range(3)]) == [(n, parent) for n in range(3)]
+    assert time.monotonic() - started < 5
 
 
 def test_no_copy_is_forked_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     """A thread Python does not know (Pango's) may hold a lock: the pieces are drawn here."""
     monkeypatch.undo()
     monkeypatch.setattr(threading, "active_count", lambda: 0)
-    done: list[tuple[int, int]] = []
-    drawn = Drawing(done.append, lambda: True)
-    for n in range(3):
-        drawn.add(piece(n))
-    drawn.finish()
-    assert done == [(n, os.getpid()) for n in range(3)]
+    assert drawn_apart([piece(n) for n in range(3)]) == [(n, os.getpid()) for n in range(3)]
 
 
 def test_a_drawing_process_whose_worker_is_gone_leaves_no_file(
