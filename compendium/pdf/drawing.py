@@ -182,7 +182,6 @@ class Drawing(Generic[T]):
             self.done(piece)
         return True
 
-
     def _draw_here(self, child: _Child[T]) -> None:
         """End a drawing process that never finished, and draw its pieces here."""
         self._child = None
