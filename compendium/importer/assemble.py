@@ -347,11 +347,12 @@ def _under_header(stream: Stream, names: Names) -> list[tuple[Unit, str]]:
         # Named where a sentence names who acts, at its opening: "The project is funded by
         # the European Union through the Spotlight Initiative." is the entry's own.
         actor = names.opening_actor(para.text, OPENING_WORDS)
-        if len(runs) > 1 and (actor in own or (actor is None and names.named(para.text) & own)):
+        names_own = bool(names.named(para.text) & own)
+        if len(runs) > 1 and (actor in own or (actor is None and names_own)):
             runs[0][0].append(para)  # the header's entity's again, after another's
             continue
         if own and runs[-1][0] and actor is not None and actor not in own and \
-                not names.named(para.text) & own and not para.is_bullet and not goes_on(para):
+                not names_own and not para.is_bullet and not goes_on(para):
             runs.append(([], actor))
         runs[-1][0].append(para)
     return [(one_entry(paras), actor) for paras, actor in runs]

@@ -22,6 +22,7 @@ from compendium.importer.dedupe import fold
 from compendium.importer.layout import (
     ADDRESS_FIELDS,
     ENDS_CITED,
+    SENTENCE_PUNCTUATION,
     Layout,
     read_layout,
     split_label,
@@ -54,8 +55,9 @@ from compendium.records.validate import validate_records
 # entity named and no field or dated entry is not a page of the inventory.
 SUBJECT_WORDS = re.compile(r"\b(?:violence|women|girls|gender|femmes|filles|genre|violencia|"
                            r"mujeres|niñas|género)\b", re.IGNORECASE)
-SENTENCE_END = ('.', '!', '?', ':', ';', ')', '"', '”', '’', "'", "。", "！", "？", "।", "۔",
-                "؟", "…", "»")
+SENTENCE_END = (*SENTENCE_PUNCTUATION, ":", ";", "'")
+"""What a page's last line may end with and not be cut: a sentence's end in any script
+(layout's), or a list's introduction."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -54,9 +54,7 @@ def slugify(text: str) -> str:
     """Return ``text`` as lowercase ASCII words joined by hyphens, accents dropped (as ids'
     keywords are: "Ünïcödé Ağency" was "n-c-d-a-ency"); a name in another script as a short
     hash of itself, so that two such entities never share a folder (both were "record")."""
-    folded = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", _unaccented(text)).strip("-")
     if slug or not text.strip():
         return slug or "record"
     return "entity-" + hashlib.sha256(text.strip().encode()).hexdigest()[:8]
@@ -101,6 +99,10 @@ def _keywords(text: str, entity: str) -> str:
     return "-".join(words) or "entry"
 
 
+def _unaccented(text: str) -> str:
+    """Return ``text`` in lower case, its accents dropped ("Fundación" → "fundacion")."""
+    folded = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
+    return "".join(c for c in folded if not unicodedata.combining(c))
 
 
 def _in_ascii(word: str) -> str | None:
@@ -108,8 +110,7 @@ def _in_ascii(word: str) -> str | None:
     ("Fundación" → "fundacion", "Straße" → "strasse"); None for a word in another script
     (an id says nothing to a reader in "-" alone). Before, an id cut a word at its first
     accented letter: "fundaci"."""
-    folded = unicodedata.normalize("NFKD", word.casefold().translate(_UNDECOMPOSED))
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    plain = _unaccented(word)
     return plain if plain.isascii() and plain.isalnum() else None
 
 
