@@ -154,14 +154,14 @@ class PrintRun:
             # The contents print every part's first page, so they may have to be laid out
             # once more after the others; they go with them all the same (a page or two, on
             # a worker that would wait), and last.
-            for part in sorted(stale, key=lambda p: p.kind == "contents"):
+            for part in stale:
+                if part.kind != "contents":
+                    self._submit(part, wanted[part.name])
+            for part in waiting:
+                self._lay_out_ahead(part, pages, pdfs)
+            for part in stale:
                 if part.kind == "contents":
-                    for runs_on in waiting:
-                        self._lay_out_ahead(runs_on, pages)
-                self._submit(part, wanted[part.name])
-            if not any(p.kind == "contents" for p in stale):
-                for runs_on in waiting:
-                    self._lay_out_ahead(runs_on, pages)
+                    self._submit(part, wanted[part.name])
             stale += waiting
             # The page numbers, meanwhile: the sheets of the pages known, and one beyond
             # while parts are still to come (laid out for nothing if they fit: 0.02 s).
@@ -235,13 +235,13 @@ class PrintRun:
                     self.joining.add((index, number), piece)
             self.fed += 1
 
-    def _lay_out_ahead(self, part: Part, pages: Pagination) -> None:
+    def _lay_out_ahead(self, part: Part, pages: Pagination,
+                       laid: Mapping[str, LaidPart]) -> None:
         """Lay out a part that runs on, while the part before it is laid out, as it will
         open (kept in the cache under its HTML; its turn takes it from there): on the side
-        the last layout of the part before it gives (after an edit), else on both."""
+        the ``laid`` layout of the part before it gives (after an edit), else on both."""
         assert part.runs_on is not None
-        known = {name: laid.pdf for name, laid in self.laid.items()}
-        guess = run_on_pages(self.parts, known).get(part.runs_on)
+        guess = run_on_pages(self.parts, laid).get(part.runs_on)
         for side, number in (("right", 1), ("left", 2)):
             name = f"{part.name} ({side})"
             if guess is not None and guess % 2 != number % 2:
