@@ -1,9 +1,15 @@
 """Record bodies nested under the chapter's headings in the Markdown files (markdown.py
-nest_headings): ATX headings pushed down, code left as written."""
+nest_headings): ATX headings pushed down, code left as written; and how record text prints
+(html/text.py): quotes curled, addresses and code as written."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compendium.chapter_markdown import nest_headings
 
@@ -62,3 +68,33 @@ def test_an_address_prints_as_written(address: str) -> None:
     rendered = render_body(make_markdown(), f"See {address} now.", "r", 4)
     shown = address.strip("<>")
     assert f">{shown}</a>" in rendered.replace("&amp;", "&"), rendered
+
+
+_WORD = st.text(alphabet="abcdefgh'\"", min_size=1, max_size=8)
+
+
+@given(words=st.lists(_WORD, min_size=1, max_size=12))
+@settings(max_examples=200, deadline=None)
+def test_quotes_print_curled_and_nothing_else_changes(words: list[str]) -> None:
+    """Records mix the inventory's curly quotes with straight ones typed by editors: the
+    printed text has only curly ones, and is otherwise the text as written."""
+    from compendium.html.text import make_markdown, render_body
+
+    text = " ".join(words)
+    rendered = render_body(make_markdown(), text, "r", 4)
+    shown = html.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
+    assert "'" not in shown and '"' not in shown, rendered
+    assert shown.translate(_STRAIGHTENED) == text, rendered
+
+
+_STRAIGHTENED = str.maketrans("\u2018\u2019\u201c\u201d", "''\"\"")
+
+
+@pytest.mark.parametrize("body", ["See http://x.org/it's now.", 'See <http://y.org/a"b> now.',
+                                  "See www.z.org/a'b now.", "Run `it's \"raw\"` now."])
+def test_quotes_of_an_address_or_code_stay_straight(body: str) -> None:
+    """A curled quote in an address shown as itself, or in code, could not be typed back."""
+    from compendium.html.text import make_markdown, render_body
+
+    rendered = html.unescape(render_body(make_markdown(), body, "r", 4))
+    assert "\u2019" not in rendered and "\u201c" not in rendered, rendered

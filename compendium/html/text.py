@@ -69,9 +69,12 @@ markdown-it's own 20 dropped a list's items from its tenth level on, silently.""
 def make_markdown() -> MarkdownIt:
     """Return a CommonMark parser that treats raw HTML in the text as text, with what an
     editor expects besides: tables (aligned), footnotes, bare links, `[passage]{lang=fr}`."""
-    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False,
+    # Typographer's quotes only: records mix straight quotes with the curly ones of the
+    # inventory's own text; its other replacements ("(c)", "--") would change what an
+    # editor wrote on purpose.
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": True,
                                    "maxNesting": RENDERED_NESTING})
-    md.enable(["table", "linkify"])
+    md.enable(["table", "linkify", "smartquotes"])
     md.use(footnote_plugin)
     md.use(attrs_plugin, spans=True, after=(), allowed=SPAN_ATTRIBUTES)
     md.add_render_rule("footnote_anchor", _footnote_backlink)
@@ -90,6 +93,10 @@ def make_markdown() -> MarkdownIt:
     md.core.ruler.push("number_paragraphs", lambda state: _number_paragraphs(
         state.tokens, _env(state.env).record_id))
     md.core.ruler.push("wide_tables", lambda state: _mark_wide_tables(state.tokens))
+    md.core.ruler.before("smartquotes", "addresses_as_written",
+                         lambda state: _addresses_as_written(state.tokens))
+    md.core.ruler.after("smartquotes", "leftover_quotes",
+                        lambda state: _leftover_quotes(state.tokens))
     return md
 
 
@@ -172,6 +179,36 @@ def _neutralise(tokens: Sequence[Token], record_id: str, images: Mapping[str, st
         elif token.type == "span_open" and token.attrGet("lang"):
             _set_direction(token)
     _close_neutralised_links(tokens)
+
+
+def _addresses_as_written(tokens: Sequence[Token]) -> None:
+    """Keep the quotes of an address shown as itself (a bare link, `<…>`) straight: a
+    curled one could not be typed back. As "text_special", which the quote passes skip and
+    markdown-it's text_join then turns back into text."""
+    for token in tokens:
+        inside = False
+        for child in token.children or ():
+            if child.type == "link_open":
+                inside = child.markup in ("linkify", "autolink")
+            elif child.type == "link_close":
+                inside = False
+            elif inside and child.type == "text":
+                child.type = "text_special"
+
+
+def _leftover_quotes(tokens: Sequence[Token]) -> None:
+    """Curl the straight quotes smartquotes left because they close or open nothing: a
+    single one is an apostrophe ("'90s", "'tis"); a double one opens at a word's start and
+    closes elsewhere, as a typesetter would set it."""
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "text" and ("'" in child.content or '"' in child.content):
+                opened = _OPENING_DOUBLE.sub("\u201c", child.content)
+                child.content = opened.replace('"', "\u201d").replace("'", "\u2019")
+
+
+_OPENING_DOUBLE = re.compile(r'(?:^|(?<=[\s(\[{\u2018\u201c]))"(?=\S)')
+"""A straight double quote at a word's start (the text's, or after a space or bracket)."""
 
 
 def _running_text(inline: Token) -> str:
