@@ -499,6 +499,27 @@ def test_a_partner_named_first_is_not_the_entrys_entity(tmp_path: Path, opening:
     assert "the import gave it WFP, that of the entry above" in guessed[0]
 
 
+OPENERS = ["In collaboration with", "Together with", "In partnership with", "Jointly with",
+           "With support from", "With the support of"]
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+@pytest.mark.parametrize("seed", range(6))
+def test_who_acts_after_an_opening_clause_of_partners(opener: str, seed: int) -> None:
+    """"In collaboration with UN Women, the ILO published …" is the ILO's: the comma closing
+    the partners' clause was read as a list's, and the entry went to no one (a probe)."""
+    pick = random.Random(seed)
+    actor, *partners = pick.sample(AGENCIES, 1 + 1 + seed % 3)
+    names = [p.acronym if pick.random() < 0.5 else p.name for p in partners]
+    listed = names[0] if len(names) == 1 else \
+        ", ".join(names[:-1]) + pick.choice([" and ", ", and ", " & "]) + names[-1]
+    who = pick.choice(["", "the "]) + actor.acronym
+    sentence = f"{opener} {listed}, {who} " + text(seed)[4:]
+    assert NAMES.first_actor(sentence) == actor.acronym, sentence
+    # … and the names of a list that goes on stay partners.
+    assert NAMES.first_actor(f"{opener} {listed}, the office " + text(seed)[4:]) is None
+
+
 WITH_PARTNER = ["Joint research activity with the {p} Office of Research on violence against "
                 "girls (2017-2018).", "The programme, implemented with {p}, trained judges.",
                 "Un atelier organisé avec l'{p} a formé 40 juges.",

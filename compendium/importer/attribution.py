@@ -246,11 +246,11 @@ class Names:
             while following <= match.start():
                 clause, following = following, next(boundaries, len(plain) + 1)
             if WITH_BEFORE.search(plain, max(clause, match.start() - 24), match.start()) or \
-                    (listed_to >= 0 and AND_BETWEEN.fullmatch(plain, listed_to,
-                                                              match.start())):
+                    (listed_to >= 0 and self._listed(plain, listed_to, match)):
                 listed_to = match.end()  # "with UNICEF and WHO": both partners
                 continue
             if PARTNER_CLAUSE.match(plain, clause):
+                listed_to = match.end()  # "With support from UNDP, UNFPA and WHO, …"
                 continue
             entity = self.lookup(match[1])
             if entity is None:
@@ -263,6 +263,20 @@ class Names:
                 continue
             return entity, match.start()
         return context
+
+    def _listed(self, plain: str, after: int, match: re.Match[str]) -> bool:
+        """Whether the name ``match`` found goes on the list of partners ending at ``after``:
+        joined by "and", or by a comma when the list goes on after it ("with UNDP, UNFPA and
+        WHO"). After a comma a name the list does not go on from opens the sentence's main
+        clause: "In collaboration with UN Women, the ILO published …" is the ILO's."""
+        joined = AND_BETWEEN.fullmatch(plain, after, match.start())
+        if joined is None:
+            return False
+        if not COMMA_ONLY.fullmatch(joined[0]):
+            return True
+        goes_on = LIST_GOES_ON.match(plain, match.end())
+        return goes_on is not None and self._pattern is not None and \
+            self._pattern.match(plain, goes_on.end()) is not None
 
     def _surface_names(self) -> list[str]:
         """Return every name as written (quotes folded), registry and learned."""
@@ -293,6 +307,11 @@ WITH_BEFORE = re.compile(
 with ("Joint research activity with the Unicef Office of Research…"), not who acts."""
 AND_BETWEEN = re.compile(r"(?i)\s*(?:,\s*|\s+(?:and|&|et|y|e)\s+|,\s*and\s+)(?:the\s+)?")
 """What lists one name after another ("UNICEF and WHO", "UNDP, UNFPA")."""
+LIST_GOES_ON = re.compile(r"(?i)\s*(?:,\s*(?:(?:and|&|et|y|e)\s+)?|\s+(?:and|&|et|y|e)\s+)"
+                          r"(?:the\s+)?")
+"""What goes on from a name in a list to the next one (", ", ", and ", " and ")."""
+COMMA_ONLY = re.compile(r"\s*,\s*(?:the\s+)?", re.IGNORECASE)
+"""A name joined to the one before by a comma alone (see Names._listed)."""
 CLAUSE_END = re.compile(r"[,;.:]\s")
 MIN_WORD_ACRONYM = 4
 """Letters an acronym needs before a text may write it as a word ("Unicef", "Unesco"); a
