@@ -160,6 +160,29 @@ def test_a_page_opening_with_an_address_is_its_agencys_profile(tmp_path: Path,
     assert all(paragraph in body for paragraph in paragraphs)
 
 
+PAGE_TITLES = ["Enhanced Capacity of UN Entity in Relation to Violence Against Women",
+               "Prevention, Including Awareness Raising and Community Mobilization",
+               "Data Collection, Analysis and Research"]
+
+
+@pytest.mark.parametrize("title", PAGE_TITLES)
+@pytest.mark.parametrize("seed", range(6))
+def test_an_address_under_the_pages_title_is_still_the_profiles(tmp_path: Path, title: str,
+                                                                 seed: int) -> None:
+    """A listing's title above the agency's address (a probe): the address made two
+    activities of no one's, and the profile lost it."""
+    agency = AGENCIES[seed % len(AGENCIES)]
+    address = an_address(seed)
+    opening = f"The {agency.name} ({agency.acronym}) " + text(seed)[4:]
+    page = "\n".join([title, *address, *(["Background"] if seed % 2 else []), opening]) + "\n"
+    records = records_of(imported(tmp_path, {"agency.txt": page}))
+    assert len(records) == 1, (page, list(records))
+    (path, record), = records.items()
+    assert path.endswith("-profile.md") and f"entity: {agency.acronym}" in record, record
+    front = record.split("\n---\n", 1)[0]
+    assert all(word in front for word in address[0].split() if len(word) > 3), front
+
+
 def test_undated_entries_under_a_heading_without_labels_stay_entries(tmp_path: Path) -> None:
     page = "\n".join(["United Nations Population Fund", text(0), text(1)]) + "\n"
     records = records_of(imported(tmp_path, {"p.txt": page}))
@@ -518,6 +541,8 @@ def test_who_acts_after_an_opening_clause_of_partners(opener: str, seed: int) ->
     assert NAMES.first_actor(sentence) == actor.acronym, sentence
     # … and the names of a list that goes on stay partners.
     assert NAMES.first_actor(f"{opener} {listed}, the office " + text(seed)[4:]) is None
+    assert NAMES.first_actor(f"{opener} {listed}, {actor.acronym} and the Ministry of Health "
+                             "trained nurses.") is None
 
 
 WITH_PARTNER = ["Joint research activity with the {p} Office of Research on violence against "

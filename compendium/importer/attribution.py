@@ -267,13 +267,15 @@ class Names:
     def _listed(self, plain: str, after: int, match: re.Match[str]) -> bool:
         """Whether the name ``match`` found goes on the list of partners ending at ``after``:
         joined by "and", or by a comma when the list goes on after it ("with UNDP, UNFPA and
-        WHO"). After a comma a name the list does not go on from opens the sentence's main
-        clause: "In collaboration with UN Women, the ILO published …" is the ILO's."""
+        WHO", "with UNDP, UNFPA and the Ministry"). After a comma a name the list does not go
+        on from opens the sentence's main clause: "In collaboration with UN Women, the ILO published …" is the ILO's."""
         joined = AND_BETWEEN.fullmatch(plain, after, match.start())
         if joined is None:
             return False
         if not COMMA_ONLY.fullmatch(joined[0]):
             return True
+        if LIST_ENDS.match(plain, match.end()):
+            return True  # "with UNFPA, UNICEF and the Ministry of …"
         goes_on = LIST_GOES_ON.match(plain, match.end())
         return goes_on is not None and self._pattern is not None and \
             self._pattern.match(plain, goes_on.end()) is not None
@@ -310,6 +312,8 @@ AND_BETWEEN = re.compile(r"(?i)\s*(?:,\s*|\s+(?:and|&|et|y|e)\s+|,\s*and\s+)(?:t
 LIST_GOES_ON = re.compile(r"(?i)\s*(?:,\s*(?:(?:and|&|et|y|e)\s+)?|\s+(?:and|&|et|y|e)\s+)"
                           r"(?:the\s+)?")
 """What goes on from a name in a list to the next one (", ", ", and ", " and ")."""
+LIST_ENDS = re.compile(r"(?i)\s*,?\s+(?:and|&|et|y|e)\s")
+"""What opens a list's last item, whoever it names."""
 COMMA_ONLY = re.compile(r"\s*,\s*(?:the\s+)?", re.IGNORECASE)
 """A name joined to the one before by a comma alone (see Names._listed)."""
 CLAUSE_END = re.compile(r"[,;.:]\s")

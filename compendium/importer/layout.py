@@ -387,7 +387,7 @@ class _Walker:
             return self._start_header(lines, index, header)
         if label is None and _postal_address(line.text) and \
                 not names_organization(line.text) and \
-                (index == 0 or self._right_under_heading(index)):
+                (self._under_titles_only(index) or self._right_under_heading(index)):
             return self._unlabelled_profile(lines, index)
         if label is None and self._heading(lines, index):
             return index + 1
@@ -529,6 +529,15 @@ class _Walker:
                 (n, text, f"stray heading under {above}'s: the text below names {above}, "
                  f"never {entity}", "") if n == start and rule == "heading naming" else
                 (n, text, rule, key) for n, text, rule, key in self.structure]
+
+    def _under_titles_only(self, index: int) -> bool:
+        """Whether the line at ``index`` opens the page's content: nothing above it but the
+        page's titles (a listing's long title above an agency's address made the address
+        two activities of no one's, and the profile lost it)."""
+        return not self.profiles and not self.streams and self.stream is None and \
+            self.section_entity is None and \
+            len(self.structure) == index and all(rule == "page title"
+                                                 for _, _, rule, _ in self.structure)
 
     def _right_under_heading(self, index: int) -> bool:
         """Whether the line at ``index`` comes right under a heading naming an entity."""
