@@ -98,3 +98,24 @@ def test_quotes_of_an_address_or_code_stay_straight(body: str) -> None:
 
     rendered = html.unescape(render_body(make_markdown(), body, "r", 4))
     assert "\u2019" not in rendered and "\u201c" not in rendered, rendered
+
+
+DASHES = [("During its first phase (2017- 2023), it grew.", "(2017\u20132023)"),
+          ("The 2021-2025 roadmap", "2021\u20132025 roadmap"),
+          ("in 1998 - 2001 only", "1998\u20132001 only"),
+          ("Global Report - Mapping", "Report \u2013 Mapping"),
+          ("Sales No. 978-92-1-2019-2020 here", "978-92-1-2019-2020"),
+          ("a range 2019-20201 of codes", "2019-20201"),
+          ("See http://x.org/2021-2025 now", "http://x.org/2021-2025"),
+          ("Run `2021-2025` now", "2021-2025"),
+          ("well-known post-2015 agenda", "well-known post-2015")]
+
+
+@pytest.mark.parametrize(("body", "printed"), DASHES)
+def test_a_range_of_years_and_a_spaced_hyphen_print_as_dashes(body: str, printed: str) -> None:
+    """A designer's review: "(2017- 2023)", "2021-2025" and "Report - Mapping" are set
+    with an en dash in print; codes, addresses and compounds keep their hyphens."""
+    from compendium.html.text import make_markdown, render_body
+
+    rendered = re.sub(r"<[^>]+>", "", render_body(make_markdown(), body, "r", 4))
+    assert printed in rendered, rendered

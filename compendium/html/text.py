@@ -97,6 +97,7 @@ def make_markdown() -> MarkdownIt:
                          lambda state: _addresses_as_written(state.tokens))
     md.core.ruler.after("smartquotes", "leftover_quotes",
                         lambda state: _leftover_quotes(state.tokens))
+    md.core.ruler.after("leftover_quotes", "dashes", lambda state: _dashes(state.tokens))
     return md
 
 
@@ -205,6 +206,23 @@ def _leftover_quotes(tokens: Sequence[Token]) -> None:
             if child.type == "text" and ("'" in child.content or '"' in child.content):
                 opened = _OPENING_DOUBLE.sub("\u201c", child.content)
                 child.content = opened.replace('"', "\u201d").replace("'", "\u2019")
+
+
+def _dashes(tokens: Sequence[Token]) -> None:
+    """Set the dashes a typesetter would: a closed en dash in a range of years
+    ("2017- 2023", "2021-2025"), a spaced one for a hyphen standing alone between words
+    ("Global Report - Mapping"). Code and addresses shown as themselves keep theirs."""
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "text" and "-" in child.content:
+                child.content = _LONE_HYPHEN.sub(
+                    " \u2013 ", _YEAR_RANGE.sub("\\1\u2013\\2", child.content))
+
+
+_YEAR_RANGE = re.compile(r"(?<![\d/.-])((?:1[89]|20)\d\d) ?- ?((?:1[89]|20)\d\d)(?![\d/-])")
+"""Two years joined by a hyphen (spaced or not): a range."""
+_LONE_HYPHEN = re.compile(r"(?<=\w[\w.,)]) - (?=\w)")
+"""A hyphen with a space on each side, between words: a dash."""
 
 
 _OPENING_DOUBLE = re.compile(r'(?:^|(?<=[\s(\[{\u2018\u201c]))"(?=\S)')
