@@ -268,7 +268,8 @@ class Names:
         """Whether the name ``match`` found goes on the list of partners ending at ``after``:
         joined by "and", or by a comma when the list goes on after it ("with UNDP, UNFPA and
         WHO", "with UNDP, UNFPA and the Ministry"). After a comma a name the list does not go
-        on from opens the sentence's main clause: "In collaboration with UN Women, the ILO published …" is the ILO's."""
+        on from opens the sentence's main clause: "In collaboration with UN Women, the ILO
+        published …" is the ILO's."""
         joined = AND_BETWEEN.fullmatch(plain, after, match.start())
         if joined is None:
             return False
