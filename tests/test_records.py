@@ -315,6 +315,26 @@ def test_an_svg_that_refers_outside_itself_is_a_problem(
         found
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "latin-1"])
+@pytest.mark.parametrize("case", ["an address", "a file"])
+def test_an_svg_not_in_utf8_is_a_problem_whatever_it_refers_to(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        encoding: str, case: str) -> None:
+    """An SVG in UTF-16 linking to http:// and file:/// passed check (its links unseen) and
+    a draft build only warned (an attack)."""
+    inside = SVG_OUTSIDE[case][0]
+    declared = encoding.split("-le")[0].upper()
+    (project / "images").mkdir()
+    (project / "images" / "ext.svg").write_bytes(
+        (f'<?xml version="1.0" encoding="{declared}"?><svg xmlns="http://www.w3.org/2000/svg" '
+         f'xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">{inside}'
+         '<text>caf\u00e9</text></svg>').encode(encoding))
+    make_record(id="pictured", body="![A drawing](images/ext.svg)")
+    assert problems_of(project, capsys) == [
+        "sources/pictured.md:9: pictured: body: image `images/ext.svg` cannot be read as "
+        "image/svg+xml; expected a whole SVG file in UTF-8"]
+
+
 @pytest.mark.parametrize("override", ["\u202e", "\u202b", "\u202a"])
 def test_a_direction_override_is_a_problem(
         project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],

@@ -116,8 +116,10 @@ def _image_problem(image: ImageRef, project: Path) -> str:
         return (f"image `{image.src}` is {size}; expected at most {MAX_IMAGE_PIXELS:,} pixels "
                 "(5,000 × 5,000: more than a page needs at 300 dots an inch)")
     if not is_readable_image(path):
+        expected = "a whole SVG file in UTF-8" if path.suffix.lower() == ".svg" else \
+            "a whole image file of the type its name says"
         return (f"image `{image.src}` cannot be read as {MEDIA_TYPES[path.suffix.lower()]}; "
-                "expected a whole image file of the type its name says")
+                f"expected {expected}")
     return ""
 
 
@@ -158,7 +160,11 @@ def _svg_reference(path: Path) -> str:
 @memoized(limit=256)
 def _svg_reference_of(path: Path, size: int, mtime_ns: int) -> str:
     """See _svg_reference (remembered by the file's size and time)."""
-    return _outside_reference(path.read_text(encoding="utf-8", errors="replace"), depth=0)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ""  # not UTF-8: is_readable_image refuses it
+    return _outside_reference(text, depth=0)
 
 
 MAX_SVG_DEPTH = 3
@@ -278,9 +284,12 @@ def _readable(path: Path, size: int, mtime_ns: int) -> bool:
     if path.suffix.lower() == ".svg":
         import xml.etree.ElementTree as ElementTree
 
+        # Read as the reference check reads it (UTF-8): one in UTF-16 parsed here, as
+        # nothing to that check, and its links went unseen (an attack).
         try:
-            return ElementTree.parse(path).getroot().tag.endswith("svg")
-        except ElementTree.ParseError:
+            text = path.read_bytes().decode("utf-8-sig")
+            return ElementTree.fromstring(text).tag.endswith("svg")
+        except (UnicodeDecodeError, ElementTree.ParseError):
             return False
     from PIL import Image
 
