@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import jinja2
@@ -15,7 +15,18 @@ from compendium.model import Chapter, Record
 from compendium.records.config import Edition
 
 ATX_HEADING = re.compile(r"^(#{1,6})(?=\s)")
-FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+FENCE = re.compile(r"^\s{0,3}(`{3,}(?=[^`]*$)|~{3,})")
+"""A fence's opening or closing line (a run of backticks with another after it is code)."""
+BACKTICKS = re.compile(r"(?<!`)`+(?!`)")
+FOOTNOTE_LABEL = re.compile(r"\[\^([^\]\s]+)\]")
+RAW_HTML = re.compile(r"<(?=[A-Za-z/!?])(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>)"
+                      r"(?![^\s<>@]+@[^\s<>@]+>)")
+"""A `<` opening a tag, a comment or a declaration, not an autolink (`<https://…>`, an
+e-mail address)."""
+UNSAFE_LINK = re.compile(r"(?<!\\)\[(?=[^\]]*\]\(\s*<?\s*(?!(?:https?|mailto):)"
+                         r"[A-Za-z][A-Za-z0-9+.-]*:)")
+"""The `[` of a link whose address has a scheme the HTML edition would not link
+(`javascript:`, `data:`, `file:`)."""
 
 
 def chapter_file_name(chapter: Chapter) -> str:
@@ -50,6 +61,7 @@ def _environment(templates: Path) -> jinja2.Environment:
     env.filters["entry_heading"] = _entry_heading
     env.filters["reference_name"] = reference_name
     env.filters["one_line"] = one_line
+    env.filters["contained"] = contained
     return env
 
 
@@ -71,6 +83,49 @@ def nest_headings(markdown: str, depth: int) -> str:
             line = ATX_HEADING.sub(lambda m: "#" * min(6, len(m[1]) + depth), line)
         out.append(line)
     return "\n".join(out)
+
+
+def contained(markdown: str, record_id: str) -> str:
+    """Return a record's body so that it cannot reach past itself in the chapter's file: a
+    fence left open closed at its end, its footnotes named after it (two records' `[^1]`
+    were one note), and, outside code, raw HTML and links of unsafe schemes shown as text,
+    as the HTML edition shows them (an attack: one record's open fence made the rest of the
+    chapter code, its `<script>` went into the file as markup)."""
+    out: list[str] = []
+    fence = ""
+    for line in markdown.split("\n"):
+        if (found := FENCE.match(line)) is not None and (not fence or _closes(line, found, fence)):
+            fence = "" if fence else found[1]
+        elif not fence:
+            line = _outside_code_spans(line, lambda text: _inert(text, record_id))
+        out.append(line)
+    if fence:
+        out.append(fence)
+    return "\n".join(out)
+
+
+def _outside_code_spans(line: str, change: Callable[[str], str]) -> str:
+    """Return ``line`` with ``change`` applied to its text outside code spans (a run of
+    backticks to the next run as long)."""
+    parts: list[str] = []
+    at = 0
+    for run in BACKTICKS.finditer(line):
+        if run.start() < at:
+            continue
+        closing = re.compile(f"(?<!`){run[0]}(?!`)").search(line, run.end())
+        if closing is None:
+            continue
+        parts += [change(line[at:run.start()]), line[run.start():closing.end()]]
+        at = closing.end()
+    return "".join([*parts, change(line[at:])])
+
+
+def _inert(text: str, record_id: str) -> str:
+    """Return Markdown text with its footnotes named after the record and its raw HTML and
+    unsafe links escaped (see contained)."""
+    text = FOOTNOTE_LABEL.sub(lambda m: f"[^{record_id}-{m[1]}]", text)
+    text = RAW_HTML.sub(r"\\<", text)
+    return UNSAFE_LINK.sub(r"\\[", text)
 
 
 def _closes(line: str, found: re.Match[str], fence: str) -> bool:

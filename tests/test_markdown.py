@@ -119,3 +119,34 @@ def test_a_range_of_years_and_a_spaced_hyphen_print_as_dashes(body: str, printed
 
     rendered = re.sub(r"<[^>]+>", "", render_body(make_markdown(), body, "r", 4))
     assert printed in rendered, rendered
+
+
+HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "<!--", "</div>",
+           "[js](javascript:alert(4))", "[d](data:text/html,x)", "[f](<file:///etc/passwd>)",
+           "```", "~~~~", "`<b>` code", "note[^1]", "[^1]: a note", "<https://un.org>",
+           "plain words", "\n", "\n\n", "    indented <i>", "> <em>quoted</em>"]
+
+
+@given(fragments=st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_a_record_in_a_chapters_markdown_cannot_reach_past_itself(fragments: list[str]) -> None:
+    """An attack: in out/chapters/*.md one record's open fence turned the rest of its
+    chapter into code, two records' `[^1]` made one note, and `<script>` went in as markup.
+    Read as GitHub would (raw HTML allowed), the record after it keeps its heading and its
+    own note, and no markup or unsafe link comes of the text."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+
+    from compendium.chapter_markdown import contained
+
+    body = " ".join(fragments)
+    after = "### 2 The next entry\n\nIts text, with a note[^1].\n\n[^1]: Its own note."
+    chapter = (f"### 1 An entry\n\n{contained(body, 'first')}\n\n"
+               f"{contained(after.split(chr(10), 2)[2], 'second')}")
+    chapter = chapter.replace("Its text", "### 2 The next entry\n\nIts text", 1)
+    rendered = MarkdownIt("commonmark").use(footnote_plugin).render(chapter)
+    assert "<h3>2 The next entry</h3>" in rendered, rendered
+    assert "Its own note." in rendered and rendered.count("Its own note.") == 1
+    for markup in ("<script", "<img", "<!--", "</div>", "<i>", "<em>quoted", 'href="javascript',
+                   'href="data', 'href="file'):
+        assert markup not in rendered, (markup, rendered)
