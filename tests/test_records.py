@@ -89,6 +89,22 @@ def test_sources_must_name_lines_of_a_raw_page_the_project_has(
     ]
 
 
+@pytest.mark.parametrize(("kind", "field", "other"), [
+    ("activity", "name", "profile"), ("activity", "mail_address", "profile"),
+    ("activity", "address", "profile"), ("profile", "title", "activity")])
+def test_a_field_only_the_other_kind_shows_is_a_problem(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
+        kind: str, field: str, other: str) -> None:
+    """An attack: an activity's `address` or a profile's `title` was accepted and shown in
+    no output."""
+    extra = {"name": "The Entity's Name"} if kind == "profile" else {}
+    make_record(id="misplaced", kind=kind, **extra, **{field: "Written here"})
+    found = problems_of(project, capsys)
+    assert len(found) == 1 and found[0].startswith("sources/misplaced.md:") and \
+        found[0].endswith(f": misplaced: {field}: only a record of kind {other} shows it; "
+                          f"expected it in the text of this {kind}, or the field deleted"), found
+
+
 @pytest.mark.parametrize("lines", ["2–4", "1,3-5", "2 to 4", "2..4", "²-3", "٢-٤", "3-",
                                    "-3", "1-2-3", " ", "4-2"])
 def test_a_line_range_not_written_a_b_is_a_problem_not_a_crash(

@@ -50,6 +50,11 @@ RECORD_FIELDS: dict[str, tuple[type, bool]] = {
 MAX_TITLE_CHARS = 160
 """A heading of two printed lines at most."""
 KINDS = ("profile", "activity")
+OTHER_KINDS_FIELDS = {"activity": {"name": "profile", "mail_address": "profile",
+                                   "address": "profile"},
+                      "profile": {"title": "activity"}}
+"""Fields only the other kind of record shows, by kind: written in a record of this kind,
+they were accepted and shown nowhere (an attack)."""
 
 
 def validate_records(files: Sequence[RecordFile], edition: Edition) -> Checked[
@@ -205,6 +210,10 @@ def _check_values(file: RecordFile, edition: Edition, rid: str) -> tuple[Problem
     if isinstance(v.get("lang"), str) and not LANGUAGE_TAG.match(v["lang"]):
         found.append(problem("lang", f"`{v['lang']}` is not a language tag; expected a BCP 47 "
                                      "tag such as fr, es, ar or zh-Hans"))
+    found += [problem(name, f"only a record of kind {other} shows it; expected it in the text "
+                            f"of this {v['kind']}, or the field deleted")
+              for name, other in OTHER_KINDS_FIELDS.get(str(v.get("kind")), {}).items()
+              if name in v]
     if v.get("kind") == "profile" and not isinstance(v.get("name"), str):
         found.append(problem("name", "missing; a profile needs the entity's full name"))
     if isinstance(v.get("title"), str):
