@@ -6,6 +6,9 @@ import sys
 if __name__ == "__main__":
     # Imported here, not above: the PDF workers, forked from a server, import this file as
     # their main module, and need nothing the command line loads.
-    from compendium.cli import main
-
+    try:
+        from compendium.cli import main
+    except KeyboardInterrupt:  # Ctrl-C while the libraries load: nothing begun, no traceback
+        print("stopped.", file=sys.stderr)
+        sys.exit(130)
     sys.exit(main())

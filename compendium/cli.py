@@ -23,6 +23,15 @@ log = logging.getLogger("compendium")
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the verb named in ``argv``; return the process exit code."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C: outputs are written whole or not at all
+        print("stopped.", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """See main."""
     for stream in (sys.stdout, sys.stderr):  # a message may quote any file name or text
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
@@ -46,9 +55,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # the machine refused a read or write the checks did not foresee
         print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:  # Ctrl-C: outputs are written whole or not at all
-        print("stopped.", file=sys.stderr)
-        return 130
 
 
 def _default_verb(argv: list[str]) -> list[str]:

@@ -224,3 +224,20 @@ def test_links_planted_in_the_output_folder_are_not_followed(
     assert build_process(project).wait() == 0
     assert (precious / "keep.txt").read_text() == "mine"
     assert not (out / "keep.txt").exists() and (out / "compendium.pdf").is_file()
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.2, 0.35, 0.5])
+def test_ctrl_c_while_the_libraries_load_says_stopped(tmp_path: Path, delay: float) -> None:
+    """An attack: Ctrl-C in the first half second of any command printed a traceback (the
+    libraries were loading, before the command's own handler)."""
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "build.py"), "check"], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(delay)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert b"Traceback" not in err, err.decode()
+    # Stopped, or killed before Python handles Ctrl-C, or done before the signal came.
+    assert (process.returncode, err.strip()[-8:]) in ((130, b"stopped."), (-2, b"")) or \
+        process.returncode == 0, (process.returncode, err.decode())
