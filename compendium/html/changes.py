@@ -200,8 +200,51 @@ def mark_changes(old_html: str, new_html: str) -> str:
     """Return ``new_html`` with words not in ``old_html`` in <ins> and words gone in <del>.
 
     Both are sanitized fragments. Tags are compared without their ids, so a paragraph
-    inserted above does not make every later paragraph look changed; the new tags are kept."""
+    inserted above does not make every later paragraph look changed; the new tags are kept.
+    A long text is compared a block (paragraph, item, heading) at a time, then word by word
+    within each block that changed: word by word throughout, a reworded record of 34 KB took
+    31 s (difflib without its junk heuristic is quadratic and worse; an attack)."""
     old, new = TOKEN.findall(old_html), TOKEN.findall(new_html)
+    if len(old) * len(new) <= WORD_BY_WORD:
+        return "".join(_marked(old, new))
+    old_blocks, new_blocks = _blocks(old), _blocks(new)
+    matcher = difflib.SequenceMatcher(None, ["".join(map(_key, b)) for b in old_blocks],
+                                      ["".join(map(_key, b)) for b in new_blocks],
+                                      autojunk=False)
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out += [token for block in new_blocks[j1:j2] for token in block]
+            continue
+        then, now = old_blocks[i1:i2], new_blocks[j1:j2]
+        for n in range(max(len(then), len(now))):  # changed blocks paired in their order
+            out += _marked(then[n] if n < len(then) else [], now[n] if n < len(now) else [])
+    return "".join(out)
+
+
+WORD_BY_WORD = 1_000_000
+"""Tokens of the old text times those of the new up to which they are compared word by word
+throughout (about 500 words each, 0.04 s reworded); a longer paragraph that changed is
+marked whole."""
+BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|blockquote|pre|td|th|tr|table|ul|ol|dd|dt)>")
+
+
+def _blocks(tokens: list[str]) -> list[list[str]]:
+    """Return ``tokens`` cut after each tag that closes a block."""
+    blocks: list[list[str]] = [[]]
+    for token in tokens:
+        blocks[-1].append(token)
+        if BLOCK_END.fullmatch(token):
+            blocks.append([])
+    return [block for block in blocks if block]
+
+
+def _marked(old: list[str], new: list[str]) -> list[str]:
+    """Return the tokens of ``new`` with the words not in ``old`` in <ins>, those gone in
+    <del> (see mark_changes); a block too long to compare word by word, whole."""
+    if len(old) * len(new) > WORD_BY_WORD:
+        gone = "".join(t for t in old if not t.startswith("<"))
+        return ([f"<del>{gone}</del>"] if gone.strip() else []) + _wrap_keeping_tags("ins", new)
     matcher = difflib.SequenceMatcher(None, [_key(t) for t in old], [_key(t) for t in new],
                                       autojunk=False)
     out: list[str] = []
@@ -213,7 +256,7 @@ def mark_changes(old_html: str, new_html: str) -> str:
         if gone.strip():  # white space alone that went is not shown: the new text has its own
             out.append(f"<del>{gone}</del>")
         out += _wrap_keeping_tags("ins", new[j1:j2])
-    return "".join(out)
+    return out
 
 
 Opcode = tuple[str, int, int, int, int]
