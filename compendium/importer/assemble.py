@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -144,13 +145,46 @@ def _versions_note(draft: Draft, work: Assembly) -> str | None:
     are left out (citations of one series read alike)."""
     groups = [slots for name, slots in draft.sections.items() if name != "resources"]
     for slots in [draft.slots, *groups]:
-        for i, first in enumerate(slots):
-            for second in slots[i + 1:]:
-                if work.pages[first] != work.pages[second] and \
-                        (note := _alike(work, first, second)) is not None:
-                    return f"two paragraphs read as versions of one ({note}): keep one, then " \
-                           "delete this line"
+        for first, second in _may_read_alike(slots, work):
+            if (note := _alike(work, first, second)) is not None:
+                return f"two paragraphs read as versions of one ({note}): keep one, then " \
+                       "delete this line"
     return None
+
+
+def _may_read_alike(slots: Sequence[int], work: Assembly) -> list[tuple[int, int]]:
+    """Return the pairs of ``slots`` from two pages that may read alike, in their order.
+
+    Alike (ALIKE), two paragraphs share at least ALIKE / 2 × their words together; so a
+    paragraph's rarest words but that many less one (its prefix, the words counted with
+    their repeats) meet the other's: only pairs whose prefixes meet are compared (a prefix
+    filter, exact). Every pair compared, two pages of 1,000 paragraphs took 16 s, one page
+    of 80,000 80 s (an attack)."""
+    words = [_counted_words(work.index.texts[slot]) for slot in slots]
+    frequency = Counter(word for each in words for word in each)
+    holders: dict[tuple[str, int], list[int]] = {}
+    pairs: set[tuple[int, int]] = set()
+    for n, each in enumerate(words):
+        if len(each) < ALIKE_MIN_WORDS:
+            continue
+        shared = math.ceil(ALIKE / 2 * (len(each) + ALIKE_MIN_WORDS))
+        for word in sorted(each, key=lambda w: (frequency[w], w))[:len(each) - shared + 1]:
+            pairs.update((m, n) for m in holders.get(word, ())
+                         if work.pages[slots[m]] != work.pages[slots[n]])
+            holders.setdefault(word, []).append(n)
+    return [(slots[m], slots[n]) for m, n in sorted(pairs)]
+
+
+def _counted_words(text: str) -> list[tuple[str, int]]:
+    """Return the words of ``text`` as _alike compares them, each with how many times it
+    came before (so that a word said twice counts twice)."""
+    seen: Counter[str] = Counter()
+    counted = []
+    for word in fold(text).split():
+        word = word.casefold()
+        counted.append((word, seen[word]))
+        seen[word] += 1
+    return counted
 
 
 def _profile_version_note(draft: Draft, work: Assembly) -> str | None:
