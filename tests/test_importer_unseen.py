@@ -1233,3 +1233,19 @@ def test_a_last_entry_in_another_script_is_an_entry_of_its_own(tmp_path: Path,
                                           if r is not unicef)
     claimed = set().union(*(claimed_lines(layout) for layout in result.layouts))
     assert {3, 7} <= claimed  # both headers read
+
+
+NOT_NAMES = ["<img src=x onerror=alert(1)>", "../../../../tmp/x", "&anchor", "*ref",
+             "!!python/object:os.system", "http://example.org/x", "{{ 7 * 7 }}", "`code`",
+             "x" * 130]
+
+
+@pytest.mark.parametrize("junk", NOT_NAMES)
+def test_a_header_naming_no_entity_adds_none(tmp_path: Path, junk: str) -> None:
+    """An attack: anything after a header's "|" became an entity in entities.yml
+    (`<img src=x onerror=…>`, `../../tmp/…`). Its text goes to no one, flagged for review."""
+    page = f"Feb 2020 - Sep 2021 | {junk}\n\n{text(3)}\n"
+    result = imported(tmp_path, {"p.txt": page})
+    assert {e.key for e in result.names.learned.values()} <= {"Unattributed"}
+    (record,) = records_of(result).values()
+    assert "entity: Unattributed" in record and "set `entity`" in record, record

@@ -121,6 +121,11 @@ def assemble(pages: Sequence[tuple[RawPage, Layout]], names: Names) -> Assembly:
         # Every note: one the editor settles (the entity) must not hide another.
         notes = [note for note in (draft.review, _versions_note(draft, work),
                                    _profile_version_note(draft, work)) if note]
+        if draft.entity == UNATTRIBUTED and not any("set `entity`" in n for n in notes) and \
+                draft.sources:
+            # Given no one by a header or heading whose name reads as none (Names.learn).
+            page, line, _ = draft.sources[0]
+            notes.insert(0, _unattributed(names, page, line, "entry")[1])
         draft.review = "; ".join(notes) or None
     for draft in work.drafts:
         if draft.kind == "profile" and not draft.name:

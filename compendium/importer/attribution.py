@@ -151,6 +151,11 @@ class Names:
         if known is not None:
             self._alias(known, key if self.lookup(key) is None else name)
             return known
+        if not (ENTITY_NAME.fullmatch(key) and ENTITY_NAME.fullmatch(name)):
+            # Not a name ("<img src=x …>", "../../tmp/x" after a header's "|"): the text is
+            # no one's, for the editor to attribute, and entities.yml gains no such entry.
+            return self.learn(UNATTRIBUTED, "Entity not identified by the import", page, line,
+                              f"{how} that reads as no entity's name: {name[:60]!r}")
         self.learned[key] = Learned(key, name, page, line, how)
         for each in (key, name):
             self._index[name_key(each)] = key
@@ -315,6 +320,10 @@ LIST_GOES_ON = re.compile(r"(?i)\s*(?:,\s*(?:(?:and|&|et|y|e)\s+)?|\s+(?:and|&|e
 """What goes on from a name in a list to the next one (", ", ", and ", " and ")."""
 LIST_ENDS = re.compile(r"(?i)\s*,?\s+(?:and|&|et|y|e)\s")
 """What opens a list's last item, whoever it names."""
+ENTITY_NAME = re.compile(r"[^\W\d_](?:[\w .,&'’()-]|(?<=\w)/(?=\w)){0,119}")
+"""What an entity's name or acronym reads as: a letter, then letters, digits, spaces and the
+punctuation of names ("UN-Habitat", "Food and Agriculture Organization (FAO)",
+"UNDP/UNFPA"), in 120 characters at most."""
 COMMA_ONLY = re.compile(r"\s*,\s*(?:the\s+)?", re.IGNORECASE)
 """A name joined to the one before by a comma alone (see Names._listed)."""
 CLAUSE_END = re.compile(r"[,;.:]\s")
