@@ -84,3 +84,22 @@ def test_recognition_time_grows_linearly_with_the_text() -> None:
 ])
 def test_did_you_mean_only_when_close(word: str, choices: tuple[str, ...], hint: str) -> None:
     assert did_you_mean(word, choices) == hint
+
+
+def test_a_former_country_named_after_one_is_not_that_one() -> None:
+    """A designer's review: "the Netherlands Antilles" put the Netherlands in the index."""
+    from compendium.records.countries import _former_countries
+
+    assert "Netherlands Antilles" in _former_countries()
+    for former in _former_countries():
+        assert countries_named(f"Work in the {former} and Jamaica.") == ("Jamaica",), former
+
+
+@pytest.mark.parametrize("name", sorted(n for n in country_names().values()
+                                        if n.startswith("Saint ")))
+@pytest.mark.parametrize("short", ["St.", "St"])
+def test_saint_written_short_names_the_country(name: str, short: str) -> None:
+    """A designer's review: "St. Lucia" was in no index."""
+    written = short + " " + name[len("Saint "):]
+    assert countries_named(f"Work in {written} and Jamaica.") == tuple(sorted([name,
+                                                                              "Jamaica"]))

@@ -82,7 +82,22 @@ def _spellings(code: str, name: str) -> set[str]:
         found |= {str(getattr(iso, a, "") or "") for a in ("name", "common_name",
                                                            "official_name")}
     found = {re.sub(r"^the ", "", s.strip()) for s in found if s and "(the" not in s}
-    return found | {_short_form(s) for s in found}
+    found |= {_short_form(s) for s in found}
+    # "St. Lucia", "St Kitts and Nevis": a designer's review found St. Lucia in no index.
+    return found | {f"{short} {s[6:]}" for s in found if s.startswith("Saint ")
+                    for short in ("St.", "St")}
+
+
+@memoized(limit=1)
+def _former_countries() -> frozenset[str]:
+    """Return the names of former countries that begin with a country's name ("Netherlands
+    Antilles", "Serbia and Montenegro"): read as that country, the index listed the
+    Netherlands for the Netherlands Antilles. Such a name names no country of the list."""
+    current = country_names()
+    former = {spelling for country in pycountry.historic_countries
+              for spelling in (country.name, _short_form(country.name))}
+    return frozenset(name for name in former - set(current)
+                     if any(name.startswith(f"{spelling} ") for spelling in current))
 
 
 def _short_form(spelling: str) -> str:
@@ -126,7 +141,7 @@ def _by_first_word() -> dict[str, tuple[str, ...]]:
     every letter. Looking up each word of the text is not, and the
     time stays linear in the text (each word tries the few names starting with it)."""
     groups: dict[str, list[str]] = {}
-    for spelling in country_names():
+    for spelling in [*country_names(), *_former_countries()]:
         first = _WORD.match(spelling)
         if first is not None:  # every name begins with a letter
             groups.setdefault(first.group(), []).append(spelling)
@@ -146,7 +161,8 @@ def countries_named(text: str) -> tuple[str, ...]:
         for spelling in groups[word.group()]:
             stop = word.start() + len(spelling)
             if text.startswith(spelling, word.start()) and not _is_word_at(text, stop):
-                found.add(names[spelling])
+                if spelling in names:  # else a former country's (_former_countries)
+                    found.add(names[spelling])
                 end = stop
                 break
     return tuple(sorted(found))
