@@ -124,8 +124,8 @@ def assemble(pages: Sequence[tuple[RawPage, Layout]], names: Names) -> Assembly:
         if draft.entity == UNATTRIBUTED and not any("set `entity`" in n for n in notes) and \
                 draft.sources:
             # Given no one by a header or heading whose name reads as none (Names.learn).
-            page, line, _ = draft.sources[0]
-            notes.insert(0, _unattributed(names, page, line, "entry")[1])
+            first_page, line, _ = draft.sources[0]
+            notes.insert(0, _unattributed(names, first_page, line, "entry")[1])
         draft.review = "; ".join(notes) or None
     for draft in work.drafts:
         if draft.kind == "profile" and not draft.name:
