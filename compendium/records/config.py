@@ -211,15 +211,17 @@ def load_edition(path: Path, project: Path | None = None) -> Edition:
     outside = tuple(_outside_problem(path, doc.value, (key,), str(values[key]))
                     for key in ("entities", "glossary") if isinstance(values.get(key), str)
                     and _in_project(path, str(values[key]), root) is None)
+    # The front matter's files are checked whatever the registry's path: a bad one was told
+    # only in the run after the registry's path was put right (an attack).
     if outside:  # nothing read from them: the config may name any file of the machine
-        raise InvalidInput(doc.problems + outside)
+        raise InvalidInput(doc.problems + outside + _front_matter_problems(path, doc, root))
     not_files = tuple(Problem(str(path), doc.value.line_of(key), key, key,
                               f"`{values[key]}` is not a file; expected a YAML file, relative "
                               f"to {path.name}")
                       for key in ("entities", "glossary") if isinstance(values.get(key), str)
                       and (not values[key].strip() or (path.parent / values[key]).is_dir()))
     if not_files:  # a folder named here was told as "front: not a regular file"
-        raise InvalidInput(doc.problems + not_files)
+        raise InvalidInput(doc.problems + not_files + _front_matter_problems(path, doc, root))
     entities = _load_entities(registry)
     glossary = _load_glossary(path.parent / str(values["glossary"])) \
         if isinstance(values.get("glossary"), str) else Checked(())
@@ -369,6 +371,12 @@ def _build_imprint(path: Path, doc: YamlMapping) -> Checked[Imprint]:
     return Checked(Imprint(**{k: " ".join(v.split()) if k not in ("notes", "back_cover") else v
                               for k, v in raw.items()
                               if k in IMPRINT_FIELDS and isinstance(v, str)}), problems)
+
+
+def _front_matter_problems(path: Path, doc: Checked[YamlMapping],
+                           root: Path) -> tuple[Problem, ...]:
+    """Return the problems of the front matter's texts not already among ``doc``'s."""
+    return beyond(doc.problems, _read_front_matter(path, doc.value, root).problems)
 
 
 def _read_front_matter(path: Path, doc: YamlMapping,
