@@ -59,7 +59,7 @@ def test_parts_are_the_books_divisions_each_chapter_whole() -> None:
     chapters = [p.chapter for p in parts if p.kind == "chapters"]
     assert chapters == list(job.document.chapters)  # one part a chapter, see-also inside
     assert [p.kind for p in parts[:3]] == ["title", "contents", "preface"]
-    assert [p.kind for p in parts[-3:]] == ["index", "index-countries", "annex"]
+    assert [p.kind for p in parts[-3:]] == ["annex", "index", "index-countries"]
     # What a chapter prints does not depend on where the others fall.
     assert not any(p.paginated for p in parts if p.kind in ("chapters", "annex"))
 
@@ -128,7 +128,7 @@ def test_outline_nests_each_chapters_periods_under_it(parted: Path) -> None:
         iom = next(item for item in outline.root if "(IOM)" in item.title)
         periods = [child.title for child in iom.children]
     assert top[:4] == ["Acronyms", "Introduction", "Methodology", "The compendium in figures"]
-    assert top[-3:] == ["Index of entities", "Index of countries", "Annex: sources"]
+    assert top[-3:] == ["Annex: sources", "Index of entities", "Index of countries"]
     assert "2014" in periods
     assert not any("continued" in title for title in periods)
 

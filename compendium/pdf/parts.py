@@ -2,11 +2,12 @@
 
 The parts are the book's own divisions, each of which opens on a new right-hand page by
 design: the title pages, the contents, the preface (acronyms, introduction, figures), each
-chapter whole (its see-also list after its last entry), the index of entities, the index of
-countries and the annex. Within a part, text flows as WeasyPrint lays out one continuous
-document: no part boundary falls where the design puts no page break. Only the contents and
-the indexes print page numbers of other parts (from ``Pagination``); cross-references and
-the annex cite entry numbers (Chapter.entry_numbers), known before any layout.
+chapter whole (its see-also list after its last entry), the annex, the index of entities
+and the index of countries (with the back cover). Within a part, text flows as WeasyPrint
+lays out one continuous document: no part boundary falls where the design puts no page
+break. Only the contents and the indexes print page numbers of other parts (from
+``Pagination``); cross-references and the annex cite entry numbers
+(Chapter.entry_numbers), known before any layout.
 """
 
 from __future__ import annotations
@@ -63,13 +64,15 @@ def split_parts(chapters: Sequence[Chapter], document: Document) -> tuple[Part, 
     parts = [Part("title", "title"), Part("contents", "contents", paginated=True),
              Part("preface", "preface")]
     parts += [Part(f"chapter-{chapter.slug}", "chapters", chapter) for chapter in chapters]
+    # The annex before the indexes: a book's index comes last (a designer's review).
+    parts.append(Part("annex", "annex"))
     # Two parts, laid out side by side: long runs of linked page numbers are slow to lay out.
+    # The last holds the back cover.
     parts.append(Part("index", "index", paginated=True))
     if document.country_index:
         # The second index runs on after the first (no blank verso between them).
         parts.append(Part("index-countries", "index-countries", paginated=True,
                           runs_on="index-countries"))
-    parts.append(Part("annex", "annex"))
     return tuple(parts)
 
 

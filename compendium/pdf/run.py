@@ -344,18 +344,17 @@ class PrintRun:
         return PART_WORDS.get(part.kind if part else name.split("-")[0], name)
 
     def _resend_contents(self) -> None:
-        """Send the contents out again, within the round, once the parts before the annex are
+        """Send the contents out again, within the round, once the parts before the last are
         laid out, if the numbers they print have changed since they were sent.
 
-        The contents print where each part starts, the annex included: its start is known
-        when the indexes are laid out, not the annex itself. In a cold build, contents sent
-        with the back matter print a guess for the annex: sent again here if it was wrong,
-        within the round, rather than in a round of their own with one worker idle."""
+        The contents print where each part starts, the last included: its start is known
+        when the parts before it are laid out, not the last itself. In a cold build, contents
+        sent with the back matter print a guess for the last parts: sent again here if it was
+        wrong, within the round, rather than in a round of their own with one worker idle."""
         contents = next((p for p in self.parts if p.kind == "contents"), None)
         if contents is None or contents.name not in self.pending:
             return
-        before = self.parts[:next((i for i, p in enumerate(self.parts)
-                                   if p.kind.startswith("annex")), len(self.parts))]
+        before = self.parts[:-1]
         if any(p.name in self.pending or p.name not in self.laid for p in before
                if p is not contents):
             return
