@@ -8,8 +8,12 @@
   const status = document.getElementById("filter-status");
 
   // Case and accents folded, so "cote d'ivoire" finds "Côte d'Ivoire".
+  // Quotes and dashes too: the text prints curled quotes and en dashes (html/text.py) that a
+  // reviewer types straight ("women's", "2021-2025").
   function fold(text) {
-    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/[\u2018\u2019\u02bc]/g, "'").replace(/[\u201c\u201d]/g, '"')
+      .replace(/\s?[\u2013\u2014]\s?/g, "-").toLowerCase();
   }
   const texts = new Map(records.map((r) => [r, fold(r.textContent)]));
 

@@ -368,3 +368,21 @@ def test_filter_finds_an_entity_whatever_its_acronym_holds(
     assert opened.visible_ids() == {"piped"}
     assert opened.errors == []
     opened.close()
+
+
+@pytest.mark.parametrize("typed", ["women's shelters", "WOMEN’S", "2021-2025", "report - mapping",
+                                   '"safe cities"'])
+def test_find_matches_what_a_reviewer_types_straight(
+        browser: Any, project: Path, make_record: RecordFactory, typed: str) -> None:
+    """The text prints curled quotes and en dashes (html/text.py); a reviewer types them
+    straight, and the Find box must still find the record."""
+    make_record(id="typeset", body="It ran women's shelters under the 2021-2025 plan and the "
+                                   "Global Report - Mapping, with \"Safe Cities\".")
+    make_record(id="other", body="Nothing of the kind here.")
+    assert run_cli(project, "build", "--format", "html") == 0
+    opened = Reader(browser, project / "out" / "compendium.html")
+    assert "women’s" in opened.page.inner_text("#typeset")  # printed curled
+    opened.page.fill("#filter-text", typed)
+    assert opened.visible_ids() == {"typeset"}
+    assert opened.errors == []
+    opened.close()
