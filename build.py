@@ -1,6 +1,7 @@
 """Entry point: ``python build.py [build|check|serve|import|new|round|comments] ...`` (see
 README.md, or ``python build.py --help``)."""
 
+import os
 import sys
 
 if __name__ == "__main__":
@@ -9,6 +10,8 @@ if __name__ == "__main__":
     try:
         from compendium.cli import main
     except KeyboardInterrupt:  # Ctrl-C while the libraries load: nothing begun, no traceback
-        print("stopped.", file=sys.stderr)
-        sys.exit(130)
+        print("stopped.", file=sys.stderr, flush=True)
+        # Without the interpreter's shutdown: a library cut short while it loaded once
+        # aborted there ("terminate called without an active exception"); nothing to clean.
+        os._exit(130)
     sys.exit(main())

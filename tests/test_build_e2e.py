@@ -30,7 +30,7 @@ DEFAULT_CHAPTERS = ["Spotlight Initiative", "International Organization for Migr
                     "United Nations Office on Drugs and Crime (UNODC)",
                     "Inter-agency coordination"]
 FRONT_MATTER = ["Acronyms", "Introduction", "Methodology", "The compendium in figures"]
-BACK_MATTER = ["Index of entities", "Index of countries", "Annex: sources"]
+BACK_MATTER = ["Annex: sources", "Index of entities", "Index of countries"]
 
 
 def shipped_blocks() -> list[tuple[str, str]]:
