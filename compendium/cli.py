@@ -235,9 +235,12 @@ def _build(args: argparse.Namespace) -> int:
     _, stats = run(_request(args), BUILD_STAGES, Progress())
     print(_summary(stats))
     for path in stats.stale:
+        # The Word edition is made only when asked for: "build makes every output" sent the
+        # editor to a command that never makes it (an attack).
+        remake = "`build.py build --format docx` makes it again" if path.suffix == ".docx" \
+            else "`build.py build` makes every output"
         print(f"note: {path} is an earlier build's, perhaps of other sources (--format "
-              f"{args.format} does not make it); `build.py build` makes every output",
-              file=sys.stderr)
+              f"{args.format} does not make it); {remake}", file=sys.stderr)
     return 0
 
 

@@ -762,6 +762,20 @@ def test_a_build_of_one_format_names_the_outputs_it_kept_from_before(
     assert "compendium.html is an earlier" not in err
 
 
+def test_a_word_edition_kept_from_before_names_the_command_that_makes_it(
+        project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    """An attack: after a `--format docx` build, every later build said "`build.py build`
+    makes every output", which never makes the Word edition."""
+    make_record(id="first")
+    assert run_cli(project, "build", "--format", "docx") == 0
+    capsys.readouterr()
+    assert run_cli(project, "build", "--format", "html") == 0
+    err = capsys.readouterr().err
+    assert f"note: {Path('out') / 'compendium.docx'} is an earlier build's, perhaps of other " \
+        "sources (--format html does not make it); `build.py build --format docx` makes it " \
+        "again" in err, err
+
+
 @pytest.mark.parametrize("chapters", [[1], [{"slug": "x"}], "chapters"])
 def test_a_manifest_whose_chapters_are_not_chapters_is_a_clear_error(
         project: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str],
