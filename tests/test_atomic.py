@@ -244,3 +244,22 @@ def test_ctrl_c_while_the_libraries_load_says_stopped(tmp_path: Path, delay: flo
     said = err.strip().split(b"\n")[0] if err.strip() else b""
     assert (process.returncode, said) in ((130, b"stopped."), (-2, b""), (-6, b"stopped.")) \
         or process.returncode == 0, (process.returncode, err.decode())
+
+
+def test_a_killed_builds_scratch_folder_is_removed_by_the_next(tmp_path: Path) -> None:
+    """An attack: a build killed outright left its scratch folder (WeasyPrint's copies of the
+    fonts) in the temporary folder for good, 15 MB after 19 kills. The next build removes
+    those of builds that are gone, and leaves a running build's and any other folder."""
+    from compendium.pdf.workers import SCRATCH_PREFIX, remove_abandoned_scratch
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = tmp_path / f"{SCRATCH_PREFIX}{gone.pid}-abc"
+    (dead / "weasyprint-x").mkdir(parents=True)
+    (dead / "weasyprint-x" / "font.ttf").write_bytes(b"font")
+    alive = tmp_path / f"{SCRATCH_PREFIX}{os.getpid()}-def"
+    alive.mkdir()
+    other = tmp_path / f"{SCRATCH_PREFIX}old-style"
+    other.mkdir()
+    remove_abandoned_scratch(tmp_path)
+    assert not dead.exists() and alive.exists() and other.exists()
