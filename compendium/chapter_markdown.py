@@ -74,15 +74,23 @@ def _entry_heading(record: Record, own_entity: str, partners_word: str) -> Entry
 
 def nest_headings(markdown: str, depth: int) -> str:
     """Push the body's ATX headings ``depth`` levels down (at most h6), outside code fences."""
+    lines, _ = _outside_fences(
+        markdown, lambda line: ATX_HEADING.sub(lambda m: "#" * min(6, len(m[1]) + depth), line))
+    return "\n".join(lines)
+
+
+def _outside_fences(markdown: str, change: Callable[[str], str]) -> tuple[list[str], str]:
+    """Return the lines of ``markdown`` with ``change`` applied to those outside code fences,
+    and the marker of a fence left open at the end ("" if none)."""
     out: list[str] = []
     fence = ""  # the open fence's marker, e.g. ``` or ~~~~; empty outside a fence
     for line in markdown.split("\n"):
         if (found := FENCE.match(line)) is not None and (not fence or _closes(line, found, fence)):
             fence = "" if fence else found[1]
         elif not fence:
-            line = ATX_HEADING.sub(lambda m: "#" * min(6, len(m[1]) + depth), line)
+            line = change(line)
         out.append(line)
-    return "\n".join(out)
+    return out, fence
 
 
 def contained(markdown: str, record_id: str) -> str:
@@ -91,17 +99,9 @@ def contained(markdown: str, record_id: str) -> str:
     were one note), and, outside code, raw HTML and links of unsafe schemes shown as text,
     as the HTML edition shows them (an attack: one record's open fence made the rest of the
     chapter code, its `<script>` went into the file as markup)."""
-    out: list[str] = []
-    fence = ""
-    for line in markdown.split("\n"):
-        if (found := FENCE.match(line)) is not None and (not fence or _closes(line, found, fence)):
-            fence = "" if fence else found[1]
-        elif not fence:
-            line = _outside_code_spans(line, lambda text: _inert(text, record_id))
-        out.append(line)
-    if fence:
-        out.append(fence)
-    return "\n".join(out)
+    lines, fence = _outside_fences(
+        markdown, lambda line: _outside_code_spans(line, lambda text: _inert(text, record_id)))
+    return "\n".join([*lines, fence] if fence else lines)
 
 
 def _outside_code_spans(line: str, change: Callable[[str], str]) -> str:

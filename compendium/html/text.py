@@ -95,9 +95,7 @@ def make_markdown() -> MarkdownIt:
     md.core.ruler.push("wide_tables", lambda state: _mark_wide_tables(state.tokens))
     md.core.ruler.before("smartquotes", "addresses_as_written",
                          lambda state: _addresses_as_written(state.tokens))
-    md.core.ruler.after("smartquotes", "leftover_quotes",
-                        lambda state: _leftover_quotes(state.tokens))
-    md.core.ruler.after("leftover_quotes", "dashes", lambda state: _dashes(state.tokens))
+    md.core.ruler.after("smartquotes", "typeset", lambda state: _typeset(state.tokens))
     return md
 
 
@@ -197,26 +195,19 @@ def _addresses_as_written(tokens: Sequence[Token]) -> None:
                 child.type = "text_special"
 
 
-def _leftover_quotes(tokens: Sequence[Token]) -> None:
-    """Curl the straight quotes smartquotes left because they close or open nothing: a
-    single one is an apostrophe ("'90s", "'tis"); a double one opens at a word's start and
-    closes elsewhere, as a typesetter would set it."""
+def _typeset(tokens: Sequence[Token]) -> None:
+    """Set the text as a typesetter would, after smartquotes: the straight quotes it left,
+    which close or open nothing, curled (a single one is an apostrophe, "'90s", "'tis"; a
+    double one opens at a word's start and closes elsewhere); a closed en dash in a range of
+    years ("2017- 2023", "2021-2025"), a spaced one for a hyphen standing alone between
+    words ("Global Report - Mapping"). Code and addresses shown as themselves keep theirs."""
     for token in tokens:
         for child in token.children or ():
-            if child.type == "text" and ("'" in child.content or '"' in child.content):
-                opened = _OPENING_DOUBLE.sub("\u201c", child.content)
-                child.content = opened.replace('"', "\u201d").replace("'", "\u2019")
-
-
-def _dashes(tokens: Sequence[Token]) -> None:
-    """Set the dashes a typesetter would: a closed en dash in a range of years
-    ("2017- 2023", "2021-2025"), a spaced one for a hyphen standing alone between words
-    ("Global Report - Mapping"). Code and addresses shown as themselves keep theirs."""
-    for token in tokens:
-        for child in token.children or ():
-            if child.type == "text" and "-" in child.content:
-                child.content = _LONE_HYPHEN.sub(
-                    " \u2013 ", _YEAR_RANGE.sub("\\1\u2013\\2", child.content))
+            if child.type == "text":
+                text = _OPENING_DOUBLE.sub("\u201c", child.content)
+                text = text.replace('"', "\u201d").replace("'", "\u2019")
+                text = _YEAR_RANGE.sub("\\1\u2013\\2", text)
+                child.content = _LONE_HYPHEN.sub(" \u2013 ", text)
 
 
 _YEAR_RANGE = re.compile(r"(?<![\d/.-])((?:1[89]|20)\d\d) ?- ?((?:1[89]|20)\d\d)(?![\d/-])")
